@@ -1,0 +1,395 @@
+"""Workspace configuration: ``toolkit.toml``, periods, units, folders.
+
+A workspace is a folder with a ``toolkit.toml`` that office staff edit by hand
+(Notepad is enough). Every key is checked when loading; a bad or missing key
+raises :class:`ConfigError` with a Chinese message naming the key and the
+expected form.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from .model import Period, Unit
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
+
+CONFIG_NAME = "toolkit.toml"
+
+DEFAULT_FOLDERS = {
+    "templates": "下发模板",
+    "inbox": "收集文件",
+    "output": "汇总输出",
+    "returns": "退回修改",
+}
+
+DEFAULT_TITLE = "关于开展“能力作风建设年”大走访大调研活动情况的报告"
+
+QUARTER_NAMES = {1: "第一季度", 2: "第二季度", 3: "第三季度", 4: "第四季度"}
+
+
+class ConfigError(Exception):
+    """A problem with toolkit.toml or the command line, in Chinese, for the user."""
+
+
+# ---------------------------------------------------------------------------
+# Periods
+# ---------------------------------------------------------------------------
+
+_PERIOD_FORMS = "2022Q1（季度）、2022-03（月份）、2022H1（半年）或 2022（全年）"
+
+
+def parse_period(text: str) -> Period:
+    """Parse a period code: ``2022Q1``, ``2022-03``/``2022M03``, ``2022H1``, ``2022``."""
+    raw = str(text).strip().upper().replace("－", "-")
+    m = re.fullmatch(r"(\d{4})-?Q([1-4])", raw)
+    if m:
+        year, q = int(m[1]), int(m[2])
+        start = date(year, 3 * q - 2, 1)
+        end = _month_end(year, 3 * q)
+        return Period(f"{year}Q{q}", f"{year}年{QUARTER_NAMES[q]}", start, end)
+    m = re.fullmatch(r"(\d{4})(?:-|M|-M)?(\d{1,2})", raw)
+    if m and 1 <= int(m[2]) <= 12 and len(raw) > 4:
+        year, month = int(m[1]), int(m[2])
+        return Period(f"{year}-{month:02d}", f"{year}年{month}月", date(year, month, 1), _month_end(year, month))
+    m = re.fullmatch(r"(\d{4})-?H([12])", raw)
+    if m:
+        year, h = int(m[1]), int(m[2])
+        if h == 1:
+            return Period(f"{year}H1", f"{year}年上半年", date(year, 1, 1), date(year, 6, 30))
+        return Period(f"{year}H2", f"{year}年下半年", date(year, 7, 1), date(year, 12, 31))
+    m = re.fullmatch(r"(\d{4})", raw)
+    if m:
+        year = int(m[1])
+        return Period(str(year), f"{year}年度", date(year, 1, 1), date(year, 12, 31))
+    raise ConfigError(f"统计期“{text}”无法识别。请写成 {_PERIOD_FORMS}。")
+
+
+def _month_end(year: int, month: int) -> date:
+    nxt = date(year + (month == 12), month % 12 + 1, 1)
+    return nxt - timedelta(days=1)
+
+
+# ---------------------------------------------------------------------------
+# Workspace
+# ---------------------------------------------------------------------------
+
+
+@dataclass
+class ReportSettings:
+    title: str = DEFAULT_TITLE
+    recipient: str = ""  # 主送机关
+    signature: str = ""  # 署名 (defaults to the organisation)
+    date: date | None = None  # 成文日期 (defaults to today)
+    template: str = ""  # custom .docx template, relative to the workspace
+    low_closure_rate: float = 60.0  # units below this closure rate (%) are named in 存在问题
+
+
+@dataclass
+class ReportText:
+    """Staff-written paragraphs of the report (also editable in 控制台.xlsm → 报告要素)."""
+
+    highlights: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    plans: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Workspace:
+    root: Path
+    org: str
+    office: str
+    period: Period
+    units: list[Unit]
+    folders: dict[str, str]
+    report: ReportSettings
+    text: ReportText
+    as_of: date | None = None  # reference date for overdue checks; None = today
+
+    @property
+    def config_path(self) -> Path:
+        return self.root / CONFIG_NAME
+
+    def folder(self, name: str) -> Path:
+        return self.root / self.folders[name]
+
+    @property
+    def templates_dir(self) -> Path:
+        return self.folder("templates")
+
+    @property
+    def inbox(self) -> Path:
+        return self.folder("inbox")
+
+    @property
+    def output_dir(self) -> Path:
+        return self.folder("output")
+
+    @property
+    def returns_dir(self) -> Path:
+        return self.folder("returns")
+
+    def reference_date(self) -> date:
+        return self.as_of or date.today()
+
+
+def find_workspace(start: Path | None = None) -> Path | None:
+    """The nearest folder at or above ``start`` holding a toolkit.toml."""
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / CONFIG_NAME).is_file():
+            return folder
+    return None
+
+
+def load_workspace(root: Path) -> Workspace:
+    path = Path(root) / CONFIG_NAME if Path(root).is_dir() else Path(root)
+    if not path.is_file():
+        raise ConfigError(
+            f"找不到配置文件 {path}。请先运行 toolkit init <目录> 创建工作区，或在工作区目录中运行命令。"
+        )
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path.name} 不是 UTF-8 编码。请用记事本“另存为”，编码选择 UTF-8。") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(
+            f"{path.name} 格式有误：{exc}。请检查引号是否成对、等号两边是否写全，文字要用英文双引号括起来。"
+        ) from None
+    return parse_workspace(data, path.parent)
+
+
+def _get(data: dict, key: str, expected: str, *, required: bool = True, default: Any = None) -> Any:
+    """Fetch ``a.b.c`` from nested tables with a Chinese error naming the key."""
+    node: Any = data
+    for part in key.split("."):
+        if not isinstance(node, dict) or part not in node:
+            if required:
+                raise ConfigError(f"toolkit.toml 缺少“{key}”。应写成：{expected}")
+            return default
+        node = node[part]
+    return node
+
+
+def _text(data: dict, key: str, expected: str, *, required: bool = True, default: str = "") -> str:
+    value = _get(data, key, expected, required=required, default=default)
+    if not isinstance(value, str) or (required and not value.strip()):
+        raise ConfigError(f"toolkit.toml 中“{key}”应为非空文字，写成：{expected}")
+    return value.strip()
+
+
+def _date(data: dict, key: str, expected: str, *, required: bool = False) -> date | None:
+    value = _get(data, key, expected, required=required)
+    if value is None or value == "":
+        return None
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        m = re.fullmatch(r"\s*(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?\s*", value)
+        if m:
+            try:
+                return date(int(m[1]), int(m[2]), int(m[3]))
+            except ValueError:
+                pass
+    raise ConfigError(f"toolkit.toml 中“{key}”的日期“{value}”无法识别，应写成：{expected}")
+
+
+def _string_list(data: dict, key: str) -> list[str]:
+    value = _get(data, key, "", required=False, default=[])
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"toolkit.toml 中“{key}”应为文字列表，写成：{key.split('.')[-1]} = [\"第一段\", \"第二段\"]")
+    return [v.strip() for v in value if v.strip()]
+
+
+def parse_workspace(data: dict, root: Path) -> Workspace:
+    org = _text(data, "org", 'org = "XX市XX局"')
+    office = _text(data, "office", 'office = "党建办"', required=False, default="党建办") or "党建办"
+
+    code = _get(data, "period.code", 'period.code = "2022Q1"（在 [period] 下写 code = "2022Q1"）')
+    period = parse_period(str(code))
+    start = _date(data, "period.start", "start = 2022-01-01") or period.start
+    end = _date(data, "period.end", "end = 2022-03-31") or period.end
+    if end < start:
+        raise ConfigError(f"toolkit.toml 中 period.end（{end}）早于 period.start（{start}），请改正。")
+    name = _text(data, "period.name", 'name = "2022年第一季度"', required=False) or period.name
+    period = Period(period.code, name, start, end)
+
+    raw_units = _get(data, "units", "", required=False, default=[])
+    if not isinstance(raw_units, list):
+        raise ConfigError('toolkit.toml 中“units”应为单位列表，每个单位写成：\n[[units]]\ncode = "01"\nname = "办公室"')
+    units: list[Unit] = []
+    seen_codes: dict[str, str] = {}
+    seen_names: set[str] = set()
+    for i, item in enumerate(raw_units, start=1):
+        where = f"第{i}个 [[units]]"
+        if not isinstance(item, dict):
+            raise ConfigError(f"toolkit.toml 中{where}格式有误，应写成 code = \"01\" 和 name = \"办公室\" 两行。")
+        ucode = item.get("code")
+        uname = item.get("name")
+        if ucode is None or str(ucode).strip() == "":
+            raise ConfigError(f"toolkit.toml 中{where}缺少“code”（单位编码），应写成 code = \"01\"。")
+        if not isinstance(uname, str) or not uname.strip():
+            raise ConfigError(f"toolkit.toml 中{where}缺少“name”（单位名称），应写成 name = \"办公室\"。")
+        ucode = str(ucode).strip()
+        uname = uname.strip()
+        if ucode in seen_codes:
+            raise ConfigError(
+                f"toolkit.toml 中单位编码“{ucode}”重复（{seen_codes[ucode]} 和 {uname}）。每个单位的编码必须唯一，请改正其中一个。"
+            )
+        if uname in seen_names:
+            raise ConfigError(f"toolkit.toml 中单位名称“{uname}”重复出现，请删除或改名。")
+        aliases = item.get("aliases", [])
+        if isinstance(aliases, str):
+            aliases = [aliases]
+        seen_codes[ucode] = uname
+        seen_names.add(uname)
+        units.append(Unit(ucode, uname, tuple(str(a).strip() for a in aliases if str(a).strip())))
+
+    folders = dict(DEFAULT_FOLDERS)
+    raw_folders = _get(data, "folders", "", required=False, default={})
+    if not isinstance(raw_folders, dict):
+        raise ConfigError('toolkit.toml 中“folders”应为一节，写成：\n[folders]\ninbox = "收集文件"')
+    for key, value in raw_folders.items():
+        if key not in folders:
+            raise ConfigError(f"toolkit.toml 中 folders 下的“{key}”无法识别，可用的有：{'、'.join(folders)}。")
+        if not isinstance(value, str) or not value.strip():
+            raise ConfigError(f"toolkit.toml 中“folders.{key}”应为文件夹名，写成：{key} = \"{folders[key]}\"")
+        folders[key] = value.strip()
+
+    threshold = _get(data, "report.low_closure_rate", "", required=False, default=60.0)
+    if not isinstance(threshold, (int, float)) or not 0 <= threshold <= 100:
+        raise ConfigError("toolkit.toml 中“report.low_closure_rate”应为0～100之间的数字，如 low_closure_rate = 60")
+    report = ReportSettings(
+        title=_text(data, "report.title", 'title = "关于……的报告"', required=False) or DEFAULT_TITLE,
+        recipient=_text(data, "report.recipient", 'recipient = "市委组织部"', required=False),
+        signature=_text(data, "report.signature", 'signature = "XX市XX局"', required=False) or org,
+        date=_date(data, "report.date", "date = 2022-04-29"),
+        template=_text(data, "report.template", 'template = "我的模板.docx"', required=False),
+        low_closure_rate=float(threshold),
+    )
+    text = ReportText(
+        highlights=_string_list(data, "report_text.highlights"),
+        problems=_string_list(data, "report_text.problems"),
+        plans=_string_list(data, "report_text.plans"),
+    )
+    as_of = _date(data, "as_of", "as_of = 2022-04-29")
+    return Workspace(Path(root).resolve(), org, office, period, units, folders, report, text, as_of)
+
+
+# ---------------------------------------------------------------------------
+# Writing a new workspace
+# ---------------------------------------------------------------------------
+
+DEFAULT_UNITS = (
+    ("01", "办公室"),
+    ("02", "党建办"),
+    ("03", "政策法规科"),
+    ("04", "综合业务科"),
+)
+
+
+def _q(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def render_config(
+    org: str,
+    period: Period,
+    *,
+    office: str = "党建办",
+    units: list[Unit] | None = None,
+    report_date: date | None = None,
+    as_of: date | None = None,
+    recipient: str = "",
+    text: ReportText | None = None,
+) -> str:
+    """A commented toolkit.toml that staff can edit by hand."""
+    units = units if units is not None else [Unit(c, n) for c, n in DEFAULT_UNITS]
+    text = text or ReportText()
+    lines = [
+        "# 工作区配置文件：可以用记事本打开修改，保存时选择 UTF-8 编码。",
+        "# 文字要用英文双引号括起来；日期写成 2022-04-29；以 # 开头的行是说明，不起作用。",
+        "",
+        f"org = {_q(org)}          # 本单位名称（报告署名默认用它）",
+        f"office = {_q(office)}          # 负责汇总的科室",
+    ]
+    if as_of:
+        lines.append(f"as_of = {as_of.isoformat()}          # 判断逾期的基准日期；删除此行则按当天计算")
+    else:
+        lines.append("# as_of = 2022-04-29          # 判断逾期的基准日期；不写则按当天计算")
+    lines += [
+        "",
+        "[period]          # 统计期",
+        f"code = {_q(period.code)}          # 2022Q1（季度）、2022-03（月份）、2022H1（半年）或 2022（全年）",
+        f"name = {_q(period.name)}",
+        f"start = {period.start.isoformat()}",
+        f"end = {period.end.isoformat()}",
+        "",
+        "[report]          # 情况汇报",
+        f"title = {_q(DEFAULT_TITLE)}",
+        f"recipient = {_q(recipient)}          # 主送机关，如 市委组织部",
+        f"signature = {_q(org)}          # 署名",
+    ]
+    if report_date:
+        lines.append(f"date = {report_date.isoformat()}          # 成文日期；不写则用生成报告当天")
+    else:
+        lines.append("# date = 2022-04-29          # 成文日期；不写则用生成报告当天")
+    lines += [
+        'template = ""          # 自定义的 Word 模板文件名；留空用内置模板',
+        "low_closure_rate = 60          # 办结率低于此值（%）的单位在“存在问题”中列出",
+        "",
+        "[report_text]          # 报告中由工作人员撰写的段落，每段用双引号括起，段与段之间用逗号分隔",
+        "highlights = [" + ", ".join(_q(t) for t in text.highlights) + "]          # 工作亮点",
+        "problems = [" + ", ".join(_q(t) for t in text.problems) + "]          # 存在问题",
+        "plans = [" + ", ".join(_q(t) for t in text.plans) + "]          # 下步打算",
+        "",
+        "[folders]          # 工作区内的文件夹名",
+    ]
+    for key, label in (("templates", "下发给各单位的模板"), ("inbox", "各单位报回的文件放这里"),
+                       ("output", "汇总表和报告"), ("returns", "退回各单位修改的文件")):
+        lines.append(f"{key} = {_q(DEFAULT_FOLDERS[key])}          # {label}")
+    lines += ["", "# 填报单位：每个单位一段 [[units]]，code 为编码（唯一），name 为名称。"]
+    for unit in units:
+        lines += ["[[units]]", f"code = {_q(unit.code)}", f"name = {_q(unit.name)}", ""]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def init_workspace(
+    root: Path,
+    org: str,
+    period_code: str,
+    *,
+    units: list[Unit] | None = None,
+    report_date: date | None = None,
+    as_of: date | None = None,
+    recipient: str = "",
+    text: ReportText | None = None,
+    overwrite: bool = False,
+) -> Workspace:
+    """Create a workspace folder with toolkit.toml and its sub-folders."""
+    root = Path(root)
+    if not org.strip():
+        raise ConfigError("请用 --org 写明本单位名称，如 --org \"XX市XX局\"。")
+    period = parse_period(period_code)
+    cfg = root / CONFIG_NAME
+    if cfg.exists() and not overwrite:
+        raise ConfigError(f"{cfg} 已存在：这里已经是一个工作区。如需重新创建，请换一个目录或删除该文件。")
+    root.mkdir(parents=True, exist_ok=True)
+    from .io import write_text_atomic
+
+    write_text_atomic(cfg, render_config(org.strip(), period, units=units, report_date=report_date,
+                                         as_of=as_of, recipient=recipient, text=text))
+    ws = load_workspace(root)
+    for name in ws.folders:
+        ws.folder(name).mkdir(parents=True, exist_ok=True)
+    return ws

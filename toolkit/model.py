@@ -1,0 +1,193 @@
+"""Plain data passed between the pipeline stages.
+
+    templates ─▶ read ─▶ validate ─▶ merge ─▶ report
+                 FileData  ValidationResult  MergeOutcome (figures dict)
+
+Each stage takes the previous stage's objects and returns its own; no stage
+calls back into an earlier one. Everything here is a dataclass of plain values
+(pandas DataFrames only for accepted rows), so the CLI, the Excel buttons, the
+JSON summaries and the tests all see the same things.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:  # pandas is imported lazily: the CLI must start fast
+    import pandas as pd
+
+Severity = Literal["错误", "提示"]
+ERROR: Severity = "错误"  # the row (or file) is rejected
+HINT: Severity = "提示"  # the row is kept; the note travels with it
+
+# Meta columns added to every accepted-rows DataFrame, beside the schema keys.
+META_UNIT = "_unit"  # 填报单位 (name as configured, or as found)
+META_UNIT_CODE = "_unit_code"  # unit code from the workspace, "" when unknown
+META_FILE = "_file"  # 来源文件, relative to the collection folder
+META_ROW = "_row"  # Excel row number in the source file
+META_NOTES = "_notes"  # 提示 messages for the row, joined by "；"
+META_COLUMNS = (META_UNIT, META_UNIT_CODE, META_FILE, META_ROW, META_NOTES)
+
+UNKNOWN_UNIT = "未识别"
+
+
+@dataclass
+class Issue:
+    """One problem found in a submission; ``code`` is a key of the error catalog."""
+
+    code: str
+    severity: Severity
+    message: str  # complete Chinese sentence: what, where, value found, how to fix
+    file: str = ""  # path relative to the collection folder
+    sheet: str = ""  # sheet name as found in the file
+    sheet_key: str | None = None  # schema sheet key, when known
+    row: int | None = None  # Excel row number in the source file
+    column: str = ""  # Excel column letter in the source file
+    column_key: str | None = None  # schema column key, when known
+    header: str = ""  # Chinese header of the column
+    value: str = ""  # the value found, as text
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class SkippedRow:
+    row: int  # Excel row number
+    reason: str  # e.g. "合计行", "空行"
+
+
+@dataclass
+class RawRow:
+    row: int  # Excel row number in the source file
+    values: dict[str, Any]  # schema column key -> cell value as read (str/int/float/datetime/bool/None)
+    extra: dict[str, Any] = field(default_factory=dict)  # unknown header -> value
+
+
+@dataclass
+class SheetData:
+    """What the reader found in one sheet of one file."""
+
+    sheet_key: str
+    sheet_name: str
+    header_row: int  # Excel row number of the header
+    columns: dict[str, int]  # schema column key -> 0-based column index in the source
+    extra_columns: dict[str, int] = field(default_factory=dict)  # unknown header -> index
+    rows: list[RawRow] = field(default_factory=list)
+    skipped: list[SkippedRow] = field(default_factory=list)
+
+
+@dataclass
+class FileData:
+    """What the reader found in one file."""
+
+    path: Path
+    rel: str  # path relative to the collection folder, with "/" separators
+    modified: float  # mtime, used to decide which of two submissions is newer
+    template_id: str | None = None
+    template_version: str | None = None
+    unit: str = UNKNOWN_UNIT
+    unit_code: str = ""
+    unit_source: Literal["metadata", "cell", "filename", "unknown"] = "unknown"
+    meta: dict[str, Any] = field(default_factory=dict)  # 填报人, 联系电话, 填报日期 as found
+    sheets: list[SheetData] = field(default_factory=list)
+    issues: list[Issue] = field(default_factory=list)
+    readable: bool = True
+
+
+FileStatus = Literal["通过", "有提示", "有错误", "无法读取", "已被替代"]
+
+
+@dataclass
+class FileReport:
+    """Validation outcome of one file (one line of the console summary and of --json)."""
+
+    path: str  # absolute path
+    rel: str
+    unit: str
+    unit_code: str
+    template: str | None  # template id
+    template_name: str
+    status: FileStatus
+    rows_read: int = 0
+    rows_accepted: int = 0
+    rows_rejected: int = 0
+    rows_skipped: int = 0
+    rows_superseded: int = 0
+    superseded_by: str | None = None  # rel of the newer file
+    issues: list[Issue] = field(default_factory=list)
+    skipped_rows: list[SkippedRow] = field(default_factory=list)
+    markup_path: str | None = None  # the 退回修改 workbook written for this file
+
+    @property
+    def errors(self) -> int:
+        return sum(1 for i in self.issues if i.severity == ERROR)
+
+    @property
+    def hints(self) -> int:
+        return sum(1 for i in self.issues if i.severity == HINT)
+
+
+@dataclass
+class RejectedRow:
+    file: str  # rel
+    unit: str
+    sheet_key: str
+    sheet: str
+    row: int
+    values: dict[str, Any]  # Chinese header -> value as found
+    reasons: list[str]  # Chinese messages of the errors that rejected it
+
+
+@dataclass
+class Unit:
+    code: str
+    name: str
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass
+class Period:
+    code: str  # 2022Q1
+    name: str  # 2022年第一季度
+    start: date
+    end: date
+
+
+@dataclass
+class ValidationResult:
+    root: Path  # the collection folder
+    period: Period | None
+    as_of: date  # "today" for future-date and overdue checks
+    units: list[Unit]  # expected units (empty when not in a workspace)
+    files: list[FileReport]
+    ignored: list[tuple[str, str]]  # (rel, reason): lock files, non-spreadsheets
+    tables: "dict[str, pd.DataFrame]"  # sheet key -> accepted rows (schema keys + META_COLUMNS)
+    rejected: list[RejectedRow]
+
+    def totals(self) -> dict[str, int]:
+        keys = ("rows_read", "rows_accepted", "rows_rejected", "rows_skipped", "rows_superseded")
+        out = {k: sum(getattr(f, k) for f in self.files) for k in keys}
+        out["files"] = len(self.files)
+        out["errors"] = sum(f.errors for f in self.files)
+        out["hints"] = sum(f.hints for f in self.files)
+        return out
+
+
+@dataclass
+class MergeOutcome:
+    figures: dict[str, Any]  # the content of 汇总数据.json (docs/figures.md)
+    workbook: Path  # 汇总表.xlsx
+    figures_path: Path  # 汇总数据.json
+    side_files: list[Path] = field(default_factory=list)  # detail too large for a sheet
+
+
+@dataclass
+class ReportOutcome:
+    docx: Path
+    pdf: Path | None = None
+    appendix: Path | None = None
+    notes: list[str] = field(default_factory=list)  # e.g. how to get a PDF without LibreOffice
