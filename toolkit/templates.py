@@ -1,0 +1,772 @@
+"""Standardized Excel templates, built with openpyxl from ``toolkit.schema``.
+
+Every header, list, rule, help text and example comes from the schema; this
+module only decides the layout (see field-guide §2 and the constants in
+``schema``):
+
+* row ``TITLE_ROW``: ``{unit}{sheet.title}（{period.name}）`` merged across the columns;
+* row ``META_ROW``: ``填报单位：`` ``填报人：`` ``联系电话：`` ``填报日期：`` each followed
+  by its value cell;
+* row ``HEADER_ROW``: the schema headers (required columns in red, conditionally
+  required in orange — never a marker inside the header text, readers match it);
+* ``PREPARED_ROWS`` data rows from ``FIRST_DATA_ROW``: unlocked, number formats,
+  dropdowns fed from the hidden ``LISTS_SHEET``, numeric/date validation,
+  input messages; borders appear (conditional format) as soon as a row is used so
+  that a blank form prints on one page;
+* a ``GUIDE_SHEET`` (填表说明) generated from the schema;
+* defined names and custom document properties identifying the template.
+
+``python -m toolkit.templates`` regenerates the committed blank templates in
+``workbook_templates/``; output is byte-for-byte deterministic.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import zipfile
+from collections.abc import Iterable
+from pathlib import Path
+
+import openpyxl
+from openpyxl.formatting.rule import FormulaRule
+from openpyxl.packaging.custom import StringProperty
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
+from openpyxl.styles.differential import DifferentialStyle
+from openpyxl.utils import get_column_letter
+from openpyxl.utils.datetime import to_excel
+from openpyxl.workbook.defined_name import DefinedName
+from openpyxl.workbook.protection import WorkbookProtection
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.protection import SheetProtection
+from openpyxl.writer.excel import ExcelWriter
+
+from .io import atomic_path
+from .model import Period, Unit
+from .schema import (
+    DEFINED_NAME_TEMPLATE,
+    DEFINED_NAME_UNIT,
+    DEFINED_NAME_VERSION,
+    FIRST_DATA_ROW,
+    GUIDE_SHEET,
+    HEADER_ROW,
+    KIND_LABELS,
+    LISTS_SHEET,
+    META_LABELS,
+    META_ROW,
+    PREPARED_ROWS,
+    TEMPLATES,
+    TITLE_ROW,
+    Column,
+    SheetSchema,
+    TemplateSchema,
+)
+
+__all__ = [
+    "build_workbook",
+    "write_template",
+    "write_blank_templates",
+    "write_unit_templates",
+    "fill_rows",
+    "set_meta",
+    "save_workbook",
+    "meta_layout",
+    "list_ranges",
+    "NUMBER_FORMATS",
+    "CUSTOM_PROP_TEMPLATE",
+    "CUSTOM_PROP_VERSION",
+    "CUSTOM_PROP_UNIT",
+    "FIXED_TIMESTAMP",
+    "REPO_TEMPLATES_DIR",
+]
+
+# Custom document properties (same names as the defined names).
+CUSTOM_PROP_TEMPLATE = "toolkit_template"
+CUSTOM_PROP_VERSION = "toolkit_version"
+CUSTOM_PROP_UNIT = "toolkit_unit"
+
+# Core-property and zip-entry timestamp of every generated template: generation is
+# deterministic, so the committed blank templates can be checked for staleness.
+FIXED_TIMESTAMP = dt.datetime(2022, 1, 1, 0, 0, 0)
+
+REPO_TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "workbook_templates"
+
+NUMBER_FORMATS: dict[str, str] = {
+    "int": "0",
+    "number": "General",
+    "percent": "0%",
+    "date": "yyyy-mm-dd",
+    "text": "@",
+    "longtext": "@",
+    "choice": "@",
+    "phone": "@",
+}
+
+# Date validation when no period is known (or for dates not bound to the period).
+BROAD_DATE_RANGE = (dt.date(2000, 1, 1), dt.date(2099, 12, 31))
+NUMBER_LIMIT = 999_999_999_999  # bounds of a decimal column without schema bounds
+PHONE_LENGTH = (7, 20)  # textLength validation of phone columns (warning only)
+
+# Excel limits on data validation texts.
+_PROMPT_TITLE_MAX = 32
+_PROMPT_MAX = 255
+
+# ---------------------------------------------------------------------------
+# Styles
+# ---------------------------------------------------------------------------
+
+_FONT_NAME = "宋体"
+_THIN = Side(style="thin", color="FF808080")
+_BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
+_TITLE_FONT = Font(name=_FONT_NAME, size=16, bold=True)
+_META_LABEL_FONT = Font(name=_FONT_NAME, size=11, bold=True)
+_META_VALUE_FONT = Font(name=_FONT_NAME, size=11)
+_META_VALUE_BORDER = Border(bottom=Side(style="thin", color="FF000000"))
+_HEADER_FILL = PatternFill("solid", fgColor="FFDDEBF7")
+_HEADER_FONTS = {
+    "required": Font(name=_FONT_NAME, size=11, bold=True, color="FFC00000"),
+    "conditional": Font(name=_FONT_NAME, size=11, bold=True, color="FFC65911"),
+    "optional": Font(name=_FONT_NAME, size=11, bold=True, color="FF000000"),
+}
+_HEADER_LEGEND = (
+    "表头文字为红色的列必须填写；橙色的列在一定条件下必须填写（见“是否必填”）；黑色的列可以不填。"
+)
+_DATA_FONT = Font(name=_FONT_NAME, size=11)
+_UNLOCKED = Protection(locked=False)
+_LOCKED = Protection(locked=True)
+_CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
+_GUIDE_HEAD_FILL = PatternFill("solid", fgColor="FFDDEBF7")
+_GUIDE_SECTION_FILL = PatternFill("solid", fgColor="FFF2F2F2")
+
+_LONG_TEXT_KINDS = ("text", "longtext")
+
+
+def _data_alignment(col: Column) -> Alignment:
+    if col.kind in _LONG_TEXT_KINDS:
+        return Alignment(horizontal="left", vertical="center", wrap_text=True)
+    return Alignment(horizontal="center", vertical="center", wrap_text=col.kind != "date")
+
+
+# ---------------------------------------------------------------------------
+# Layout helpers shared with other modules (markup, tests)
+# ---------------------------------------------------------------------------
+
+
+def meta_layout(sheet: SheetSchema) -> list[tuple[str, int, int, int]]:
+    """Where the meta row's labels and values go: ``(label, label_col, value_first, value_last)``.
+
+    1-based columns. Each label sits in a single cell (readers take the cell right
+    after the label as its value); the value cell is merged up to ``value_last``.
+    The columns are shared out so that each pair gets about a quarter of the
+    sheet's width and each label sits in a column wide enough to show it.
+    """
+    widths = [c.width for c in sheet.columns]
+    n = len(widths)
+    total = sum(widths)
+    pairs = len(META_LABELS)
+    out: list[tuple[str, int, int, int]] = []
+    pos = 0  # 0-based first free column
+    for i, label in enumerate(META_LABELS):
+        remaining_after = pairs - i - 1
+        last_allowed = n - 1 - 2 * remaining_after  # keep two columns per later pair
+        label_col = pos
+        while label_col + 1 < last_allowed and widths[label_col] < 9:
+            label_col += 1
+        if remaining_after == 0:
+            value_last = n - 1
+        else:
+            target = total * (i + 1) / pairs
+            value_last = label_col + 1
+            while value_last + 1 <= last_allowed and sum(widths[: value_last + 1]) < target:
+                value_last += 1
+        out.append((label, label_col + 1, label_col + 2, value_last + 1))
+        pos = value_last + 1
+    return out
+
+
+def list_ranges(template: TemplateSchema) -> dict[tuple[str, str], tuple[str, str, list[str]]]:
+    """Every dropdown list of a template on ``LISTS_SHEET``.
+
+    ``(sheet key, column key) -> (column letter, absolute range formula, values)``.
+    Row 1 of the lists sheet names the list; the values start in row 2.
+    """
+    out: dict[tuple[str, str], tuple[str, str, list[str]]] = {}
+    index = 0
+    for sheet in template.sheets:
+        for col in sheet.columns:
+            if not col.is_list:
+                continue
+            index += 1
+            letter = get_column_letter(index)
+            last = 1 + len(col.choices)
+            formula = f"'{LISTS_SHEET}'!${letter}$2:${letter}${last}"
+            out[(sheet.key, col.key)] = (letter, formula, list(col.choices))
+    return out
+
+
+def _title_text(sheet: SheetSchema, unit: str | None, period: Period | None) -> str:
+    text = f"{unit or ''}{sheet.title}"
+    if period is not None:
+        text += f"（{period.name}）"
+    return text
+
+
+def _date_bounds(col: Column, period: Period | None) -> tuple[dt.date, dt.date]:
+    if col.in_period and period is not None:
+        return period.start, period.end
+    return BROAD_DATE_RANGE
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _requirement_sentence(col: Column, sheet: SheetSchema) -> str:
+    return col.requirement_text(sheet)
+
+
+def _prompt(col: Column, sheet: SheetSchema, period: Period | None) -> str:
+    parts = [_requirement_sentence(col, sheet) + "。"]
+    if col.help:
+        parts.append(col.help)
+    rule = col.rule_text()
+    if col.kind == "date" and col.in_period and period is not None:
+        rule += f"（{_fmt_date(period.start)}至{_fmt_date(period.end)}）"
+    if rule:
+        parts.append(rule + "。")
+    return _clip("".join(parts), _PROMPT_MAX)
+
+
+def _fmt_date(value: dt.date) -> str:
+    return value.isoformat()
+
+
+def _error_message(col: Column, sheet: SheetSchema, period: Period | None) -> str:
+    name = f"“{col.header}”"
+    if col.kind == "choice":
+        text = f"{name}只能从下拉列表中选择：{'／'.join(col.choices)}。请点击单元格右侧的箭头选择，不要自行输入。"
+    elif col.kind == "int":
+        low = 0 if col.minimum is None else int(col.minimum)
+        text = f"{name}应填写不小于{low}的整数"
+        if col.maximum is not None:
+            text += f"、不大于{int(col.maximum)}"
+        text += "，只填数字，不要带单位或文字。"
+    elif col.kind == "percent":
+        text = f"{name}应填写0%～100%之间的百分比，如 85%（直接输入 85 即可）。"
+    elif col.kind == "number":
+        text = f"{name}应填写数字"
+        if col.minimum is not None:
+            text += f"（不小于{col.minimum:g}）"
+        text += "，不要带单位或文字"
+        if col.unit_column:
+            text += f"，单位填在“{sheet.column(col.unit_column).header}”列"
+        text += "。"
+    elif col.kind == "date":
+        low, high = _date_bounds(col, period)
+        if col.in_period and period is not None:
+            text = f"{name}应在本期（{period.name}，{_fmt_date(low)}至{_fmt_date(high)}）之内，格式如 {_fmt_date(low)}。"
+        else:
+            text = f"{name}应填写日期，格式如 2022-04-29。"
+    elif col.kind == "phone":
+        text = f"{name}应填写11位手机号或带区号的座机号（如 0531-12345678）。"
+    else:
+        text = f"{name}：{col.rule_text() or col.help}"
+    return _clip(text, _PROMPT_MAX)
+
+
+def _error_title(col: Column) -> str:
+    return _clip(f"“{col.header}”填写有误", _PROMPT_TITLE_MAX)
+
+
+def _validation(col: Column, sheet: SheetSchema, period: Period | None,
+                lists: dict[tuple[str, str], tuple[str, str, list[str]]]) -> DataValidation:
+    kwargs: dict[str, object] = {}
+    style = "stop"
+    if col.kind == "choice":
+        kwargs = {"type": "list", "formula1": lists[(sheet.key, col.key)][1]}
+    elif col.kind == "int":
+        low = 0 if col.minimum is None else int(col.minimum)
+        if col.maximum is not None:
+            kwargs = {"type": "whole", "operator": "between", "formula1": str(low),
+                      "formula2": str(int(col.maximum))}
+        else:
+            kwargs = {"type": "whole", "operator": "greaterThanOrEqual", "formula1": str(low)}
+    elif col.kind == "percent":
+        kwargs = {"type": "decimal", "operator": "between", "formula1": "0", "formula2": "1"}
+    elif col.kind == "number":
+        low = -NUMBER_LIMIT if col.minimum is None else col.minimum
+        high = NUMBER_LIMIT if col.maximum is None else col.maximum
+        kwargs = {"type": "decimal", "operator": "between", "formula1": f"{low:g}" if isinstance(low, float) else str(low),
+                  "formula2": f"{high:g}" if isinstance(high, float) else str(high)}
+    elif col.kind == "date":
+        low, high = _date_bounds(col, period)
+        kwargs = {"type": "date", "operator": "between", "formula1": str(int(to_excel(low))),
+                  "formula2": str(int(to_excel(high)))}
+    elif col.kind == "phone":
+        kwargs = {"type": "textLength", "operator": "between", "formula1": str(PHONE_LENGTH[0]),
+                  "formula2": str(PHONE_LENGTH[1])}
+        style = "warning"
+    has_rule = bool(kwargs)
+    dv = DataValidation(
+        allow_blank=True,
+        showInputMessage=True,
+        promptTitle=_clip(col.header, _PROMPT_TITLE_MAX),
+        prompt=_prompt(col, sheet, period),
+        showErrorMessage=has_rule,
+        **kwargs,
+    )
+    if has_rule:
+        dv.errorStyle = style
+        dv.errorTitle = _error_title(col)
+        dv.error = _error_message(col, sheet, period)
+    return dv
+
+
+# ---------------------------------------------------------------------------
+# Building
+# ---------------------------------------------------------------------------
+
+
+def _protect(ws, *, allow_edit_rows: bool) -> None:
+    ws.protection = SheetProtection(
+        sheet=True,
+        formatCells=True,
+        formatRows=not allow_edit_rows,
+        formatColumns=not allow_edit_rows,
+        insertRows=not allow_edit_rows,
+        deleteRows=not allow_edit_rows,
+        sort=not allow_edit_rows,
+        autoFilter=not allow_edit_rows,
+        selectLockedCells=False,
+        selectUnlockedCells=False,
+    )
+
+
+def _print_setup(ws, *, landscape: bool, title_rows: str | None) -> None:
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = "landscape" if landscape else "portrait"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_options.horizontalCentered = True
+    ws.page_margins.left = 0.4
+    ws.page_margins.right = 0.4
+    ws.page_margins.top = 0.6
+    ws.page_margins.bottom = 0.6
+    ws.page_margins.header = 0.3
+    ws.page_margins.footer = 0.3
+    if title_rows:
+        ws.print_title_rows = title_rows
+    ws.oddFooter.center.text = "第 &P 页，共 &N 页"
+    ws.oddFooter.center.size = 9
+    ws.evenFooter.center.text = "第 &P 页，共 &N 页"
+
+
+def _style_data_cell(cell, col: Column) -> None:
+    cell.number_format = NUMBER_FORMATS[col.kind]
+    cell.protection = _UNLOCKED
+    cell.alignment = _data_alignment(col)
+    cell.font = _DATA_FONT
+
+
+def _build_data_sheet(wb, template: TemplateSchema, sheet: SheetSchema, unit: str | None,
+                      period: Period | None, lists) -> None:
+    ws = wb.create_sheet(sheet.name)
+    ncols = len(sheet.columns)
+    last_letter = get_column_letter(ncols)
+    last_row = FIRST_DATA_ROW + PREPARED_ROWS - 1
+
+    for i, col in enumerate(sheet.columns, start=1):
+        ws.column_dimensions[get_column_letter(i)].width = col.width
+
+    # Title
+    title = ws.cell(TITLE_ROW, 1, _title_text(sheet, unit, period))
+    title.font = _TITLE_FONT
+    title.alignment = Alignment(horizontal="center", vertical="center")
+    title.protection = _LOCKED
+    ws.merge_cells(start_row=TITLE_ROW, start_column=1, end_row=TITLE_ROW, end_column=ncols)
+    ws.row_dimensions[TITLE_ROW].height = 36
+
+    # Meta row
+    for label, label_col, first, last in meta_layout(sheet):
+        lc = ws.cell(META_ROW, label_col, f"{label}：")
+        lc.font = _META_LABEL_FONT
+        lc.alignment = Alignment(horizontal="right", vertical="center")
+        lc.protection = _LOCKED
+        locked = label == META_LABELS[0] and bool(unit)
+        for c in range(first, last + 1):
+            vc = ws.cell(META_ROW, c)
+            vc.protection = _LOCKED if locked else _UNLOCKED
+            vc.border = _META_VALUE_BORDER
+            vc.font = _META_VALUE_FONT
+            vc.alignment = Alignment(horizontal="left", vertical="center", shrink_to_fit=True)
+            if label == META_LABELS[2]:
+                vc.number_format = "@"
+            elif label == META_LABELS[3]:
+                vc.number_format = "yyyy-mm-dd"
+        if label == META_LABELS[0] and unit:
+            ws.cell(META_ROW, first).value = unit
+        if last > first:
+            ws.merge_cells(start_row=META_ROW, start_column=first, end_row=META_ROW, end_column=last)
+        if label == META_LABELS[3]:
+            dv = DataValidation(type="date", operator="between", allow_blank=True,
+                                formula1=str(int(to_excel(BROAD_DATE_RANGE[0]))),
+                                formula2=str(int(to_excel(BROAD_DATE_RANGE[1]))),
+                                showErrorMessage=True, errorStyle="stop",
+                                errorTitle="填报日期有误", error="请填写日期，格式如 2022-04-29。",
+                                showInputMessage=True, promptTitle="填报日期", prompt="填写报送本表的日期，如 2022-04-29。")
+            dv.add(ws.cell(META_ROW, first).coordinate)
+            ws.add_data_validation(dv)
+    ws.row_dimensions[META_ROW].height = 24
+
+    # Header
+    for i, col in enumerate(sheet.columns, start=1):
+        hc = ws.cell(HEADER_ROW, i, col.header)
+        level = "required" if col.required else "conditional" if col.required_when else "optional"
+        hc.font = _HEADER_FONTS[level]
+        hc.fill = _HEADER_FILL
+        hc.border = _BORDER
+        hc.alignment = _CENTER
+        hc.protection = _LOCKED
+    ws.row_dimensions[HEADER_ROW].height = 36
+
+    # Prepared data rows
+    for i, col in enumerate(sheet.columns, start=1):
+        for r in range(FIRST_DATA_ROW, last_row + 1):
+            _style_data_cell(ws.cell(r, i), col)
+        dv = _validation(col, sheet, period, lists)
+        letter = get_column_letter(i)
+        dv.add(f"{letter}{FIRST_DATA_ROW}:{letter}{last_row}")
+        ws.add_data_validation(dv)
+
+    # Borders appear on a row once it holds something (a blank form prints on one page).
+    data_ref = f"A{FIRST_DATA_ROW}:{last_letter}{last_row}"
+    ws.conditional_formatting.add(
+        data_ref,
+        FormulaRule(formula=[f"COUNTA($A{FIRST_DATA_ROW}:${last_letter}{FIRST_DATA_ROW})>0"],
+                    border=_BORDER, stopIfTrue=False),
+    )
+
+    ws.freeze_panes = ws.cell(FIRST_DATA_ROW, 1).coordinate
+    ws.auto_filter.ref = f"A{HEADER_ROW}:{last_letter}{last_row}"
+    _print_setup(ws, landscape=True, title_rows=f"{TITLE_ROW}:{HEADER_ROW}")
+    _protect(ws, allow_edit_rows=True)
+
+
+def _build_lists_sheet(wb, template: TemplateSchema, lists) -> None:
+    ws = wb.create_sheet(LISTS_SHEET)
+    for (sheet_key, col_key), (letter, _formula, values) in lists.items():
+        sheet = next(s for s in template.sheets if s.key == sheet_key)
+        col_idx = openpyxl.utils.column_index_from_string(letter)
+        head = ws.cell(1, col_idx, f"{sheet.name}-{sheet.column(col_key).header}")
+        head.font = Font(name=_FONT_NAME, bold=True)
+        for r, value in enumerate(values, start=2):
+            ws.cell(r, col_idx, value).number_format = "@"
+        ws.column_dimensions[letter].width = 22
+    ws.sheet_state = "hidden"
+    _protect(ws, allow_edit_rows=False)
+
+
+def _guide_rows(template: TemplateSchema) -> Iterable[tuple[str, object]]:
+    """The 填表说明 content as (kind, payload) items, all derived from the schema."""
+    first = template.sheets[0]
+    labels = "、".join(f"“{m}”" for m in META_LABELS)
+    general = [
+        f"本文件是“{template.name}”标准模板（版本 {template.version}），包含{len(template.sheets)}张填报表："
+        + "、".join(f"“{s.name}”" for s in template.sheets) + "。" + (template.description or ""),
+        f"每张表第{TITLE_ROW}行是标题，第{META_ROW}行填写{labels}，第{HEADER_ROW}行是表头，"
+        f"从第{FIRST_DATA_ROW}行起每条记录填一行，中间不要留空行，不要加“合计”行。",
+        "不要修改、删除、移动表头，不要增加列，不要修改工作表名称，不要删除本说明和隐藏的下拉选项表。",
+        "有下拉箭头的列请从列表中选择；日期写成 2022-04-29 的形式；数量只填数字，不要带“人”“个”等单位；"
+        "电话号码按文本填写，座机带区号。",
+        _HEADER_LEGEND + "选中单元格时会出现填写提示，填写不符合要求时会弹出提示框。",
+        f"填好后直接保存，把这个文件原样报回（可以是 .xlsx 格式），不要另存为其他表格或复制到新文件；"
+        f"同一张表中多条记录请按“{first.columns[0].header}”从1开始编号。",
+    ]
+    yield ("title", f"{template.name}填表说明")
+    yield ("section", "一、总体要求")
+    for i, text in enumerate(general, start=1):
+        yield ("para", f"{i}. {text}")
+    numerals = "二三四五六七八九十"
+    for n, sheet in enumerate(template.sheets):
+        yield ("section", f"{numerals[n]}、“{sheet.name}”表（{sheet.title}）")
+        if sheet.description:
+            yield ("para", sheet.description)
+        yield ("head", ("列", "列名", "含义", "是否必填", "数据类型", "填写要求/可选值", "示例"))
+        for i, col in enumerate(sheet.columns, start=1):
+            yield ("row", (get_column_letter(i), col.header, col.help, col.requirement_text(sheet),
+                           KIND_LABELS.get(col.kind, col.kind), col.rule_text(), col.example),
+                   "required" if col.required else "conditional" if col.required_when else "optional")
+        if sheet.rules:
+            yield ("para", "本表还须满足：")
+            for j, rule in enumerate(sheet.rules, start=1):
+                yield ("para", f"（{j}）{rule.message}。")
+
+
+_GUIDE_WIDTHS = (5, 14, 40, 20, 12, 42, 22)
+
+
+def _build_guide_sheet(wb, template: TemplateSchema) -> None:
+    ws = wb.create_sheet(GUIDE_SHEET)
+    ncols = len(_GUIDE_WIDTHS)
+    for i, w in enumerate(_GUIDE_WIDTHS, start=1):
+        ws.column_dimensions[get_column_letter(i)].width = w
+    chars_per_line = sum(_GUIDE_WIDTHS) / 2.1
+    r = 0
+    for item in _guide_rows(template):
+        kind = item[0]
+        r += 1
+        if kind == "title":
+            c = ws.cell(r, 1, item[1])
+            c.font = Font(name=_FONT_NAME, size=16, bold=True)
+            c.alignment = Alignment(horizontal="center", vertical="center")
+            ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=ncols)
+            ws.row_dimensions[r].height = 32
+        elif kind == "section":
+            r += 1 if r > 2 else 0
+            c = ws.cell(r, 1, item[1])
+            c.font = Font(name=_FONT_NAME, size=12, bold=True)
+            c.fill = _GUIDE_SECTION_FILL
+            c.alignment = Alignment(vertical="center")
+            ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=ncols)
+            ws.row_dimensions[r].height = 22
+        elif kind == "para":
+            c = ws.cell(r, 1, item[1])
+            c.font = Font(name=_FONT_NAME, size=11)
+            c.alignment = Alignment(vertical="center", wrap_text=True)
+            ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=ncols)
+            lines = max(1, -(-len(item[1]) // int(chars_per_line)))
+            ws.row_dimensions[r].height = 18 * lines + 2
+        elif kind == "head":
+            for i, text in enumerate(item[1], start=1):
+                c = ws.cell(r, i, text)
+                c.font = Font(name=_FONT_NAME, size=11, bold=True)
+                c.fill = _GUIDE_HEAD_FILL
+                c.border = _BORDER
+                c.alignment = _CENTER
+            ws.row_dimensions[r].height = 22
+        elif kind == "row":
+            values, level = item[1], item[2]
+            longest = 1
+            for i, text in enumerate(values, start=1):
+                c = ws.cell(r, i, text)
+                c.font = _HEADER_FONTS[level] if i == 2 else Font(name=_FONT_NAME, size=10)
+                c.border = _BORDER
+                c.number_format = "@"
+                c.alignment = Alignment(horizontal="center" if i in (1, 2, 5) else "left",
+                                        vertical="center", wrap_text=True)
+                per_line = max(1, int(_GUIDE_WIDTHS[i - 1] / 1.9))
+                longest = max(longest, -(-len(str(text)) // per_line))
+            ws.row_dimensions[r].height = max(20, 14 * longest + 6)
+    ws.sheet_view.showGridLines = False
+    _print_setup(ws, landscape=True, title_rows=None)
+    _protect(ws, allow_edit_rows=False)
+
+
+def build_workbook(template: TemplateSchema, *, unit: str | None = None, period: Period | None = None,
+                   org: str | None = None) -> openpyxl.Workbook:
+    """The template workbook (not saved): data sheets, 填表说明, hidden 下拉选项, metadata."""
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    lists = list_ranges(template)
+    for sheet in template.sheets:
+        _build_data_sheet(wb, template, sheet, unit, period, lists)
+    _build_guide_sheet(wb, template)
+    _build_lists_sheet(wb, template, lists)
+    wb.active = 0
+    for i, ws in enumerate(wb.worksheets):
+        ws.sheet_view.tabSelected = i == 0
+
+    for name, value in ((DEFINED_NAME_TEMPLATE, template.id), (DEFINED_NAME_VERSION, template.version),
+                        (DEFINED_NAME_UNIT, unit or "")):
+        escaped = str(value).replace('"', '""')
+        wb.defined_names[name] = DefinedName(name, attr_text=f'"{escaped}"')
+    for name, value in ((CUSTOM_PROP_TEMPLATE, template.id), (CUSTOM_PROP_VERSION, template.version),
+                        (CUSTOM_PROP_UNIT, unit or "")):
+        wb.custom_doc_props.append(StringProperty(name=name, value=str(value)))
+
+    props = wb.properties
+    props.title = template.file_name(unit, period.name if period else None)[: -len(".xlsx")]
+    props.subject = template.name
+    props.creator = org or "toolkit"
+    props.lastModifiedBy = org or "toolkit"
+    props.description = template.description
+    props.keywords = f"{template.id} v{template.version}"
+    props.created = FIXED_TIMESTAMP
+    props.modified = FIXED_TIMESTAMP
+
+    wb.security = WorkbookProtection(lockStructure=True)
+    return wb
+
+
+# ---------------------------------------------------------------------------
+# Filling (demo / test / benchmark generators, markup)
+# ---------------------------------------------------------------------------
+
+
+def _sheet_schema_of(wb, sheet_key: str) -> SheetSchema:
+    for template in TEMPLATES:
+        for sheet in template.sheets:
+            if sheet.key == sheet_key and sheet.name in wb.sheetnames:
+                return sheet
+    raise KeyError(f"workbook has no sheet for {sheet_key!r}")
+
+
+def _convert(col: Column, value: object) -> object:
+    if value is None or value == "":
+        return None
+    if col.kind == "date" and isinstance(value, dt.datetime):
+        return value.date() if value.time() == dt.time() else value
+    if col.kind == "percent" and isinstance(value, (int, float)) and not isinstance(value, bool):
+        return value / 100
+    if col.kind == "phone" and isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(int(value)) if float(value).is_integer() else str(value)
+    return value
+
+
+def write_cell(ws, row: int, col_index: int, col: Column, value: object) -> None:
+    """Write one value into a data cell of a template sheet, with the column's format."""
+    cell = ws.cell(row, col_index)
+    if isinstance(value, str) and value.startswith("="):
+        cell.value = value
+        cell.data_type = "s"  # typed text, not a formula
+    else:
+        cell.value = value
+    _style_data_cell(cell, col)
+    cell.border = _BORDER
+
+
+def _write_rows(wb, sheet_key: str, rows: list[dict[str, object]], *, convert: bool) -> list[int]:
+    sheet = _sheet_schema_of(wb, sheet_key)
+    ws = wb[sheet.name]
+    out = []
+    for offset, values in enumerate(rows):
+        r = FIRST_DATA_ROW + offset
+        lines = 1
+        for i, col in enumerate(sheet.columns, start=1):
+            value = values.get(col.key)
+            write_cell(ws, r, i, col, _convert(col, value) if convert else value)
+            if isinstance(value, str) and value:
+                lines = max(lines, _estimated_lines(value, col.width))
+        if lines > 1:  # neither Excel nor LibreOffice re-fits row heights of a file they open
+            ws.row_dimensions[r].height = 14.5 * min(lines, 12) + 4
+        out.append(r)
+    return out
+
+
+def _estimated_lines(text: str, width: float) -> int:
+    """Lines a wrapped text takes in a column of ``width`` characters (CJK counts double)."""
+    total = 0
+    for part in text.split("\n"):
+        units = sum(2 if ord(ch) > 0x2E80 else 1.1 for ch in part)
+        total += max(1, -(-int(units) // max(1, int(width - 1))))
+    return total
+
+
+def fill_rows(wb, sheet_key: str, rows: list[dict[str, object]]) -> None:
+    """Write data rows (dicts keyed by schema column key) from ``FIRST_DATA_ROW``.
+
+    Dates are written as dates, percentages (schema values 0–100) as fractions in a
+    ``0%`` cell, phone numbers as text. Other values are written as given, so test
+    generators can write deliberately wrong values (text in a number column…).
+    """
+    _write_rows(wb, sheet_key, rows, convert=True)
+
+
+def set_meta(wb, *, filler: str | None = None, phone: str | None = None,
+             fill_date: dt.date | None = None) -> None:
+    """Fill 填报人 / 联系电话 / 填报日期 in the meta row of every data sheet."""
+    values = {META_LABELS[1]: filler, META_LABELS[2]: phone, META_LABELS[3]: fill_date}
+    for template in TEMPLATES:
+        for sheet in template.sheets:
+            if sheet.name not in wb.sheetnames:
+                continue
+            ws = wb[sheet.name]
+            for label, _label_col, first, _last in meta_layout(sheet):
+                value = values.get(label)
+                if value is None:
+                    continue
+                if label == META_LABELS[2] and not isinstance(value, str):
+                    value = str(value)
+                if isinstance(value, dt.datetime) and value.time() == dt.time():
+                    value = value.date()
+                cell = ws.cell(META_ROW, first)
+                cell.value = value
+                cell.number_format = "@" if label == META_LABELS[2] else (
+                    "yyyy-mm-dd" if label == META_LABELS[3] else "General")
+
+
+# ---------------------------------------------------------------------------
+# Saving
+# ---------------------------------------------------------------------------
+
+
+class _FixedTimeZip(zipfile.ZipFile):
+    """A ZipFile whose entries all carry the same timestamp (byte-stable output)."""
+
+    def writestr(self, zinfo_or_arcname, data, compress_type=None, compresslevel=None):  # noqa: D401
+        if not isinstance(zinfo_or_arcname, zipfile.ZipInfo):
+            info = zipfile.ZipInfo(zinfo_or_arcname, date_time=FIXED_TIMESTAMP.timetuple()[:6])
+            info.compress_type = self.compression
+            info.external_attr = 0o600 << 16
+            zinfo_or_arcname = info
+        super().writestr(zinfo_or_arcname, data, compress_type, compresslevel)
+
+    def write(self, filename, arcname=None, compress_type=None, compresslevel=None):
+        # openpyxl streams worksheets through temporary files: keep their content, not their mtime.
+        data = Path(filename).read_bytes()
+        self.writestr(arcname or Path(filename).name, data, compress_type, compresslevel)
+
+
+def save_workbook(wb, path: Path, *, timestamp: dt.datetime | None = FIXED_TIMESTAMP) -> Path:
+    """Save atomically. With ``timestamp`` the core properties and zip entries carry it
+    (deterministic output); with ``None`` the current time is used."""
+    path = Path(path)
+    with atomic_path(path) as tmp:
+        if timestamp is None:
+            now = dt.datetime.now(tz=dt.timezone.utc).replace(tzinfo=None, microsecond=0)
+            wb.properties.modified = now
+            if wb.properties.created == FIXED_TIMESTAMP:
+                wb.properties.created = now
+            wb.save(tmp)
+        else:
+            wb.properties.created = timestamp
+            wb.properties.modified = timestamp
+            with _FixedTimeZip(tmp, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
+                ExcelWriter(wb, archive).write_data()
+    return path
+
+
+def write_template(path: Path, template: TemplateSchema, *, unit: str | None = None,
+                   period: Period | None = None, org: str | None = None) -> Path:
+    wb = build_workbook(template, unit=unit, period=period, org=org)
+    return save_workbook(wb, path)
+
+
+def write_blank_templates(out_dir: Path) -> list[Path]:
+    out_dir = Path(out_dir)
+    return [write_template(out_dir / t.file_name(None, None), t) for t in TEMPLATES]
+
+
+def write_unit_templates(out_dir: Path, units: list[Unit], period: Period, org: str | None = None) -> list[Path]:
+    out_dir = Path(out_dir)
+    out: list[Path] = []
+    for unit in units:
+        for template in TEMPLATES:
+            path = out_dir / template.file_name(unit.name, period.name)
+            out.append(write_template(path, template, unit=unit.name, period=period, org=org))
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Regenerate the committed blank templates in ``workbook_templates/``."""
+    import sys
+
+    args = sys.argv[1:] if argv is None else argv
+    out_dir = Path(args[0]) if args else REPO_TEMPLATES_DIR
+    for path in write_blank_templates(out_dir):
+        print(f"已生成 {path}")
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())
