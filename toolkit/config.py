@@ -186,19 +186,25 @@ def _text(data: dict, key: str, expected: str, *, required: bool = True, default
     return value.strip()
 
 
+def parse_date_text(text: str) -> date | None:
+    """``2022-04-29``, ``2022/4/29``, ``2022.4.29`` or ``2022年4月29日``; None if not a date."""
+    m = re.fullmatch(r"\s*(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?\s*", str(text))
+    if m:
+        try:
+            return date(int(m[1]), int(m[2]), int(m[3]))
+        except ValueError:
+            return None
+    return None
+
+
 def _date(data: dict, key: str, expected: str, *, required: bool = False) -> date | None:
     value = _get(data, key, expected, required=required)
     if value is None or value == "":
         return None
     if isinstance(value, date):
         return value
-    if isinstance(value, str):
-        m = re.fullmatch(r"\s*(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?\s*", value)
-        if m:
-            try:
-                return date(int(m[1]), int(m[2]), int(m[3]))
-            except ValueError:
-                pass
+    if isinstance(value, str) and parse_date_text(value):
+        return parse_date_text(value)
     raise ConfigError(f"toolkit.toml 中“{key}”的日期“{value}”无法识别，应写成：{expected}")
 
 

@@ -1,0 +1,266 @@
+"""The library functions behind every front end.
+
+The ``toolkit`` command (``toolkit.cli``), the Excel buttons (``toolkit.excel``)
+and the ``.bat`` launchers all call these functions and nothing else, with the
+same arguments. Each function runs the pipeline stages in order and passes
+their plain data along::
+
+    find_files → read_file → validate_files → write_markup → merge → render_report
+
+Heavy libraries (pandas, openpyxl, docxtpl) are imported inside the functions so
+that ``toolkit --help`` starts fast.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+from .config import ConfigError, ReportText, Workspace
+from .model import FileData, MergeOutcome, Period, ReportOutcome, Unit, ValidationResult
+
+Progress = Callable[[int, int, str], None]  # (done, total, current file)
+
+FIGURES_NAME = "汇总数据.json"
+SUMMARY_NAME = "汇总表.xlsx"
+BLANK_DIR = "空白模板"
+
+
+# ---------------------------------------------------------------------------
+# Templates
+# ---------------------------------------------------------------------------
+
+
+def make_templates(ws: Workspace | None = None, out_dir: Path | None = None) -> list[Path]:
+    """Write the blank templates and, in a workspace, one copy per unit.
+
+    In a workspace: unit copies go to the templates folder, the blank ones to its
+    ``空白模板`` sub-folder. Without a workspace: blank templates into ``out_dir``.
+    """
+    from .templates import write_blank_templates, write_unit_templates
+
+    if ws is None:
+        if out_dir is None:
+            raise ConfigError("不在工作区中：请用 --out 指定模板的输出目录，或先运行 toolkit init 创建工作区。")
+        return write_blank_templates(Path(out_dir))
+    target = Path(out_dir) if out_dir else ws.templates_dir
+    written = write_unit_templates(target, ws.units, ws.period, ws.org) if ws.units else []
+    written += write_blank_templates(target / BLANK_DIR)
+    return written
+
+
+# ---------------------------------------------------------------------------
+# Read + validate
+# ---------------------------------------------------------------------------
+
+
+def read_collection(
+    folder: Path,
+    *,
+    units: list[Unit] | tuple = (),
+    period: Period | None = None,
+    progress: Progress | None = None,
+) -> tuple[list[FileData], list[tuple[str, str]]]:
+    """Find and read every workbook under ``folder`` (never raises for a bad file)."""
+    from .read import find_files, read_file
+
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise ConfigError(f"收集目录 {folder} 不存在。请检查路径，或把各单位报回的文件放进该文件夹。")
+    paths, ignored = find_files(folder)
+    files: list[FileData] = []
+    for i, path in enumerate(paths, start=1):
+        if progress:
+            progress(i - 1, len(paths), path.name)
+        files.append(read_file(path, folder, units=list(units), period=period))
+    if progress:
+        progress(len(paths), len(paths), "")
+    return files, ignored
+
+
+def validate_collection(
+    folder: Path,
+    *,
+    period: Period | None = None,
+    as_of: date | None = None,
+    units: list[Unit] | tuple = (),
+    markup_dir: Path | None = None,
+    progress: Progress | None = None,
+) -> ValidationResult:
+    """Validate every workbook under ``folder``; write 退回修改 copies into ``markup_dir``."""
+    from .validate import validate_files
+
+    files, ignored = read_collection(folder, units=units, period=period, progress=progress)
+    result = validate_files(files, root=Path(folder), period=period, as_of=as_of or date.today(), units=list(units))
+    result.ignored = list(ignored) + list(result.ignored)
+    if markup_dir is not None:
+        write_markups(files, result, Path(markup_dir), period)
+    return result
+
+
+def write_markups(files: list[FileData], result: ValidationResult, out_dir: Path, period: Period | None) -> list[Path]:
+    """One marked-up copy (退回修改) per readable file with at least one 错误."""
+    from .markup import write_markup
+
+    by_rel = {f.rel: f for f in files}
+    written: list[Path] = []
+    for report in result.files:
+        data = by_rel.get(report.rel)
+        if data is None or not data.readable or not data.template_id or report.errors == 0:
+            continue
+        if report.status == "已被替代":
+            continue
+        stem = Path(report.rel).stem.replace("（退回修改）", "")
+        target = out_dir / f"{stem}（退回修改）.xlsx"
+        report.markup_path = str(write_markup(data, report, target, period=period))
+        written.append(target)
+    return written
+
+
+def validate_workspace(ws: Workspace, *, progress: Progress | None = None) -> ValidationResult:
+    return validate_collection(
+        ws.inbox,
+        period=ws.period,
+        as_of=ws.reference_date(),
+        units=ws.units,
+        markup_dir=ws.returns_dir,
+        progress=progress,
+    )
+
+
+# ---------------------------------------------------------------------------
+# Merge
+# ---------------------------------------------------------------------------
+
+
+def merge_result(result: ValidationResult, out_dir: Path, ws: Workspace | None = None) -> MergeOutcome:
+    from .merge import merge
+
+    if ws is None:
+        return merge(result, Path(out_dir))
+    return merge(result, Path(out_dir), org=ws.org, office=ws.office, low_closure_rate=ws.report.low_closure_rate)
+
+
+def merge_collection(
+    folder: Path,
+    out_dir: Path,
+    *,
+    period: Period | None = None,
+    as_of: date | None = None,
+    units: list[Unit] | tuple = (),
+    markup_dir: Path | None = None,
+    progress: Progress | None = None,
+) -> tuple[ValidationResult, MergeOutcome]:
+    result = validate_collection(folder, period=period, as_of=as_of, units=units, markup_dir=markup_dir,
+                                 progress=progress)
+    return result, merge_result(result, out_dir)
+
+
+def merge_workspace(ws: Workspace, *, progress: Progress | None = None) -> tuple[ValidationResult, MergeOutcome]:
+    result = validate_workspace(ws, progress=progress)
+    return result, merge_result(result, ws.output_dir, ws)
+
+
+# ---------------------------------------------------------------------------
+# Report
+# ---------------------------------------------------------------------------
+
+
+def report_text(ws: Workspace) -> ReportText:
+    """Staff-written paragraphs: 控制台.xlsm → 报告要素 when filled there, else toolkit.toml."""
+    console = ws.root / "控制台.xlsm"
+    if console.exists():
+        try:
+            from .console import read_report_text
+
+            from_sheet = read_report_text(console)
+        except Exception:  # a damaged console must not stop the report; toolkit.toml still applies
+            from_sheet = None
+        if from_sheet and (from_sheet.highlights or from_sheet.problems or from_sheet.plans):
+            return ReportText(
+                highlights=from_sheet.highlights or ws.text.highlights,
+                problems=from_sheet.problems or ws.text.problems,
+                plans=from_sheet.plans or ws.text.plans,
+            )
+    return ws.text
+
+
+def load_figures(path: Path) -> dict:
+    import json
+
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"找不到汇总数据 {path}。请先运行 toolkit merge（汇总）生成 {FIGURES_NAME}。")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise ConfigError(f"{path.name} 不是有效的汇总数据文件（{exc}）。请重新运行汇总。") from None
+    if not isinstance(data, dict) or not str(data.get("format", "")).startswith("toolkit.figures/"):
+        raise ConfigError(f"{path.name} 不是 toolkit 生成的汇总数据文件。请重新运行汇总。")
+    return data
+
+
+def default_report_path(ws: Workspace) -> Path:
+    return ws.output_dir / f"{ws.period.name}情况汇报.docx"
+
+
+def make_report(
+    figures: dict | Path,
+    out: Path,
+    *,
+    ws: Workspace | None = None,
+    template: Path | None = None,
+    text: ReportText | None = None,
+    pdf: bool = False,
+) -> ReportOutcome:
+    from .config import ReportSettings
+    from .report import render_report
+
+    data = figures if isinstance(figures, dict) else load_figures(Path(figures))
+    settings = ws.report if ws else ReportSettings(signature=str(data.get("org", "")))
+    if template is None and ws and ws.report.template:
+        template = ws.root / ws.report.template
+    if template is not None and not Path(template).is_file():
+        raise ConfigError(f"找不到报告模板 {template}。请检查文件名，或删除该设置以使用内置模板。")
+    if text is None:
+        text = report_text(ws) if ws else ReportText()
+    return render_report(data, Path(out), template=template, settings=settings, text=text, pdf=pdf)
+
+
+def report_workspace(
+    ws: Workspace,
+    *,
+    text: ReportText | None = None,
+    pdf: bool = False,
+    out: Path | None = None,
+    template: Path | None = None,
+) -> ReportOutcome:
+    return make_report(ws.output_dir / FIGURES_NAME, out or default_report_path(ws), ws=ws, template=template,
+                       text=text, pdf=pdf)
+
+
+def run_workspace(
+    ws: Workspace,
+    *,
+    text: ReportText | None = None,
+    pdf: bool = False,
+    progress: Progress | None = None,
+) -> tuple[ValidationResult, MergeOutcome, ReportOutcome]:
+    """一键完成: validate → merge → report."""
+    result, merged = merge_workspace(ws, progress=progress)
+    report = make_report(merged.figures, default_report_path(ws), ws=ws, text=text, pdf=pdf)
+    return result, merged, report
+
+
+# ---------------------------------------------------------------------------
+# Front ends placed in a workspace
+# ---------------------------------------------------------------------------
+
+
+def install_front_ends(ws: Workspace) -> list[Path]:
+    """Write 控制台.xlsm (Excel buttons) and the .bat launchers into the workspace."""
+    from .console import write_console
+    from .launchers import write_launchers
+
+    return [write_console(ws), *write_launchers(ws)]

@@ -1,0 +1,136 @@
+"""``toolkit demo``: a complete workspace for a fictional bureau.
+
+Twelve units; eleven send their two ledgers back (one unit is missing, so it
+appears in the 催报名单). The submissions carry the typical quirks of real
+files (dates typed as text, counts with units, full-width brackets, a 合计 row,
+a file sent twice, an Excel lock file) and a few real mistakes, so that one
+file is returned for correction (退回修改).
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import time
+from datetime import date
+from pathlib import Path
+
+from .config import ReportText, Workspace, init_workspace
+from .model import Unit
+from .schema import FIRST_DATA_ROW, SURVEY, TASK_LEDGER, SHEETS
+from .sample import generate_unit_rows
+
+DEMO_ORG = "滨海市体育局"
+DEMO_PERIOD = "2022Q1"
+DEMO_DATE = date(2022, 4, 29)
+
+DEMO_UNITS = [
+    Unit("01", "办公室"),
+    Unit("02", "党建办"),
+    Unit("03", "政策法规科"),
+    Unit("04", "群众体育科"),
+    Unit("05", "竞技体育科"),
+    Unit("06", "青少年体育科"),
+    Unit("07", "体育产业科"),
+    Unit("08", "市体育运动学校"),
+    Unit("09", "市全民健身中心"),
+    Unit("10", "市体育场馆服务中心"),
+    Unit("11", "市冰上运动中心"),
+    Unit("12", "市体育彩票管理中心"),
+]
+MISSING_UNIT = "市体育彩票管理中心"  # does not submit: listed for 催报
+RETURNED_UNIT = "体育产业科"  # its survey ledger has real mistakes: 退回修改
+TWICE_UNIT = "群众体育科"  # sends its survey ledger twice: the older file is superseded
+
+DEMO_TEXT = ReportText(
+    highlights=[
+        "局党组把大走访大调研作为“能力作风建设年”活动的重要抓手，班子成员带头深入企业、社区、学校，做到问题在一线发现、在一线解决。",
+    ],
+    problems=[
+        "个别单位走访记录填报不够规范，走访内容记录过于简单，问题描述不够具体。",
+        "部分问题涉及多个部门，协调推进的力度还需加大，个别问题办理时限偏长。",
+    ],
+    plans=[
+        "坚持常态化走访，把大走访大调研贯穿全年，推动走访对象向困难群众、基层站所延伸。",
+        "对逾期和长期推进的问题实行挂图作战、跑表计时，逐项盯办，确保按期销号。",
+        "加强台账填报培训，统一填报口径，提高数据质量。",
+    ],
+)
+
+
+def _column_letter(sheet_key: str, key: str) -> int:
+    return SHEETS[sheet_key].keys.index(key) + 1
+
+
+def _set(wb, sheet_key: str, index: int, key: str, value) -> None:
+    """Overwrite one cell of data row ``index`` (0-based) the way a person would type it."""
+    ws = wb[SHEETS[sheet_key].name]
+    cell = ws.cell(row=FIRST_DATA_ROW + index, column=_column_letter(sheet_key, key))
+    cell.value = value
+    if isinstance(value, str):
+        cell.number_format = "@"
+
+
+def create_demo(directory: Path, *, seed: int = 2022) -> Workspace:
+    """Create the demo workspace with filled-in submissions in its inbox."""
+    from .templates import build_workbook, fill_rows, set_meta
+    from . import api
+
+    directory = Path(directory)
+    ws = init_workspace(directory, DEMO_ORG, DEMO_PERIOD, units=DEMO_UNITS, report_date=DEMO_DATE,
+                        as_of=DEMO_DATE, recipient="市委组织部", text=DEMO_TEXT, overwrite=True)
+    rng = random.Random(seed)
+    inbox = ws.inbox
+    api.make_templates(ws)
+    base_time = time.time() - 3600
+
+    for n, unit in enumerate(ws.units):
+        rows = generate_unit_rows(unit, ws.period, DEMO_DATE, rng, visits=rng.randint(6, 14), tasks=rng.randint(3, 7))
+        if unit.name == MISSING_UNIT:
+            continue
+        filler = rows["visits"][0]["visitors"].split("、")[0]
+
+        survey = build_workbook(SURVEY, unit=unit.name, period=ws.period, org=ws.org)
+        fill_rows(survey, "visits", rows["visits"])
+        fill_rows(survey, "problems", rows["problems"])
+        set_meta(survey, filler=filler, phone="0535-6688" + f"{n:03d}", fill_date=date(2022, 4, 6))
+        tasks = build_workbook(TASK_LEDGER, unit=unit.name, period=ws.period, org=ws.org)
+        fill_rows(tasks, "tasks", rows["tasks"])
+        set_meta(tasks, filler=filler, phone="0535-6688" + f"{n:03d}", fill_date=date(2022, 4, 6))
+
+        # The quirks of real submissions, all of which the reader accepts.
+        if n % 3 == 0:
+            first = rows["visits"][0]["visit_date"]
+            _set(survey, "visits", 0, "visit_date", f"{first.year}.{first.month}.{first.day}")
+        if n % 4 == 1:
+            second = rows["visits"][1]["visit_date"]
+            _set(survey, "visits", 1, "visit_date", f"{second.month}月{second.day}日")
+            _set(survey, "visits", 1, "participants", f"{rows['visits'][1]['participants']}人")
+        if n % 5 == 2:
+            _set(survey, "visits", 2, "object_type", rows["visits"][2]["object_type"].replace("(", "（").replace(")", "）") + " ")
+
+        survey_name = f"{unit.name}-{SURVEY.name}-{ws.period.name}.xlsx"
+        tasks_name = f"{unit.name}-{TASK_LEDGER.name}-{ws.period.name}.xlsx"
+        if unit.name == RETURNED_UNIT:
+            # Real mistakes: the file goes back to the unit.
+            v0 = rows["visits"][0]
+            _set(survey, "visits", 0, "solved_on_spot", v0["problems_found"] + 2)
+            closed = [i for i, p in enumerate(rows["problems"]) if p["status"] == "已销号"]
+            if closed:
+                _set(survey, "problems", closed[0], "revisit_date", None)
+            _set(survey, "visits", 3, "phone", "5356688123")
+        if unit.name == TWICE_UNIT:
+            older = inbox / f"{unit.name}报表（第一次）.xlsx"
+            first_version = build_workbook(SURVEY, unit=unit.name, period=ws.period, org=ws.org)
+            fill_rows(first_version, "visits", rows["visits"][:-2])
+            fill_rows(first_version, "problems", [])
+            first_version.save(older)
+            os.utime(older, (base_time, base_time))
+        survey.save(inbox / survey_name)
+        tasks.save(inbox / tasks_name)
+        for p in (inbox / survey_name, inbox / tasks_name):
+            os.utime(p, (base_time + 60 * (n + 1), base_time + 60 * (n + 1)))
+
+    # Excel leaves a lock file beside a workbook that is open.
+    (inbox / f"~${TWICE_UNIT}-{SURVEY.name}-{ws.period.name}.xlsx").write_bytes(b"\x00" * 162)
+    return ws
