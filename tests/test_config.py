@@ -1,0 +1,173 @@
+"""Workspace configuration: toolkit.toml written by init, edited by hand, checked on load."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from toolkit.config import (
+    CONFIG_NAME,
+    ConfigError,
+    find_workspace,
+    init_workspace,
+    load_workspace,
+    parse_period,
+)
+from toolkit.model import Unit
+
+
+def _write(tmp_path, text: str):
+    (tmp_path / CONFIG_NAME).write_text(text, encoding="utf-8")
+    return tmp_path
+
+
+VALID = """
+org = "XX市体育局"
+[period]
+code = "2022Q1"
+[[units]]
+code = "01"
+name = "办公室"
+[[units]]
+code = "02"
+name = "党建办"
+"""
+
+
+@pytest.mark.parametrize(
+    "code, name, start, end",
+    [
+        ("2022Q1", "2022年第一季度", date(2022, 1, 1), date(2022, 3, 31)),
+        ("2022q4", "2022年第四季度", date(2022, 10, 1), date(2022, 12, 31)),
+        ("2022-02", "2022年2月", date(2022, 2, 1), date(2022, 2, 28)),
+        ("2024M02", "2024年2月", date(2024, 2, 1), date(2024, 2, 29)),
+        ("2022H2", "2022年下半年", date(2022, 7, 1), date(2022, 12, 31)),
+        ("2022", "2022年度", date(2022, 1, 1), date(2022, 12, 31)),
+    ],
+)
+def test_period_codes_give_name_and_dates(code, name, start, end):
+    p = parse_period(code)
+    assert (p.name, p.start, p.end) == (name, start, end)
+
+
+@pytest.mark.parametrize("bad", ["2022Q5", "22Q1", "2022-13", "第一季度", ""])
+def test_bad_period_is_a_chinese_error_showing_the_forms(bad):
+    with pytest.raises(ConfigError) as err:
+        parse_period(bad)
+    assert "2022Q1" in str(err.value) and "无法识别" in str(err.value)
+
+
+def test_init_creates_config_and_folders_with_non_ascii_path(tmp_path):
+    root = tmp_path / "工作区 二〇二二" / "党建办"
+    ws = init_workspace(root, "XX市体育局", "2022Q1", units=[Unit("01", "办公室"), Unit("02", "党建办")],
+                        report_date=date(2022, 4, 29))
+    assert (root / CONFIG_NAME).is_file()
+    for name in ("templates", "inbox", "output", "returns"):
+        assert ws.folder(name).is_dir()
+    again = load_workspace(root)
+    assert again.org == "XX市体育局"
+    assert again.period.name == "2022年第一季度"
+    assert again.report.date == date(2022, 4, 29)
+    assert [u.name for u in again.units] == ["办公室", "党建办"]
+    assert again.report.signature == "XX市体育局"
+
+
+def test_init_refuses_to_overwrite_an_existing_workspace(tmp_path):
+    init_workspace(tmp_path, "XX局", "2022Q1")
+    with pytest.raises(ConfigError, match="已存在"):
+        init_workspace(tmp_path, "XX局", "2022Q2")
+
+
+def test_missing_config_file_says_how_to_create_one(tmp_path):
+    with pytest.raises(ConfigError) as err:
+        load_workspace(tmp_path)
+    assert "找不到配置文件" in str(err.value) and "toolkit init" in str(err.value)
+
+
+def test_missing_org_key_is_named(tmp_path):
+    _write(tmp_path, VALID.replace('org = "XX市体育局"', ""))
+    with pytest.raises(ConfigError) as err:
+        load_workspace(tmp_path)
+    assert "“org”" in str(err.value) and 'org = "XX市XX局"' in str(err.value)
+
+
+def test_missing_period_code_is_named(tmp_path):
+    _write(tmp_path, VALID.replace('code = "2022Q1"', ""))
+    with pytest.raises(ConfigError, match="period.code"):
+        load_workspace(tmp_path)
+
+
+def test_bad_period_in_file(tmp_path):
+    _write(tmp_path, VALID.replace("2022Q1", "2022年春"))
+    with pytest.raises(ConfigError, match="统计期“2022年春”无法识别"):
+        load_workspace(tmp_path)
+
+
+def test_duplicate_unit_code_names_both_units(tmp_path):
+    _write(tmp_path, VALID.replace('code = "02"', 'code = "01"'))
+    with pytest.raises(ConfigError) as err:
+        load_workspace(tmp_path)
+    msg = str(err.value)
+    assert "单位编码“01”重复" in msg and "办公室" in msg and "党建办" in msg
+
+
+def test_unit_without_name_is_pointed_at(tmp_path):
+    _write(tmp_path, VALID.replace('name = "党建办"', ""))
+    with pytest.raises(ConfigError, match="第2个 \\[\\[units\\]\\]缺少“name”"):
+        load_workspace(tmp_path)
+
+
+def test_syntax_error_gives_a_hint_about_quotes(tmp_path):
+    _write(tmp_path, 'org = XX局\n')
+    with pytest.raises(ConfigError, match="引号"):
+        load_workspace(tmp_path)
+
+
+def test_bad_date_names_key_and_form(tmp_path):
+    _write(tmp_path, VALID + '\n[report]\ndate = "4/29"\n')
+    with pytest.raises(ConfigError) as err:
+        load_workspace(tmp_path)
+    assert "report.date" in str(err.value) and "2022-04-29" in str(err.value)
+
+
+def test_chinese_date_text_is_accepted(tmp_path):
+    _write(tmp_path, VALID + '\n[report]\ndate = "2022年4月29日"\n')
+    assert load_workspace(tmp_path).report.date == date(2022, 4, 29)
+
+
+def test_unknown_folder_key_is_rejected(tmp_path):
+    _write(tmp_path, VALID + '\n[folders]\nrubbish = "x"\n')
+    with pytest.raises(ConfigError, match="rubbish"):
+        load_workspace(tmp_path)
+
+
+def test_end_before_start_is_rejected(tmp_path):
+    _write(tmp_path, VALID.replace('code = "2022Q1"', 'code = "2022Q1"\nstart = 2022-03-01\nend = 2022-01-01'))
+    with pytest.raises(ConfigError, match="早于"):
+        load_workspace(tmp_path)
+
+
+def test_notepad_bom_is_accepted(tmp_path):
+    (tmp_path / CONFIG_NAME).write_bytes(b"\xef\xbb\xbf" + VALID.encode("utf-8"))
+    assert load_workspace(tmp_path).org == "XX市体育局"
+
+
+def test_gbk_file_gets_an_encoding_hint(tmp_path):
+    (tmp_path / CONFIG_NAME).write_bytes(VALID.encode("gbk"))
+    with pytest.raises(ConfigError, match="UTF-8"):
+        load_workspace(tmp_path)
+
+
+def test_staff_text_lists_are_read(tmp_path):
+    _write(tmp_path, VALID + '\n[report_text]\nproblems = ["走访不够深入。", "  "]\nplans = "常态化走访。"\n')
+    ws = load_workspace(tmp_path)
+    assert ws.text.problems == ["走访不够深入。"]
+    assert ws.text.plans == ["常态化走访。"]
+
+
+def test_find_workspace_walks_up(tmp_path):
+    init_workspace(tmp_path, "XX局", "2022Q1")
+    deep = tmp_path / "收集文件" / "子目录"
+    deep.mkdir(parents=True)
+    assert find_workspace(deep) == tmp_path.resolve()
