@@ -1,0 +1,227 @@
+"""控制台.xlsm: the Excel control workbook with one button per toolkit step.
+
+Sheets (code names Sheet1..Sheet3, matching the document modules of the VBA
+project)::
+
+    控制台        settings a person may change, the five buttons, the results area
+    报告要素      staff-written paragraphs of the report, one per row
+    xlwings.conf  Interpreter_Win and ADD_WORKBOOK_TO_PYTHONPATH for RunPython
+
+The VBA project is built at run time from ``toolkit/vba/modules/*.bas`` (fast
+and deterministic, see :mod:`toolkit.vba.project`); nothing binary is committed.
+Each button calls a Sub without arguments (``Toolkit.MakeTemplates`` …) that runs
+``RunPython "import toolkit.excel as x; x.<function>()"``.
+
+The cell addresses below are shared with :mod:`toolkit.excel`, which reads the
+settings and writes the results back through xlwings.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import sys
+from pathlib import Path
+
+from .config import ReportText, Workspace
+from .io import atomic_path
+
+CONSOLE_NAME = "控制台.xlsm"
+SHEET_CONSOLE = "控制台"
+SHEET_TEXT = "报告要素"
+SHEET_CONF = "xlwings.conf"  # the name xlwings' VBA looks for; never a name ending in ".py"
+
+# Settings: key -> (cell, label, note). Keys are attributes edited in toolkit.toml.
+SETTINGS: dict[str, tuple[str, str, str]] = {
+    "org": ("B5", "组织名称", "本单位名称，报告署名默认用它"),
+    "office": ("B6", "负责科室", "负责汇总的科室"),
+    "period": ("B7", "统计期", "如 2022Q1（季度）、2022-03（月份）、2022H1（半年）、2022（全年）"),
+    "templates": ("B8", "下发模板文件夹", "工作区内的文件夹名"),
+    "inbox": ("B9", "收集文件夹", "各单位报回的文件放这里"),
+    "output": ("B10", "输出文件夹", "汇总表和报告写到这里"),
+    "returns": ("B11", "退回修改文件夹", "有错误的文件标注后放这里，退回各单位"),
+}
+FOLDER_KEYS = ("templates", "inbox", "output", "returns")
+WORKSPACE_CELL = "B4"  # the workspace folder (information only)
+
+# Results area.
+STATUS_CELL = "B14"
+TIME_CELL = "B15"
+COUNTS: dict[str, tuple[str, str]] = {  # ValidationResult.totals() key -> (cell, label)
+    "files": ("B16", "文件数"),
+    "rows_read": ("B17", "读取行数"),
+    "rows_accepted": ("B18", "通过行数"),
+    "rows_rejected": ("B19", "退回行数"),
+    "rows_skipped": ("B20", "跳过行数（空行、合计行）"),
+    "errors": ("B21", "错误"),
+    "hints": ("B22", "提示"),
+}
+# Excel row numbers (1-based).
+FILES_TITLE_ROW = 24  # "生成的文件"; links (column A label, column B link) in rows 25..36
+FILES_FIRST_ROW = 25
+MAX_LINKS = 12
+PROBLEMS_TITLE_ROW = FILES_FIRST_ROW + MAX_LINKS + 1  # 38 "问题清单"
+PROBLEMS_HEADER_ROW = PROBLEMS_TITLE_ROW + 1  # 39 column headers
+PROBLEMS_FIRST_ROW = PROBLEMS_HEADER_ROW + 1  # 40 first problem
+PROBLEM_COLUMNS = ("文件", "单位", "文件状态", "类别", "说明")
+MAX_PROBLEMS = 2000
+
+# 报告要素: column A 类别, column B 内容, from row 3 (row 1 note, row 2 header).
+TEXT_FIRST_ROW = 3
+TEXT_ROWS = 200
+TEXT_CATEGORIES = {"工作亮点": "highlights", "存在问题": "problems", "下步打算": "plans"}
+
+
+def default_interpreter() -> str:
+    """The Python that runs the buttons: pythonw.exe beside python.exe on Windows (no console window)."""
+    exe = Path(sys.executable)
+    if os.name == "nt" and exe.name.lower() == "python.exe":
+        windowless = exe.with_name("pythonw.exe")
+        if windowless.exists():
+            return str(windowless)
+    return str(exe)
+
+
+def vba_project_bytes() -> bytes:
+    from .vba.project import build_vba_project, toolkit_modules
+
+    return build_vba_project(toolkit_modules(("Sheet1", "Sheet2", "Sheet3")))
+
+
+def setting_values(ws: Workspace) -> dict[str, str]:
+    values = {"org": ws.org, "office": ws.office, "period": ws.period.code}
+    values.update({key: ws.folders[key] for key in FOLDER_KEYS})
+    return values
+
+
+def write_console(ws: Workspace, path: Path | None = None, *, interpreter: str | None = None) -> Path:
+    """Write 控制台.xlsm for ``ws`` (atomically); returns its path."""
+    import xlsxwriter
+
+    from .vba.project import BUTTONS
+
+    target = Path(path) if path else ws.root / CONSOLE_NAME
+    with atomic_path(target) as tmp:
+        wb = xlsxwriter.Workbook(str(tmp))
+        wb.set_vba_name("ThisWorkbook")
+        wb.add_vba_project(io.BytesIO(vba_project_bytes()), is_stream=True)
+        wb.set_properties({"title": f"{ws.org} 台账工具控制台", "comments": "由 toolkit 生成"})
+
+        title = wb.add_format({"bold": True, "font_size": 16})
+        hint = wb.add_format({"font_color": "#666666", "text_wrap": True, "valign": "top"})
+        label = wb.add_format({"bold": True, "bg_color": "#F2F2F2", "border": 1})
+        editable = wb.add_format({"bg_color": "#FFF2CC", "border": 1})
+        info = wb.add_format({"border": 1, "font_color": "#444444"})
+        section = wb.add_format({"bold": True, "font_size": 12, "bottom": 2})
+        header = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})
+        wrap = wb.add_format({"text_wrap": True, "valign": "top", "border": 1})
+
+        sh = wb.add_worksheet(SHEET_CONSOLE)
+        sh.set_vba_name("Sheet1")
+        sh.set_column("A:A", 24)
+        sh.set_column("B:B", 44)
+        sh.set_column("C:C", 44)
+        sh.set_column("D:D", 12)
+        sh.set_column("E:E", 70)
+        sh.write("A1", f"{ws.org} “能力作风建设年”台账工具", title)
+        sh.write("A2", "黄色格子可以修改，点按钮时自动保存到工作区的 toolkit.toml。点按钮后请稍候，结果显示在下方。", hint)
+        sh.write("A3", "设置", section)
+        sh.write("A4", "工作区文件夹", label)
+        sh.write(WORKSPACE_CELL, str(ws.root), info)
+        sh.write("C4", "本控制台所在的文件夹（不可修改）", hint)
+        values = setting_values(ws)
+        for key, (cell, text, note) in SETTINGS.items():
+            row = int(cell[1:]) - 1
+            sh.write(row, 0, text, label)
+            sh.write_string(cell, values[key], editable)
+            sh.write(row, 2, note, hint)
+
+        sh.write("A13", "运行结果", section)
+        sh.write("A14", "状态", label)
+        sh.write(STATUS_CELL, "尚未运行", info)
+        sh.write("A15", "运行时间", label)
+        sh.write_blank(TIME_CELL, None, info)
+        for cell, text in COUNTS.values():
+            sh.write(int(cell[1:]) - 1, 0, text, label)
+            sh.write_blank(cell, None, info)
+        sh.write(FILES_TITLE_ROW - 1, 0, "生成的文件（点击打开）", section)
+        sh.write(PROBLEMS_TITLE_ROW - 1, 0, "问题清单", section)
+        sh.write_row(PROBLEMS_HEADER_ROW - 1, 0, PROBLEM_COLUMNS, header)
+        # The buttons: one Sub without arguments each, stacked beside the settings.
+        for i, (caption, sub, _function) in enumerate(BUTTONS):
+            sh.insert_button(
+                3 + i * 2, 3,
+                {"macro": sub, "caption": caption, "width": 140, "height": 34, "x_offset": 20, "y_offset": 2},
+            )
+        sh.freeze_panes(3, 0)
+        sh.activate()
+
+        tx = wb.add_worksheet(SHEET_TEXT)
+        tx.set_vba_name("Sheet2")
+        tx.set_column("A:A", 14)
+        tx.set_column("B:B", 100)
+        tx.write("A1", "报告中由工作人员撰写的段落：每行一段，A 列选择类别，B 列写内容。保存本工作簿后，命令行生成报告也使用这些段落；"
+                       "某一类别一段都没有时，使用 toolkit.toml 中的段落或自动生成的内容。", hint)
+        tx.set_row(0, 45)
+        tx.write_row("A2", ["类别", "内容"], header)
+        row = TEXT_FIRST_ROW - 1
+        for category, attr in TEXT_CATEGORIES.items():
+            for paragraph in getattr(ws.text, attr):
+                tx.write_string(row, 0, category, wrap)
+                tx.write_string(row, 1, paragraph, wrap)
+                row += 1
+        last = TEXT_FIRST_ROW - 1 + TEXT_ROWS
+        tx.data_validation(TEXT_FIRST_ROW - 1, 0, last, 0, {
+            "validate": "list",
+            "source": list(TEXT_CATEGORIES),
+            "error_title": "类别",
+            "error_message": "请选择 工作亮点、存在问题 或 下步打算。",
+        })
+        tx.freeze_panes(2, 0)
+
+        conf = wb.add_worksheet(SHEET_CONF)
+        conf.set_vba_name("Sheet3")
+        conf.set_column("A:A", 32)
+        conf.set_column("B:B", 80)
+        # xlwings reads A1 down to the last filled cell: no header row, nothing below.
+        conf.write_string("A1", "Interpreter_Win")
+        conf.write_string("B1", interpreter or default_interpreter())
+        conf.write_string("A2", "ADD_WORKBOOK_TO_PYTHONPATH")
+        conf.write_string("B2", "False")
+        conf.write("D1", "按钮所用的 Python：如果换了电脑或重装了 Python，请把 B1 改成 python.exe（或 pythonw.exe）的完整路径。", hint)
+        wb.close()
+    return target
+
+
+def read_report_text(path: Path) -> ReportText | None:
+    """The paragraphs in 报告要素 of a saved 控制台.xlsm (None if the sheet is missing)."""
+    from openpyxl import load_workbook
+
+    wb = load_workbook(Path(path), read_only=True, data_only=True)
+    try:
+        if SHEET_TEXT not in wb.sheetnames:
+            return None
+        rows = wb[SHEET_TEXT].iter_rows(min_row=TEXT_FIRST_ROW, max_col=2, values_only=True)
+        return report_text_from_rows([tuple(r) for r in rows])
+    finally:
+        wb.close()
+
+
+def report_text_from_rows(rows: list[tuple], first_row: int = TEXT_FIRST_ROW) -> ReportText:
+    """Build ReportText from (类别, 内容) rows; a bad category raises ConfigError naming the row."""
+    from .config import ConfigError
+
+    text = ReportText()
+    for offset, row in enumerate(rows):
+        category = str(row[0] or "").strip() if row else ""
+        content = str(row[1] or "").strip() if row and len(row) > 1 else ""
+        if not content:
+            continue
+        attr = TEXT_CATEGORIES.get(category)
+        if attr is None:
+            raise ConfigError(
+                f"报告要素第{first_row + offset}行的类别“{category}”无法识别，"
+                f"请在 A 列选择 {'、'.join(TEXT_CATEGORIES)}。"
+            )
+        getattr(text, attr).append(content)
+    return text
