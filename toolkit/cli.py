@@ -259,7 +259,7 @@ def templates_cmd(
     from . import api
 
     def go():
-        ws = _workspace(None, required=out is None)
+        ws = _workspace(None, required=False)
         paths = api.make_templates(ws, out)
         c = _console()
         c.print(f"[green]已生成 {len(paths)} 个模板文件[/]：")
@@ -446,7 +446,7 @@ def main(argv: list[str] | None = None) -> None:
     from typer._click import exceptions as click_exc
 
     try:
-        code = app(args=argv, standalone_mode=False)
+        code = app(args=argv, prog_name="toolkit", standalone_mode=False)
     except click_exc.UsageError as exc:
         cmd = exc.ctx.command_path if exc.ctx else "toolkit"
         sys.stderr.write(f"错误：{_translate_error(exc.format_message())}。\n运行 {cmd} -h 查看用法。\n")

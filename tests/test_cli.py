@@ -1,0 +1,89 @@
+"""The ``toolkit`` command: Chinese help and messages, exit codes, init + templates."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from toolkit.cli import main
+from toolkit.config import CONFIG_NAME, load_workspace
+
+
+def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    env = dict(os.environ, PYTHONIOENCODING="utf-8", COLUMNS="200")
+    return subprocess.run([sys.executable, "-m", "toolkit", *args], capture_output=True, text=True,
+                          encoding="utf-8", cwd=cwd, env=env, timeout=300)
+
+
+def test_help_is_in_chinese_and_lists_every_command():
+    out = run_cli("--help")
+    assert out.returncode == 0
+    assert "用法：toolkit" in out.stdout and "显示本帮助并退出" in out.stdout
+    for command in ("init", "templates", "validate", "merge", "report", "run", "demo", "console"):
+        assert f"  {command} " in out.stdout
+    assert "Usage" not in out.stdout and "Show this message" not in out.stdout
+
+
+def test_subcommand_help_is_in_chinese():
+    out = run_cli("validate", "--help")
+    assert out.returncode == 0
+    assert "收集目录" in out.stdout and "--json" in out.stdout and "Options" not in out.stdout
+
+
+def test_unknown_option_is_explained_in_chinese(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["validate", "--bogus"])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert "没有选项 --bogus" in err and "toolkit validate -h" in err
+
+
+def test_missing_argument_is_explained_in_chinese(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["init"])
+    assert exc.value.code == 2
+    assert "缺少参数" in capsys.readouterr().err
+
+
+def test_command_outside_a_workspace_fails_with_a_hint(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as exc:
+        main(["run"])
+    assert exc.value.code == 2
+    assert "找不到 toolkit.toml" in capsys.readouterr().err
+
+
+def test_bad_period_exits_2_with_the_accepted_forms(tmp_path, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["init", str(tmp_path / "ws"), "--org", "XX局", "--period", "2022Q5"])
+    assert exc.value.code == 2
+    assert "2022Q1（季度）" in capsys.readouterr().err
+    assert not (tmp_path / "ws" / CONFIG_NAME).exists()
+
+
+def test_init_then_templates_in_a_non_ascii_workspace(tmp_path):
+    root = tmp_path / "二〇二二年 工作区"
+    out = run_cli("init", str(root), "--org", "XX市体育局", "--period", "2022Q1", "--report-date", "2022-04-29")
+    assert out.returncode == 0, out.stderr
+    ws = load_workspace(root)
+    assert ws.report.date.isoformat() == "2022-04-29"
+    out = run_cli("templates", cwd=root)
+    assert out.returncode == 0, out.stderr
+    names = sorted(p.name for p in ws.templates_dir.glob("*.xlsx"))
+    expected = sorted(f"{u.name}-{t}-2022年第一季度.xlsx" for u in ws.units for t in ("大走访大调研台账", "任务推进台账"))
+    assert names == expected
+    assert sorted(p.name for p in (ws.templates_dir / "空白模板").glob("*.xlsx")) == ["任务推进台账.xlsx", "大走访大调研台账.xlsx"]
+
+
+def test_templates_outside_a_workspace_need_out(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as exc:
+        main(["templates"])
+    assert exc.value.code == 2
+    assert "--out" in capsys.readouterr().err
+    main(["templates", "--out", str(tmp_path / "模板")])
+    assert sorted(p.name for p in (tmp_path / "模板").glob("*.xlsx")) == ["任务推进台账.xlsx", "大走访大调研台账.xlsx"]
