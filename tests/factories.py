@@ -1,0 +1,354 @@
+"""Builders of row dicts and ValidationResults for tests (deterministic: random.Random(seed)).
+
+Row dicts use schema column keys and plain Python values (``date``, ``int``,
+``float``, ``str``, ``None``), i.e. what a person typed, cleaned. ``frame()``
+turns them into the DataFrame the validator produces (schema dtypes + META
+columns); ``build_result()`` wraps submissions into a ValidationResult.
+
+``scenario()`` makes a whole collection: 13 configured units of which 12 submit,
+one superseded file, one file with rejected rows, one unreadable file, one unit
+with no problems at all, and one unit that is not in the configuration.
+Other engineers may reuse everything here.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from toolkit import schema as S
+from toolkit.model import (
+    ERROR,
+    HINT,
+    META_FILE,
+    META_NOTES,
+    META_ROW,
+    META_UNIT,
+    META_UNIT_CODE,
+    FileReport,
+    Issue,
+    Period,
+    RejectedRow,
+    Unit,
+    ValidationResult,
+)
+
+PERIOD = Period("2022Q1", "2022年第一季度", date(2022, 1, 1), date(2022, 3, 31))
+AS_OF = date(2022, 4, 29)
+
+UNIT_NAMES = (
+    "办公室", "党建办", "政策法规科", "综合业务科", "财务科", "人事科", "宣传科",
+    "信访办", "执法大队", "体育中心", "训练基地", "体育场馆中心", "机关服务中心",
+)
+SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗"
+GIVEN = ("建国", "明", "华", "伟", "芳", "娜", "敏", "静", "强", "磊", "军", "洋", "勇", "艳", "杰")
+OBJECTS = ("XX食品有限公司", "幸福社区", "阳光小区居民", "李大爷", "第一中学", "城东项目部",
+           "南关派出所", "张代表", "红星村", "XX体育用品公司", "困难户王某", "老党员刘某")
+ACHIEVEMENTS = (("成立疫情防控一线党员先锋队", "支"), ("抽调干部职工", "名"), ("直接拉动消费", "万元"),
+                ("开展志愿服务", "人次"))
+
+
+def person(rng: random.Random) -> str:
+    return rng.choice(SURNAMES) + rng.choice(GIVEN)
+
+
+def _day(rng: random.Random, start: date, end: date) -> date:
+    return start + timedelta(days=rng.randint(0, (end - start).days))
+
+
+def visit_row(rng: random.Random, seq: int, period: Period = PERIOD, as_of: date = AS_OF) -> dict[str, Any]:
+    found = rng.randint(0, 3)
+    return {
+        "seq": seq,
+        "visit_date": _day(rng, period.start, min(period.end, as_of)),
+        "leader": person(rng),
+        "visitors": "、".join(person(rng) for _ in range(rng.randint(1, 3))),
+        "participants": rng.randint(1, 8),
+        "method": rng.choice(S.VISIT_METHODS),
+        "object_type": rng.choice(S.OBJECT_TYPES),
+        "object_name": rng.choice(OBJECTS),
+        "area": rng.choice(("XX区/XX街道/XX社区", None)),
+        "contact": rng.choice((person(rng), None)),
+        "phone": rng.choice(("13812345678", "0531-88886666", None)),
+        "content": "了解企业复工复产情况，宣讲纾困政策" + str(seq),
+        "problems_found": found,
+        "solved_on_spot": rng.randint(0, found),
+        "remark": None,
+    }
+
+
+def problem_row(
+    rng: random.Random, seq: int, visit_seqs: list[int], period: Period = PERIOD, as_of: date = AS_OF
+) -> dict[str, Any]:
+    source = rng.choice(S.PROBLEM_SOURCES) if visit_seqs else rng.choice(S.PROBLEM_SOURCES[1:])
+    assigned = _day(rng, period.start, period.end)
+    deadline = assigned + timedelta(days=rng.choice((10, 20, 30, 45, 60, 90)))
+    status = rng.choice(S.PROBLEM_STATUSES)
+    closed = status in S.CLOSED_STATUSES
+    closed_date = min(assigned + timedelta(days=rng.randint(1, 20)), as_of) if closed else None
+    revisit = None
+    satisfaction = None
+    if status == "已销号":
+        revisit = min(closed_date + timedelta(days=rng.randint(0, 5)), as_of)
+        satisfaction = rng.choice(S.SATISFIED)
+    elif status == "已办结":
+        satisfaction = rng.choice((None, "满意", "不满意"))
+    return {
+        "seq": seq,
+        "visit_seq": rng.choice(visit_seqs) if source == "大走访" else None,
+        "source": source,
+        "reporter": rng.choice(("XX小区居民", None)),
+        "description": f"问题{seq}：小区路灯损坏，夜间出行不便",
+        "category": rng.choice(S.PROBLEM_CATEGORIES),
+        "demand_type": rng.choice(S.DEMAND_TYPES + (None,)),
+        "leader": person(rng),
+        "lead_unit": "城建科",
+        "owner": person(rng),
+        "assigned_date": assigned,
+        "deadline": deadline,
+        "measures": "协调供电公司更换灯具",
+        "status": status,
+        "closed_date": closed_date,
+        "result": "已更换路灯" if closed else None,
+        "revisit_date": revisit,
+        "satisfaction": satisfaction,
+        "remark": None,
+    }
+
+
+def task_row(rng: random.Random, seq: int, period: Period = PERIOD, as_of: date = AS_OF) -> dict[str, Any]:
+    status = rng.choice(S.TASK_STATUSES)
+    progress = {"已完成": 100.0, "未启动": 0.0}.get(status, float(rng.randrange(5, 100, 5)))
+    start = rng.choice((None, _day(rng, period.start, period.end)))
+    deadline = _day(rng, date(2022, 3, 1), date(2022, 12, 31))
+    if start is not None and deadline < start:
+        deadline = start + timedelta(days=rng.randint(0, 120))
+    achievement = rng.choice(ACHIEVEMENTS + (None, None))
+    value = None
+    if achievement is not None:
+        value = rng.choice((rng.randint(1, 50), round(rng.uniform(1, 100), 2)))
+    return {
+        "seq": seq,
+        "list_type": rng.choice(S.TASK_LIST_TYPES),
+        "name": f"任务{seq}：组建疫情防控一线党员先锋队",
+        "goal": "每个社区至少一支先锋队",
+        "measures": None,
+        "leader": person(rng),
+        "unit_in_charge": "党建办",
+        "owner": person(rng),
+        "start_date": start,
+        "deadline": deadline,
+        "progress": progress,
+        "status": status,
+        "progress_note": "已组建先锋队",
+        "result_text": achievement[0] if achievement else None,
+        "result_value": value,
+        "result_unit": achievement[1] if achievement else None,
+        "evidence": None,
+        "remark": None,
+    }
+
+
+def unit_rows(
+    rng: random.Random, n_visits: int, n_problems: int, n_tasks: int, period: Period = PERIOD, as_of: date = AS_OF
+) -> dict[str, list[dict[str, Any]]]:
+    visits = [visit_row(rng, i, period, as_of) for i in range(1, n_visits + 1)]
+    seqs = [v["seq"] for v in visits]
+    return {
+        "visits": visits,
+        "problems": [problem_row(rng, i, seqs, period, as_of) for i in range(1, n_problems + 1)],
+        "tasks": [task_row(rng, i, period, as_of) for i in range(1, n_tasks + 1)],
+    }
+
+
+# ---------------------------------------------------------------------------
+# DataFrames as the validator makes them
+# ---------------------------------------------------------------------------
+
+
+def frame(
+    sheet_key: str,
+    rows: list[dict[str, Any]],
+    *,
+    unit: str = "",
+    unit_code: str = "",
+    file: str = "",
+    first_row: int = S.FIRST_DATA_ROW,
+    notes: dict[int, str] | None = None,
+) -> pd.DataFrame:
+    """Accepted rows of one sheet of one file: schema keys with schema dtypes + META columns.
+
+    ``notes`` maps a 0-based row position to its 提示 text.
+    """
+    sheet = S.SHEETS[sheet_key]
+    data: dict[str, Any] = {}
+    for col in sheet.columns:
+        values = [r.get(col.key) for r in rows]
+        if col.kind == "int":
+            data[col.key] = pd.array(values, dtype="Int64")
+        elif col.kind in ("number", "percent"):
+            data[col.key] = pd.array([None if v is None else float(v) for v in values], dtype="Float64")
+        elif col.kind == "date":
+            data[col.key] = pd.to_datetime(pd.Series([pd.NaT if v is None else pd.Timestamp(v) for v in values],
+                                                     dtype="datetime64[ns]"))
+        else:
+            data[col.key] = pd.Series([pd.NA if v is None else str(v) for v in values], dtype="str")
+    n = len(rows)
+    notes = notes or {}
+    data[META_UNIT] = pd.Series([unit] * n, dtype="str")
+    data[META_UNIT_CODE] = pd.Series([unit_code] * n, dtype="str")
+    data[META_FILE] = pd.Series([file] * n, dtype="str")
+    data[META_ROW] = pd.array(list(range(first_row, first_row + n)), dtype="Int64")
+    data[META_NOTES] = pd.Series([notes.get(i, "") for i in range(n)], dtype="str")
+    df = pd.DataFrame(data)
+    for col in sheet.columns:  # pandas may infer the dates' resolution; keep it explicit
+        if col.kind == "date":
+            df[col.key] = df[col.key].astype("datetime64[ns]")
+    return df
+
+
+def empty_tables() -> dict[str, pd.DataFrame]:
+    return {key: frame(key, []) for key in S.SHEETS}
+
+
+@dataclass
+class Submission:
+    """One file as the validator reports it."""
+
+    unit: str
+    unit_code: str
+    template: str  # "survey" | "tasks"
+    rel: str
+    rows: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # accepted rows per sheet key
+    status: str = "通过"
+    rejected: list[RejectedRow] = field(default_factory=list)
+    issues: list[Issue] = field(default_factory=list)
+    superseded_by: str | None = None
+    superseded_rows: int = 0
+    notes: dict[str, dict[int, str]] = field(default_factory=dict)  # sheet key -> position -> 提示
+    skipped: int = 0
+
+    def report(self, root: Path) -> FileReport:
+        accepted = 0 if self.superseded_by else sum(len(v) for v in self.rows.values())
+        template = S.template_by_id(self.template)
+        return FileReport(
+            path=str(root / self.rel), rel=self.rel, unit=self.unit, unit_code=self.unit_code,
+            template=self.template, template_name=template.name, status=self.status,  # type: ignore[arg-type]
+            rows_read=accepted + len(self.rejected) + self.skipped + self.superseded_rows,
+            rows_accepted=accepted, rows_rejected=len(self.rejected), rows_skipped=self.skipped,
+            rows_superseded=self.superseded_rows, superseded_by=self.superseded_by, issues=list(self.issues),
+        )
+
+
+def build_result(
+    submissions: list[Submission],
+    *,
+    units: list[Unit] | None = None,
+    period: Period | None = PERIOD,
+    as_of: date = AS_OF,
+    root: Path = Path("/collect"),
+    unreadable: list[tuple[str, str]] = (),  # (rel, message)
+) -> ValidationResult:
+    parts: dict[str, list[pd.DataFrame]] = {k: [] for k in S.SHEETS}
+    files: list[FileReport] = []
+    rejected: list[RejectedRow] = []
+    for sub in submissions:
+        files.append(sub.report(root))
+        rejected.extend(sub.rejected)
+        if sub.superseded_by:
+            continue
+        for key, rows in sub.rows.items():
+            parts[key].append(frame(key, rows, unit=sub.unit, unit_code=sub.unit_code, file=sub.rel,
+                                    notes=sub.notes.get(key)))
+    for rel, message in unreadable:
+        files.append(FileReport(
+            path=str(root / rel), rel=rel, unit="未识别", unit_code="", template=None, template_name="",
+            status="无法读取", issues=[Issue("file_unreadable", ERROR, message, file=rel)],
+        ))
+    tables = {}
+    for key in S.SHEETS:
+        frames = [f for f in parts[key] if len(f)]
+        tables[key] = pd.concat(frames, ignore_index=True) if frames else frame(key, [])
+    return ValidationResult(root=root, period=period, as_of=as_of, units=list(units or []), files=files,
+                            ignored=[], tables=tables, rejected=rejected)
+
+
+# ---------------------------------------------------------------------------
+# A whole collection with known contents
+# ---------------------------------------------------------------------------
+
+
+@dataclass
+class Scenario:
+    result: ValidationResult
+    units: list[Unit]
+    accepted: dict[str, dict[str, list[dict[str, Any]]]]  # unit name -> sheet key -> accepted rows
+    submissions: list[Submission]
+    missing_unit: Unit
+    superseded_file: str
+    rejected_file: str
+    unreadable_file: str
+    no_problem_unit: str
+    unknown_unit: str
+
+
+def _issue(rel: str, sheet: str, row: int, message: str) -> Issue:
+    return Issue("required", ERROR, message, file=rel, sheet=sheet, sheet_key="tasks", row=row,
+                 column="C", column_key="name", header="任务名称", value="")
+
+
+def scenario(seed: int = 7, n_units: int = 13) -> Scenario:
+    rng = random.Random(seed)
+    units = [Unit(f"{i:02d}", UNIT_NAMES[i - 1]) for i in range(1, n_units + 1)]
+    missing = units[-1]  # submits nothing
+    no_problem = units[2].name
+    unknown = "后勤科"
+    subs: list[Submission] = []
+    accepted: dict[str, dict[str, list[dict[str, Any]]]] = {}
+    superseded_file = rejected_file = ""
+    for i, unit in enumerate(units[:-1]):
+        rows = unit_rows(rng, rng.randint(3, 12), 0 if unit.name == no_problem else rng.randint(2, 10),
+                         rng.randint(2, 8))
+        survey = f"{unit.name}-大走访大调研台账-2022年第一季度.xlsx"
+        tasks = f"{unit.name}-任务推进台账-2022年第一季度.xlsx"
+        notes = {"visits": {0: "联系电话格式可能有误"}} if i == 0 else {}
+        subs.append(Submission(unit.name, unit.code, "survey", survey,
+                               {"visits": rows["visits"], "problems": rows["problems"]},
+                               status="有提示" if notes else "通过", notes=notes,
+                               issues=[Issue("phone_format", HINT, "联系电话格式可能有误", file=survey, sheet="走访记录",
+                                             sheet_key="visits", row=4, column="K", column_key="phone",
+                                             header="联系电话", value="1381234")] if notes else []))
+        if i == 1:  # an older copy of the survey, superseded by the one above
+            old = f"旧版/{unit.name}-大走访大调研台账.xlsx"
+            superseded_file = old
+            subs.append(Submission(unit.name, unit.code, "survey", old,
+                                   {"visits": unit_rows(rng, 4, 2, 0)["visits"]},
+                                   status="已被替代", superseded_by=survey, superseded_rows=6))
+        task_sub = Submission(unit.name, unit.code, "tasks", tasks, {"tasks": rows["tasks"]})
+        if i == 3:  # a file with rejected rows: two rows lack 任务名称
+            rejected_file = tasks
+            task_sub.status = "有错误"
+            for k in range(2):
+                row = 4 + len(rows["tasks"]) + k
+                message = f"第{row}行“任务名称”未填写，请补充。"
+                task_sub.issues.append(_issue(tasks, "任务清单", row, message))
+                task_sub.rejected.append(RejectedRow(tasks, unit.name, "tasks", "任务清单", row,
+                                                     {"序号": len(rows["tasks"]) + k + 1, "任务名称": None,
+                                                      "完成进度": "50%"}, [message]))
+        subs.append(task_sub)
+        accepted[unit.name] = rows
+    # A unit not in toolkit.toml.
+    extra = unit_rows(rng, 3, 2, 2)
+    subs.append(Submission(unknown, "", "survey", f"{unknown}-大走访大调研台账.xlsx",
+                           {"visits": extra["visits"], "problems": extra["problems"]}))
+    subs.append(Submission(unknown, "", "tasks", f"{unknown}-任务推进台账.xlsx", {"tasks": extra["tasks"]}))
+    accepted[unknown] = extra
+    unreadable = "新建文件夹/加密的文件.xlsx"
+    result = build_result(subs, units=units, unreadable=[(unreadable, "文件已加密，无法打开。请去掉密码后重新报送。")])
+    return Scenario(result, units, accepted, subs, missing, superseded_file, rejected_file, unreadable,
+                    no_problem, unknown)

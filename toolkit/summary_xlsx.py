@@ -1,0 +1,860 @@
+"""汇总表.xlsx: the merged workbook (XlsxWriter).
+
+Sheets, in order:
+
+    说明 · 分单位统计 · 分类统计 · 红灯清单 · 成果汇总 · 报送情况 ·
+    走访记录 · 问题清单 · 任务清单 (split into 走访记录(2)… beyond Excel's row limit) ·
+    校验问题 · 未汇总行
+
+Every figure on the 统计 sheets is taken from the figures dict (汇总数据.json), so
+the workbook and the Word report always quote the same numbers; totals are
+written as values, not formulas. Text from submissions is always written with
+``write_string`` (a value starting with ``=`` stays text); a text longer than
+Excel's cell limit is cut and a 提示 is listed on 校验问题.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from . import schema as S
+from .io import atomic_path
+from .merge import COMPUTED_COLUMNS, RED, UNIT_KEY, YELLOW, GREEN, _isna
+from .model import HINT, META_FILE, META_NOTES, META_ROW, Issue, ValidationResult
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+EXCEL_MAX_ROWS = 1_048_576
+MAX_DATA_ROWS = EXCEL_MAX_ROWS - 1  # below the header row; tests lower it to check splitting
+CELL_LIMIT = 32_767
+CELL_KEEP = 32_000
+CUT_MARK = "…（已截断）"
+NA_TEXT = "暂无"
+TRUNCATED_CODE = "cell_truncated"
+
+FONT = "宋体"
+LIGHT_FILLS = {RED: "#F8696B", YELLOW: "#FFEB84", GREEN: "#63BE7B"}
+STATUS_FILLS = {"未报送": "#F8696B", "有退回": "#FFEB84", "部分报送": "#FFEB84"}
+
+SHEET_INFO = (
+    ("说明", "本表的统计口径、数据来源和各工作表的内容。"),
+    ("分单位统计", "每个单位的走访、问题办理和任务推进情况，最后一行为合计。"),
+    ("分类统计", "走访对象类型、走访方式、问题类别、问题来源、办理状态、清单类型、推进状态的分布及图表。"),
+    ("红灯清单", "已超过办理时限仍未办结的问题、已超过完成时限仍未完成的任务，逾期时间长的在前。"),
+    ("成果汇总", "任务清单中填报的量化成果，成果说明和计量单位相同的合并相加。"),
+    ("报送情况", "各单位报送状态、催报名单、退回修改、被替代和无法读取的文件。"),
+    ("走访记录", "汇总的全部走访记录（明细）。"),
+    ("问题清单", "汇总的全部问题，含问题编号、是否逾期、逾期天数和亮灯（明细）。"),
+    ("任务清单", "汇总的全部任务，含亮灯（明细）。"),
+    ("校验问题", "校验时发现的全部错误和提示，便于逐条核对。"),
+    ("未汇总行", "因存在错误没有汇总的行及原因，需退回相关单位修改后重新报送。"),
+)
+
+
+# ---------------------------------------------------------------------------
+# Formats and safe cell writing
+# ---------------------------------------------------------------------------
+
+
+class _Book:
+    def __init__(self, wb, result: ValidationResult):
+        self.wb = wb
+        self.result = result
+        self.truncated: list[Issue] = []
+        self._formats: dict[tuple, Any] = {}
+
+    def fmt(self, **props):
+        key = tuple(sorted(props.items()))
+        if key not in self._formats:
+            base = {"font_name": FONT, "font_size": 10, "valign": "vcenter"}
+            base.update(props)
+            self._formats[key] = self.wb.add_format(base)
+        return self._formats[key]
+
+    # Named formats used by the statistics sheets.
+    def title(self):
+        return self.fmt(bold=True, font_size=16, align="center")
+
+    def subtitle(self):
+        return self.fmt(align="center", font_size=10, font_color="#404040")
+
+    def header(self):
+        return self.fmt(bold=True, bg_color="#DDEBF7", border=1, align="center", text_wrap=True)
+
+    def cell(self, kind: str = "text", total: bool = False, fill: str | None = None):
+        props: dict[str, Any] = {"border": 1}
+        if kind == "int":
+            props.update(num_format="0", align="right")
+        elif kind == "pct":
+            props.update(num_format="0.0%", align="right")
+        elif kind == "num":
+            props.update(num_format="#,##0.##", align="right")
+        elif kind == "num2":
+            props.update(num_format="#,##0.00", align="right")
+        elif kind == "date":
+            props.update(num_format="yyyy-mm-dd", align="center")
+        elif kind == "center":
+            props.update(align="center")
+        elif kind == "wrap":
+            props.update(text_wrap=True)
+        if total:
+            props.update(bold=True, bg_color="#F2F2F2")
+        if fill:
+            props.update(bg_color=fill)
+        return self.fmt(**props)
+
+    def text(self, ws, row: int, col: int, value: Any, fmt=None, where: dict | None = None) -> None:
+        """Write user text as a string (never a formula), cut to Excel's cell limit."""
+        text = "" if value is None else str(value)
+        if len(text) > CELL_LIMIT:
+            original = len(text)
+            text = text[:CELL_KEEP] + CUT_MARK
+            w = where or {}
+            self.truncated.append(Issue(
+                TRUNCATED_CODE, HINT,
+                f"内容过长（{original}个字符），超过 Excel 单元格上限 {CELL_LIMIT} 个字符，"
+                f"汇总表中只保留前 {CELL_KEEP} 个字符，完整内容请查看来源文件。",
+                file=w.get("file", ""), sheet=w.get("sheet", ws.get_name()), row=w.get("row"),
+                header=w.get("header", ""), value=text[:50],
+            ))
+        ws.write_string(row, col, text, fmt)
+
+    def any(self, ws, row: int, col: int, value: Any, fmt=None, date_fmt=None, where=None) -> None:
+        """Write a value as found (rejected rows): numbers as numbers, dates as dates, the rest as text."""
+        if _isna(value):
+            return
+        if isinstance(value, bool):
+            ws.write_string(row, col, "是" if value else "否", fmt)
+        elif isinstance(value, (int, float)) and not isinstance(value, bool):
+            ws.write_number(row, col, value, fmt)
+        elif isinstance(value, datetime):
+            ws.write_datetime(row, col, value.replace(tzinfo=None), date_fmt)
+        elif isinstance(value, date):
+            ws.write_datetime(row, col, datetime(value.year, value.month, value.day), date_fmt)
+        else:
+            self.text(ws, row, col, value, fmt, where)
+
+    def rate(self, ws, row: int, col: int, value: float | None, total: bool = False) -> None:
+        if value is None:
+            ws.write_string(row, col, NA_TEXT, self.cell("center", total))
+        else:
+            ws.write_number(row, col, value / 100, self.cell("pct", total))
+
+
+def _print_setup(ws, *, header_rows: tuple[int, int], last_col: int, landscape: bool = True) -> None:
+    if landscape:
+        ws.set_landscape()
+    ws.set_paper(9)  # A4
+    ws.fit_to_pages(1, 0)
+    ws.repeat_rows(*header_rows)
+    ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
+    ws.center_horizontally()
+    ws.set_footer("&C第 &P 页，共 &N 页")
+    ws.hide_gridlines(0)
+
+
+def _title(book: _Book, ws, text: str, subtitle: str, last_col: int) -> None:
+    ws.set_row(0, 30)
+    ws.merge_range(0, 0, 0, last_col, "", book.title())
+    book.text(ws, 0, 0, text, book.title())
+    ws.merge_range(1, 0, 1, last_col, "", book.subtitle())
+    book.text(ws, 1, 0, subtitle, book.subtitle())
+
+
+def _period_text(figures: dict) -> str:
+    period = figures.get("period")
+    return period["name"] if period else ""
+
+
+def _subtitle(figures: dict) -> str:
+    parts = []
+    if figures.get("org"):
+        parts.append(f"单位：{figures['org']}")
+    period = figures.get("period")
+    if period:
+        parts.append(f"统计期：{period['name']}（{period['start']} 至 {period['end']}）")
+    parts.append(f"统计截至：{figures['as_of']}")
+    return "    ".join(parts)
+
+
+def _as_date(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    d = date.fromisoformat(text)
+    return datetime(d.year, d.month, d.day)
+
+
+# ---------------------------------------------------------------------------
+# Entry point
+# ---------------------------------------------------------------------------
+
+
+def write_summary_workbook(
+    path: Path, details: "dict[str, pd.DataFrame]", figures: dict, result: ValidationResult
+) -> Path:
+    """Write 汇总表.xlsx atomically; ``details`` come from ``merge.add_computed_columns``."""
+    import xlsxwriter
+
+    path = Path(path)
+    with atomic_path(path) as tmp:
+        wb = xlsxwriter.Workbook(str(tmp), {
+            "constant_memory": True,  # rows are streamed: 1M-row detail sheets stay in bounded memory
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+            "strings_to_numbers": False,
+            "default_date_format": "yyyy-mm-dd",
+        })
+        book = _Book(wb, result)
+        try:
+            # Plan the detail sheets (split beyond Excel's row limit) so the 说明 sheet can list them.
+            plan: dict[str, list[tuple[str, int, int]]] = {}
+            for key, sheet in S.SHEETS.items():
+                n = len(details[key])
+                chunks = max(1, -(-n // MAX_DATA_ROWS))
+                plan[key] = [
+                    (sheet.name if i == 0 else f"{sheet.name}({i + 1})", i * MAX_DATA_ROWS,
+                     min(n, (i + 1) * MAX_DATA_ROWS))
+                    for i in range(chunks)
+                ]
+            ws_info = wb.add_worksheet("说明")
+            _write_units(book, wb.add_worksheet("分单位统计"), figures)
+            _write_categories(book, wb.add_worksheet("分类统计"), figures)
+            _write_red_list(book, wb.add_worksheet("红灯清单"), figures)
+            _write_achievements(book, wb.add_worksheet("成果汇总"), figures)
+            _write_submission(book, wb.add_worksheet("报送情况"), figures, result)
+            for key in S.SHEETS:
+                for name, start, stop in plan[key]:
+                    _write_detail(book, wb.add_worksheet(name), key, details[key], start, stop)
+            issue_sheets = _write_issues(book, result)
+            rejected_sheets = _write_rejected(book, result)
+            _write_info(book, ws_info, figures, result, plan, issue_sheets, rejected_sheets)
+            ws_info.activate()
+        finally:
+            wb.close()
+    return path
+
+
+# ---------------------------------------------------------------------------
+# Detail sheets
+# ---------------------------------------------------------------------------
+
+
+def _detail_columns(sheet_key: str) -> list[tuple[str, str, str, float]]:
+    """(DataFrame column, header, kind, width) of a detail sheet."""
+    sheet = S.SHEETS[sheet_key]
+    cols = [(UNIT_KEY, "填报单位", "text", 14)]
+    cols += [(c.key, c.header, c.kind, c.width) for c in sheet.columns]
+    cols += list(COMPUTED_COLUMNS.get(sheet_key, ()))
+    cols += [(META_FILE, "来源文件", "text", 30), ("_notes", "校验提示", "text", 30)]
+    return cols
+
+
+def _python_values(series: "pd.Series", kind: str) -> list[Any]:
+    import pandas as pd
+
+    if kind == "date":
+        s = pd.to_datetime(series, errors="coerce")
+        return [None if pd.isna(x) else x.to_pydatetime() for x in s.tolist()]
+    values = series.astype(object).tolist()
+    return [None if _isna(v) else v for v in values]
+
+
+def _write_detail(book: _Book, ws, sheet_key: str, df: "pd.DataFrame", start: int, stop: int) -> None:
+    cols = _detail_columns(sheet_key)
+    header = book.header()
+    fmt_date = book.fmt(num_format="yyyy-mm-dd")
+    fmt_int = book.fmt(num_format="0")
+    fmt_num = book.fmt(num_format="General")
+    fmt_pct = book.fmt(num_format="0.0%")
+    fmt_text = book.fmt()
+    lights = {k: book.fmt(bg_color=v, align="center", bold=True) for k, v in LIGHT_FILLS.items()}
+    for c, (_, _, kind, width) in enumerate(cols):
+        ws.set_column(c, c, width)
+    ws.set_row(0, 30)
+    for c, (_, title, _, _) in enumerate(cols):
+        ws.write_string(0, c, title, header)
+    ws.freeze_panes(1, 1)
+    ws.autofilter(0, 0, max(stop - start, 1), len(cols) - 1)
+
+    part = df.iloc[start:stop]
+    sheet_name = S.SHEETS[sheet_key].name
+    columns = []
+    for key, title, kind, _ in cols:
+        series = part[key] if key in part.columns else None
+        values = [None] * len(part) if series is None else _python_values(series, kind)
+        columns.append((values, kind, title))
+    files = _python_values(part[META_FILE], "text") if META_FILE in part else [None] * len(part)
+    rows = _python_values(part[META_ROW], "int") if META_ROW in part else [None] * len(part)
+    units = _python_values(part[UNIT_KEY], "text") if UNIT_KEY in part else [None] * len(part)
+    write_number, write_datetime = ws.write_number, ws.write_datetime
+    for i in range(len(part)):
+        r = i + 1
+        for c, (values, kind, title) in enumerate(columns):
+            v = values[i]
+            if v is None or v == "":
+                continue
+            if kind == "int":
+                write_number(r, c, int(v), fmt_int)
+            elif kind == "number":
+                write_number(r, c, float(v), fmt_num)
+            elif kind == "percent":
+                write_number(r, c, float(v) / 100, fmt_pct)
+            elif kind == "date":
+                write_datetime(r, c, v, fmt_date)
+            elif kind == "light":
+                ws.write_string(r, c, str(v), lights.get(str(v), fmt_text))
+            else:
+                s = str(v)
+                if len(s) > CELL_LIMIT:
+                    where = {"file": files[i] or "", "sheet": sheet_name, "row": rows[i], "header": title,
+                             "unit": units[i] or ""}
+                    book.text(ws, r, c, s, fmt_text, where)
+                else:
+                    ws.write_string(r, c, s, fmt_text)
+
+
+# ---------------------------------------------------------------------------
+# 分单位统计
+# ---------------------------------------------------------------------------
+
+
+def _unit_columns(figures: dict) -> list[tuple[str, str, Any, str]]:
+    """(group, header, getter, kind) of 分单位统计."""
+    configured = bool(figures["submission"]["expected"])
+    status = {u["name"]: u["status"] for u in figures["submission"]["units"]}
+    cols: list[tuple[str, str, Any, str]] = [("单位", "单位", lambda u: u["name"], "text")]
+    if configured:
+        cols.append(("报送情况", "报送情况",
+                     lambda u: "" if u["name"] == "合计" else status.get(u["name"], "已报送"), "center"))
+    cols += [
+        ("走访情况", "走访次数", lambda u: u["visits"], "int"),
+        ("走访情况", "参与人次", lambda u: u["participants"], "int"),
+        ("走访情况", "走访对象数", lambda u: u["objects"], "int"),
+        ("走访情况", "发现问题数", lambda u: u["problems_found"], "int"),
+        ("走访情况", "当场解决数", lambda u: u["solved_on_spot"], "int"),
+    ]
+    cols += [("走访对象数（按对象类型）", t, (lambda u, t=t: u["objects_by_type"][t]), "int") for t in S.OBJECT_TYPES]
+    cols += [
+        ("问题办理", "问题数", lambda u: u["problems"], "int"),
+        ("问题办理", "问题办结数", lambda u: u["problems_closed"], "int"),
+        ("问题办理", "办结率", lambda u: u["closure_rate"], "rate"),
+        ("问题办理", "满意率", lambda u: u["satisfaction_rate"], "rate"),
+        ("问题办理", "逾期问题数", lambda u: u["overdue_problems"], "int"),
+        ("任务推进", "任务数", lambda u: u["tasks"], "int"),
+    ]
+    cols += [("任务推进", t, (lambda u, t=t: u["tasks_by_type"][t]), "int") for t in S.TASK_LIST_TYPES]
+    cols += [("任务推进", t, (lambda u, t=t: u["tasks_by_status"][t]), "int") for t in S.TASK_STATUSES]
+    cols += [
+        ("任务推进", "平均进度", lambda u: u["average_progress"], "rate"),
+        ("任务推进", "逾期任务数", lambda u: u["overdue_tasks"], "int"),
+    ]
+    return cols
+
+
+def _write_units(book: _Book, ws, figures: dict) -> None:
+    cols = _unit_columns(figures)
+    last = len(cols) - 1
+    _title(book, ws, f"分单位统计（{_period_text(figures)}）" if figures.get("period") else "分单位统计",
+           _subtitle(figures) + "    办结率＝问题办结数÷问题数，满意率＝（满意＋基本满意）÷已评价数", last)
+    ws.set_column(0, 0, 14)
+    ws.set_column(1, last, 6.5)
+    if cols[1][1] == "报送情况":
+        ws.set_column(1, 1, 8)
+    ws.set_row(3, 42)
+    ws.set_row(2, 20)
+    _group_headers(book, ws, 2, cols)
+    row = 4
+    for entry in figures["units"] + [figures["totals"]]:
+        total = entry is figures["totals"]
+        for c, (_, _, get, kind) in enumerate(cols):
+            value = get(entry)
+            if kind == "rate":
+                book.rate(ws, row, c, value, total)
+            elif kind == "int":
+                ws.write_number(row, c, int(value), book.cell("int", total))
+            else:
+                fill = STATUS_FILLS.get(value) if c == 1 and not total else None
+                book.text(ws, row, c, value, book.cell("center" if c else "text", total, fill))
+        row += 1
+    ws.freeze_panes(4, 1)
+    _print_setup(ws, header_rows=(2, 3), last_col=last)
+
+
+def _group_headers(book: _Book, ws, row: int, cols) -> None:
+    """Group headers (``row``) above column headers (``row + 1``).
+
+    Rows are written strictly in order (constant_memory), so a column without a
+    group is not merged vertically: its two cells share a fill and lose the border
+    between them, and the header text sits in the lower cell beside the others.
+    """
+    header = book.header()
+    top = book.fmt(bold=True, bg_color="#DDEBF7", border=1, bottom=0, align="center", text_wrap=True)
+    bottom = book.fmt(bold=True, bg_color="#DDEBF7", border=1, top=0, align="center", text_wrap=True)
+    spans = []
+    c = 0
+    while c < len(cols):
+        end = c
+        while end + 1 < len(cols) and cols[end + 1][0] == cols[c][0]:
+            end += 1
+        spans.append((c, end, cols[c][0], end == c and cols[c][1] == cols[c][0]))
+        c = end + 1
+    for c, end, group, single in spans:
+        if single:
+            ws.write_blank(row, c, None, top)
+        elif end > c:
+            ws.merge_range(row, c, row, end, group, header)
+        else:
+            ws.write_string(row, c, group, header)
+    for c, end, group, single in spans:
+        if single:
+            ws.write_string(row + 1, c, group, bottom)
+            continue
+        for k in range(c, end + 1):
+            ws.write_string(row + 1, k, cols[k][1], header)
+
+
+# ---------------------------------------------------------------------------
+# 分类统计
+# ---------------------------------------------------------------------------
+
+
+def _write_categories(book: _Book, ws, figures: dict) -> None:
+    last = 10
+    _title(book, ws, "分类统计", _subtitle(figures), last)
+    ws.set_column(0, 0, 16)
+    ws.set_column(1, 4, 10)
+    ws.set_column(5, last, 9)
+    v, p, t = figures["visits"], figures["problems"], figures["tasks"]
+    blocks = [
+        ("一、走访对象类型", "走访次数", v["by_object_type"], v["count"], "column"),
+        ("二、走访方式", "走访次数", v["by_method"], v["count"], "pie"),
+        ("三、问题类别", "问题数", p["by_category"], p["count"], "column"),
+        ("四、问题来源", "问题数", p["by_source"], p["count"], "pie"),
+        ("五、问题办理状态", "问题数", p["by_status"], p["count"], "column"),
+        ("六、任务清单类型", "任务数", t["by_type"], t["count"], "column"),
+        ("七、任务推进状态", "任务数", t["by_status"], t["count"], "pie"),
+    ]
+    row = 3
+    chart_rows = 16
+    for title, measure, items, total, chart_type in blocks:
+        top = row
+        ws.set_row(row, 20)
+        ws.write_string(row, 0, title, book.fmt(bold=True, font_size=12))
+        row += 1
+        is_tasks = title.startswith("六")
+        headers = ["类别", measure, "占比"] + (["已完成", "平均进度"] if is_tasks else [])
+        for c, h in enumerate(headers):
+            ws.write_string(row, c, h, book.header())
+        header_row = row
+        row += 1
+        for item in items:
+            book.text(ws, row, 0, item["name"], book.cell())
+            ws.write_number(row, 1, item["count"], book.cell("int"))
+            _share(book, ws, row, 2, item["count"], total)
+            if is_tasks:
+                ws.write_number(row, 3, item["completed"], book.cell("int"))
+                book.rate(ws, row, 4, item["average_progress"])
+            row += 1
+        ws.write_string(row, 0, "合计", book.cell("text", True))
+        ws.write_number(row, 1, total, book.cell("int", True))
+        _share(book, ws, row, 2, total, total, True)
+        if is_tasks:
+            ws.write_number(row, 3, t["completed"], book.cell("int", True))
+            book.rate(ws, row, 4, t["average_progress"], True)
+        first, lastrow = header_row + 1, row - 1
+        _chart(book, ws, chart_type, title, measure, first, lastrow, top, is_tasks)
+        row = max(row + 2, top + chart_rows + 1)
+        if row < 1:  # pragma: no cover
+            break
+    # Lights: problems and tasks side by side.
+    ws.write_string(row, 0, "八、亮灯情况", book.fmt(bold=True, font_size=12))
+    row += 1
+    for c, h in enumerate(("亮灯", "问题数", "任务数")):
+        ws.write_string(row, c, h, book.header())
+    row += 1
+    for light in (RED, YELLOW, GREEN):
+        ws.write_string(row, 0, light + "灯", book.cell("center", fill=LIGHT_FILLS[light]))
+        ws.write_number(row, 1, p["lights"][light], book.cell("int"))
+        ws.write_number(row, 2, t["lights"][light], book.cell("int"))
+        row += 1
+    ws.write_string(row, 0, "说明", book.fmt(bold=True))
+    ws.write_string(row, 1, "问题：红灯＝超过办理时限未办结，黄灯＝距办理时限不足7天，绿灯＝其他；"
+                    "任务：红灯＝超过完成时限未完成，黄灯＝进度落后于时间进度，绿灯＝其他。", book.fmt())
+    _print_setup(ws, header_rows=(0, 0), last_col=last, landscape=False)
+    ws.repeat_rows(0)
+
+
+def _share(book: _Book, ws, row: int, col: int, count: int, total: int, is_total: bool = False) -> None:
+    from .merge import rate
+
+    book.rate(ws, row, col, rate(count, total), is_total)
+
+
+def _chart(book: _Book, ws, chart_type: str, title: str, measure: str, first: int, last: int, top: int,
+           is_tasks: bool) -> None:
+    wb = book.wb
+    name = ws.get_name()
+    chart = wb.add_chart({"type": chart_type})
+    series = {
+        "name": measure,
+        "categories": [name, first, 0, last, 0],
+        "values": [name, first, 1, last, 1],
+        "data_labels": {"value": True} if chart_type != "pie" else {"percentage": True, "leader_lines": True},
+    }
+    if chart_type == "column":
+        series["fill"] = {"color": "#4472C4"}
+    chart.add_series(series)
+    if is_tasks:
+        chart.add_series({"name": "已完成", "categories": [name, first, 0, last, 0],
+                          "values": [name, first, 3, last, 3], "fill": {"color": "#70AD47"},
+                          "data_labels": {"value": True}})
+    chart.set_title({"name": title.split("、", 1)[-1], "name_font": {"name": FONT, "size": 11, "bold": True}})
+    if chart_type == "column":
+        chart.set_x_axis({"num_font": {"name": FONT, "size": 8}})
+        chart.set_y_axis({"num_font": {"name": FONT, "size": 8}, "major_gridlines": {"visible": True,
+                          "line": {"color": "#D9D9D9"}}})
+        chart.set_legend({"none": True} if not is_tasks else {"position": "bottom", "font": {"name": FONT}})
+    else:
+        chart.set_legend({"position": "right", "font": {"name": FONT, "size": 9}})
+    chart.set_size({"width": 560, "height": 300})
+    ws.insert_chart(top, 5, chart, {"x_offset": 10, "y_offset": 4})
+
+
+# ---------------------------------------------------------------------------
+# 红灯清单, 成果汇总
+# ---------------------------------------------------------------------------
+
+
+def _write_red_list(book: _Book, ws, figures: dict) -> None:
+    headers = (("序号", 6), ("类别", 6), ("单位", 14), ("编号", 10), ("名称/问题描述", 40), ("责任人", 9),
+               ("责任领导", 9), ("时限", 11), ("逾期天数", 8), ("状态", 9))
+    last = len(headers) - 1
+    items = figures["red_list"]
+    n_p = sum(1 for i in items if i["kind"] == "问题")
+    _title(book, ws, "红灯清单（逾期事项）",
+           _subtitle(figures) + f"    逾期问题 {n_p} 个，逾期任务 {len(items) - n_p} 项", last)
+    for c, (h, w) in enumerate(headers):
+        ws.set_column(c, c, w)
+        ws.write_string(2, c, h, book.header())
+    row = 3
+    if not items:
+        ws.merge_range(row, 0, row, last, "无逾期事项", book.cell("center"))
+    for n, item in enumerate(items, start=1):
+        ws.write_number(row, 0, n, book.cell("int"))
+        book.text(ws, row, 1, item["kind"], book.cell("center"))
+        book.text(ws, row, 2, item["unit"], book.cell())
+        book.text(ws, row, 3, item["id"], book.cell("center"))
+        book.text(ws, row, 4, item["title"], book.cell("wrap"))
+        book.text(ws, row, 5, item["owner"], book.cell("center"))
+        book.text(ws, row, 6, item["leader"], book.cell("center"))
+        deadline = _as_date(item["deadline"])
+        if deadline:
+            ws.write_datetime(row, 7, deadline, book.cell("date"))
+        else:
+            ws.write_blank(row, 7, None, book.cell())
+        ws.write_number(row, 8, item["days_overdue"], book.cell("int", fill=LIGHT_FILLS[RED]))
+        book.text(ws, row, 9, item["status"], book.cell("center"))
+        row += 1
+    ws.freeze_panes(3, 0)
+    if items:
+        ws.autofilter(2, 0, row - 1, last)
+    _print_setup(ws, header_rows=(2, 2), last_col=last)
+
+
+def _write_achievements(book: _Book, ws, figures: dict) -> None:
+    headers = (("序号", 6), ("成果说明", 36), ("数值", 12), ("计量单位", 9), ("条数", 6), ("涉及单位", 50))
+    last = len(headers) - 1
+    items = figures["achievements"]
+    _title(book, ws, "成果汇总", _subtitle(figures) + "    成果说明和计量单位相同的合并相加", last)
+    for c, (h, w) in enumerate(headers):
+        ws.set_column(c, c, w)
+        ws.write_string(2, c, h, book.header())
+    row = 3
+    if not items:
+        ws.merge_range(row, 0, row, last, "各单位未填报量化成果", book.cell("center"))
+    for n, item in enumerate(items, start=1):
+        ws.write_number(row, 0, n, book.cell("int"))
+        book.text(ws, row, 1, item["description"], book.cell("wrap"))
+        value = item["value"]
+        ws.write_number(row, 2, value, book.cell("num2" if isinstance(value, float) else "num"))
+        book.text(ws, row, 3, item["unit"], book.cell("center"))
+        ws.write_number(row, 4, item["items"], book.cell("int"))
+        book.text(ws, row, 5, "、".join(item["units"]), book.cell("wrap"))
+        row += 1
+    ws.freeze_panes(3, 0)
+    _print_setup(ws, header_rows=(2, 2), last_col=last)
+
+
+# ---------------------------------------------------------------------------
+# 报送情况
+# ---------------------------------------------------------------------------
+
+
+def _write_submission(book: _Book, ws, figures: dict, result: ValidationResult) -> None:
+    sub = figures["submission"]
+    widths = (6, 10, 40, 12, 16, 16, 50)
+    last = len(widths) - 1
+    for c, w in enumerate(widths):
+        ws.set_column(c, c, w)
+    summary = (f"应报 {sub['expected']} 个单位，已报 {sub['submitted']} 个，未报 {len(sub['missing'])} 个"
+               if sub["expected"] else "未配置单位名单")
+    _title(book, ws, "报送情况", _subtitle(figures) + "    " + summary, last)
+    row = 3
+    section = book.fmt(bold=True, font_size=12)
+
+    def heading(text: str) -> None:
+        nonlocal row
+        ws.set_row(row, 22)
+        ws.write_string(row, 0, text, section)
+        row += 1
+
+    def headers(names: tuple[str, ...]) -> None:
+        nonlocal row
+        for c, h in enumerate(names):
+            ws.write_string(row, c, h, book.header())
+        row += 1
+
+    def none(text: str = "无") -> None:
+        nonlocal row
+        ws.merge_range(row, 0, row, last, "", book.cell("center"))
+        ws.write_string(row, 0, text, book.cell("center"))
+        row += 1
+
+    template_names = {t.id: t.name for t in S.TEMPLATES}
+    heading("一、各单位报送情况")
+    if not sub["expected"]:
+        none("未配置单位名单（toolkit.toml 中没有 [[units]]），不统计各单位报送情况。")
+    else:
+        headers(("序号", "单位编码", "单位", "报送状态", *template_names.values(), "报送文件"))
+        for n, unit in enumerate(sub["units"], start=1):
+            ws.write_number(row, 0, n, book.cell("int"))
+            book.text(ws, row, 1, unit["code"], book.cell("center"))
+            book.text(ws, row, 2, unit["name"] + ("" if unit["code"] else "（未在单位名单中）"), book.cell())
+            book.text(ws, row, 3, unit["status"], book.cell("center", fill=STATUS_FILLS.get(unit["status"])))
+            for c, tid in enumerate(template_names, start=4):
+                state = unit["templates"].get(tid, "")
+                book.text(ws, row, c, state, book.cell("center", fill=STATUS_FILLS.get(state)))
+            book.text(ws, row, 4 + len(template_names), "\n".join(unit["files"]), book.cell("wrap"))
+            row += 1
+    row += 1
+    heading(f"二、催报名单（{len(sub['missing'])} 个单位）")
+    if sub["missing"]:
+        headers(("序号", "单位编码", "单位"))
+        for n, unit in enumerate(sub["missing"], start=1):
+            ws.write_number(row, 0, n, book.cell("int"))
+            book.text(ws, row, 1, unit["code"], book.cell("center"))
+            book.text(ws, row, 2, unit["name"], book.cell())
+            row += 1
+    else:
+        none("无" if sub["expected"] else "未配置单位名单")
+    row += 1
+    heading(f"三、需退回修改的文件（{len(sub['rejected_files'])} 个）")
+    if sub["rejected_files"]:
+        headers(("序号", "单位", "文件", "错误数"))
+        for n, item in enumerate(sub["rejected_files"], start=1):
+            ws.write_number(row, 0, n, book.cell("int"))
+            book.text(ws, row, 1, item["unit"], book.cell())
+            book.text(ws, row, 2, item["file"], book.cell("wrap"))
+            ws.write_number(row, 3, item["errors"], book.cell("int"))
+            row += 1
+    else:
+        none()
+    row += 1
+    heading(f"四、被替代的文件（{len(sub['superseded_files'])} 个，同一单位重复报送时只汇总较新的文件）")
+    if sub["superseded_files"]:
+        headers(("序号", "单位", "文件", "未汇总行数", "被替代为"))
+        for n, item in enumerate(sub["superseded_files"], start=1):
+            ws.write_number(row, 0, n, book.cell("int"))
+            book.text(ws, row, 1, item["unit"], book.cell())
+            book.text(ws, row, 2, item["file"], book.cell("wrap"))
+            ws.write_number(row, 3, item["rows"], book.cell("int"))
+            ws.merge_range(row, 4, row, last, "", book.cell("wrap"))
+            book.text(ws, row, 4, item["by"], book.cell("wrap"))
+            row += 1
+    else:
+        none()
+    row += 1
+    heading(f"五、无法读取的文件（{len(sub['unreadable_files'])} 个）")
+    if sub["unreadable_files"]:
+        headers(("序号", "", "文件", "原因"))
+        for n, item in enumerate(sub["unreadable_files"], start=1):
+            ws.write_number(row, 0, n, book.cell("int"))
+            ws.write_blank(row, 1, None, book.cell())
+            book.text(ws, row, 2, item["file"], book.cell("wrap"))
+            ws.merge_range(row, 3, row, last, "", book.cell("wrap"))
+            book.text(ws, row, 3, item["reason"], book.cell("wrap"))
+            row += 1
+    else:
+        none()
+    if sub["unknown_units"]:
+        row += 1
+        heading(f"六、不在单位名单中的单位（{len(sub['unknown_units'])} 个，请核对单位名称或补充到 toolkit.toml）")
+        for n, name in enumerate(sub["unknown_units"], start=1):
+            ws.write_number(row, 0, n, book.cell("int"))
+            book.text(ws, row, 1, name, book.cell())
+            row += 1
+    if result.ignored:
+        row += 1
+        heading(f"附：未处理的文件（{len(result.ignored)} 个）")
+        headers(("序号", "", "文件", "原因"))
+        for n, (rel, reason) in enumerate(result.ignored, start=1):
+            ws.write_number(row, 0, n, book.cell("int"))
+            ws.write_blank(row, 1, None, book.cell())
+            book.text(ws, row, 2, rel, book.cell("wrap"))
+            book.text(ws, row, 3, reason, book.cell("wrap"))
+            row += 1
+    _print_setup(ws, header_rows=(0, 0), last_col=last)
+    ws.repeat_rows(0)
+
+
+# ---------------------------------------------------------------------------
+# 校验问题, 未汇总行
+# ---------------------------------------------------------------------------
+
+
+def _list_sheets(book: _Book, base: str, headers: list[tuple[str, float]], rows: list[list[Any]],
+                 *, date_cols: tuple[int, ...] = ()) -> list[str]:
+    """Write rows on one sheet, or several when beyond Excel's row limit; returns the sheet names."""
+    names = []
+    chunks = max(1, -(-len(rows) // MAX_DATA_ROWS))
+    head = book.header()
+    text_fmt = book.fmt()
+    date_fmt = book.fmt(num_format="yyyy-mm-dd")
+    for k in range(chunks):
+        name = base if k == 0 else f"{base}({k + 1})"
+        names.append(name)
+        ws = book.wb.add_worksheet(name)
+        for c, (h, w) in enumerate(headers):
+            ws.set_column(c, c, w)
+            ws.write_string(0, c, h, head)
+        part = rows[k * MAX_DATA_ROWS:(k + 1) * MAX_DATA_ROWS]
+        for i, values in enumerate(part, start=1):
+            for c, v in enumerate(values):
+                book.any(ws, i, c, v, text_fmt, date_fmt, {"sheet": name})
+        ws.freeze_panes(1, 0)
+        ws.autofilter(0, 0, max(len(part), 1), len(headers) - 1)
+        ws.set_landscape()
+        ws.set_paper(9)
+        ws.fit_to_pages(1, 0)
+        ws.repeat_rows(0)
+    return names
+
+
+def _write_issues(book: _Book, result: ValidationResult) -> list[str]:
+    headers = [("文件", 36), ("单位", 12), ("严重程度", 8), ("代码", 14), ("工作表", 10), ("行", 6), ("列", 5),
+               ("列名", 12), ("值", 20), ("说明", 60)]
+    rows: list[list[Any]] = []
+    for f in result.files:
+        for i in f.issues:
+            rows.append([i.file or f.rel, f.unit, i.severity, i.code, i.sheet, i.row, i.column, i.header, i.value,
+                         i.message])
+    for i in book.truncated:
+        rows.append([i.file, "", i.severity, i.code, i.sheet, i.row, i.column, i.header, i.value, i.message])
+    return _list_sheets(book, "校验问题", headers, rows)
+
+
+def _write_rejected(book: _Book, result: ValidationResult) -> list[str]:
+    value_headers: list[str] = []
+    seen: set[str] = set()
+    for sheet in S.SHEETS.values():
+        for h in sheet.headers:
+            if h not in seen and any(h in r.values for r in result.rejected):
+                seen.add(h)
+                value_headers.append(h)
+    for r in result.rejected:
+        for h in r.values:
+            if h not in seen:
+                seen.add(h)
+                value_headers.append(h)
+    headers = [("文件", 36), ("单位", 12), ("工作表", 10), ("行号", 6), ("原因", 60)]
+    headers += [(h, 12) for h in value_headers]
+    rows = [
+        [r.file, r.unit, r.sheet, r.row, "；".join(r.reasons)] + [r.values.get(h) for h in value_headers]
+        for r in result.rejected
+    ]
+    return _list_sheets(book, "未汇总行", headers, rows)
+
+
+# ---------------------------------------------------------------------------
+# 说明
+# ---------------------------------------------------------------------------
+
+
+def _write_info(book: _Book, ws, figures: dict, result: ValidationResult,
+                plan: dict[str, list[tuple[str, int, int]]], issue_sheets: list[str],
+                rejected_sheets: list[str]) -> None:
+    ws.set_column(0, 0, 22)
+    ws.set_column(1, 1, 80)
+    title = (figures.get("org") or "") + "大走访大调研汇总表"
+    ws.set_row(0, 30)
+    ws.merge_range(0, 0, 0, 1, "", book.title())
+    book.text(ws, 0, 0, title, book.title())
+    label = book.cell("text", True)
+    value = book.cell("wrap")
+    v = figures["validation"]
+    period = figures.get("period")
+    lines: list[tuple[str, Any]] = [
+        ("单位", figures.get("org") or ""),
+        ("汇总科室", figures.get("office") or ""),
+        ("统计期", f"{period['name']}（{period['start']} 至 {period['end']}）" if period else "未指定"),
+        ("统计截至（判断逾期的基准日期）", figures["as_of"]),
+        ("生成时间", figures["generated_at"].replace("T", " ")),
+        ("收到文件", v["files"]),
+        ("读取数据行", v["rows_read"]),
+        ("汇总行数", v["rows_accepted"]),
+        ("未汇总行数（有错误）", v["rows_rejected"]),
+        ("跳过行数（空行、合计行等）", v["rows_skipped"]),
+        ("被替代行数（重复报送的旧文件）", v["rows_superseded"]),
+        ("错误", v["errors"]),
+        ("提示", v["hints"]),
+    ]
+    for key, sheet in S.SHEETS.items():
+        lines.append((f"{sheet.name}（汇总行数）", sum(stop - start for _, start, stop in plan[key])))
+    row = 2
+    ws.write_string(row, 0, "项目", book.header())
+    ws.write_string(row, 1, "内容", book.header())
+    row += 1
+    for k, val in lines:
+        ws.write_string(row, 0, k, label)
+        if isinstance(val, int):
+            ws.write_number(row, 1, val, book.cell("num"))
+        else:
+            book.text(ws, row, 1, val, value)
+        row += 1
+    row += 1
+    ws.write_string(row, 0, "工作表", book.header())
+    ws.write_string(row, 1, "内容", book.header())
+    row += 1
+    split_notes = []
+    for key, sheet in S.SHEETS.items():
+        if len(plan[key]) > 1:
+            names = "、".join(n for n, _, _ in plan[key])
+            split_notes.append(f"{sheet.name}共 {plan[key][-1][2]} 行，超过 Excel 单表上限，已依次分在 {names} 中。")
+    for names in (issue_sheets, rejected_sheets):
+        if len(names) > 1:
+            split_notes.append(f"{names[0]}超过 Excel 单表上限，已依次分在 {'、'.join(names)} 中。")
+    for name, text in SHEET_INFO:
+        ws.write_string(row, 0, name, label)
+        book.text(ws, row, 1, text, value)
+        row += 1
+    notes = [
+        "逾期：基准日期晚于办理时限（完成时限）且尚未办结（完成）。",
+        "亮灯：问题——红灯为已逾期，黄灯为距办理时限不足7天，绿灯为其他（含已办结、已销号）；"
+        "任务——红灯为超过完成时限未完成，黄灯为完成进度落后于时间进度，绿灯为其他。",
+        "办结率＝（已办结＋已销号）÷问题数；满意率＝（满意＋基本满意）÷已评价问题数；分母为0时显示“暂无”。",
+        "所有统计数字与同目录下的“汇总数据.json”一致，情况汇报据此生成。",
+    ] + split_notes
+    if book.truncated:
+        notes.append(f"有 {len(book.truncated)} 个单元格内容过长已截断，详见“校验问题”工作表。")
+    row += 1
+    for n, text in enumerate(notes, start=1):
+        ws.write_string(row, 0, f"注{n}", label)
+        book.text(ws, row, 1, text, value)
+        row += 1
+    ws.set_paper(9)
+    ws.fit_to_pages(1, 0)
+    ws.set_margins(left=0.6, right=0.6, top=0.7, bottom=0.7)
+    ws.center_horizontally()
