@@ -1,0 +1,255 @@
+"""The error catalog: every kind of problem the reader and the validator report.
+
+Each kind has a stable kebab-case ``code`` (used by the CLI, the JSON summary,
+the marked-up 退回修改 workbooks and the tests), a severity (错误 rejects the row
+or file, 提示 keeps it), a short Chinese title, a Chinese message template with
+named slots and a description for the documentation (docs/validation.md).
+
+A message says what is wrong, where (file, sheet, Excel row, column letter and
+header), the value found, and how to fix it. :func:`make_issue` builds the
+location prefix and fills the template; unknown slots are left visible rather
+than raising.
+"""
+
+from __future__ import annotations
+
+import string
+from dataclasses import dataclass
+
+from .model import ERROR, HINT, Issue, Severity
+
+
+@dataclass(frozen=True)
+class ErrorKind:
+    code: str
+    severity: Severity
+    title: str  # short Chinese name (column of the catalog table)
+    template: str  # Chinese message body with {slots}; {value} and {header} are always available
+    scope: str  # "文件" | "工作表" | "行" | "单元格"
+    description: str = ""
+
+
+_KINDS: tuple[ErrorKind, ...] = (
+    # --- files -------------------------------------------------------------
+    ErrorKind("file-empty", ERROR, "空文件", "文件是空的（0字节），可能是传输或保存失败。请重新保存后再报送。",
+              "文件", "文件大小为0。"),
+    ErrorKind("file-encrypted", ERROR, "文件有密码",
+              "文件设置了打开密码，无法读取。请在Excel或WPS中取消密码（文件→信息→保护工作簿→用密码进行加密，清空密码）后保存，再重新报送。",
+              "文件", "加密的 .xlsx（OLE 容器中的 EncryptionInfo）或带密码的 .xls。"),
+    ErrorKind("file-not-excel", ERROR, "不是Excel文件",
+              "文件实际是{actual}，不是Excel表格，可能只是改了扩展名。请用下发的模板填写，保存为 .xlsx 后重新报送。",
+              "文件", "扩展名是 .xlsx/.xls，内容却是 Word 文档、压缩包、网页或文本。"),
+    ErrorKind("file-corrupt", ERROR, "文件损坏",
+              "文件已损坏或格式无法识别，无法打开（{detail}）。请在Excel或WPS中打开确认能正常显示，另存为 .xlsx 后重新报送。",
+              "文件", "读取库无法解析的文件。"),
+    ErrorKind("unknown-template", ERROR, "不是下发的模板",
+              "文件中没有找到任何一张下发模板的工作表（未识别出{expected}等表头）。请使用下发的模板填写，不要改动表头。",
+              "文件", "没有一张工作表的表头与任何模板相符。"),
+    ErrorKind("old-version", HINT, "模板版本不同",
+              "文件使用的模板版本为{found}，当前版本为{expected}，已按表头读取。下次请使用最新下发的模板。",
+              "文件", "工作簿中记录的模板版本与当前版本不同。"),
+    ErrorKind("unit-unknown", HINT, "未识别填报单位",
+              "无法确定填报单位：文件中没有单位信息，“填报单位”一栏为空，文件名中也没有单位名称，数据将记在“未识别”名下。"
+              "请在第2行“填报单位：”后填写单位名称后重新报送。",
+              "文件", "元数据、填报单位栏、文件名都没有给出单位。"),
+    ErrorKind("unit-not-configured", HINT, "单位不在名单中",
+              "填报单位“{value}”不在本期的单位名单中{suggestion}。请填写名单中的单位全称，或在 toolkit.toml 中为该单位增加别名（aliases）。",
+              "文件", "找到了单位名称，但与 toolkit.toml 中的单位及别名都对不上。"),
+    ErrorKind("superseded", HINT, "已被较新文件替代",
+              "同一单位（{unit}）还报送了较新的“{newer}”，本文件的{rows}行数据不再汇总。如本文件才是正确的，请删除较新的文件后重新校验。",
+              "文件", "同一单位同一模板报送了两次，较旧的一份不参与汇总（行数计入“已替代”）。"),
+    # --- sheets ------------------------------------------------------------
+    ErrorKind("sheet-missing", HINT, "缺少工作表",
+              "缺少“{expected}”工作表（按表名和表头都没有找到）。如本期确无此类数据可以忽略；否则请使用下发的完整模板。",
+              "工作表", "模板中的某张工作表在文件里找不到。"),
+    ErrorKind("column-missing", ERROR, "缺少必填列",
+              "缺少必填列“{header}”，本表{rows}行数据都无法接收。请恢复该列（表头写作“{header}”）后重新报送。",
+              "工作表", "必填列的表头（含别名）在表头行中找不到；该表每一行都被拒收。"),
+    ErrorKind("column-extra", HINT, "多出的列",
+              "表头“{header}”不是模板中的列，{fate}。需要说明的情况请写在“备注”列。",
+              "工作表", "表头行中有模板以外的列。"),
+    ErrorKind("column-duplicate", HINT, "重复的列",
+              "“{header}”列出现了不止一次，只读取第一次出现的{first}列。请删除重复的列。",
+              "工作表", "两列的表头对应同一个模板列。"),
+    ErrorKind("merged-cells", HINT, "合并单元格",
+              "{range}是合并单元格，已将“{value}”填入合并范围内的每一行。建议取消合并、逐行填写。",
+              "工作表", "数据区内纵向合并的单元格按上方的值逐行填充。"),
+    ErrorKind("no-data", HINT, "没有数据",
+              "表中没有填写任何数据行。如本期确无此类数据可以忽略。",
+              "工作表", "表头下面没有数据行。"),
+    ErrorKind("count-mismatch", HINT, "问题数与问题清单不一致",
+              "“{header}”合计为{total}，但“{other_sheet}”表中{condition}的记录有{rows}条，两者不一致。请核对：每个发现的问题都应在“{other_sheet}”中登记一行。",
+              "文件", "计数列的合计与另一张表中对应记录的条数不同。"),
+    # --- cells -------------------------------------------------------------
+    ErrorKind("formula-no-value", ERROR, "公式没有结果",
+              "单元格是公式（{formula}），但文件里没有保存计算结果，无法读取。请在Excel中打开文件、等公式算完后保存再报送，或直接填写数值。",
+              "单元格", "由程序生成、从未在Excel中计算过的公式没有缓存值。"),
+    ErrorKind("missing-value", ERROR, "必填项为空",
+              "“{header}”是必填项，不能为空。请填写：{rule}。",
+              "单元格", "必填列为空。"),
+    ErrorKind("missing-conditional", ERROR, "条件必填项为空",
+              "{condition}，“{header}”必须填写。请补充：{rule}。",
+              "单元格", "另一列满足条件（如办理状态为已办结）时本列必填。"),
+    ErrorKind("bad-date", ERROR, "日期无法识别",
+              "“{value}”不是有效的日期（{hint}）。请写成 2022-04-29 或 2022年4月29日 的格式。",
+              "单元格", "日期列中既不是Excel日期，也不是常见写法（2022.4.29、2022/04/29、2022年4月29日、4月29日、20220429）。"),
+    ErrorKind("bad-integer", ERROR, "不是整数",
+              "“{value}”不是整数（{hint}）。请只填写整数，如 3。",
+              "单元格", "整数列中有小数、文字或其他内容（允许全角数字、千分位和“人”“个”等单位）。"),
+    ErrorKind("bad-number", ERROR, "不是数字",
+              "“{value}”不是数字（{hint}）。请只填写数字，如 50.43，单位写在“{unit_header}”列。",
+              "单元格", "数值列中有无法识别的内容（允许千分位、全角数字、“万元”等单位）。"),
+    ErrorKind("bad-percent", ERROR, "百分比无法识别",
+              "“{value}”不是有效的百分比（{hint}）。请填写0%～100%之间的数，如 85%。",
+              "单元格", "百分比列中不是0～100的数（0.85 按 85% 理解）。"),
+    ErrorKind("not-in-list", ERROR, "不在下拉选项中",
+              "“{value}”不在下拉选项中{suggestion}。可选：{choices}。请从下拉列表中选择。",
+              "单元格", "下拉列中的值（去掉空格、统一全半角和常见别名后）不在选项中。"),
+    ErrorKind("bad-phone", ERROR, "电话号码格式不对",
+              "“{value}”不是有效的电话号码。手机号为11位数字，座机号带区号，如 0531-12345678；请把单元格设为文本格式后填写。",
+              "单元格", "不符合手机号或带区号座机号的格式。"),
+    ErrorKind("phone-lost-zero", HINT, "座机号丢了开头的0",
+              "“{value}”像是丢了开头“0”的座机号，已按“{fixed}”记录。请把单元格设为文本格式，重新填写“{fixed}”。",
+              "单元格", "座机号被当作数字输入，开头的0被Excel去掉。"),
+    ErrorKind("bad-pattern", ERROR, "格式不对",
+              "“{value}”的格式不对：{hint}。",
+              "单元格", "不符合该列规定的格式。"),
+    ErrorKind("too-small", ERROR, "小于最小值",
+              "“{value}”小于允许的最小值{limit}。请核对后改正。",
+              "单元格", "数值低于该列的下限（如参与人数至少为1）。"),
+    ErrorKind("too-large", ERROR, "大于最大值",
+              "“{value}”大于允许的最大值{limit}。请核对后改正。",
+              "单元格", "数值超过该列的上限。"),
+    ErrorKind("outside-period", ERROR, "不在统计期内",
+              "日期{value}不在本期统计时段（{start}至{end}）内。请核对日期；不属于本期的记录不要填报。",
+              "单元格", "须在本期内的日期（如走访日期）落在统计期以外。"),
+    ErrorKind("future-date", ERROR, "日期晚于今天",
+              "日期{value}晚于今天（{today}），还没有到。请核对日期。",
+              "单元格", "不能是将来的日期（如走访日期、办结日期）晚于校验基准日。"),
+    ErrorKind("unit-converted", HINT, "金额已换算为万元",
+              "“{value}”已换算为{converted}万元（金额统一按万元汇总）。如不对，请直接按万元填写数字。",
+              "单元格", "以元、亿元等填写的金额已换算为万元。"),
+    # --- rows / files --------------------------------------------------------
+    ErrorKind("order-violated", ERROR, "先后顺序不对",
+              "{rule}：“{left_header}”为{left_value}，“{right_header}”为{right_value}。请核对后改正。",
+              "行", "两列之间的大小或先后关系不成立（如办理时限早于交办日期）。"),
+    ErrorKind("implies-violated", ERROR, "前后不一致",
+              "{rule}：“{when_header}”为{when_value}，“{header}”却为{value}。请核对后改正。",
+              "行", "一列的取值要求另一列取特定值（如已完成的任务进度应为100%）。"),
+    ErrorKind("forbid-violated", ERROR, "不允许的组合",
+              "{rule}：“{when_header}”为{when_value}，“{header}”为{value}。请核对后改正。",
+              "行", "两列的取值组合不允许（如不满意的问题不能销号）。"),
+    ErrorKind("duplicate-value", ERROR, "重复",
+              "“{header}”的值“{value}”与第{first_row}行重复，本表内不能重复。请重新编号。",
+              "单元格", "本表内要求唯一的列（序号）出现重复；第一次出现的行保留，后面的行拒收。"),
+    ErrorKind("bad-reference", ERROR, "关联记录不存在",
+              "“{header}”填的是{value}，但本文件“{target_sheet}”表中没有“{target_header}”为{value}的记录。请填写对应记录的“{target_header}”。",
+              "单元格", "引用的记录（如关联走访序号）在同一文件的另一张表中不存在。"),
+)
+
+CATALOG: dict[str, ErrorKind] = {k.code: k for k in _KINDS}
+
+
+class _Slots(dict):
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
+_FORMATTER = string.Formatter()
+
+
+def render(code: str, *, header: str = "", value: str = "", **slots: object) -> str:
+    """The message body (without location) of catalog kind ``code``."""
+    kind = CATALOG[code]
+    data = _Slots({k: "" if v is None else str(v) for k, v in slots.items()})
+    data["header"] = header
+    data["value"] = value
+    return _FORMATTER.vformat(kind.template, (), data)
+
+
+def location(*, file: str = "", sheet: str = "", row: int | None = None, column: str = "", header: str = "") -> str:
+    """``文件“a.xlsx”“走访记录”表第12行C列“走访日期”``."""
+    parts: list[str] = []
+    if file:
+        parts.append(f"文件“{file}”")
+    if sheet:
+        parts.append(f"“{sheet}”表")
+    cell = ""
+    if row is not None:
+        cell += f"第{row}行"
+    if column:
+        cell += f"{column}列"
+    if header and (row is not None or column):
+        cell += f"（{header}）"
+    if cell:
+        parts.append(cell)
+    return "".join(parts)
+
+
+def make_issue(
+    code: str,
+    *,
+    file: str = "",
+    sheet: str = "",
+    sheet_key: str | None = None,
+    row: int | None = None,
+    column: str = "",
+    column_key: str | None = None,
+    header: str = "",
+    value: object = "",
+    **slots: object,
+) -> Issue:
+    """An :class:`Issue` of catalog kind ``code``, message = location + body."""
+    kind = CATALOG[code]
+    shown = value if isinstance(value, str) else _shown(value)
+    body = render(code, header=header, value=shown, **slots)
+    where = location(file=file, sheet=sheet, row=row, column=column, header=header)
+    message = f"{where}：{body}" if where else body
+    return Issue(
+        code=code,
+        severity=kind.severity,
+        message=message,
+        file=file,
+        sheet=sheet,
+        sheet_key=sheet_key,
+        row=row,
+        column=column,
+        column_key=column_key,
+        header=header,
+        value=shown,
+    )
+
+
+def short_message(issue: Issue) -> str:
+    """The message without the file and sheet (for the row's 提示 notes)."""
+    body = issue.message
+    where = location(file=issue.file, sheet=issue.sheet, row=issue.row, column=issue.column, header=issue.header)
+    if where and body.startswith(where + "："):
+        body = body[len(where) + 1:]
+    prefix = f"{issue.column}列（{issue.header}）：" if issue.column and issue.header else ""
+    return prefix + body
+
+
+def _shown(value: object) -> str:
+    from .normalize import display_value
+
+    return display_value(value)
+
+
+def column_letter(index: int) -> str:
+    """0-based column index → Excel letters (0 → A, 26 → AA)."""
+    letters = ""
+    n = index + 1
+    while n:
+        n, rem = divmod(n - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def catalog_markdown() -> str:
+    """The catalog as a Markdown table (docs/validation.md)."""
+    lines = ["| 代码 | 级别 | 范围 | 名称 | 含义 | 提示文字模板 |", "|---|---|---|---|---|---|"]
+    for k in _KINDS:
+        tpl = k.template.replace("|", "\\|")
+        lines.append(f"| `{k.code}` | {k.severity} | {k.scope} | {k.title} | {k.description} | {tpl} |")
+    return "\n".join(lines)

@@ -1,0 +1,728 @@
+"""The reader: one submitted workbook → :class:`toolkit.model.FileData`.
+
+Values come from python-calamine (fast; .xlsx/.xlsm/.xls/.xlsb). What calamine
+cannot tell is read from small XML parts of the .xlsx zip: the workbook's
+defined names and custom document properties (template id, version, unit) and
+formula cells that have no cached value. Nothing is opened with openpyxl.
+
+The reader finds things instead of assuming them: the template (metadata, else
+header matching against the schema), each sheet (by name, else by its header),
+the header row (the row with the most schema headers among the first rows), the
+columns (headers and aliases, in any order) and the unit (metadata, the
+填报单位 cell, the file name). It never raises for a bad file: an unreadable
+file is returned with ``readable=False`` and one clear :class:`Issue`.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import zipfile
+from pathlib import Path
+from typing import Any, Iterable
+from xml.etree import ElementTree as ET
+
+from .errors import column_letter, make_issue
+from .model import UNKNOWN_UNIT, FileData, Issue, Period, RawRow, SheetData, SkippedRow, Unit
+from .normalize import clean_text, is_blank
+from .schema import (
+    DEFINED_NAME_TEMPLATE,
+    DEFINED_NAME_UNIT,
+    DEFINED_NAME_VERSION,
+    GUIDE_SHEET,
+    LISTS_SHEET,
+    META_LABELS,
+    SCHEMA_VERSION,
+    SHEETS,
+    TEMPLATES,
+    SheetSchema,
+    TemplateSchema,
+    normalize_header,
+    template_by_id,
+    template_of_sheet,
+)
+
+__all__ = ["find_files", "read_file", "SPREADSHEET_SUFFIXES", "HEADER_SCAN_ROWS"]
+
+SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls")
+HEADER_SCAN_ROWS = 20  # the header row is looked for among the first rows
+MIN_HEADER_MATCHES = 3  # a row with fewer schema headers is not a header row
+
+_CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ZIP_MAGIC = b"PK\x03\x04"
+
+_OTHER_SUFFIX_REASONS = {
+    ".et": "WPS表格专用格式（.et），无法读取。请在WPS中“另存为”Excel文件（.xlsx）后重新报送",
+    ".csv": "CSV文本文件，不是下发的模板。请用下发的Excel模板填写",
+    ".xlsb": "Excel二进制工作簿（.xlsb），请另存为 .xlsx 后重新报送",
+    ".ods": "OpenDocument表格（.ods），请另存为 .xlsx 后重新报送",
+    ".doc": "Word文档，不是Excel表格",
+    ".docx": "Word文档，不是Excel表格",
+    ".pdf": "PDF文件，不是Excel表格",
+    ".zip": "压缩包，请解压后把其中的Excel文件放入收集文件夹",
+    ".rar": "压缩包，请解压后把其中的Excel文件放入收集文件夹",
+    ".7z": "压缩包，请解压后把其中的Excel文件放入收集文件夹",
+}
+
+# Rows below the data that are not data: totals, notes, signatures.
+_TOTAL_RE = re.compile(r"^(合计|小计|总计|共计|累计|汇总)")
+_FOOTER_RE = re.compile(r"^(注[:：、1１一]|注$|说明[:：]|填表说明|填表人|填报人|制表人|审核人|审核|单位负责人|负责人|分管领导[:：]|主要负责人)")
+
+
+# ---------------------------------------------------------------------------
+# Finding files
+# ---------------------------------------------------------------------------
+
+
+def find_files(folder: Path) -> tuple[list[Path], list[tuple[str, str]]]:
+    """Every .xlsx/.xlsm/.xls under ``folder`` (recursive, sorted by relative path),
+    and the files left aside as (relative path, Chinese reason)."""
+    folder = Path(folder)
+    files: list[Path] = []
+    ignored: list[tuple[str, str]] = []
+    if not folder.is_dir():
+        return files, ignored
+    entries = [p for p in folder.rglob("*") if p.is_file()]
+    entries.sort(key=lambda p: p.relative_to(folder).as_posix())
+    for p in entries:
+        rel = p.relative_to(folder).as_posix()
+        if any(part.startswith(".") for part in p.relative_to(folder).parts[:-1]):
+            continue  # hidden folders (.git, .~tmp): not submissions
+        name = p.name
+        suffix = p.suffix.lower()
+        if name.startswith("~$"):
+            ignored.append((rel, "Excel或WPS打开文件时生成的临时锁定文件（~$开头），不是报送的表格，已忽略"))
+        elif name.startswith(".~lock") or name.startswith(".~") or name.startswith("~") or suffix in (".tmp", ".bak", ".wbk"):
+            ignored.append((rel, "临时文件，不是报送的表格，已忽略"))
+        elif name.startswith("."):
+            ignored.append((rel, "隐藏的系统文件，已忽略"))
+        elif suffix in SPREADSHEET_SUFFIXES:
+            files.append(p)
+        else:
+            reason = _OTHER_SUFFIX_REASONS.get(suffix, f"不是Excel表格（{suffix or '没有扩展名'}），未读取")
+            ignored.append((rel, reason))
+    return files, ignored
+
+
+# ---------------------------------------------------------------------------
+# Reading one file
+# ---------------------------------------------------------------------------
+
+
+def read_file(path: Path, root: Path, *, units: Iterable[Unit] = (), period: Period | None = None) -> FileData:
+    """Read one submission. Never raises: problems become :class:`Issue` objects."""
+    path = Path(path)
+    rel = _rel(path, Path(root))
+    try:
+        modified = path.stat().st_mtime
+    except OSError:
+        modified = 0.0
+    fd = FileData(path=path, rel=rel, modified=modified)
+    try:
+        _read_into(fd, list(units), period)
+    except Exception as exc:  # noqa: BLE001 - a bad file must never stop the whole run
+        _unreadable(fd, "file-corrupt", detail=_detail(exc))
+    return fd
+
+
+def _rel(path: Path, root: Path) -> str:
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except (ValueError, OSError):
+        return path.name
+
+
+def _detail(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    text = text[:80]
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def _unreadable(fd: FileData, code: str, **slots: Any) -> FileData:
+    fd.readable = False
+    fd.sheets = []
+    fd.template_id = None
+    fd.issues = [make_issue(code, file=fd.rel, **slots)]
+    return fd
+
+
+def _sniff(path: Path) -> tuple[str, str]:
+    """("zip"|"cfb"|"empty"|"other", description of what it really is)."""
+    with open(path, "rb") as fh:
+        head = fh.read(512)
+    if not head:
+        return "empty", ""
+    if head.startswith(_ZIP_MAGIC):
+        return "zip", ""
+    if head.startswith(_CFB_MAGIC):
+        return "cfb", ""
+    stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if stripped.startswith((b"<html", b"<!doctype html", b"<meta", b"<table")):
+        return "other", "网页文件（HTML）"
+    if stripped.startswith(b"<?xml"):
+        return "other", "XML文件（可能是“XML表格2003”格式）"
+    if head.startswith(b"%PDF"):
+        return "other", "PDF文件"
+    if head.startswith(b"{\\rtf"):
+        return "other", "RTF文档"
+    if head.startswith((b"Rar!", b"7z\xbc\xaf")):
+        return "other", "压缩包"
+    try:
+        head.decode("utf-8")
+        return "other", "文本文件"
+    except UnicodeDecodeError:
+        try:
+            head.decode("gb18030")
+            return "other", "文本文件"
+        except UnicodeDecodeError:
+            return "other", "其他格式的文件"
+
+
+def _cfb_kind(path: Path) -> str:
+    """"encrypted", "word", "ppt" or "xls" for an OLE compound file."""
+    data = path.read_bytes()
+    if "EncryptionInfo".encode("utf-16-le") in data or "EncryptedPackage".encode("utf-16-le") in data:
+        return "encrypted"
+    if "WordDocument".encode("utf-16-le") in data:
+        return "word"
+    if "PowerPoint Document".encode("utf-16-le") in data:
+        return "ppt"
+    return "xls"
+
+
+def _read_into(fd: FileData, units: list[Unit], period: Period | None) -> None:
+    import python_calamine as pc
+
+    path = fd.path
+    kind, actual = _sniff(path)
+    if kind == "empty":
+        _unreadable(fd, "file-empty")
+        return
+    if kind == "other":
+        _unreadable(fd, "file-not-excel", actual=actual)
+        return
+    xlsx_parts: _XlsxParts | None = None
+    if kind == "cfb":
+        cfb = _cfb_kind(path)
+        if cfb == "encrypted":
+            _unreadable(fd, "file-encrypted")
+            return
+        if cfb in ("word", "ppt"):
+            _unreadable(fd, "file-not-excel", actual="Word文档（.doc）" if cfb == "word" else "PowerPoint演示文稿")
+            return
+    else:
+        try:
+            zf = zipfile.ZipFile(path)
+        except zipfile.BadZipFile as exc:
+            _unreadable(fd, "file-corrupt", detail=_detail(exc))
+            return
+        with zf:
+            names = set(zf.namelist())
+            if "xl/workbook.xml" not in names and "xl/workbook.bin" not in names:
+                if "word/document.xml" in names:
+                    actual = "Word文档（.docx）"
+                elif "ppt/presentation.xml" in names:
+                    actual = "PowerPoint演示文稿（.pptx）"
+                elif "mimetype" in names:
+                    actual = "OpenDocument文件"
+                else:
+                    actual = "压缩包（.zip）"
+                _unreadable(fd, "file-not-excel", actual=actual)
+                return
+            if "xl/workbook.xml" in names:
+                xlsx_parts = _XlsxParts.load(zf, names)
+    try:
+        wb = pc.CalamineWorkbook.from_path(str(path))
+    except pc.PasswordError:
+        _unreadable(fd, "file-encrypted")
+        return
+    except Exception as exc:  # noqa: BLE001
+        text = str(exc).lower()
+        if "password" in text or "encrypt" in text:
+            _unreadable(fd, "file-encrypted")
+        else:
+            _unreadable(fd, "file-corrupt", detail=_detail(exc))
+        return
+    try:
+        _read_workbook(fd, wb, xlsx_parts, units, period)
+    finally:
+        try:
+            wb.close()
+        except Exception:  # noqa: BLE001
+            pass
+
+
+class _XlsxParts:
+    """Small parts of an .xlsx read directly from the zip."""
+
+    def __init__(self) -> None:
+        self.names: dict[str, str] = {}  # defined names and custom props: toolkit_* -> value
+        self.sheet_paths: dict[str, str] = {}  # sheet name -> zip member
+        self.zip_path: Path | None = None
+
+    @classmethod
+    def load(cls, zf: zipfile.ZipFile, names: set[str]) -> "_XlsxParts":
+        parts = cls()
+        parts.zip_path = Path(zf.filename) if zf.filename else None
+        wanted = (DEFINED_NAME_TEMPLATE, DEFINED_NAME_VERSION, DEFINED_NAME_UNIT)
+        try:
+            root = ET.fromstring(zf.read("xl/workbook.xml"))
+        except (ET.ParseError, KeyError):
+            return parts
+        rels: dict[str, str] = {}
+        if "xl/_rels/workbook.xml.rels" in names:
+            try:
+                rroot = ET.fromstring(zf.read("xl/_rels/workbook.xml.rels"))
+                for rel in rroot:
+                    target = rel.get("Target", "")
+                    target = target.lstrip("/") if target.startswith("/") else "xl/" + target
+                    rels[rel.get("Id", "")] = target
+            except ET.ParseError:
+                pass
+        for el in root.iter():
+            tag = el.tag.rsplit("}", 1)[-1]
+            if tag == "sheet":
+                rid = next((v for k, v in el.attrib.items() if k.endswith("}id")), "")
+                if rid in rels:
+                    parts.sheet_paths[el.get("name", "")] = rels[rid]
+            elif tag == "definedName" and el.get("name") in wanted and el.get("localSheetId") is None:
+                text = (el.text or "").strip().lstrip("=").strip()
+                if len(text) >= 2 and text[0] == text[-1] == '"':
+                    text = text[1:-1].replace('""', '"')
+                parts.names[el.get("name")] = text
+        if "docProps/custom.xml" in names:
+            try:
+                croot = ET.fromstring(zf.read("docProps/custom.xml"))
+                for prop in croot:
+                    name = prop.get("name")
+                    if name in wanted and name not in parts.names:
+                        parts.names[name] = "".join(prop.itertext()).strip()
+            except ET.ParseError:
+                pass
+        return parts
+
+    def formulas_without_value(self, zf: zipfile.ZipFile, sheet_name: str) -> dict[tuple[int, int], str]:
+        """(0-based row, col) -> formula text, for formula cells that carry no cached value."""
+        member = self.sheet_paths.get(sheet_name)
+        if not member:
+            return {}
+        try:
+            data = zf.read(member)
+        except KeyError:
+            return {}
+        if b"<f" not in data:
+            return {}
+        out: dict[tuple[int, int], str] = {}
+        for m in _CELL_RE.finditer(data):
+            attrs, inner = m.group(2), m.group(3) or b""
+            if b"<f" not in inner:
+                continue
+            if _VALUE_RE.search(inner):
+                continue
+            if b't="str"' in attrs and b"<v" in inner:
+                continue  # a formula whose cached result is the empty string
+            col, row = _split_ref(m.group(1).decode())
+            fm = _FORMULA_RE.search(inner)
+            formula = "=" + _xml_unescape(fm.group(1).decode("utf-8", "replace")) if fm and fm.group(1) else "公式"
+            out[(row, col)] = formula
+        return out
+
+
+_CELL_RE = re.compile(rb'<c\s+r="([A-Z]+\d+)"([^>]*?)(?:/>|>(.*?)</c>)', re.S)
+_VALUE_RE = re.compile(rb"<v>[^<]+</v>|<is>")
+_FORMULA_RE = re.compile(rb"<f[^>]*>([^<]*)</f>")
+
+
+def _split_ref(ref: str) -> tuple[int, int]:
+    m = re.fullmatch(r"([A-Z]+)(\d+)", ref)
+    assert m
+    col = 0
+    for ch in m[1]:
+        col = col * 26 + ord(ch) - 64
+    return col - 1, int(m[2]) - 1
+
+
+def _xml_unescape(text: str) -> str:
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"').replace("&apos;", "'").replace("&amp;", "&")
+
+
+# ---------------------------------------------------------------------------
+# Sheets, headers, rows
+# ---------------------------------------------------------------------------
+
+
+class _Candidate:
+    __slots__ = ("ws_name", "index", "schema", "header_idx", "score", "name_match")
+
+    def __init__(self, ws_name: str, index: int, schema: SheetSchema, header_idx: int, score: int, name_match: bool):
+        self.ws_name = ws_name
+        self.index = index
+        self.schema = schema
+        self.header_idx = header_idx
+        self.score = score
+        self.name_match = name_match
+
+
+_LOOKUPS: dict[str, dict[str, str]] = {s.key: s.header_lookup() for s in SHEETS.values()}
+
+
+def _header_text(value: Any) -> str:
+    return normalize_header(clean_text(value)) if not is_blank(value) else ""
+
+
+def _best_header(rows: list[list[Any]], schema: SheetSchema) -> tuple[int, int]:
+    """(row index, number of distinct schema columns matched) of the best header row."""
+    lookup = _LOOKUPS[schema.key]
+    best = (-1, 0)
+    for i, row in enumerate(rows[:HEADER_SCAN_ROWS]):
+        keys = {lookup[h] for h in (_header_text(c) for c in row) if h in lookup}
+        if len(keys) > best[1]:
+            best = (i, len(keys))
+    return best
+
+
+def _read_workbook(fd: FileData, wb: Any, parts: _XlsxParts | None, units: list[Unit], period: Period | None) -> None:
+    meta_names = parts.names if parts else {}
+    tid = meta_names.get(DEFINED_NAME_TEMPLATE) or None
+    template: TemplateSchema | None = None
+    if tid:
+        try:
+            template = template_by_id(tid)
+        except KeyError:
+            template = None
+    version = meta_names.get(DEFINED_NAME_VERSION) or None
+
+    # Read every worksheet's values once.
+    sheets_values: dict[str, list[list[Any]]] = {}
+    calamine_sheets: dict[str, Any] = {}
+    visible_order: list[str] = []
+    for meta in wb.sheets_metadata:
+        name = meta.name
+        if "WorkSheet" not in str(meta.typ):
+            continue
+        if name in (LISTS_SHEET, GUIDE_SHEET):
+            continue
+        sheet = wb.get_sheet_by_name(name)
+        calamine_sheets[name] = sheet
+        sheets_values[name] = sheet.to_python(skip_empty_area=False)
+        visible_order.append(name)
+
+    # Candidate (worksheet, schema sheet) pairs.
+    candidates: list[_Candidate] = []
+    for index, name in enumerate(visible_order):
+        rows = sheets_values[name]
+        for schema in SHEETS.values():
+            if template is not None and schema.key not in {s.key for s in template.sheets}:
+                continue
+            header_idx, score = _best_header(rows, schema)
+            name_match = _same_name(name, schema.name)
+            if score >= MIN_HEADER_MATCHES or (name_match and score >= 2):
+                candidates.append(_Candidate(name, index, schema, header_idx, score, name_match))
+
+    if template is None:
+        per_template: dict[str, tuple[int, int]] = {}
+        for c in candidates:
+            t = template_of_sheet(c.schema.key)
+            n, total = per_template.get(t.id, (0, 0))
+            per_template[t.id] = (n + 1, total + c.score)
+        if per_template:
+            best_id = max(per_template, key=lambda k: (per_template[k], -_template_index(k)))
+            template = template_by_id(best_id)
+    if template is None:
+        expected = "、".join(f"“{h}”" for h in (TEMPLATES[0].sheets[0].headers[:2]))
+        _unreadable(fd, "unknown-template", expected=expected)
+        return
+    fd.template_id = template.id
+    fd.template_version = version or None
+    if version and version != template.version:
+        fd.issues.append(make_issue("old-version", file=fd.rel, found=version, expected=template.version))
+
+    keys = {s.key for s in template.sheets}
+    candidates = [c for c in candidates if c.schema.key in keys]
+    candidates.sort(key=lambda c: (not c.name_match, -c.score, c.index))
+    chosen: dict[str, _Candidate] = {}
+    used: set[str] = set()
+    for c in candidates:
+        if c.schema.key in chosen or c.ws_name in used:
+            continue
+        chosen[c.schema.key] = c
+        used.add(c.ws_name)
+    if not chosen:
+        expected = "、".join(f"“{h}”" for h in template.sheets[0].headers[:2])
+        _unreadable(fd, "unknown-template", expected=expected)
+        return
+
+    # Unit and meta row (rows above the header).
+    meta = {}
+    title_text = ""
+    for schema in template.sheets:
+        c = chosen.get(schema.key)
+        if c is None:
+            continue
+        found, title = _meta_from_rows(sheets_values[c.ws_name][: c.header_idx])
+        for k, v in found.items():
+            meta.setdefault(k, v)
+        title_text = title_text or title
+    fd.meta = {k: v for k, v in meta.items() if k != META_LABELS[0]}
+    _identify_unit(fd, meta_names.get(DEFINED_NAME_UNIT) or "", meta.get(META_LABELS[0], ""), title_text, units)
+
+    # Sheets in schema order.
+    zf = zipfile.ZipFile(fd.path) if parts is not None else None
+    try:
+        for schema in template.sheets:
+            c = chosen.get(schema.key)
+            if c is None:
+                fd.issues.append(make_issue("sheet-missing", file=fd.rel, sheet_key=schema.key, expected=schema.name))
+                continue
+            formulas = parts.formulas_without_value(zf, c.ws_name) if (parts is not None and zf is not None) else {}
+            merged = _merged_ranges(calamine_sheets[c.ws_name])
+            fd.sheets.append(_read_sheet(fd, c, sheets_values[c.ws_name], merged, formulas))
+    finally:
+        if zf is not None:
+            zf.close()
+
+
+def _template_index(template_id: str) -> int:
+    return next(i for i, t in enumerate(TEMPLATES) if t.id == template_id)
+
+
+def _same_name(found: str, expected: str) -> bool:
+    return normalize_header(clean_text(found)) == normalize_header(expected)
+
+
+def _merged_ranges(sheet: Any) -> list[tuple[int, int, int, int]]:
+    try:
+        ranges = sheet.merged_cell_ranges or []
+    except Exception:  # noqa: BLE001 - not available for every format
+        return []
+    out = []
+    for (r1, c1), (r2, c2) in ranges:
+        out.append((r1, c1, r2, c2))
+    return out
+
+
+def _cell(row: list[Any], idx: int) -> Any:
+    if idx >= len(row):
+        return None
+    v = row[idx]
+    if v == "" or v is None:
+        return None
+    return v
+
+
+def _read_sheet(
+    fd: FileData,
+    c: _Candidate,
+    rows: list[list[Any]],
+    merged: list[tuple[int, int, int, int]],
+    formulas: dict[tuple[int, int], str],
+) -> SheetData:
+    schema = c.schema
+    lookup = _LOOKUPS[schema.key]
+    header = rows[c.header_idx] if c.header_idx < len(rows) else []
+    columns: dict[str, int] = {}
+    extra: dict[str, int] = {}
+    issues: list[Issue] = []
+    for idx, cell in enumerate(header):
+        if is_blank(cell):
+            continue
+        shown = clean_text(cell)
+        key = lookup.get(normalize_header(shown))
+        if key is None:
+            name = shown
+            n = 2
+            while name in extra:
+                name = f"{shown}({n})"
+                n += 1
+            extra[name] = idx
+            fate = "该列内容随数据保留" if schema.allow_extra_columns else "该列内容不会汇总"
+            issues.append(make_issue("column-extra", file=fd.rel, sheet=c.ws_name, sheet_key=schema.key,
+                                     row=c.header_idx + 1, column=column_letter(idx), header=shown, fate=fate))
+        elif key in columns:
+            col = schema.column(key)
+            issues.append(make_issue("column-duplicate", file=fd.rel, sheet=c.ws_name, sheet_key=schema.key,
+                                     row=c.header_idx + 1, column=column_letter(idx), column_key=key,
+                                     header=col.header, first=column_letter(columns[key])))
+        else:
+            columns[key] = idx
+
+    # Fill vertically merged cells of the data area with their top value.
+    first_data = c.header_idx + 1
+    for r1, c1, r2, c2 in merged:
+        if r2 <= r1 or r1 < first_data:
+            continue
+        while len(rows) <= r2:
+            rows.append([])
+        value = _cell(rows[r1], c1)
+        if value is None:
+            continue
+        for r in range(r1 + 1, r2 + 1):
+            row = rows[r]
+            if len(row) <= c1:
+                row.extend([""] * (c1 + 1 - len(row)))
+            if row[c1] in ("", None):
+                row[c1] = value
+        key = next((k for k, i in columns.items() if i == c1), None)
+        hdr = schema.column(key).header if key else ""
+        ref = f"{column_letter(c1)}{r1 + 1}:{column_letter(c2)}{r2 + 1}"
+        issues.append(make_issue("merged-cells", file=fd.rel, sheet=c.ws_name, sheet_key=schema.key, row=r1 + 1,
+                                 column=column_letter(c1), column_key=key, header=hdr, value=value,
+                                 range=ref))
+
+    data = SheetData(sheet_key=schema.key, sheet_name=c.ws_name, header_row=c.header_idx + 1,
+                     columns=columns, extra_columns=extra)
+    col_items = list(columns.items())
+    extra_items = list(extra.items())
+    first_cols = sorted(set(list(range(3)) + ([columns["seq"]] if "seq" in columns else [])))
+    formula_rows: dict[int, list[int]] = {}
+    for (r, col), _f in formulas.items():
+        formula_rows.setdefault(r, []).append(col)
+    key_of_index = {i: k for k, i in columns.items()}
+    for i in range(first_data, len(rows)):
+        row = rows[i]
+        if not row:
+            continue
+        missing_formula = formula_rows.get(i)
+        if missing_formula is None and all(v == "" or v is None for v in row):
+            continue
+        values = {k: _cell(row, idx) for k, idx in col_items}
+        if missing_formula is None and all(v is None or (isinstance(v, str) and is_blank(v)) for v in row):
+            continue
+        reason = _skip_reason(row, first_cols)
+        if reason:
+            data.skipped.append(SkippedRow(i + 1, reason))
+            continue
+        extras = {k: _cell(row, idx) for k, idx in extra_items}
+        data.rows.append(RawRow(i + 1, values, {k: v for k, v in extras.items() if v is not None}))
+        for col in missing_formula or ():
+            key = key_of_index.get(col)
+            if key is None:
+                continue  # a formula in a column we do not read
+            hdr = schema.column(key).header
+            issues.append(make_issue("formula-no-value", file=fd.rel, sheet=c.ws_name, sheet_key=schema.key,
+                                     row=i + 1, column=column_letter(col), column_key=key, header=hdr,
+                                     value=formulas[(i, col)], formula=formulas[(i, col)]))
+
+    for col in schema.columns:
+        if col.required and col.key not in columns:
+            issues.append(make_issue("column-missing", file=fd.rel, sheet=c.ws_name, sheet_key=schema.key,
+                                     row=c.header_idx + 1, column_key=col.key, header=col.header,
+                                     rows=len(data.rows)))
+    if not data.rows:
+        issues.append(make_issue("no-data", file=fd.rel, sheet=c.ws_name, sheet_key=schema.key))
+    fd.issues.extend(issues)
+    return data
+
+
+def _skip_reason(row: list[Any], first_cols: list[int]) -> str | None:
+    texts = [clean_text(v).replace(" ", "") for v in row if isinstance(v, str) and not is_blank(v)]
+    if not texts:
+        return None
+    for idx in first_cols:
+        v = row[idx] if idx < len(row) else None
+        if isinstance(v, str) and _TOTAL_RE.match(clean_text(v).replace(" ", "")):
+            return "合计行"
+    nonblank = [v for v in row if not (v is None or v == "" or (isinstance(v, str) and is_blank(v)))]
+    if len(nonblank) == len(texts) and len(texts) <= 3 and _FOOTER_RE.match(texts[0]):
+        return "表尾说明行"
+    return None
+
+
+# ---------------------------------------------------------------------------
+# Meta row and unit
+# ---------------------------------------------------------------------------
+
+_LABEL_RE = re.compile("(" + "|".join(re.escape(label) for label in META_LABELS) + r")\s*[:：]?")
+
+
+def _meta_from_rows(rows: list[list[Any]]) -> tuple[dict[str, str], str]:
+    """Labels of the meta row (填报单位, 填报人, …) → value; and the title text."""
+    found: dict[str, str] = {}
+    title = ""
+    for row in rows:
+        cells = [clean_text(v) for v in row if not is_blank(v)]
+        if not cells:
+            continue
+        joined = "\x01".join(cells)
+        matches = list(_LABEL_RE.finditer(joined))
+        if not matches:
+            if not title:
+                title = "".join(cells)
+            continue
+        for n, m in enumerate(matches):
+            end = matches[n + 1].start() if n + 1 < len(matches) else len(joined)
+            value = joined[m.end():end].replace("\x01", " ").strip(" ：:")
+            found.setdefault(m.group(1), value)
+    return found, title
+
+
+def _norm_name(text: str) -> str:
+    return "".join(clean_text(text).split()).replace("（", "(").replace("）", ")")
+
+
+def _match_unit(text: str, units: list[Unit], *, contained: bool) -> Unit | None:
+    t = _norm_name(text)
+    if not t:
+        return None
+    for u in units:
+        if t == _norm_name(u.name) or t == _norm_name(u.code) or any(t == _norm_name(a) for a in u.aliases):
+            return u
+    if not contained:
+        return None
+    best: tuple[int, Unit] | None = None
+    for u in units:
+        for name in (u.name, *u.aliases):
+            n = _norm_name(name)
+            if n and n in t and (best is None or len(n) > best[0]):
+                best = (len(n), u)
+    return best[1] if best else None
+
+
+def _unit_from_filename(stem: str) -> str:
+    parts = [p.strip() for p in re.split(r"[-_－—\s]+", stem) if p.strip()]
+    names = {t.name for t in TEMPLATES}
+    if len(parts) >= 2 and any(p in names for p in parts[1:]) and parts[0] not in names:
+        return parts[0]
+    return ""
+
+
+def _identify_unit(fd: FileData, from_meta: str, from_cell: str, title: str, units: list[Unit]) -> None:
+    stem = Path(fd.rel).stem
+    candidates: list[tuple[str, str]] = []
+    if from_meta.strip():
+        candidates.append(("metadata", from_meta.strip()))
+    if from_cell.strip():
+        candidates.append(("cell", from_cell.strip()))
+    if units:
+        for source, text in candidates:
+            u = _match_unit(text, units, contained=True)
+            if u:
+                fd.unit, fd.unit_code, fd.unit_source = u.name, u.code, source  # type: ignore[assignment]
+                return
+        u = _match_unit(title, units, contained=True) if title else None
+        if u and not candidates:
+            fd.unit, fd.unit_code, fd.unit_source = u.name, u.code, "cell"
+            return
+        u = _match_unit(stem, units, contained=True)
+        if u and not candidates:
+            fd.unit, fd.unit_code, fd.unit_source = u.name, u.code, "filename"
+            return
+        if candidates:
+            source, text = candidates[0]
+            fd.unit, fd.unit_code, fd.unit_source = text, "", source  # type: ignore[assignment]
+            names = [n for unit in units for n in (unit.name, *unit.aliases)]
+            close = difflib.get_close_matches(text, names, n=3, cutoff=0.4)
+            suggestion = ("，是否为“" + "”或“".join(close) + "”？") if close else ""
+            fd.issues.append(make_issue("unit-not-configured", file=fd.rel, value=text, suggestion=suggestion))
+            return
+    else:
+        if candidates:
+            source, text = candidates[0]
+            fd.unit, fd.unit_code, fd.unit_source = text, "", source  # type: ignore[assignment]
+            return
+        name = _unit_from_filename(stem)
+        if name:
+            fd.unit, fd.unit_code, fd.unit_source = name, "", "filename"
+            return
+    fd.unit, fd.unit_code, fd.unit_source = UNKNOWN_UNIT, "", "unknown"
+    fd.issues.append(make_issue("unit-unknown", file=fd.rel))
