@@ -1,0 +1,129 @@
+"""One measured job, run in a fresh interpreter by bench/run.py.
+
+    python bench/child.py toolkit <workspace>   # the toolkit, stage by stage
+    python bench/child.py naive <workspace>     # the pandas loop a user would write
+    python bench/child.py floor <workspace>     # python-calamine parsing, nothing else
+    python bench/child.py fastexcel <workspace> # fastexcel parsing, nothing else
+
+Prints one JSON line: {"stages": {name: seconds}, "total": seconds, "peak_rss_mb": MB, ...}.
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import sys
+import time
+from pathlib import Path
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def run_toolkit(root: Path) -> dict:
+    stages: dict[str, float] = {}
+    t0 = time.perf_counter()
+
+    def lap(name: str, start: float) -> float:
+        now = time.perf_counter()
+        stages[name] = now - start
+        return now
+
+    from toolkit import api
+    from toolkit.config import load_workspace
+    from toolkit.read import find_files
+    from toolkit.validate import validate_files
+
+    ws = load_workspace(root)
+    t = time.perf_counter()
+    paths, _ignored = find_files(ws.inbox)
+    t = lap("find files", t)
+    files, _ = api.read_collection(ws.inbox, units=ws.units, period=ws.period)
+    t = lap("read", t)
+    result = validate_files(files, root=ws.inbox, period=ws.period, as_of=ws.reference_date(), units=ws.units)
+    t = lap("normalize+validate", t)
+    from toolkit import merge as merge_mod
+
+    details = merge_mod.add_computed_columns(result.tables, result.as_of, result.units)
+    figures = merge_mod.compute_figures(result, org=ws.org, office=ws.office)
+    t = lap("merge/statistics", t)
+    from toolkit.summary_xlsx import write_summary_workbook
+
+    out = ws.output_dir
+    write_summary_workbook(out / api.SUMMARY_NAME, details, figures, result)
+    t = lap("write 汇总表", t)
+    api.make_report(figures, out / "报告.docx", ws=ws)
+    lap("write report", t)
+    rows = result.totals()
+    return {"stages": stages, "total": time.perf_counter() - t0, "peak_rss_mb": _peak_mb(),
+            "files": len(paths), "rows_read": rows["rows_read"], "rows_accepted": rows["rows_accepted"]}
+
+
+def run_naive(root: Path) -> dict:
+    """What a capable user writes: read every sheet with pandas/openpyxl, concat, to_excel."""
+    import pandas as pd
+
+    t0 = time.perf_counter()
+    inbox = root / "收集文件"
+    frames: dict[str, list] = {}
+    for path in sorted(inbox.rglob("*.xlsx")):
+        if path.name.startswith("~$"):
+            continue
+        sheets = pd.read_excel(path, sheet_name=None, engine="openpyxl", header=2)
+        for name, df in sheets.items():
+            if name in ("走访记录", "问题清单", "任务清单"):
+                df = df.dropna(how="all")
+                df["来源文件"] = path.name
+                frames.setdefault(name, []).append(df)
+    t_read = time.perf_counter()
+    merged = {name: pd.concat(dfs, ignore_index=True) for name, dfs in frames.items()}
+    out = root / "naive-汇总.xlsx"
+    with pd.ExcelWriter(out, engine="openpyxl") as writer:
+        for name, df in merged.items():
+            df.to_excel(writer, sheet_name=name, index=False)
+    t_end = time.perf_counter()
+    rows = sum(len(df) for df in merged.values())
+    return {"stages": {"read": t_read - t0, "write": t_end - t_read}, "total": t_end - t0,
+            "peak_rss_mb": _peak_mb(), "rows": rows}
+
+
+def run_floor(root: Path, engine: str) -> dict:
+    t0 = time.perf_counter()
+    cells = 0
+    inbox = root / "收集文件"
+    paths = [p for p in sorted(inbox.rglob("*.xlsx")) if not p.name.startswith("~$")]
+    if engine == "calamine":
+        from python_calamine import CalamineWorkbook
+
+        for path in paths:
+            wb = CalamineWorkbook.from_path(str(path))
+            for name in wb.sheet_names:
+                if name in ("走访记录", "问题清单", "任务清单"):
+                    data = wb.get_sheet_by_name(name).to_python()
+                    cells += sum(len(r) for r in data)
+    else:
+        import fastexcel
+
+        for path in paths:
+            reader = fastexcel.read_excel(str(path))
+            for name in reader.sheet_names:
+                if name in ("走访记录", "问题清单", "任务清单"):
+                    sheet = reader.load_sheet_by_name(name, header_row=None)
+                    cells += sheet.height * sheet.width
+    return {"stages": {}, "total": time.perf_counter() - t0, "peak_rss_mb": _peak_mb(), "cells": cells}
+
+
+if __name__ == "__main__":
+    kind, root = sys.argv[1], Path(sys.argv[2])
+    if kind == "toolkit":
+        out = run_toolkit(root)
+    elif kind == "naive":
+        out = run_naive(root)
+    elif kind in ("floor", "calamine"):
+        out = run_floor(root, "calamine")
+    elif kind == "fastexcel":
+        out = run_floor(root, "fastexcel")
+    else:
+        raise SystemExit(f"unknown job {kind}")
+    print(json.dumps(out, ensure_ascii=False))

@@ -1,0 +1,143 @@
+"""Benchmark: the toolkit beside the naive pandas way and the read floor.
+
+    python -m bench.run                 # S and M, 3 runs each (a few minutes)
+    python -m bench.run --scales S,M,L  # adds the 1,000,000-row stress (L: 1 run)
+    python -m bench.run --runs 5 --json bench/results/my.json
+
+For each scale it generates (once, cached under bench/data/) a collection made
+with the toolkit's own templates, then times in fresh interpreters:
+  * toolkit, per stage (find files, read, normalize+validate, merge/statistics,
+    write 汇总表, write report) and as a whole process (`toolkit run`), with peak RSS;
+  * the naive baseline (pandas.read_excel(engine="openpyxl") loop, concat, to_excel);
+  * the read floor (python-calamine and fastexcel parsing the same sheets, nothing else);
+and `toolkit --help` start-up. Medians of the runs are printed and written as JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+
+
+def _child(kind: str, workspace: Path) -> dict:
+    proc = subprocess.run([sys.executable, str(HERE / "child.py"), kind, str(workspace)], capture_output=True,
+                          text=True, encoding="utf-8", cwd=ROOT)
+    if proc.returncode != 0:
+        raise RuntimeError(f"{kind} failed:\n{proc.stderr[-3000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def _process(workspace: Path) -> dict:
+    """`toolkit run` as a user runs it, measured from outside (wall) and inside (peak RSS)."""
+    code = ("import resource, sys, json\n"
+            "from toolkit.cli import main\n"
+            "try:\n    main(['run'])\nexcept SystemExit as e:\n    assert not e.code, e.code\n"
+            "sys.stderr.write(json.dumps({'peak_rss_mb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss/1024}))\n")
+    start = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, encoding="utf-8",
+                          cwd=workspace, env=dict(os.environ, COLUMNS="200"))
+    wall = time.perf_counter() - start
+    if proc.returncode != 0:
+        raise RuntimeError(f"toolkit run failed:\n{proc.stderr[-3000:]}")
+    peak = json.loads(proc.stderr.strip().splitlines()[-1])["peak_rss_mb"]
+    return {"total": wall, "peak_rss_mb": peak, "stages": {}}
+
+
+def _median(runs: list[dict]) -> dict:
+    out = {"total": statistics.median(r["total"] for r in runs),
+           "peak_rss_mb": max(r["peak_rss_mb"] for r in runs), "runs": len(runs)}
+    names = runs[0].get("stages", {}).keys()
+    out["stages"] = {n: statistics.median(r["stages"][n] for r in runs) for n in names}
+    for key in ("files", "rows_read", "rows_accepted", "rows", "cells"):
+        if key in runs[0]:
+            out[key] = runs[0][key]
+    return out
+
+
+def startup(runs: int = 10) -> float:
+    exe = shutil.which("toolkit")
+    cmd = [exe, "--help"] if exe else [sys.executable, "-m", "toolkit", "--help"]
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        subprocess.run(cmd, capture_output=True, check=True)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def bench_scale(scale: str, runs: int, data_dir: Path) -> dict:
+    sys.path.insert(0, str(ROOT))
+    from bench.generate import make_collection
+
+    t = time.perf_counter()
+    workspace = make_collection(data_dir / scale, scale)
+    print(f"[{scale}] collection ready in {time.perf_counter() - t:.1f} s: {workspace}", flush=True)
+    n = 1 if scale == "L" else runs
+    result: dict = {}
+    for kind in ("toolkit", "naive", "floor", "fastexcel"):
+        samples = []
+        for i in range(n):
+            samples.append(_child(kind, workspace))
+            print(f"[{scale}] {kind} run {i + 1}/{n}: {samples[-1]['total']:.2f} s", flush=True)
+        result[kind] = _median(samples)
+    samples = []
+    for i in range(n):
+        samples.append(_process(workspace))
+        print(f"[{scale}] process run {i + 1}/{n}: {samples[-1]['total']:.2f} s", flush=True)
+    result["process"] = _median(samples)
+    floor = min(result["floor"]["total"], result["fastexcel"]["total"])
+    result["ratios"] = {
+        "naive_over_toolkit": result["naive"]["total"] / result["toolkit"]["total"],
+        "naive_over_process": result["naive"]["total"] / result["process"]["total"],
+        "toolkit_over_floor": result["toolkit"]["total"] / floor,
+        "process_over_floor": result["process"]["total"] / floor,
+    }
+    return result
+
+
+def print_table(results: dict) -> None:
+    print()
+    print(f"{'scale':<6}{'job':<12}{'median s':>10}{'peak MB':>10}   stages")
+    for scale, res in results["scales"].items():
+        for kind in ("toolkit", "process", "naive", "floor", "fastexcel"):
+            r = res[kind]
+            stages = ", ".join(f"{k} {v:.2f}" for k, v in r["stages"].items())
+            print(f"{scale:<6}{kind:<12}{r['total']:>10.2f}{r['peak_rss_mb']:>10.0f}   {stages}")
+        rt = res["ratios"]
+        print(f"{scale:<6}{'ratios':<12} naive/toolkit {rt['naive_over_toolkit']:.1f}×, naive/process "
+              f"{rt['naive_over_process']:.1f}×, toolkit/floor {rt['toolkit_over_floor']:.2f}×, "
+              f"process/floor {rt['process_over_floor']:.2f}×")
+    print(f"\ntoolkit --help start-up (median): {results['startup_s'] * 1000:.0f} ms")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--scales", default="S,M")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--data", type=Path, default=HERE / "data")
+    parser.add_argument("--json", type=Path, default=HERE / "results" / "latest.json")
+    args = parser.parse_args()
+    results = {"machine": {"python": platform.python_version(), "cpus": os.cpu_count(),
+                           "platform": platform.platform()},
+               "startup_s": startup(), "scales": {}}
+    for scale in args.scales.split(","):
+        results["scales"][scale] = bench_scale(scale.strip(), args.runs, args.data)
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(results, ensure_ascii=False, indent=2), encoding="utf-8")
+    print_table(results)
+    print(f"\nwritten {args.json}")
+
+
+if __name__ == "__main__":
+    main()
