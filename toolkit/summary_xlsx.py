@@ -144,6 +144,25 @@ class _Book:
             ws.write_number(row, col, value / 100, self.cell("pct", total))
 
 
+def _display_width(text: str) -> float:
+    """Approximate width in Excel character units (a CJK character is about two)."""
+    return sum(2.0 if ord(ch) > 0x2E7F else 1.1 for ch in text)
+
+
+def _fit_height(ws, row: int, cells: list[tuple[str, float]], line: float = 14.0) -> None:
+    """Set the row height for wrapped text (spreadsheet apps do not re-measure rows written by XlsxWriter)."""
+    lines = 1
+    for text, width in cells:
+        if not text:
+            continue
+        n = 0
+        for part in str(text).split("\n"):
+            n += max(1, -(-int(_display_width(part) + 0.999) // max(int(width) - 1, 1)))
+        lines = max(lines, n)
+    if lines > 1:
+        ws.set_row(row, min(line * lines + 2, 409))
+
+
 def _print_setup(ws, *, header_rows: tuple[int, int], last_col: int, landscape: bool = True) -> None:
     if landscape:
         ws.set_landscape()
@@ -153,7 +172,6 @@ def _print_setup(ws, *, header_rows: tuple[int, int], last_col: int, landscape: 
     ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
     ws.center_horizontally()
     ws.set_footer("&C第 &P 页，共 &N 页")
-    ws.hide_gridlines(0)
 
 
 def _title(book: _Book, ws, text: str, subtitle: str, last_col: int) -> None:
@@ -439,7 +457,10 @@ def _write_categories(book: _Book, ws, figures: dict) -> None:
     ]
     row = 3
     chart_rows = 16
-    for title, measure, items, total, chart_type in blocks:
+    breaks = []
+    for n, (title, measure, items, total, chart_type) in enumerate(blocks):
+        if n in (3, 6):  # three blocks a page: a chart never straddles a page break
+            breaks.append(row)
         top = row
         ws.set_row(row, 20)
         ws.write_string(row, 0, title, book.fmt(bold=True, font_size=12))
@@ -467,8 +488,7 @@ def _write_categories(book: _Book, ws, figures: dict) -> None:
         first, lastrow = header_row + 1, row - 1
         _chart(book, ws, chart_type, title, measure, first, lastrow, top, is_tasks)
         row = max(row + 2, top + chart_rows + 1)
-        if row < 1:  # pragma: no cover
-            break
+    ws.set_h_pagebreaks(breaks)
     # Lights: problems and tasks side by side.
     ws.write_string(row, 0, "八、亮灯情况", book.fmt(bold=True, font_size=12))
     row += 1
@@ -548,6 +568,7 @@ def _write_red_list(book: _Book, ws, figures: dict) -> None:
         book.text(ws, row, 2, item["unit"], book.cell())
         book.text(ws, row, 3, item["id"], book.cell("center"))
         book.text(ws, row, 4, item["title"], book.cell("wrap"))
+        _fit_height(ws, row, [(item["title"], 40)])
         book.text(ws, row, 5, item["owner"], book.cell("center"))
         book.text(ws, row, 6, item["leader"], book.cell("center"))
         deadline = _as_date(item["deadline"])
@@ -583,6 +604,7 @@ def _write_achievements(book: _Book, ws, figures: dict) -> None:
         book.text(ws, row, 3, item["unit"], book.cell("center"))
         ws.write_number(row, 4, item["items"], book.cell("int"))
         book.text(ws, row, 5, "、".join(item["units"]), book.cell("wrap"))
+        _fit_height(ws, row, [("、".join(item["units"]), 50), (item["description"], 36)])
         row += 1
     ws.freeze_panes(3, 0)
     _print_setup(ws, header_rows=(2, 2), last_col=last)
@@ -638,6 +660,7 @@ def _write_submission(book: _Book, ws, figures: dict, result: ValidationResult) 
                 state = unit["templates"].get(tid, "")
                 book.text(ws, row, c, state, book.cell("center", fill=STATUS_FILLS.get(state)))
             book.text(ws, row, 4 + len(template_names), "\n".join(unit["files"]), book.cell("wrap"))
+            _fit_height(ws, row, [("\n".join(unit["files"]), widths[-1])])
             row += 1
     row += 1
     heading(f"二、催报名单（{len(sub['missing'])} 个单位）")
@@ -686,6 +709,7 @@ def _write_submission(book: _Book, ws, figures: dict, result: ValidationResult) 
             book.text(ws, row, 2, item["file"], book.cell("wrap"))
             ws.merge_range(row, 3, row, last, "", book.cell("wrap"))
             book.text(ws, row, 3, item["reason"], book.cell("wrap"))
+            _fit_height(ws, row, [(item["reason"], sum(widths[3:])), (item["file"], widths[2])])
             row += 1
     else:
         none()
@@ -820,9 +844,10 @@ def _write_info(book: _Book, ws, figures: dict, result: ValidationResult,
     for k, val in lines:
         ws.write_string(row, 0, k, label)
         if isinstance(val, int):
-            ws.write_number(row, 1, val, book.cell("num"))
+            ws.write_number(row, 1, val, book.fmt(border=1, align="left", num_format="0"))
         else:
             book.text(ws, row, 1, val, value)
+            _fit_height(ws, row, [(str(val), 80)])
         row += 1
     row += 1
     ws.write_string(row, 0, "工作表", book.header())
@@ -839,6 +864,7 @@ def _write_info(book: _Book, ws, figures: dict, result: ValidationResult,
     for name, text in SHEET_INFO:
         ws.write_string(row, 0, name, label)
         book.text(ws, row, 1, text, value)
+        _fit_height(ws, row, [(text, 80)])
         row += 1
     notes = [
         "逾期：基准日期晚于办理时限（完成时限）且尚未办结（完成）。",
@@ -853,6 +879,7 @@ def _write_info(book: _Book, ws, figures: dict, result: ValidationResult,
     for n, text in enumerate(notes, start=1):
         ws.write_string(row, 0, f"注{n}", label)
         book.text(ws, row, 1, text, value)
+        _fit_height(ws, row, [(text, 80)])
         row += 1
     ws.set_paper(9)
     ws.fit_to_pages(1, 0)
