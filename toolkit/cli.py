@@ -95,7 +95,7 @@ app = typer.Typer(
 def _console():
     from rich.console import Console
 
-    return Console(highlight=False, soft_wrap=False)
+    return Console(highlight=False, soft_wrap=True)
 
 
 def _fail(message: str, code: int = 2) -> None:

@@ -39,6 +39,7 @@ def atomic_path(target: Path) -> Iterator[Path]:
     tmp = Path(tmp_name)
     try:
         yield tmp
+        _set_mode(tmp, target)
         try:
             os.replace(tmp, target)
         except PermissionError as exc:
@@ -47,6 +48,19 @@ def atomic_path(target: Path) -> Iterator[Path]:
         if tmp.exists():
             with contextlib.suppress(OSError):
                 tmp.unlink()
+
+
+def _set_mode(tmp: Path, target: Path) -> None:
+    """mkstemp creates 0600 files; give the output the mode a normal file would get
+    (the existing target's mode, else 0666 less the umask) so colleagues can open it."""
+    try:
+        mode = target.stat().st_mode & 0o777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        mode = 0o666 & ~umask
+    with contextlib.suppress(OSError):
+        os.chmod(tmp, mode)
 
 
 def write_bytes_atomic(target: Path, data: bytes) -> Path:
