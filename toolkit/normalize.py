@@ -431,7 +431,7 @@ def normalize_phone(value: object, pattern: str | None = None) -> str:
         return text
     if len(parts) == 1:
         fixed = "0" + text
-        if rx.fullmatch(fixed) and not text.startswith("0") and not text.startswith("1"):
+        if rx.fullmatch(fixed) and not text.startswith("0") and not re.match(r"1[3-9]", text):
             digits = fixed.replace("-", "")
             if "-" in fixed:
                 shown = fixed

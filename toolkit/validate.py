@@ -257,9 +257,10 @@ def _validate_file(fd: FileData, ctx: _Context) -> tuple[FileReport, list[Reject
         elif issue.row is not None and issue.sheet_key and issue.code == "formula-no-value":
             row_issues.setdefault((issue.sheet_key, issue.row), []).append(issue)
 
+    unknown_cells = {(i.sheet_key, i.row, i.column_key) for issues_ in row_issues.values() for i in issues_}
     checked: dict[str, _CheckedSheet] = {}
     for sheet in fd.sheets:
-        checked[sheet.sheet_key] = _check_sheet(fd, sheet, SHEETS[sheet.sheet_key], ctx)
+        checked[sheet.sheet_key] = _check_sheet(fd, sheet, SHEETS[sheet.sheet_key], ctx, unknown_cells)
     _file_checks(fd, template, checked)
     for key, cs in checked.items():
         for rc in cs.rows:
@@ -367,7 +368,8 @@ class _Where:
         )
 
 
-def _check_sheet(fd: FileData, sheet: SheetData, schema: SheetSchema, ctx: _Context) -> _CheckedSheet:
+def _check_sheet(fd: FileData, sheet: SheetData, schema: SheetSchema, ctx: _Context,
+                 unknown_cells: set[tuple[str | None, int | None, str | None]] = frozenset()) -> _CheckedSheet:  # type: ignore[assignment]
     cs = _CheckedSheet(sheet, schema)
     where = _Where(fd, cs)
     present = set(sheet.columns)
@@ -378,6 +380,9 @@ def _check_sheet(fd: FileData, sheet: SheetData, schema: SheetSchema, ctx: _Cont
         for col in schema.columns:
             values[col.key] = None
         for col in cols:
+            if unknown_cells and (schema.key, raw.row, col.key) in unknown_cells:
+                rc.bad.add(col.key)  # a formula without value: already reported by the reader
+                continue
             _check_cell(rc, col, raw.values.get(col.key), where, ctx)
         # A unit typed after a number fills the unit column when it is empty.
         for key, suffix in rc.suffixes.items():
@@ -391,7 +396,7 @@ def _check_sheet(fd: FileData, sheet: SheetData, schema: SheetSchema, ctx: _Cont
                 if _holds(col.required_when, values):
                     rc.issues.append(where.issue("missing-conditional", raw.row, col, "",
                                                  condition=col.required_when.describe(schema),
-                                                 rule=col.rule_text() or "相应内容"))
+                                                 rule=col.rule_text() or col.help or "相应内容"))
         for rule in schema.rules:
             _check_rule(rc, rule, where)
         cs.rows.append(rc)
@@ -423,7 +428,7 @@ def _check_cell(rc: _RowCheck, col: Column, value: Any, where: _Where, ctx: _Con
     row = rc.raw.row
     if value is None or is_blank(value):
         if col.required:
-            rc.issues.append(where.issue("missing-value", row, col, "", rule=col.rule_text() or "相应内容"))
+            rc.issues.append(where.issue("missing-value", row, col, "", rule=col.rule_text() or col.help or "相应内容"))
         return
     kind = col.kind
     try:
@@ -471,7 +476,7 @@ def _check_cell(rc: _RowCheck, col: Column, value: Any, where: _Where, ctx: _Con
         return
     if norm is None:
         if col.required:
-            rc.issues.append(where.issue("missing-value", row, col, "", rule=col.rule_text() or "相应内容"))
+            rc.issues.append(where.issue("missing-value", row, col, "", rule=col.rule_text() or col.help or "相应内容"))
         return
     if col.is_numeric:
         if col.minimum is not None and norm < col.minimum:
