@@ -686,7 +686,8 @@ def set_meta(wb, *, filler: str | None = None, phone: str | None = None,
                 if value is None:
                     continue
                 if label == META_LABELS[2] and not isinstance(value, str):
-                    value = str(value)
+                    is_whole = isinstance(value, (int, float)) and float(value).is_integer()
+                    value = str(int(value)) if is_whole else str(value)
                 if isinstance(value, dt.datetime) and value.time() == dt.time():
                     value = value.date()
                 cell = ws.cell(META_ROW, first)
