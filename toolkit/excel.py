@@ -1,0 +1,440 @@
+"""The Python side of the 控制台.xlsm buttons (xlwings RunPython).
+
+Each button's VBA Sub runs ``RunPython "import toolkit.excel as x; x.<function>()"``;
+the function takes the calling workbook with ``xw.Book.caller()`` and:
+
+1. reads the settings on sheet 控制台 (组织名称, 负责科室, 统计期, the four
+   folders) and, when a value differs from toolkit.toml, saves it into
+   toolkit.toml (the workspace file stays the single source of truth, so the
+   CLI and the .bat launchers see the same settings); a bad value is not saved
+   and its Chinese message is shown instead;
+2. reads the paragraphs on sheet 报告要素 (also unsaved edits), falling back per
+   category to toolkit.toml — the same rule as ``api.report_text``;
+3. calls the same ``toolkit.api`` function as the CLI;
+4. writes back status, time, counts, the files written (as hyperlinks) and the
+   list of problems; every exception becomes a Chinese message in the status
+   cell and a message box — never a traceback.
+
+xlwings is imported inside the functions: this module imports without Excel,
+and :func:`run_button` works with any object offering the few xlwings calls it
+uses (``book.sheets[name].range(address).value``, ``.clear_contents()``,
+``.add_hyperlink()``, ``book.fullname``, ``book.app.alert``), which is how the
+tests drive it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Callable
+
+from .config import ConfigError, ReportText, Workspace, load_workspace, parse_period, parse_workspace
+from .console import (
+    COUNTS,
+    FILES_FIRST_ROW,
+    FOLDER_KEYS,
+    MAX_LINKS,
+    MAX_PROBLEMS,
+    PROBLEM_COLUMNS,
+    PROBLEMS_FIRST_ROW,
+    SETTINGS,
+    SHEET_CONSOLE,
+    SHEET_TEXT,
+    STATUS_CELL,
+    TEXT_FIRST_ROW,
+    TEXT_ROWS,
+    TIME_CELL,
+    WORKSPACE_CELL,
+    report_text_from_rows,
+    setting_values,
+)
+from .io import OutputLockedError, write_text_atomic
+
+ALERT_TITLE = "台账工具"
+
+
+# ---------------------------------------------------------------------------
+# Button entry points (called by RunPython; no arguments)
+# ---------------------------------------------------------------------------
+
+
+def make_templates() -> None:
+    """生成模板"""
+    _button("make_templates")
+
+
+def validate() -> None:
+    """校验收集文件"""
+    _button("validate")
+
+
+def merge() -> None:
+    """汇总"""
+    _button("merge")
+
+
+def report() -> None:
+    """生成报告"""
+    _button("report")
+
+
+def run_all() -> None:
+    """一键完成"""
+    _button("run_all")
+
+
+def _button(action: str) -> None:
+    import xlwings as xw
+
+    run_button(xw.Book.caller(), action)
+
+
+# ---------------------------------------------------------------------------
+# What a run produced
+# ---------------------------------------------------------------------------
+
+
+@dataclass
+class Outcome:
+    status: str
+    counts: dict[str, int] | None = None
+    links: list[tuple[str, Path]] = field(default_factory=list)  # (label, file or folder)
+    problems: list[list[str]] = field(default_factory=list)  # rows of PROBLEM_COLUMNS
+
+
+def _validation_parts(result) -> tuple[dict[str, int], list[tuple[str, Path]], list[list[str]], str]:
+    totals = result.totals()
+    links: list[tuple[str, Path]] = []
+    problems: list[list[str]] = []
+    for f in result.files:
+        if f.markup_path:
+            links.append(("退回修改", Path(f.markup_path)))
+        ordered = [i for i in f.issues if i.severity == "错误"] + [i for i in f.issues if i.severity != "错误"]
+        for issue in ordered:
+            problems.append([f.rel, f.unit, f.status, issue.severity, issue.message])
+    for rel, reason in result.ignored:
+        problems.append([rel, "", "已忽略", "提示", reason])
+    missing = ""
+    if result.units:
+        submitted = {f.unit_code for f in result.files if f.status in ("通过", "有提示", "有错误")}
+        names = [u.name for u in result.units if u.code not in submitted]
+        if names:
+            missing = "、".join(names)
+            problems.append(["", missing, "未报送", "提示", f"以下单位尚未报送（催报名单）：{missing}"])
+    summary = (
+        f"共 {totals['files']} 个文件，通过 {totals['rows_accepted']} 行，退回 {totals['rows_rejected']} 行；"
+        f"错误 {totals['errors']} 处，提示 {totals['hints']} 处。"
+    )
+    if any(f.markup_path for f in result.files):
+        summary += "有错误的文件已标注并放入退回修改文件夹，请退回各单位修改。"
+    if missing:
+        summary += f"未报送：{missing}。"
+    return totals, links, problems, summary
+
+
+def _report_parts(outcome) -> tuple[list[tuple[str, Path]], list[list[str]]]:
+    links = [("情况汇报", Path(outcome.docx))]
+    if outcome.appendix:
+        links.append(("附表", Path(outcome.appendix)))
+    if outcome.pdf:
+        links.append(("PDF", Path(outcome.pdf)))
+    notes = [["", "", "", "提示", note] for note in outcome.notes]
+    return links, notes
+
+
+def _do_make_templates(api, ws: Workspace, text: ReportText, progress) -> Outcome:
+    paths = api.make_templates(ws)
+    links = [("下发模板文件夹", ws.templates_dir)] + [("模板", Path(p)) for p in paths]
+    return Outcome(f"已生成 {len(paths)} 个模板文件，保存在“{ws.folders['templates']}”文件夹，可下发各单位填报。",
+                   links=links)
+
+
+def _do_validate(api, ws: Workspace, text: ReportText, progress) -> Outcome:
+    result = api.validate_workspace(ws, progress=progress)
+    totals, links, problems, summary = _validation_parts(result)
+    return Outcome("校验完成：" + summary, totals, links, problems)
+
+
+def _do_merge(api, ws: Workspace, text: ReportText, progress) -> Outcome:
+    result, merged = api.merge_workspace(ws, progress=progress)
+    totals, links, problems, summary = _validation_parts(result)
+    written = [("汇总表", Path(merged.workbook)), ("汇总数据", Path(merged.figures_path))]
+    written += [("明细", Path(p)) for p in merged.side_files]
+    return Outcome("汇总完成：" + summary, totals, written + links, problems)
+
+
+def _do_report(api, ws: Workspace, text: ReportText, progress) -> Outcome:
+    outcome = api.report_workspace(ws, text=text)
+    links, notes = _report_parts(outcome)
+    return Outcome(f"报告已生成：{Path(outcome.docx).name}。请打开核对后再印发。", links=links, problems=notes)
+
+
+def _do_run_all(api, ws: Workspace, text: ReportText, progress) -> Outcome:
+    result, merged, outcome = api.run_workspace(ws, text=text, progress=progress)
+    totals, links, problems, summary = _validation_parts(result)
+    report_links, notes = _report_parts(outcome)
+    written = report_links + [("汇总表", Path(merged.workbook)), ("汇总数据", Path(merged.figures_path))]
+    written += [("明细", Path(p)) for p in merged.side_files]
+    return Outcome(f"一键完成：校验、汇总和报告均已完成。{summary}", totals, written + links, problems + notes)
+
+
+ACTIONS: dict[str, Callable[..., Outcome]] = {
+    "make_templates": _do_make_templates,
+    "validate": _do_validate,
+    "merge": _do_merge,
+    "report": _do_report,
+    "run_all": _do_run_all,
+}
+
+RUNNING = {
+    "make_templates": "正在生成模板……",
+    "validate": "正在校验收集文件……",
+    "merge": "正在校验并汇总……",
+    "report": "正在生成报告……",
+    "run_all": "正在校验、汇总并生成报告……",
+}
+
+
+# ---------------------------------------------------------------------------
+# The run
+# ---------------------------------------------------------------------------
+
+
+def run_button(book: Any, action: str) -> bool:
+    """Run one button's step for ``book``; write the results into it. True on success."""
+    from . import api
+
+    sheet = book.sheets[SHEET_CONSOLE]
+    _write(sheet, STATUS_CELL, RUNNING[action])
+    try:
+        root = Path(book.fullname).resolve().parent
+        _write(sheet, WORKSPACE_CELL, str(root))
+        ws = save_settings(root, read_settings(sheet))
+        text = read_report_text(book, ws)
+
+        def progress(done: int, total: int, name: str) -> None:
+            if total and name:
+                _write(sheet, STATUS_CELL, f"{RUNNING[action]}（第 {done + 1}/{total} 个文件：{name}）")
+
+        outcome = ACTIONS[action](api, ws, text, progress)
+    except Exception as exc:  # every error becomes a Chinese message in the sheet
+        message = error_message(exc)
+        write_outcome(sheet, Outcome("出错：" + message))
+        _alert(book, message)
+        return False
+    write_outcome(sheet, outcome)
+    return True
+
+
+def error_message(exc: BaseException) -> str:
+    """A Chinese message for the user: ours as they are, anything else short, never a traceback."""
+    if isinstance(exc, (ConfigError, OutputLockedError)):
+        return str(exc)
+    if isinstance(exc, PermissionError):
+        name = getattr(exc, "filename", "") or ""
+        return f"无法写入或读取文件 {name}：文件可能正在 Excel、WPS 或 Word 中打开。请关闭后重试。"
+    if isinstance(exc, FileNotFoundError):
+        return f"找不到文件或文件夹 {getattr(exc, 'filename', '') or ''}。请检查设置中的文件夹名。"
+    detail = str(exc).strip() or type(exc).__name__
+    return f"运行中发生意外错误：{type(exc).__name__}: {detail}。请把这段文字截图发给负责维护本工具的同事。"
+
+
+def _alert(book: Any, message: str) -> None:
+    try:
+        book.app.alert(message, title=ALERT_TITLE)
+    except Exception:  # no message box (e.g. the app is busy): the status cell shows the message
+        pass
+
+
+def _write(sheet: Any, address: str, value: Any) -> None:
+    sheet.range(address).value = value
+
+
+def _clear(sheet: Any, address: str) -> None:
+    rng = sheet.range(address)
+    rng.clear_contents()
+    try:
+        rng.api.Hyperlinks.Delete()  # Excel keeps hyperlinks on ClearContents
+    except Exception:
+        pass
+
+
+def write_outcome(sheet: Any, outcome: Outcome) -> None:
+    _write(sheet, STATUS_CELL, outcome.status)
+    _write(sheet, TIME_CELL, datetime.now().strftime("%Y-%m-%d %H:%M:%S"))
+    for key, (cell, _label) in COUNTS.items():
+        _write(sheet, cell, None if outcome.counts is None else int(outcome.counts.get(key, 0)))
+
+    last_link = FILES_FIRST_ROW + MAX_LINKS - 1
+    _clear(sheet, f"A{FILES_FIRST_ROW}:C{last_link}")
+    links = outcome.links
+    if len(links) > MAX_LINKS:
+        shown = links[: MAX_LINKS - 1]
+        rest = len(links) - len(shown)
+        folders = {Path(p).parent for _label, p in links[MAX_LINKS - 1 :]}
+        target = folders.pop() if len(folders) == 1 else Path(links[-1][1]).parent
+        links = shown + [(f"另有 {rest} 个文件", target)]
+    for row, (label, path) in enumerate(links, start=FILES_FIRST_ROW):
+        _write(sheet, f"A{row}", label)
+        path = Path(path)
+        display = path.name + ("（文件夹）" if path.is_dir() else "")
+        sheet.range(f"B{row}").add_hyperlink(str(path), text_to_display=display)
+
+    last_problem = PROBLEMS_FIRST_ROW + MAX_PROBLEMS
+    _clear(sheet, f"A{PROBLEMS_FIRST_ROW}:{chr(ord('A') + len(PROBLEM_COLUMNS) - 1)}{last_problem}")
+    rows = [[str(v) for v in row] for row in outcome.problems]
+    if len(rows) > MAX_PROBLEMS:
+        rest = len(rows) - (MAX_PROBLEMS - 1)
+        rows = rows[: MAX_PROBLEMS - 1] + [["", "", "", "提示", f"……另有 {rest} 条，详见退回修改文件或命令行 --json 输出。"]]
+    if rows:
+        sheet.range(f"A{PROBLEMS_FIRST_ROW}").value = rows
+
+
+# ---------------------------------------------------------------------------
+# Settings: sheet 控制台 -> toolkit.toml
+# ---------------------------------------------------------------------------
+
+
+def _cell_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))  # 统计期 typed as 2022 arrives as 2022.0
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m")
+    return str(value).strip()
+
+
+def read_settings(sheet: Any) -> dict[str, str]:
+    return {key: _cell_text(sheet.range(cell).value) for key, (cell, _label, _note) in SETTINGS.items()}
+
+
+def _toml_string(text: str) -> str:
+    out = []
+    for ch in text:
+        if ch in '"\\':
+            out.append("\\" + ch)
+        elif ch == "\n":
+            out.append("\\n")
+        elif ch == "\t":
+            out.append("\\t")
+        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
+            out.append(f"\\u{ord(ch):04X}")
+        else:
+            out.append(ch)
+    return '"' + "".join(out) + '"'
+
+
+_TABLE_RE = re.compile(r"^\s*(\[\[?)\s*([A-Za-z0-9_.-]+)\s*\]\]?\s*(#.*)?$")
+_VALUE_RE = r'("(?:[^"\\\n]|\\.)*"|\'[^\'\n]*\'|[^\s#]+)'
+
+
+def set_toml_values(text: str, edits: dict[tuple[str, str], str]) -> str:
+    """Replace ``key = value`` lines in ``text`` keeping comments; add missing keys.
+
+    ``edits`` maps (table, key) to a TOML literal; table "" is the top level.
+    Only single-line values are replaced (the keys the console edits).
+    """
+    lines = text.splitlines()
+    table = ""
+    done: set[tuple[str, str]] = set()
+    first_table_line: int | None = None
+    table_lines: dict[str, int] = {}
+    for i, line in enumerate(lines):
+        m = _TABLE_RE.match(line)
+        if m:
+            table = m[2] + ("[]" if m[1] == "[[" else "")
+            if first_table_line is None:
+                first_table_line = i
+            table_lines.setdefault(table, i)
+            continue
+        for (tbl, key), literal in edits.items():
+            if tbl != table or (tbl, key) in done:
+                continue
+            km = re.match(rf"^(\s*{re.escape(key)}\s*=\s*){_VALUE_RE}(.*)$", line)
+            if km:
+                lines[i] = km[1] + literal + km[3]
+                done.add((tbl, key))
+    inserts: dict[int, list[str]] = {}
+    appended: list[str] = []
+    for (tbl, key), literal in edits.items():
+        if (tbl, key) in done:
+            continue
+        if tbl == "":
+            at = first_table_line if first_table_line is not None else len(lines)
+            inserts.setdefault(at, []).append(f"{key} = {literal}")
+        elif tbl in table_lines:
+            inserts.setdefault(table_lines[tbl] + 1, []).append(f"{key} = {literal}")
+        else:
+            if f"[{tbl}]" not in appended:
+                appended += ["", f"[{tbl}]"]
+            appended.append(f"{key} = {literal}")
+    for at in sorted(inserts, reverse=True):
+        lines[at:at] = inserts[at]
+    lines += appended  # a new [table] after [[units]] is its own table, not part of the array
+    return "\n".join(lines) + "\n"
+
+
+def settings_edits(ws: Workspace, values: dict[str, str]) -> dict[tuple[str, str], str]:
+    """The toolkit.toml edits that make ``ws`` match the sheet ``values`` (empty: nothing changed)."""
+    labels = {key: label for key, (_cell, label, _note) in SETTINGS.items()}
+    for key in ("org", "period", *FOLDER_KEYS):
+        if not values.get(key, "").strip():
+            raise ConfigError(f"控制台中“{labels[key]}”不能为空，请填写后重新点击按钮。")
+    current = setting_values(ws)
+    edits: dict[tuple[str, str], str] = {}
+    if values["org"] != current["org"]:
+        edits[("", "org")] = _toml_string(values["org"])
+    if values.get("office", "") and values["office"] != current["office"]:
+        edits[("", "office")] = _toml_string(values["office"])
+    if parse_period(values["period"]).code != ws.period.code:
+        period = parse_period(values["period"])
+        edits[("period", "code")] = _toml_string(period.code)
+        edits[("period", "name")] = _toml_string(period.name)
+        edits[("period", "start")] = period.start.isoformat()
+        edits[("period", "end")] = period.end.isoformat()
+    for key in FOLDER_KEYS:
+        folder = values[key].strip()
+        if folder != current[key]:
+            if any(ch in folder for ch in '<>:"|?*') or folder in (".", ".."):
+                raise ConfigError(f"控制台中“{labels[key]}”的文件夹名“{folder}”含有不能用于文件夹名的字符，请修改。")
+            edits[("folders", key)] = _toml_string(folder)
+    return edits
+
+
+def save_settings(root: Path, values: dict[str, str]) -> Workspace:
+    """Save changed settings into toolkit.toml (checked first) and return the workspace."""
+    from .config import tomllib
+
+    ws = load_workspace(root)
+    edits = settings_edits(ws, values)
+    if not edits:
+        return ws
+    path = ws.config_path
+    new_text = set_toml_values(path.read_text(encoding="utf-8-sig"), edits)
+    new_ws = parse_workspace(tomllib.loads(new_text), ws.root)  # raises ConfigError before anything is written
+    write_text_atomic(path, new_text)
+    for name in new_ws.folders:
+        new_ws.folder(name).mkdir(parents=True, exist_ok=True)
+    return new_ws
+
+
+def read_report_text(book: Any, ws: Workspace) -> ReportText:
+    """Paragraphs of 报告要素 in the open workbook; an empty category falls back to toolkit.toml."""
+    names = [s.name for s in book.sheets]
+    if SHEET_TEXT not in names:
+        return ws.text
+    last = TEXT_FIRST_ROW + TEXT_ROWS - 1
+    rows = book.sheets[SHEET_TEXT].range(f"A{TEXT_FIRST_ROW}:B{last}").value or []
+    sheet_text = report_text_from_rows([tuple(r) for r in rows])
+    return ReportText(
+        highlights=sheet_text.highlights or ws.text.highlights,
+        problems=sheet_text.problems or ws.text.problems,
+        plans=sheet_text.plans or ws.text.plans,
+    )
+
+
+__all__ = ["make_templates", "validate", "merge", "report", "run_all", "run_button", "error_message",
+           "save_settings", "set_toml_values"]
