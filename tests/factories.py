@@ -352,3 +352,38 @@ def scenario(seed: int = 7, n_units: int = 13) -> Scenario:
     result = build_result(subs, units=units, unreadable=[(unreadable, "文件已加密，无法打开。请去掉密码后重新报送。")])
     return Scenario(result, units, accepted, subs, missing, superseded_file, rejected_file, unreadable,
                     no_problem, unknown)
+
+
+# ---------------------------------------------------------------------------
+# Real workbooks (end-to-end tests): the toolkit's own templates, filled in
+# ---------------------------------------------------------------------------
+
+
+def write_unit_workbooks(
+    folder: Path,
+    unit: Unit,
+    rows: dict[str, list[dict[str, Any]]],
+    *,
+    period: Period = PERIOD,
+    templates: tuple[str, ...] = ("survey", "tasks"),
+    subfolder: str = "",
+    mtime: float | None = None,
+) -> list[Path]:
+    """Write a unit's filled-in template workbooks (templates.build_workbook + fill_rows) into ``folder``."""
+    import os
+
+    from toolkit import templates as T
+
+    out = []
+    for template_id in templates:
+        template = S.template_by_id(template_id)
+        wb = T.build_workbook(template, unit=unit.name, period=period)
+        for sheet in template.sheets:
+            T.fill_rows(wb, sheet.key, rows.get(sheet.key, []))
+        path = Path(folder) / subfolder / template.file_name(unit.name, period.name)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        T.save_workbook(wb, path)
+        if mtime is not None:
+            os.utime(path, (mtime, mtime))
+        out.append(path)
+    return out

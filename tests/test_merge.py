@@ -460,3 +460,60 @@ def test_task_row_factory_is_valid():
         assert (t["status"] == "已完成") == (t["progress"] == 100)
         if t["start_date"]:
             assert t["start_date"] <= t["deadline"]
+
+
+# ---------------------------------------------------------------------------
+# End to end: real workbooks → validate_folder → merge
+# ---------------------------------------------------------------------------
+
+
+def test_end_to_end_from_workbooks(tmp_path):
+    import os
+    import time
+
+    from factories import UNIT_NAMES, write_unit_workbooks
+    from toolkit.validate import validate_folder
+
+    rng = random.Random(2022)
+    inbox = tmp_path / "收集文件"
+    units = [Unit(f"{i:02d}", UNIT_NAMES[i - 1]) for i in range(1, 14)]
+    accepted = {}
+    now = time.time()
+    for i, unit in enumerate(units[:12]):
+        rows = unit_rows(rng, rng.randint(3, 8), 0 if i == 2 else rng.randint(2, 6), rng.randint(2, 5))
+        accepted[unit.name] = {k: list(v) for k, v in rows.items()}
+        if i == 3:  # a task row without 任务名称 is rejected
+            bad = task_row(rng, len(rows["tasks"]) + 1)
+            bad["name"] = None
+            rows["tasks"] = rows["tasks"] + [bad]
+        write_unit_workbooks(inbox, unit, rows, mtime=now)
+        if i == 1:  # an older copy of the survey, sent first
+            old = unit_rows(rng, 2, 1, 0)
+            write_unit_workbooks(inbox, unit, old, templates=("survey",), subfolder="旧版", mtime=now - 86400)
+    (inbox / "损坏的文件.xlsx").write_bytes(b"this is not a workbook")
+
+    result = validate_folder(inbox, period=PERIOD, as_of=AS_OF, units=units)
+    outcome = merge(result, tmp_path / "汇总输出", org="XX市体育局")
+    figures = json.loads(outcome.figures_path.read_text(encoding="utf-8"))
+
+    expected = [expected_unit(u.name, u.code, accepted.get(u.name, {}), u.name in accepted) for u in units]
+    assert figures["units"] == expected
+    sub = figures["submission"]
+    assert sub["expected"] == 13 and sub["submitted"] == 12
+    assert sub["missing"] == [{"code": "13", "name": units[12].name}]
+    assert [f["unit"] for f in sub["superseded_files"]] == [units[1].name]
+    assert sub["superseded_files"][0]["file"].startswith("旧版/")
+    assert [(f["unit"], f["errors"]) for f in sub["rejected_files"]] == [(units[3].name, 1)]
+    assert [f["file"] for f in sub["unreadable_files"]] == ["损坏的文件.xlsx"]
+    assert figures["validation"]["rows_rejected"] == 1
+    assert figures["validation"]["rows_accepted"] == sum(len(r) for u in accepted.values() for r in u.values())
+    all_problems = [(n, r) for n in accepted for r in accepted[n]["problems"]]
+    all_tasks = [(n, r) for n in accepted for r in accepted[n]["tasks"]]
+    assert figures["problems"]["overdue"] == sum(1 for _, r in all_problems if problem_overdue(r))
+    assert figures["tasks"]["lights"]["红"] == sum(1 for _, r in all_tasks if task_light(r) == "红")
+    codes = {u.name: u.code for u in units}
+    assert sorted(i["id"] for i in figures["red_list"] if i["kind"] == "问题") == sorted(
+        f"{codes[n]}-{r['seq']}" for n, r in all_problems if problem_overdue(r))
+    assert os.path.getsize(outcome.workbook) > 0
+    wb = __import__("openpyxl").load_workbook(outcome.workbook, read_only=True)
+    assert wb["问题清单"].max_row - 1 == len(all_problems)
