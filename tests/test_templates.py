@@ -476,6 +476,14 @@ def test_non_ascii_output_folder_works(tmp_path):
     assert openpyxl.load_workbook(paths[0]).active.cell(TITLE_ROW, 1).value.startswith("政策法规科")
 
 
+def test_unit_name_with_slash_still_gives_a_valid_file_name(tmp_path):
+    paths = T.write_unit_templates(tmp_path, [Unit("09", "城建/规划科")], PERIOD)
+    assert [p.parent for p in paths] == [tmp_path] * len(TEMPLATES)
+    assert (tmp_path / "城建_规划科-大走访大调研台账-2022年第一季度.xlsx").is_file()
+    ws = openpyxl.load_workbook(paths[0]).active
+    assert ws.cell(TITLE_ROW, 1).value.startswith("城建/规划科")
+
+
 def test_generation_is_byte_for_byte_deterministic(tmp_path):
     a = T.write_template(tmp_path / "a.xlsx", SURVEY, unit=UNIT.name, period=PERIOD)
     b = T.write_template(tmp_path / "b.xlsx", SURVEY, unit=UNIT.name, period=PERIOD)
