@@ -174,11 +174,12 @@ def build_cfb(streams: dict[str, bytes]) -> bytes:
         struct.pack_into("<IQ", entry, 116, start, size)
         directory += entry
     while len(directory) % SECTOR:  # unused entries: no name, no siblings
-        directory += bytes(64) + struct.pack("<HBBIII", 0, 0, 0, NOSTREAM, NOSTREAM, NOSTREAM) + bytes(52)
+        directory += bytes(64) + struct.pack("<HBBIII", 0, 0, 0, NOSTREAM, NOSTREAM, NOSTREAM) + bytes(48)
 
     def padded(data: bytes | bytearray) -> bytes:
         return bytes(data) + b"\x00" * (-len(data) % SECTOR)
 
+    assert len(directory) == n_dir * SECTOR
     body = bytearray(header)
     body += struct.pack(f"<{len(fat)}I", *fat)
     body += directory
@@ -189,4 +190,5 @@ def build_cfb(streams: dict[str, bytes]) -> bytes:
     body += padded(mini)
     for node in big:
         body += padded(node.data)
+    assert len(body) == SECTOR * (1 + nxt)
     return bytes(body)
