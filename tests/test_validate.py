@@ -1,0 +1,339 @@
+"""The validator on the messy corpus: exact codes and locations, accounting, tables, JSON."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import messy
+from toolkit.errors import CATALOG, make_issue
+from toolkit.model import META_COLUMNS, UNKNOWN_UNIT
+from toolkit.read import read_file
+from toolkit.schema import SHEETS
+from toolkit.validate import result_to_json, validate_files, validate_folder
+
+
+def _hashes(root: Path) -> dict[str, tuple[str, int]]:
+    return {p.relative_to(root).as_posix(): (hashlib.sha256(p.read_bytes()).hexdigest(), p.stat().st_mtime_ns)
+            for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory) -> messy.Corpus:
+    return messy.build_corpus(tmp_path_factory.mktemp("corpus") / "收集文件")
+
+
+@pytest.fixture(scope="module")
+def run(corpus):
+    before = _hashes(corpus.root)
+    seen: list[tuple[int, int, str]] = []
+    result = validate_folder(corpus.root, period=messy.PERIOD, as_of=messy.AS_OF, units=messy.UNITS,
+                             progress=lambda i, n, rel: seen.append((i, n, rel)))
+    return result, before, seen
+
+
+@pytest.fixture(scope="module")
+def result(run):
+    return run[0]
+
+
+def _file(result, rel):
+    return next(f for f in result.files if f.rel == rel)
+
+
+def _issues(report, code=None):
+    return [(i.code, i.sheet, i.row, i.column) for i in report.issues if code is None or i.code == code]
+
+
+# --- whole corpus ------------------------------------------------------------------
+
+
+def test_input_files_are_never_modified(corpus, run):
+    assert _hashes(corpus.root) == run[1]
+
+
+def test_progress_reports_every_file(run):
+    result, _, seen = run
+    assert [s[0] for s in seen] == list(range(1, len(result.files) + 1))
+    assert all(n == len(result.files) for _, n, _ in seen)
+
+
+def test_accounting_invariant_per_file_and_in_total(result):
+    for f in result.files:
+        assert f.rows_read == f.rows_accepted + f.rows_rejected + f.rows_superseded, f.rel
+        assert f.rows_skipped == len(f.skipped_rows)
+    t = result.totals()
+    assert t["rows_read"] == t["rows_accepted"] + t["rows_rejected"] + t["rows_superseded"]
+    assert sum(len(df) for df in result.tables.values()) == t["rows_accepted"]
+    assert len(result.rejected) == t["rows_rejected"]
+    assert t["files"] == len(result.files) == 13
+
+
+def test_statuses(result):
+    status = {f.rel: f.status for f in result.files}
+    assert status[messy.CLEAN] == "通过"
+    assert status[messy.TEMPLATE_FILLED] == "通过"
+    assert status[messy.MESSY] == "有错误"
+    assert status[messy.TASKS_FILE] == "有错误"
+    assert status[messy.NO_UNIT] == "有提示"
+    assert status[messy.TWICE_OLD] == "已被替代"
+    for rel in (messy.ENCRYPTED, messy.DOCX, messy.EMPTY, messy.OTHER, messy.CORRUPT):
+        assert status[rel] == "无法读取"
+
+
+def test_ignored_files_listed_with_reason(result):
+    assert [rel for rel, _ in result.ignored] == [messy.LOCK, messy.TEXT]
+
+
+def test_every_issue_code_is_in_the_catalog_with_its_severity(result):
+    for f in result.files:
+        for i in f.issues:
+            assert CATALOG[i.code].severity == i.severity
+            assert i.message and i.file == f.rel
+
+
+# --- the messy survey file ----------------------------------------------------------
+
+
+def test_messy_file_exact_errors_and_locations(result):
+    f = _file(result, messy.MESSY)
+    errors = [(i.code, i.sheet, i.row, i.column) for i in f.issues if i.severity == "错误"]
+    assert errors == [
+        ("bad-date", "走访情况", 13, "B"),
+        ("outside-period", "走访情况", 14, "B"),
+        ("not-in-list", "走访情况", 15, "E"),
+        ("duplicate-value", "走访情况", 16, "A"),
+        ("too-small", "走访情况", 17, "H"),
+        ("order-violated", "走访情况", 18, "L"),
+        ("formula-no-value", "走访情况", 20, "L"),
+        ("bad-reference", "问题清单", 5, "B"),
+        ("duplicate-value", "问题清单", 6, "A"),
+        ("missing-conditional", "问题清单", 7, "O"),
+        ("missing-conditional", "问题清单", 7, "P"),
+        ("forbid-violated", "问题清单", 8, "R"),
+        ("order-violated", "问题清单", 9, "L"),
+        ("formula-no-value", "问题清单", 10, "J"),
+    ]
+    hints = [(i.code, i.row, i.column) for i in f.issues if i.severity == "提示"]
+    assert hints == [("column-extra", 4, "M"), ("merged-cells", 6, "F"), ("phone-lost-zero", 7, "I")]
+    assert (f.rows_read, f.rows_accepted, f.rows_rejected, f.rows_skipped) == (23, 10, 13, 2)
+    assert [(s.row, s.reason) for s in f.skipped_rows] == [(21, "合计行"), (23, "表尾说明行")]
+
+
+def test_messages_say_where_what_and_how(result):
+    f = _file(result, messy.MESSY)
+    bad = next(i for i in f.issues if i.code == "not-in-list")
+    assert bad.header == "走访方式" and bad.value == "入户走放"
+    for part in (messy.MESSY, "走访情况", "第15行", "E列", "走访方式", "入户走放", "是否应为“入户走访”", "请从下拉列表中选择"):
+        assert part in bad.message
+    dup = next(i for i in f.issues if i.code == "duplicate-value" and i.sheet == "走访情况")
+    assert "第5行" in dup.message
+
+
+def test_messy_visits_normalized(result):
+    df = result.tables["visits"]
+    rows = df[df["_file"] == messy.MESSY].set_index("_row")
+    assert list(rows.index) == [5, 6, 7, 8, 9, 10, 11, 12, 19]
+    assert [d.date() for d in rows["visit_date"]] == [dt.date(2022, 3, d) for d in (1, 2, 3, 4, 5, 6, 7, 8, 1)]
+    assert rows.loc[5, "participants"] == 3 and rows.loc[6, "participants"] == 126
+    assert rows.loc[6, "seq"] == 2
+    assert rows.loc[5, "method"] == "入户走访" and rows.loc[8, "method"] == "座谈交流"
+    assert rows.loc[5, "object_type"] == "企业" and rows.loc[6, "object_type"] == "村(社区)"
+    assert rows.loc[5, "phone"] == "13812345678"
+    assert rows.loc[7, "phone"] == "0531-12345678"
+    assert "丢了开头“0”" in rows.loc[7, "_notes"] and rows.loc[5, "_notes"] == ""
+    assert rows.loc[7, "leader"] == "王建国"  # merged cell filled down
+    assert rows.loc[7, "content"] == "=了解情况，做好记录"
+    assert rows.loc[19, "problems_found"] == 2  # formula with cached value
+    assert (rows["_unit"] == "党建办").all() and (rows["_unit_code"] == "02").all()
+
+
+def test_rejected_rows_keep_values_by_chinese_header_and_reasons(result):
+    rej = next(r for r in result.rejected if r.file == messy.MESSY and r.sheet_key == "visits" and r.row == 13)
+    assert rej.values["走访日期"] == "2022.13.45"
+    assert rej.values["走访照片"] == "有"
+    assert len(rej.reasons) == 1 and "2022.13.45" in rej.reasons[0] and "B列" in rej.reasons[0]
+    formula = next(r for r in result.rejected if r.file == messy.MESSY and r.sheet_key == "problems" and r.row == 10)
+    assert [("公式" in reason) for reason in formula.reasons] == [True]  # not also "必填项为空"
+
+
+# --- the task ledger -------------------------------------------------------------------
+
+
+def test_tasks_exact_issues(result):
+    f = _file(result, messy.TASKS_FILE)
+    assert _issues(f) == [
+        ("unit-converted", "任务清单", 6, "O"),
+        ("implies-violated", "任务清单", 7, "K"),
+        ("bad-integer", "任务清单", 8, "A"),
+        ("bad-percent", "任务清单", 9, "K"),
+        ("order-violated", "任务清单", 10, "I"),
+    ]
+    assert (f.rows_read, f.rows_accepted, f.rows_rejected) == (9, 5, 4)
+
+
+def test_tasks_numbers_units_and_percent(result):
+    df = result.tables["tasks"].set_index("_row")
+    assert df.loc[4, "progress"] == 85 and df.loc[5, "progress"] == 85 and df.loc[6, "progress"] == 100
+    assert df.loc[4, "result_value"] == pytest.approx(50.43) and df.loc[4, "result_unit"] == "万元"
+    assert df.loc[5, "result_value"] == 6 and df.loc[5, "result_unit"] == "支"
+    assert df.loc[6, "result_value"] == pytest.approx(0.5) and df.loc[6, "result_unit"] == "万元"
+    assert df.loc[6, "seq"] == 3
+    assert df.loc[12, "status"] == "推进中"
+    assert 11 in df.index  # hidden row kept
+
+
+# --- files and units ---------------------------------------------------------------------
+
+
+def test_same_unit_twice_newer_wins_older_counted(result):
+    old = _file(result, messy.TWICE_OLD)
+    new = _file(result, messy.TWICE_NEW)
+    assert old.superseded_by == messy.TWICE_NEW
+    assert (old.rows_read, old.rows_superseded, old.rows_accepted) == (2, 2, 0)
+    assert _issues(old) == [("superseded", "", None, "")]
+    assert new.rows_accepted == 3
+    visits = result.tables["visits"]
+    assert set(visits.loc[visits["_unit"] == "综合业务科", "_file"]) == {messy.TWICE_NEW}
+
+
+def test_same_mtime_later_in_sorted_order_wins(tmp_path):
+    a = messy.write_book(tmp_path / "a.xlsx", [messy.SheetSpec("走访记录", messy.VISITS, [messy.visit(1)],
+                                                               top=messy.standard_top("t", "办公室"))])
+    b = tmp_path / "b.xlsx"
+    b.write_bytes(a.read_bytes())
+    import os
+
+    os.utime(a, (1_650_000_000, 1_650_000_000))
+    os.utime(b, (1_650_000_000, 1_650_000_000))
+    result = validate_folder(tmp_path, period=messy.PERIOD, as_of=messy.AS_OF, units=messy.UNITS)
+    assert [(f.rel, f.status) for f in result.files] == [("a.xlsx", "已被替代"), ("b.xlsx", "有提示")]
+
+
+def test_unknown_unit_kept_not_dropped(result):
+    f = _file(result, messy.NO_UNIT)
+    assert f.unit == UNKNOWN_UNIT and f.rows_accepted == 1
+    visits = result.tables["visits"]
+    assert (visits["_unit"] == UNKNOWN_UNIT).sum() == 1
+
+
+def test_missing_required_column_rejects_every_row_with_one_reason(result):
+    f = _file(result, messy.NOT_CONFIGURED)
+    assert (f.rows_read, f.rows_rejected, f.rows_accepted) == (2, 2, 0)
+    assert [i.code for i in f.issues if i.severity == "错误"] == ["column-missing"]
+    rows = [r for r in result.rejected if r.file == messy.NOT_CONFIGURED]
+    assert all(r.reasons == [rows[0].reasons[0]] and "走访人员" in r.reasons[0] for r in rows)
+
+
+def test_unreadable_files_have_no_rows(result):
+    for rel in (messy.ENCRYPTED, messy.DOCX, messy.EMPTY, messy.OTHER, messy.CORRUPT):
+        f = _file(result, rel)
+        assert (f.rows_read, f.rows_accepted, f.errors) == (0, 0, 1)
+
+
+# --- tables --------------------------------------------------------------------------------
+
+
+def test_tables_always_present_with_schema_dtypes(result):
+    assert set(result.tables) == set(SHEETS)
+    for key, df in result.tables.items():
+        schema = SHEETS[key]
+        assert list(df.columns) == schema.keys + list(META_COLUMNS)
+        for col in schema.columns:
+            dtype = str(df[col.key].dtype)
+            expected = {"int": "Int64", "number": "Float64", "percent": "Float64", "date": "datetime64[ns]"}
+            assert dtype == expected.get(col.kind, "object"), (key, col.key, dtype)
+        assert str(df["_row"].dtype) == "int64"
+
+
+def test_empty_result_has_empty_tables(tmp_path):
+    result = validate_files([], root=tmp_path, period=None, as_of=dt.date(2022, 4, 29), units=[])
+    assert all(len(df) == 0 for df in result.tables.values())
+    assert list(result.tables["tasks"].columns)[-5:] == list(META_COLUMNS)
+
+
+# --- rules, one behaviour each -----------------------------------------------------------------
+
+
+def _one(tmp_path, sheet, rows, as_of=messy.AS_OF, period=messy.PERIOD):
+    schema = {"visits": messy.VISITS, "problems": messy.PROBLEMS, "tasks": messy.TASKS}[sheet]
+    path = messy.write_book(tmp_path / "办公室.xlsx", [messy.SheetSpec(schema.name, schema, rows,
+                                                                    top=messy.standard_top("t", "办公室"))])
+    fd = read_file(path, tmp_path, units=messy.UNITS, period=period)
+    return validate_files([fd], root=tmp_path, period=period, as_of=as_of, units=messy.UNITS)
+
+
+def test_future_date(tmp_path):
+    r = _one(tmp_path, "visits", [messy.visit(1, visit_date=dt.date(2022, 3, 30))], as_of=dt.date(2022, 3, 20))
+    assert _issues(r.files[0], "future-date") == [("future-date", "走访记录", 4, "B")]
+
+
+def test_no_period_no_period_check(tmp_path):
+    r = _one(tmp_path, "visits", [messy.visit(1, visit_date=dt.date(2021, 3, 30))], period=None)
+    assert not _issues(r.files[0], "outside-period")
+
+
+def test_required_value_missing(tmp_path):
+    r = _one(tmp_path, "visits", [messy.visit(1, leader="\u00a0 ")])
+    assert _issues(r.files[0], "missing-value") == [("missing-value", "走访记录", 4, "C")]
+
+
+def test_status_implies_progress_zero(tmp_path):
+    r = _one(tmp_path, "tasks", [messy.task(1, status="未启动", progress=0.3)])
+    assert _issues(r.files[0], "implies-violated") == [("implies-violated", "任务清单", 4, "K")]
+
+
+def test_full_progress_implies_done(tmp_path):
+    r = _one(tmp_path, "tasks", [messy.task(1, status="推进中", progress=1)])
+    assert _issues(r.files[0], "implies-violated") == [("implies-violated", "任务清单", 4, "L")]
+
+
+def test_unit_column_required_when_value_given(tmp_path):
+    r = _one(tmp_path, "tasks", [messy.task(1, result_value=6)])
+    assert _issues(r.files[0], "missing-conditional") == [("missing-conditional", "任务清单", 4, "P")]
+
+
+def test_count_mismatch_is_a_file_level_hint(tmp_path):
+    path = messy.write_book(tmp_path / "办公室.xlsx", [
+        messy.SheetSpec("走访记录", messy.VISITS, [messy.visit(1, problems_found=2)]),
+        messy.SheetSpec("问题清单", messy.PROBLEMS, [messy.problem(1, visit_seq=1)]),
+    ])
+    fd = read_file(path, tmp_path, units=messy.UNITS)
+    f = validate_files([fd], root=tmp_path, period=messy.PERIOD, as_of=messy.AS_OF, units=messy.UNITS).files[0]
+    assert f.status == "有提示"
+    issue = next(i for i in f.issues if i.code == "count-mismatch")
+    assert issue.row is None and issue.header == "发现问题数" and "2" in issue.message
+
+
+def test_bad_phone_rejects(tmp_path):
+    r = _one(tmp_path, "visits", [messy.visit(1, phone="12345")])
+    assert _issues(r.files[0], "bad-phone") == [("bad-phone", "走访记录", 4, "K")]
+
+
+# --- JSON ---------------------------------------------------------------------------------------
+
+
+def test_result_to_json_shape(result):
+    data = result_to_json(result)
+    json.dumps(data, ensure_ascii=False)  # serialisable
+    assert set(data) == {"root", "period", "as_of", "files", "ignored", "totals"}
+    assert data["period"]["code"] == "2022Q1" and data["as_of"] == "2022-04-29"
+    f = next(x for x in data["files"] if x["rel"] == messy.MESSY)
+    assert set(f) == {"path", "rel", "unit", "unit_code", "template", "template_name", "status", "rows_read",
+                      "rows_accepted", "rows_rejected", "rows_skipped", "rows_superseded", "superseded_by",
+                      "issues", "skipped_rows"}
+    assert set(f["issues"][0]) == {"code", "severity", "sheet", "row", "column", "header", "value", "message"}
+    assert f["skipped_rows"][0] == {"row": 21, "reason": "合计行"}
+    assert data["ignored"][0]["file"] == messy.LOCK
+    assert data["totals"] == result.totals()
+
+
+def test_make_issue_builds_location_and_keeps_unknown_slots_blank():
+    issue = make_issue("bad-date", file="a.xlsx", sheet="走访记录", row=5, column="B", header="走访日期", value="x")
+    assert issue.message.startswith("文件“a.xlsx”“走访记录”表第5行B列（走访日期）：“x”不是有效的日期")
+    assert "{" not in issue.message
