@@ -181,6 +181,8 @@ def check_template(path: Path, known: set[str] | frozenset[str] | None = None) -
         for i, text in enumerate(texts, start=1):
             if any(s in text for s in ("{{", "}}", "{%", "%}", "{#")):
                 problems += _scan_paragraph(text, f"{label}第{i}段（“{_short(text, 24)}”）")
+        if not problems:  # {% for %}/{% if %} pairs, named as the user typed them
+            problems += _block_balance("\n".join(texts), label)
     if problems:
         return problems
 
@@ -197,10 +199,6 @@ def check_template(path: Path, known: set[str] | frozenset[str] | None = None) -
                 problems.append(f"{label}中的标记“{_short(shown)}”被 Word 拆开了（中间夹有格式或批注），无法识别。"
                                 f"请删除该标记后整段重新输入，不要只修改其中几个字。")
         if problems:
-            continue
-        balance = _block_balance(patched, label)
-        if balance:
-            problems += balance
             continue
         try:
             ast = env.parse(patched)

@@ -244,7 +244,7 @@ def _top(units: list[dict], key: str, n: int = 3, *, min_base: tuple[str, int] |
     return sorted(pool, key=lambda u: -(to_number(u.get(key)) or 0))[:n]
 
 
-def _units_paragraphs(fig: dict) -> list[str]:
+def _units_paragraphs(fig: dict, settings: ReportSettings) -> list[str]:
     units = [u for u in fig.get("units") or [] if isinstance(u, dict) and _clean(u.get("name"))]
     if len(units) < 2:
         return []
@@ -262,7 +262,8 @@ def _units_paragraphs(fig: dict) -> list[str]:
     if full:
         sentences.append(f"{_names([u['name'] for u in full], measure='个单位')}问题清单全部办结")
     else:
-        top = _top(units, "closure_rate", min_base=("problems", 3))
+        bar = max(to_number(settings.low_closure_rate) or 0, to_number(_get(fig, "problems", "closure_rate")) or 0)
+        top = [u for u in _top(units, "closure_rate", min_base=("problems", 3)) if to_number(u["closure_rate"]) >= bar]
         if top:
             sentences.append("问题办结率较高的有" + "、".join(f"{u['name']}（{fmt_rate(u['closure_rate'])}）" for u in top))
     top = _top(units, "average_progress", min_base=("tasks", 2))
@@ -305,8 +306,8 @@ def _issues(fig: dict, settings: ReportSettings, text: ReportText) -> list[str]:
             low.sort(key=lambda u: to_number(u.get("closure_rate")) or 0)
             shown = "、".join(f"{u['name']}（{fmt_rate(u['closure_rate'])}）" for u in low[:UNITS_NAMED_CAP])
             more = f"等{len(low)}个单位" if len(low) > UNITS_NAMED_CAP else ""
-            points.append(f"问题办理进度不平衡。{shown}{more}问题办结率低于{fmt_rate(threshold).replace('.0%', '%')}，"
-                          f"与全局平均水平相比还有差距。")
+            points.append(f"部分单位问题办结率偏低。{shown}{more}问题办结率低于{fmt_rate(threshold).replace('.0%', '%')}，"
+                          f"问题办理进度偏慢，闭环管理还需加强。")
     idle = [u["name"] for u in units if u.get("submitted") and not _n(u.get("visits"))]
     if idle:
         points.append(f"个别单位走访工作开展不够。{_names(idle)}本期没有走访记录，深入基层的主动性有待加强。")
@@ -334,6 +335,7 @@ def _key_tasks(fig: dict) -> tuple[list[dict], int]:
             "progress": fmt_rate(t.get("progress"), missing=""),
             "status": _clean(t.get("status")), "owner": _clean(t.get("owner")), "leader": _clean(t.get("leader")),
             "same_year": bool(ref and _as_date(t.get("deadline")) and _as_date(t.get("deadline")).year == ref.year),
+            "overdue": bool(ref and _as_date(t.get("deadline")) and _as_date(t.get("deadline")) < ref),
         })
     return rows, len(rows)
 
@@ -349,7 +351,10 @@ def _key_tasks_sentence(rows: list[dict]) -> str:
     shown = []
     for r in rows[:KEY_TASKS_CAP]:
         deadline = r["deadline_short"] if r.get("same_year") else r["deadline"]
-        detail = "，".join(x for x in (r["unit"], f"{deadline}前完成" if deadline else "") if x)
+        when = ""
+        if deadline:
+            when = f"原定{deadline}完成，已逾期" if r.get("overdue") else f"{deadline}前完成"
+        detail = "，".join(x for x in (r["unit"], when) if x)
         name = _inner_quotes(r["name"])
         shown.append(f"“{name}”（{detail}）" if detail else f"“{name}”")
     text = "聚焦重点任务抓推进。对尚未完成的重点任务逐项倒排工期、压实责任，重点推进" + "、".join(shown)
@@ -473,7 +478,7 @@ def build_context(figures: dict, settings: ReportSettings | None = None, text: R
     add("问题办理情况", _problems_paragraphs(fig), chart="problems")
     add("任务推进情况", _tasks_paragraphs(fig))
     add("取得的成效", _achievements_paragraphs(fig))
-    add("各单位开展情况", _units_paragraphs(fig))
+    add("各单位开展情况", _units_paragraphs(fig, settings))
     add("工作亮点", [_end(t) for t in (text.highlights or []) if _clean(t)])
     for i, sec in enumerate(sections, start=1):
         sec["heading"] = f"{cn_heading(i, 2)}{sec['title']}"
