@@ -482,7 +482,7 @@ def _guide_rows(template: TemplateSchema) -> Iterable[tuple[str, object]]:
         "有下拉箭头的列请从列表中选择；日期写成 2022-04-29 的形式；数量只填数字，不要带“人”“个”等单位；"
         "电话号码按文本填写，座机带区号。",
         _HEADER_LEGEND + "选中单元格时会出现填写提示，填写不符合要求时会弹出提示框。",
-        f"填好后直接保存，把这个文件原样报回（可以是 .xlsx 格式），不要另存为其他表格或复制到新文件；"
+        f"填好后直接保存（保持 .xlsx 格式），把这个文件原样报回，不要另存为其他表格或复制到新文件；"
         f"同一张表中多条记录请按“{first.columns[0].header}”从1开始编号。",
     ]
     yield ("title", f"{template.name}填表说明")
