@@ -242,7 +242,8 @@ def test_numeric_and_date_columns_have_validation_rules(unit_dir, template_id):
         for i, col in enumerate(sheet.columns, start=1):
             dv = dvs[get_column_letter(i)]
             if col.kind == "int":
-                assert (dv.type, dv.operator, dv.formula1) == ("whole", "greaterThanOrEqual", str(int(col.minimum or 0)))
+                expected = ("whole", "greaterThanOrEqual", str(int(col.minimum or 0)))
+                assert (dv.type, dv.operator, dv.formula1) == expected
             elif col.kind == "percent":
                 assert (dv.type, dv.operator, dv.formula1, dv.formula2) == ("decimal", "between", "0", "1")
             elif col.kind == "number":

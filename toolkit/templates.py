@@ -32,7 +32,6 @@ import openpyxl
 from openpyxl.formatting.rule import FormulaRule
 from openpyxl.packaging.custom import StringProperty
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
-from openpyxl.styles.differential import DifferentialStyle
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import to_excel
 from openpyxl.workbook.defined_name import DefinedName
@@ -274,6 +273,10 @@ def _error_message(col: Column, sheet: SheetSchema, period: Period | None) -> st
     return _clip(text, _PROMPT_MAX)
 
 
+def _number_text(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else repr(float(value))
+
+
 def _error_title(col: Column) -> str:
     return _clip(f"“{col.header}”填写有误", _PROMPT_TITLE_MAX)
 
@@ -296,8 +299,8 @@ def _validation(col: Column, sheet: SheetSchema, period: Period | None,
     elif col.kind == "number":
         low = -NUMBER_LIMIT if col.minimum is None else col.minimum
         high = NUMBER_LIMIT if col.maximum is None else col.maximum
-        kwargs = {"type": "decimal", "operator": "between", "formula1": f"{low:g}" if isinstance(low, float) else str(low),
-                  "formula2": f"{high:g}" if isinstance(high, float) else str(high)}
+        kwargs = {"type": "decimal", "operator": "between", "formula1": _number_text(low),
+                  "formula2": _number_text(high)}
     elif col.kind == "date":
         low, high = _date_bounds(col, period)
         kwargs = {"type": "date", "operator": "between", "formula1": str(int(to_excel(low))),
