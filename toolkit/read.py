@@ -65,7 +65,7 @@ _OTHER_SUFFIX_REASONS = {
 }
 
 # Rows below the data that are not data: totals, notes, signatures.
-_TOTAL_RE = re.compile(r"^(合计|小计|总计|共计|累计|汇总)")
+_TOTAL_RE = re.compile(r"^[\s\u200b\ufeff]*(?:[合小总共累][\s\u200b]*计|汇[\s\u200b]*总)")
 _FOOTER_RE = re.compile(r"^(注[:：、1１一]|注$|说明[:：]|填表说明|填表人|填报人|制表人|审核人|审核|单位负责人|负责人|分管领导[:：]|主要负责人)")
 
 
@@ -585,7 +585,8 @@ def _read_sheet(
         missing_formula = formula_rows.get(i)
         if missing_formula is None and all(v == "" or v is None for v in row):
             continue
-        values = {k: _cell(row, idx) for k, idx in col_items}
+        n = len(row)
+        values = {k: (row[idx] if idx < n and row[idx] != "" else None) for k, idx in col_items}
         if missing_formula is None and all(v is None or (isinstance(v, str) and is_blank(v)) for v in row):
             continue
         reason = _skip_reason(row, first_cols)
@@ -615,16 +616,15 @@ def _read_sheet(
 
 
 def _skip_reason(row: list[Any], first_cols: list[int]) -> str | None:
-    texts = [clean_text(v).replace(" ", "") for v in row if isinstance(v, str) and not is_blank(v)]
-    if not texts:
-        return None
+    n = len(row)
     for idx in first_cols:
-        v = row[idx] if idx < len(row) else None
-        if isinstance(v, str) and _TOTAL_RE.match(clean_text(v).replace(" ", "")):
+        v = row[idx] if idx < n else None
+        if isinstance(v, str) and _TOTAL_RE.match(v):
             return "合计行"
-    nonblank = [v for v in row if not (v is None or v == "" or (isinstance(v, str) and is_blank(v)))]
-    if len(nonblank) == len(texts) and len(texts) <= 3 and _FOOTER_RE.match(texts[0]):
-        return "表尾说明行"
+    nonblank = [v for v in row if v != "" and v is not None]
+    if 0 < len(nonblank) <= 3 and all(isinstance(v, str) for v in nonblank):
+        if _FOOTER_RE.match(clean_text(nonblank[0]).replace(" ", "")):
+            return "表尾说明行"
     return None
 
 

@@ -186,6 +186,7 @@ class _Context:
         self.period = period
         self.as_of = as_of
         self.default_year = period.start.year if period is not None else as_of.year
+        self.cache: dict[int, dict[Any, Any]] = {}  # id(Column) -> raw value -> normalization outcome
 
 
 def _template_name(template_id: str | None) -> str:
@@ -374,16 +375,18 @@ def _check_sheet(fd: FileData, sheet: SheetData, schema: SheetSchema, ctx: _Cont
     where = _Where(fd, cs)
     present = set(sheet.columns)
     cols = [c for c in schema.columns if c.key in present]
+    plan = [(c, ctx.cache.setdefault(id(c), {})) for c in cols]
     for raw in sheet.rows:
         rc = _RowCheck(raw)
         values = rc.values
         for col in schema.columns:
             values[col.key] = None
-        for col in cols:
+        raw_values = raw.values
+        for col, cache in plan:
             if unknown_cells and (schema.key, raw.row, col.key) in unknown_cells:
                 rc.bad.add(col.key)  # a formula without value: already reported by the reader
                 continue
-            _check_cell(rc, col, raw.values.get(col.key), where, ctx)
+            _check_cell(rc, col, raw_values.get(col.key), where, ctx, cache)
         # A unit typed after a number fills the unit column when it is empty.
         for key, suffix in rc.suffixes.items():
             unit_column = schema.column(key).unit_column
@@ -424,61 +427,102 @@ def _show(col: Column, value: Any) -> str:
     return str(value)
 
 
-def _check_cell(rc: _RowCheck, col: Column, value: Any, where: _Where, ctx: _Context) -> None:
+_BLANK = object()
+
+
+def _normalize(col: Column, value: Any, ctx: _Context) -> tuple[Any, str | None, str | None, dict[str, Any]]:
+    """(normalized value or _BLANK, unit suffix, hint code, hint slots); raises NormalizeError."""
+    if isinstance(value, str) and is_blank(value):
+        return _BLANK, None, None, {}
+    kind = col.kind
+    if kind == "text" or kind == "longtext":
+        norm = normalize_text(value, long=kind == "longtext")
+        if norm is None:
+            return _BLANK, None, None, {}
+        if col.pattern and not _compiled(col.pattern).fullmatch(norm):
+            raise NormalizeError("bad-pattern", col.pattern_hint or "请按规定格式填写")
+        return norm, None, None, {}
+    if kind == "choice":
+        return normalize_choice(value, col.choices, col.choice_aliases), None, None, {}
+    if kind == "int":
+        return normalize_int(value, units=col.units), None, None, {}
+    if kind == "date":
+        return normalize_date(value, default_year=ctx.default_year), None, None, {}
+    if kind == "percent":
+        return normalize_percent(value), None, None, {}
+    if kind == "number":
+        norm, suffix = normalize_number(value, units=col.units, any_suffix=col.unit_column is not None)
+        if suffix == "万元" and isinstance(value, str) and not _ends_with_wan(value):
+            return norm, suffix, "unit-converted", {"converted": f"{norm:g}"}
+        return norm, suffix, None, {}
+    if kind == "phone":
+        try:
+            return normalize_phone(value, col.pattern), None, None, {}
+        except NormalizeError as exc:
+            if exc.code != "phone-lost-zero":
+                raise
+            fixed = str(exc.slots.get("fixed", ""))
+            return fixed, None, "phone-lost-zero", {"fixed": fixed}
+    return value, None, None, {}  # pragma: no cover - schema kinds are closed
+
+
+def _compiled(pattern: str):
+    import re
+
+    rx = _PATTERNS.get(pattern)
+    if rx is None:
+        rx = _PATTERNS[pattern] = re.compile(pattern)
+    return rx
+
+
+_PATTERNS: dict[str, Any] = {}
+
+
+def _check_cell(rc: _RowCheck, col: Column, value: Any, where: _Where, ctx: _Context,
+                cache: dict[Any, Any]) -> None:
+    """Normalize and check one cell; store the value in ``rc.values`` or add issues.
+
+    ``cache`` (per column) maps a raw value to its normalization outcome: the same
+    spellings repeat thousands of times in a collection.
+    """
     row = rc.raw.row
-    if value is None or is_blank(value):
+    if value is None:
         if col.required:
             rc.issues.append(where.issue("missing-value", row, col, "", rule=col.rule_text() or col.help or "相应内容"))
         return
-    kind = col.kind
+    ckey = (value.__class__, value)
     try:
-        if kind == "text" or kind == "longtext":
-            norm = normalize_text(value, long=kind == "longtext")
-            if norm is not None and col.pattern:
-                import re
-
-                if not re.fullmatch(col.pattern, norm):
-                    raise NormalizeError("bad-pattern", col.pattern_hint or "请按规定格式填写")
-        elif kind == "choice":
-            norm = normalize_choice(value, col.choices, col.choice_aliases)
-        elif kind == "int":
-            norm = normalize_int(value, units=col.units)
-        elif kind == "date":
-            norm = normalize_date(value, default_year=ctx.default_year)
-        elif kind == "percent":
-            norm = normalize_percent(value)
-        elif kind == "number":
-            norm, suffix = normalize_number(value, units=col.units, any_suffix=col.unit_column is not None)
-            if suffix:
-                rc.suffixes[col.key] = suffix
-                if suffix == "万元" and isinstance(value, str) and not _ends_with_wan(value):
-                    rc.issues.append(where.issue("unit-converted", row, col, value, converted=f"{norm:g}"))
-        elif kind == "phone":
-            try:
-                norm = normalize_phone(value, col.pattern)
-            except NormalizeError as exc:
-                if exc.code != "phone-lost-zero":
-                    raise
-                fixed = str(exc.slots.get("fixed", ""))
-                rc.issues.append(where.issue("phone-lost-zero", row, col, value, fixed=fixed))
-                norm = fixed
-        else:  # pragma: no cover - schema kinds are closed
-            norm = value
-    except NormalizeError as exc:
+        hit = cache.get(ckey)
+    except TypeError:  # unhashable: never from the reader, but be safe
+        hit, ckey = None, None
+    if hit is None:
+        try:
+            hit = _normalize(col, value, ctx)
+        except NormalizeError as exc:
+            hit = exc
+        if ckey is not None and len(cache) < 100_000:
+            cache[ckey] = hit
+    if isinstance(hit, NormalizeError):
         rc.bad.add(col.key)
-        slots = dict(exc.slots)
-        if exc.code == "not-in-list":
+        slots = dict(hit.slots)
+        if hit.code == "not-in-list":
             s = slots.get("suggestion")
             slots["suggestion"] = f"（是否应为“{s}”？）" if s else ""
-        if exc.code == "bad-number":
+        if hit.code == "bad-number":
             slots.setdefault("unit_header", _unit_header(where.schema, col))
-        rc.issues.append(where.issue(exc.code, row, col, value, hint=exc.hint, **slots))
+        rc.issues.append(where.issue(hit.code, row, col, value, hint=hit.hint, **slots))
         return
-    if norm is None:
+    norm, suffix, hint_code, hint_slots = hit
+    if norm is _BLANK:
         if col.required:
             rc.issues.append(where.issue("missing-value", row, col, "", rule=col.rule_text() or col.help or "相应内容"))
         return
-    if col.is_numeric:
+    if suffix:
+        rc.suffixes[col.key] = suffix
+    if hint_code:
+        rc.issues.append(where.issue(hint_code, row, col, value, **hint_slots))
+    kind = col.kind
+    if kind == "int" or kind == "number" or kind == "percent":
         if col.minimum is not None and norm < col.minimum:
             rc.bad.add(col.key)
             rc.issues.append(where.issue("too-small", row, col, value, limit=_show(col, col.minimum)))
@@ -487,16 +531,15 @@ def _check_cell(rc: _RowCheck, col: Column, value: Any, where: _Where, ctx: _Con
             rc.bad.add(col.key)
             rc.issues.append(where.issue("too-large", row, col, value, limit=_show(col, col.maximum)))
             return
-    if kind == "date":
-        shown = norm.isoformat()
+    elif kind == "date":
         if col.in_period and ctx.period is not None and not (ctx.period.start <= norm <= ctx.period.end):
             rc.bad.add(col.key)
-            rc.issues.append(where.issue("outside-period", row, col, shown, start=ctx.period.start.isoformat(),
-                                         end=ctx.period.end.isoformat()))
+            rc.issues.append(where.issue("outside-period", row, col, norm.isoformat(),
+                                         start=ctx.period.start.isoformat(), end=ctx.period.end.isoformat()))
             return
         if col.not_future and norm > ctx.as_of:
             rc.bad.add(col.key)
-            rc.issues.append(where.issue("future-date", row, col, shown, today=ctx.as_of.isoformat()))
+            rc.issues.append(where.issue("future-date", row, col, norm.isoformat(), today=ctx.as_of.isoformat()))
             return
     rc.values[col.key] = norm
 
