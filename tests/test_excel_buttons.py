@@ -1,0 +1,361 @@
+"""The Excel buttons: from the drawing's macro to the Python function and back into the sheet.
+
+Excel is not available here. The end-to-end tests follow the chain a click takes —
+button (VML FmlaMacro) → Sub in the VBA project → RunPython command → a fresh
+interpreter started the way xlwings' ExecuteWindows starts it — and replace only
+``xw.Book.caller()`` by a workbook object backed by the real .xlsm on disk
+(tests/fake_xlwings.py). The demo workspace runs through the real pipeline.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import inspect
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from fake_xlwings import FakeBook
+from test_console import vba_modules, vml_buttons
+from toolkit import api
+from toolkit.config import ConfigError, ReportText, init_workspace, load_workspace
+from toolkit.console import (
+    COUNTS,
+    FILES_FIRST_ROW,
+    MAX_LINKS,
+    PROBLEMS_FIRST_ROW,
+    SETTINGS,
+    SHEET_CONF,
+    SHEET_CONSOLE,
+    SHEET_TEXT,
+    STATUS_CELL,
+    TEXT_FIRST_ROW,
+    write_console,
+)
+from toolkit.excel import error_message, run_button, set_toml_values
+from toolkit.io import OutputLockedError
+from toolkit.model import MergeOutcome, ReportOutcome, ValidationResult
+from toolkit.vba.project import BUTTONS
+
+TESTS = Path(__file__).parent
+CELL = {key: cell for key, (cell, _label, _note) in SETTINGS.items()}
+
+
+# ---------------------------------------------------------------------------
+# From the button to the command
+# ---------------------------------------------------------------------------
+
+
+def command_of_button(console: Path, caption: str) -> str:
+    """The RunPython command the button ``caption`` runs, resolved through the VBA project."""
+    macros = [macro for cap, macro in vml_buttons(console) if cap == caption]
+    assert len(macros) == 1, f"button {caption}: {macros}"
+    sub = macros[0].split("!")[-1]
+    bodies = []
+    for code in vba_modules(console).values():
+        bodies += re.findall(rf"^Sub {re.escape(sub)}\(\)\r?\n(.*?)^End Sub", code, flags=re.M | re.S)
+    assert len(bodies) == 1, f"Sub {sub} must be defined exactly once"
+    calls = re.findall(r'^\s*RunPython "([^"]*)"\s*$', bodies[0], flags=re.M)
+    assert len(calls) == 1
+    return calls[0]
+
+
+def function_of_command(command: str):
+    """Parse ``import toolkit.excel as x; x.f()`` and return the function it calls."""
+    assert '"' not in command  # it is placed inside cmd /C "..."
+    tree = ast.parse(command)
+    assert len(tree.body) == 2
+    imp, call = tree.body
+    assert isinstance(imp, ast.Import) and len(imp.names) == 1
+    alias = imp.names[0]
+    assert isinstance(call, ast.Expr) and isinstance(call.value, ast.Call)
+    func = call.value.func
+    assert isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name)
+    assert func.value.id == (alias.asname or alias.name) and not call.value.args and not call.value.keywords
+    module = importlib.import_module(alias.name)
+    function = getattr(module, func.attr)
+    assert callable(function) and not inspect.signature(function).parameters
+    return function
+
+
+@pytest.mark.parametrize("caption, sub, function", BUTTONS)
+def test_each_button_resolves_to_an_argumentless_toolkit_function(tmp_path, caption, sub, function):
+    ws = init_workspace(tmp_path / "w", "局", "2022Q1")
+    console = write_console(ws)
+    command = command_of_button(console, caption)
+    assert command == f"import toolkit.excel as x; x.{function}()"
+    assert function_of_command(command).__name__ == function
+
+
+# ---------------------------------------------------------------------------
+# End to end on the demo workspace, in a fresh interpreter as RunPython runs it
+# ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def demo_master(tmp_path_factory) -> Path:
+    from toolkit.demo import create_demo
+
+    root = tmp_path_factory.mktemp("demo") / "演示工作区"
+    ws = create_demo(root)
+    write_console(ws)
+    return root
+
+
+@pytest.fixture
+def demo(demo_master, tmp_path) -> Path:
+    root = tmp_path / "演示 工作区&副本"  # a space and an ampersand, as in real folder names
+    shutil.copytree(demo_master, root)
+    return root
+
+
+def click(console: Path, caption: str, tmp_path: Path) -> subprocess.CompletedProcess:
+    """Run the button's command like xlwings' ExecuteWindows: interpreter from the xlwings.conf
+    sheet, ``-B -c "import xlwings.utils;xlwings.utils.prepare_sys_path(...); <command>"``,
+    the working directory set to the interpreter's folder, --wb/--from_xl arguments.
+    The PYTHONPATH part of prepare_sys_path carries tests/ so that the prelude can
+    swap Book.caller() for the on-disk stand-in."""
+    command = command_of_button(console, caption)
+    conf = load_workbook(console)[SHEET_CONF]
+    assert conf["A1"].value == "Interpreter_Win" and conf["A2"].value == "ADD_WORKBOOK_TO_PYTHONPATH"
+    interpreter = conf["B1"].value
+    add_dir = conf["B2"].value.lower()
+    fullname = str(console)
+    sys_path_args = ";".join([add_dir, fullname, fullname, "", "", "", str(TESTS)])
+    alerts = tmp_path / "alerts.json"
+    env = dict(os.environ, FAKE_XLWINGS_BOOK=fullname, FAKE_XLWINGS_ALERTS=str(alerts))
+    code = f"import xlwings.utils;xlwings.utils.prepare_sys_path({sys_path_args!r}); import fake_xlwings; {command}"
+    proc = subprocess.run(
+        [interpreter, "-B", "-c", code, f"--wb={console.name}", "--from_xl=1", "--app=Excel", "--hwnd=1"],
+        cwd=Path(interpreter).parent, env=env, capture_output=True, text=True, timeout=600,
+    )
+    proc.alerts = json.loads(alerts.read_text(encoding="utf-8")) if alerts.exists() else None
+    return proc
+
+
+def sheet_results(console: Path) -> dict:
+    sh = load_workbook(console)[SHEET_CONSOLE]
+    links = []
+    for row in range(FILES_FIRST_ROW, FILES_FIRST_ROW + MAX_LINKS):
+        cell = sh[f"B{row}"]
+        if cell.hyperlink is not None:
+            links.append((sh[f"A{row}"].value, Path(cell.hyperlink.target)))
+    problems = []
+    row = PROBLEMS_FIRST_ROW
+    while sh[f"E{row}"].value:
+        problems.append([sh.cell(row, c).value for c in range(1, 6)])
+        row += 1
+    counts = {key: sh[cell].value for key, (cell, _label) in COUNTS.items()}
+    return {"status": sh[STATUS_CELL].value, "counts": counts, "links": links, "problems": problems}
+
+
+def expected_totals(root: Path) -> dict:
+    return api.validate_workspace(load_workspace(root)).totals()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("caption", [b[0] for b in BUTTONS])
+def test_clicking_each_button_runs_the_real_pipeline_and_writes_back(demo, tmp_path, caption):
+    from toolkit.demo import MISSING_UNIT, RETURNED_UNIT
+
+    ws = load_workspace(demo)
+    console = demo / "控制台.xlsm"
+    if caption == "生成报告":
+        api.merge_workspace(ws)  # the report needs the figures of a merge
+    proc = click(console, caption, tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert proc.alerts == []
+    got = sheet_results(console)
+    for _label, target in got["links"]:
+        assert target.exists(), target
+    names = {p.name for _l, p in got["links"]}
+
+    if caption == "生成模板":
+        assert got["status"].startswith("已生成")
+        assert got["links"][0] == ("下发模板文件夹", ws.templates_dir)
+        assert len(got["links"]) == MAX_LINKS and got["links"][-1][0].startswith("另有")
+        assert all(v is None for v in got["counts"].values())
+        return
+    if caption == "生成报告":
+        assert got["status"].startswith("报告已生成")
+        assert f"{ws.period.name}情况汇报.docx" in names
+        return
+
+    totals = expected_totals(demo)
+    assert got["counts"] == {key: totals[key] for key in COUNTS}
+    prefix = {"校验收集文件": "校验完成", "汇总": "汇总完成", "一键完成": "一键完成"}[caption]
+    assert got["status"].startswith(prefix)
+    assert any(label == "退回修改" and RETURNED_UNIT in p.name for label, p in got["links"])
+    errors = [p for p in got["problems"] if p[3] == "错误"]
+    assert len(errors) == totals["errors"] and all(p[1] == RETURNED_UNIT for p in errors)
+    assert any(MISSING_UNIT in p[4] for p in got["problems"])  # 催报名单
+    if caption in ("汇总", "一键完成"):
+        assert "汇总表.xlsx" in names and "汇总数据.json" in names
+    if caption == "一键完成":
+        assert f"{ws.period.name}情况汇报.docx" in names
+
+    # The workbook is still the same macro workbook: VBA and buttons untouched.
+    assert [c for c, _m in vml_buttons(console)] == [b[0] for b in BUTTONS]
+
+
+@pytest.mark.slow
+def test_a_button_error_is_a_chinese_message_and_a_message_box_not_a_traceback(demo, tmp_path):
+    (demo / "汇总输出" / "汇总数据.json").unlink(missing_ok=True)
+    console = demo / "控制台.xlsm"
+    proc = click(console, "生成报告", tmp_path)
+    assert proc.returncode == 0 and "Traceback" not in proc.stderr
+    status = sheet_results(console)["status"]
+    assert status.startswith("出错：找不到汇总数据")
+    assert proc.alerts == [[status.removeprefix("出错："), "台账工具"]]
+
+
+# ---------------------------------------------------------------------------
+# In-process: settings, report text, errors (the api replaced where noted)
+# ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def small(tmp_path):
+    ws = init_workspace(tmp_path / "工作区", "滨海市体育局", "2022Q1", text=ReportText(plans=["旧打算"]))
+    return ws, write_console(ws)
+
+
+def _empty_result(ws) -> ValidationResult:
+    return ValidationResult(root=ws.inbox, period=ws.period, as_of=ws.reference_date(), units=[], files=[],
+                            ignored=[], tables={}, rejected=[])
+
+
+def test_changed_settings_are_saved_into_toolkit_toml_before_running(small, monkeypatch):
+    ws, console = small
+    seen = {}
+
+    def fake_validate(ws, *, progress=None):
+        seen["ws"] = ws
+        return _empty_result(ws)
+
+    monkeypatch.setattr(api, "validate_workspace", fake_validate)
+    book = FakeBook(console)
+    sheet = book.sheets[SHEET_CONSOLE]
+    sheet.range(CELL["org"]).value = "滨海市文化局"
+    sheet.range(CELL["period"]).value = "2022q2"
+    sheet.range(CELL["inbox"]).value = "报回文件"
+    assert run_button(book, "validate")
+    new = load_workspace(ws.root)
+    assert (new.org, new.period.code, new.period.name, new.folders["inbox"]) == (
+        "滨海市文化局", "2022Q2", "2022年第二季度", "报回文件")
+    assert str(new.period.start) == "2022-04-01" and str(new.period.end) == "2022-06-30"
+    assert seen["ws"].org == "滨海市文化局" and seen["ws"].inbox == ws.root / "报回文件"
+    assert (ws.root / "报回文件").is_dir()
+    text = ws.config_path.read_text(encoding="utf-8")
+    assert "# 本单位名称（报告署名默认用它）" in text  # comments kept
+    assert sheet.range(STATUS_CELL).value.startswith("校验完成")
+
+
+def test_a_year_typed_as_a_number_is_a_period(small, monkeypatch):
+    ws, console = small
+    monkeypatch.setattr(api, "validate_workspace", lambda ws, progress=None: _empty_result(ws))
+    book = FakeBook(console)
+    book.sheets[SHEET_CONSOLE].range(CELL["period"]).value = 2022.0
+    assert run_button(book, "validate")
+    assert load_workspace(ws.root).period.code == "2022"
+
+
+@pytest.mark.parametrize("key, value, message", [
+    ("period", "2022Q5", "统计期“2022Q5”无法识别"),
+    ("org", "", "“组织名称”不能为空"),
+    ("output", "汇总:输出", "不能用于文件夹名"),
+])
+def test_a_bad_setting_is_not_saved_and_is_explained(small, monkeypatch, key, value, message):
+    ws, console = small
+    before = ws.config_path.read_bytes()
+    monkeypatch.setattr(api, "validate_workspace", lambda *a, **k: pytest.fail("must not run"))
+    book = FakeBook(console)
+    book.sheets[SHEET_CONSOLE].range(CELL[key]).value = value
+    assert not run_button(book, "validate")
+    status = book.sheets[SHEET_CONSOLE].range(STATUS_CELL).value
+    assert status.startswith("出错：") and message in status
+    assert book.app.alerts and message in book.app.alerts[0][0]
+    assert ws.config_path.read_bytes() == before
+
+
+def test_report_text_comes_from_the_open_workbook_with_toml_fallback(small, monkeypatch):
+    ws, console = small
+    seen = {}
+
+    def fake_report(ws, *, text=None, pdf=False):
+        seen["text"] = text
+        docx = ws.output_dir / "报告.docx"
+        docx.write_bytes(b"x")
+        return ReportOutcome(docx=docx, notes=["未找到 LibreOffice，未生成 PDF。"])
+
+    monkeypatch.setattr(api, "report_workspace", fake_report)
+    book = FakeBook(console)
+    text_sheet = book.sheets[SHEET_TEXT]
+    text_sheet.range(f"A{TEXT_FIRST_ROW}").value = [["工作亮点", "新亮点一"], ["存在问题", "新问题"], ["工作亮点", "新亮点二"]]
+    text_sheet.range(f"A{TEXT_FIRST_ROW + 3}:B{TEXT_FIRST_ROW + 3}").value = None  # the old 下步打算 row
+    assert run_button(book, "report")
+    assert seen["text"] == ReportText(highlights=["新亮点一", "新亮点二"], problems=["新问题"], plans=["旧打算"])
+    got = book.sheets[SHEET_CONSOLE]
+    assert got.range(STATUS_CELL).value == "报告已生成：报告.docx。请打开核对后再印发。"
+    assert got.range(f"A{PROBLEMS_FIRST_ROW}:E{PROBLEMS_FIRST_ROW}").value == [
+        "", "", "", "提示", "未找到 LibreOffice，未生成 PDF。"]
+
+
+@pytest.mark.parametrize("exc, expected", [
+    (ConfigError("找不到汇总数据 X。请先运行汇总。"), "找不到汇总数据 X。请先运行汇总。"),
+    (OutputLockedError(Path("汇总表.xlsx")), "无法写入 汇总表.xlsx：文件可能正在 Excel、WPS 或 Word 中打开。"),
+    (RuntimeError("boom"), "运行中发生意外错误：RuntimeError: boom。"),
+    (KeyError("x"), "运行中发生意外错误：KeyError: 'x'。"),
+])
+def test_errors_become_chinese_messages_in_the_sheet_and_a_message_box(small, monkeypatch, exc, expected):
+    ws, console = small
+
+    def fail(*args, **kwargs):
+        raise exc
+
+    monkeypatch.setattr(api, "merge_workspace", fail)
+    book = FakeBook(console)
+    assert not run_button(book, "merge")
+    status = book.sheets[SHEET_CONSOLE].range(STATUS_CELL).value
+    assert status.startswith("出错：" + expected)
+    assert "Traceback" not in status and "File \"" not in status
+    assert book.app.alerts == [(status.removeprefix("出错："), "台账工具")]
+    assert error_message(exc) == status.removeprefix("出错：")
+
+
+def test_a_previous_result_is_cleared(small, monkeypatch):
+    ws, console = small
+    many = [ws.templates_dir / f"模板{i:02d}.xlsx" for i in range(30)]
+    for p in many:
+        p.write_bytes(b"x")
+    monkeypatch.setattr(api, "make_templates", lambda ws: many)
+    book = FakeBook(console)
+    assert run_button(book, "make_templates")
+    sheet = book.sheets[SHEET_CONSOLE]
+    assert sheet.range(f"A{FILES_FIRST_ROW + MAX_LINKS - 1}").value == f"另有 {31 - (MAX_LINKS - 1)} 个文件"
+    monkeypatch.setattr(api, "make_templates", lambda ws: many[:1])
+    assert run_button(book, "make_templates")
+    assert sheet.range(f"A{FILES_FIRST_ROW + 2}").value is None
+    assert sheet._ws[f"B{FILES_FIRST_ROW + 2}"].hyperlink is None
+
+
+def test_set_toml_values_keeps_comments_and_adds_missing_keys():
+    text = '# c\norg = "甲"   # 名称\n\n[period]\ncode = "2022Q1" # 期\n\n[[units]]\ncode = "01"\nname = "办公室"\n'
+    out = set_toml_values(text, {("", "org"): '"乙"', ("", "office"): '"办"', ("period", "code"): '"2022Q2"',
+                                 ("period", "name"): '"名"', ("folders", "inbox"): '"收"'})
+    assert 'org = "乙"   # 名称' in out and 'code = "2022Q2" # 期' in out
+    assert 'code = "01"' in out  # [[units]] code untouched
+    import tomllib
+
+    data = tomllib.loads(out)
+    assert data["office"] == "办" and data["period"]["name"] == "名" and data["folders"]["inbox"] == "收"
+    assert data["units"] == [{"code": "01", "name": "办公室"}]
