@@ -98,6 +98,8 @@ class _Book:
             props.update(num_format="yyyy-mm-dd", align="center")
         elif kind == "center":
             props.update(align="center")
+        elif kind == "seq":
+            props.update(num_format="0", align="center")
         elif kind == "wrap":
             props.update(text_wrap=True)
         if total:
@@ -563,7 +565,7 @@ def _write_red_list(book: _Book, ws, figures: dict) -> None:
     if not items:
         ws.merge_range(row, 0, row, last, "无逾期事项", book.cell("center"))
     for n, item in enumerate(items, start=1):
-        ws.write_number(row, 0, n, book.cell("int"))
+        ws.write_number(row, 0, n, book.cell("seq"))
         book.text(ws, row, 1, item["kind"], book.cell("center"))
         book.text(ws, row, 2, item["unit"], book.cell())
         book.text(ws, row, 3, item["id"], book.cell("center"))
@@ -597,7 +599,7 @@ def _write_achievements(book: _Book, ws, figures: dict) -> None:
     if not items:
         ws.merge_range(row, 0, row, last, "各单位未填报量化成果", book.cell("center"))
     for n, item in enumerate(items, start=1):
-        ws.write_number(row, 0, n, book.cell("int"))
+        ws.write_number(row, 0, n, book.cell("seq"))
         book.text(ws, row, 1, item["description"], book.cell("wrap"))
         value = item["value"]
         ws.write_number(row, 2, value, book.cell("num2" if isinstance(value, float) else "num"))
@@ -646,28 +648,30 @@ def _write_submission(book: _Book, ws, figures: dict, result: ValidationResult) 
         row += 1
 
     template_names = {t.id: t.name for t in S.TEMPLATES}
+    superseded = {f["file"] for f in sub["superseded_files"]}
     heading("一、各单位报送情况")
     if not sub["expected"]:
         none("未配置单位名单（toolkit.toml 中没有 [[units]]），不统计各单位报送情况。")
     else:
         headers(("序号", "单位编码", "单位", "报送状态", *template_names.values(), "报送文件"))
         for n, unit in enumerate(sub["units"], start=1):
-            ws.write_number(row, 0, n, book.cell("int"))
+            ws.write_number(row, 0, n, book.cell("seq"))
             book.text(ws, row, 1, unit["code"], book.cell("center"))
             book.text(ws, row, 2, unit["name"] + ("" if unit["code"] else "（未在单位名单中）"), book.cell())
             book.text(ws, row, 3, unit["status"], book.cell("center", fill=STATUS_FILLS.get(unit["status"])))
             for c, tid in enumerate(template_names, start=4):
                 state = unit["templates"].get(tid, "")
                 book.text(ws, row, c, state, book.cell("center", fill=STATUS_FILLS.get(state)))
-            book.text(ws, row, 4 + len(template_names), "\n".join(unit["files"]), book.cell("wrap"))
-            _fit_height(ws, row, [("\n".join(unit["files"]), widths[-1])])
+            files = "\n".join(f + ("（已被替代）" if f in superseded else "") for f in unit["files"])
+            book.text(ws, row, 4 + len(template_names), files, book.cell("wrap"))
+            _fit_height(ws, row, [(files, widths[-1])])
             row += 1
     row += 1
     heading(f"二、催报名单（{len(sub['missing'])} 个单位）")
     if sub["missing"]:
         headers(("序号", "单位编码", "单位"))
         for n, unit in enumerate(sub["missing"], start=1):
-            ws.write_number(row, 0, n, book.cell("int"))
+            ws.write_number(row, 0, n, book.cell("seq"))
             book.text(ws, row, 1, unit["code"], book.cell("center"))
             book.text(ws, row, 2, unit["name"], book.cell())
             row += 1
@@ -678,7 +682,7 @@ def _write_submission(book: _Book, ws, figures: dict, result: ValidationResult) 
     if sub["rejected_files"]:
         headers(("序号", "单位", "文件", "错误数"))
         for n, item in enumerate(sub["rejected_files"], start=1):
-            ws.write_number(row, 0, n, book.cell("int"))
+            ws.write_number(row, 0, n, book.cell("seq"))
             book.text(ws, row, 1, item["unit"], book.cell())
             book.text(ws, row, 2, item["file"], book.cell("wrap"))
             ws.write_number(row, 3, item["errors"], book.cell("int"))
@@ -690,7 +694,7 @@ def _write_submission(book: _Book, ws, figures: dict, result: ValidationResult) 
     if sub["superseded_files"]:
         headers(("序号", "单位", "文件", "未汇总行数", "被替代为"))
         for n, item in enumerate(sub["superseded_files"], start=1):
-            ws.write_number(row, 0, n, book.cell("int"))
+            ws.write_number(row, 0, n, book.cell("seq"))
             book.text(ws, row, 1, item["unit"], book.cell())
             book.text(ws, row, 2, item["file"], book.cell("wrap"))
             ws.write_number(row, 3, item["rows"], book.cell("int"))
@@ -704,7 +708,7 @@ def _write_submission(book: _Book, ws, figures: dict, result: ValidationResult) 
     if sub["unreadable_files"]:
         headers(("序号", "", "文件", "原因"))
         for n, item in enumerate(sub["unreadable_files"], start=1):
-            ws.write_number(row, 0, n, book.cell("int"))
+            ws.write_number(row, 0, n, book.cell("seq"))
             ws.write_blank(row, 1, None, book.cell())
             book.text(ws, row, 2, item["file"], book.cell("wrap"))
             ws.merge_range(row, 3, row, last, "", book.cell("wrap"))
@@ -717,7 +721,7 @@ def _write_submission(book: _Book, ws, figures: dict, result: ValidationResult) 
         row += 1
         heading(f"六、不在单位名单中的单位（{len(sub['unknown_units'])} 个，请核对单位名称或补充到 toolkit.toml）")
         for n, name in enumerate(sub["unknown_units"], start=1):
-            ws.write_number(row, 0, n, book.cell("int"))
+            ws.write_number(row, 0, n, book.cell("seq"))
             book.text(ws, row, 1, name, book.cell())
             row += 1
     if result.ignored:
@@ -725,7 +729,7 @@ def _write_submission(book: _Book, ws, figures: dict, result: ValidationResult) 
         heading(f"附：未处理的文件（{len(result.ignored)} 个）")
         headers(("序号", "", "文件", "原因"))
         for n, (rel, reason) in enumerate(result.ignored, start=1):
-            ws.write_number(row, 0, n, book.cell("int"))
+            ws.write_number(row, 0, n, book.cell("seq"))
             ws.write_blank(row, 1, None, book.cell())
             book.text(ws, row, 2, rel, book.cell("wrap"))
             book.text(ws, row, 3, reason, book.cell("wrap"))
