@@ -337,3 +337,9 @@ def test_make_issue_builds_location_and_keeps_unknown_slots_blank():
     issue = make_issue("bad-date", file="a.xlsx", sheet="走访记录", row=5, column="B", header="走访日期", value="x")
     assert issue.message.startswith("文件“a.xlsx”“走访记录”表第5行B列（走访日期）：“x”不是有效的日期")
     assert "{" not in issue.message
+
+
+def test_docs_list_every_catalog_code():
+    text = (Path(__file__).parent.parent / "docs" / "validation.md").read_text(encoding="utf-8")
+    for code in CATALOG:
+        assert f"`{code}`" in text, code
