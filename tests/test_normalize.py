@@ -65,7 +65,7 @@ def test_bad_dates(value, hint):
 
 @pytest.mark.parametrize("value, expected", [
     (126, 126), (126.0, 126), ("126", 126), ("１２６", 126), ("126人", 126), ("１２６人", 126), (" 126 人 ", 126),
-    ("1,200", 1200), ("1，200", 1200), ("3.0", 3), ("6支", 6), ("-2", -2),
+    ("1,200", 1200), ("1，200", 1200), ("3.0", 3), ("6支", 6), ("-2", -2), (2.0000000000000004, 2),
 ])
 def test_integers(value, expected):
     assert normalize_int(value, units=COUNT_UNITS) == expected

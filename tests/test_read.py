@@ -260,3 +260,36 @@ def test_xls_saved_by_an_office_suite_is_read(corpus, tmp_path, to_pdf):
     first = visits.rows[0].values
     assert first["seq"] == 1
     assert first["visit_date"] in (dt.date(2022, 3, 1), dt.datetime(2022, 3, 1))
+
+
+def test_second_copy_of_a_sheet_is_reported_not_silently_dropped(tmp_path):
+    path = messy.write_book(tmp_path / "办公室.xlsx", [
+        messy.SheetSpec("走访记录", messy.VISITS, [messy.visit(1)]),
+        messy.SheetSpec("走访记录 (2)", messy.VISITS, [messy.visit(2)]),
+        messy.SheetSpec("问题清单", messy.PROBLEMS, []),
+    ])
+    fd = read_file(path, tmp_path, units=messy.UNITS)
+    assert [s.sheet_name for s in fd.sheets] == ["走访记录", "问题清单"]
+    issue = next(i for i in fd.issues if i.code == "sheet-ignored")
+    assert (issue.sheet, issue.severity) == ("走访记录 (2)", "提示")
+    assert "只读取了“走访记录”表" in issue.message
+
+
+def test_old_template_version_is_a_hint(corpus, tmp_path):
+    import re
+    import zipfile
+
+    src = corpus.files["template"]
+    dst = tmp_path / src.name
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            data = zin.read(info.filename)
+            if info.filename in ("xl/workbook.xml", "docProps/custom.xml"):
+                text = data.decode("utf-8")
+                text = re.sub(r'(name="toolkit_version"[^>]*>)"?[^<"]*"?(<)', r'\g<1>"0"\2', text)
+                text = re.sub(r'(name="toolkit_version".*?<vt:lpwstr>)[^<]*', r"\g<1>0", text, flags=re.S)
+                data = text.encode("utf-8")
+            zout.writestr(info, data)
+    fd = read_file(dst, tmp_path, units=messy.UNITS)
+    assert fd.template_version == "0"
+    assert [i.code for i in fd.issues] == ["old-version"]

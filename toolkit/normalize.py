@@ -293,7 +293,10 @@ def normalize_int(value: object, *, units: tuple[str, ...] = ()) -> int:
         if math.isnan(value) or math.isinf(value):
             raise NormalizeError("bad-integer", "不是数字")
         if not value.is_integer():
-            raise NormalizeError("bad-integer", "有小数部分")
+            nearest = round(value)
+            if abs(value - nearest) > 1e-9 * max(1.0, abs(value)):  # formula results like 2.0000000000000004
+                raise NormalizeError("bad-integer", "有小数部分")
+            value = nearest
         return int(value)
     if isinstance(value, str):
         try:

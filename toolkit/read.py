@@ -447,6 +447,17 @@ def _read_workbook(fd: FileData, wb: Any, parts: _XlsxParts | None, units: list[
             continue
         chosen[c.schema.key] = c
         used.add(c.ws_name)
+    for c in candidates:
+        if c.ws_name in used or c.score < MIN_HEADER_MATCHES:
+            continue
+        rows = sheets_values[c.ws_name]
+        if not any(any(v not in ("", None) for v in row) for row in rows[c.header_idx + 1:]):
+            continue  # an empty copy of a sheet loses nothing
+        used.add(c.ws_name)
+        main = chosen.get(c.schema.key)
+        fd.issues.append(make_issue("sheet-ignored", file=fd.rel, sheet=c.ws_name, sheet_key=c.schema.key,
+                                    value=c.ws_name, expected=c.schema.name,
+                                    used=main.ws_name if main else c.schema.name))
     if not chosen:
         expected = "、".join(f"“{h}”" for h in template.sheets[0].headers[:2])
         _unreadable(fd, "unknown-template", expected=expected)
