@@ -251,10 +251,23 @@ def _fix_signature_block(document) -> None:
     from docx.shared import Twips
 
     sig = date_p = None
-    for p in document.paragraphs:
+    paragraphs = document.paragraphs
+    for i, p in enumerate(paragraphs):
         sid = p.style.style_id if p.style is not None else ""
         if sid == "GwSignature":
             sig = p
+            # never a page holding only 署名 and 日期: keep the last body lines (and 附件说明) with them
+            j = i - 1
+            while j >= 0 and not paragraphs[j].text.strip():
+                j -= 1
+            if j >= 0:
+                paragraphs[j].paragraph_format.keep_with_next = True
+                if paragraphs[j].style is not None and paragraphs[j].style.style_id == "GwAttachNote":
+                    k = j - 1
+                    while k >= 0 and not paragraphs[k].text.strip():
+                        k -= 1
+                    if k >= 0:
+                        paragraphs[k].paragraph_format.keep_with_next = True
         elif sid == "GwDate":
             date_p = p
     if sig is None or date_p is None:

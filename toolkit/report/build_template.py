@@ -107,12 +107,12 @@ def _unit_table(doc, width_mm: float, *, with_code: bool = False):
     headers = ["序号", "单位"] + [h for h, _, _ in UNIT_COLUMNS]
     keys = ["index", "name"] + [k for _, k, _ in UNIT_COLUMNS]
     ncols = len(headers)
-    rate_w = 17.0  # "100.0%" on one line
+    rate_w = 16.0  # "100.0%" on one line
     kinds = [kind for _, _, kind in UNIT_COLUMNS]
     n_rates = kinds.count("rate")
-    fixed = 8 + 34 + rate_w * n_rates  # 序号 + 单位 + rates
+    fixed = 8 + 32 + rate_w * n_rates  # 序号 + 单位 + rates
     rest = round((width_mm - fixed) / (len(kinds) - n_rates), 2)
-    widths = [8, 34] + [rate_w if kind == "rate" else rest for kind in kinds]
+    widths = [8, 32] + [rate_w if kind == "rate" else rest for kind in kinds]
     table = doc.add_table(rows=5, cols=ncols)
     L.table_borders(table)
     L.table_cell_margins(table)
@@ -135,7 +135,7 @@ def _unit_table(doc, width_mm: float, *, with_code: bool = False):
     for extra in cell.paragraphs[1:]:
         extra._p.getparent().remove(extra._p)
     for cell, key in zip(total.cells[2:], keys[2:]):
-        L.cell_text(cell, "{{ totals_row.%s }}" % key, S_TABLE_HEAD)
+        L.cell_text(cell, "{{ totals_row.%s }}" % key, S_TABLE)
     return table
 
 

@@ -131,6 +131,8 @@ def _submission_paragraph(fig: dict) -> str:
         return ""
     as_of = fmt_date(fig.get("as_of"), missing="")
     head = f"截至{as_of}，" if as_of else ""
+    if not submitted:
+        return f"{head}应报送台账的{expected}个单位均未报送，暂无汇总数据。"
     if submitted >= expected:
         return f"{head}应报送台账的{expected}个单位已全部报送，以下数据据此汇总。"
     return f"{head}应报送台账的{expected}个单位中已报送{submitted}个，以下数据据此汇总。"
@@ -462,9 +464,11 @@ def build_context(figures: dict, settings: ReportSettings | None = None, text: R
     period_name = _clean(period.get("name"))
     report_date = settings.date or today or date.today()
 
+    has_data = any(_n(_get(fig, block, "count")) for block in ("visits", "problems", "tasks"))
+    progress = "，各项工作取得阶段性成效" if has_data else ""
     opening = (f"按照“{CAMPAIGN}”活动部署要求，{org or '我单位'}以“{THEME}”为主题，"
                f"{'在' + period_name if period_name else ''}深入开展大走访大调研活动，"
-               f"扎实推进问题清单、任务清单落实落地，各项工作取得阶段性成效。现将有关情况汇报如下：")
+               f"扎实推进问题清单、任务清单落实落地{progress}。现将有关情况汇报如下：")
 
     sections: list[dict] = []
 
