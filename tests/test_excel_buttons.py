@@ -15,7 +15,6 @@ import inspect
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -23,6 +22,7 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
+from demo_workspace import demo_copy
 from fake_xlwings import FakeBook
 from test_console import vba_modules, vml_buttons
 from toolkit import api
@@ -100,21 +100,10 @@ def test_each_button_resolves_to_an_argumentless_toolkit_function(tmp_path, capt
 # ---------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="session")
-def demo_master(tmp_path_factory) -> Path:
-    from toolkit.demo import create_demo
-
-    root = tmp_path_factory.mktemp("demo") / "演示工作区"
-    ws = create_demo(root)
-    write_console(ws)
-    return root
-
-
 @pytest.fixture
-def demo(demo_master, tmp_path) -> Path:
-    root = tmp_path / "演示 工作区&副本"  # a space and an ampersand, as in real folder names
-    shutil.copytree(demo_master, root)
-    return root
+def demo(tmp_path_factory, tmp_path) -> Path:
+    # a space and an ampersand in the path, as in real folder names
+    return demo_copy(tmp_path_factory, tmp_path / "演示 工作区&副本")
 
 
 def click(console: Path, caption: str, tmp_path: Path) -> subprocess.CompletedProcess:
