@@ -7,7 +7,6 @@ import hashlib
 import json
 from pathlib import Path
 
-import pandas as pd
 import pytest
 
 import messy

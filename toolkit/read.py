@@ -32,7 +32,6 @@ from .schema import (
     GUIDE_SHEET,
     LISTS_SHEET,
     META_LABELS,
-    SCHEMA_VERSION,
     SHEETS,
     TEMPLATES,
     SheetSchema,
@@ -310,7 +309,7 @@ class _XlsxParts:
             data = zf.read(member)
         except KeyError:
             return {}
-        if b"<f" not in data:
+        if b"<f>" not in data and b"<f " not in data:  # no formula cell (<formula1> of validations is not one)
             return {}
         out: dict[tuple[int, int], str] = {}
         for m in _CELL_RE.finditer(data):
