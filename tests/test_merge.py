@@ -7,10 +7,11 @@ import math
 from datetime import date, timedelta
 from fractions import Fraction
 
+import random
+
 import pytest
 
 from factories import AS_OF, PERIOD, Submission, build_result, frame, scenario, task_row, unit_rows
-import random
 
 from toolkit import schema as S
 from toolkit.merge import add_computed_columns, compute_figures, figures_json, merge

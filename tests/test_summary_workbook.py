@@ -6,7 +6,6 @@ import json
 import os
 import zipfile
 from datetime import datetime
-from pathlib import Path
 
 import openpyxl
 import pytest

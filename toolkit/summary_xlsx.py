@@ -268,7 +268,7 @@ def _detail_columns(sheet_key: str) -> list[tuple[str, str, str, float]]:
     cols = [(UNIT_KEY, "填报单位", "text", 14)]
     cols += [(c.key, c.header, c.kind, c.width) for c in sheet.columns]
     cols += list(COMPUTED_COLUMNS.get(sheet_key, ()))
-    cols += [(META_FILE, "来源文件", "text", 30), ("_notes", "校验提示", "text", 30)]
+    cols += [(META_FILE, "来源文件", "text", 30), (META_NOTES, "校验提示", "text", 30)]
     return cols
 
 
