@@ -164,3 +164,14 @@ def test_libreoffice_imports_the_modules_and_binds_each_button(console, to_pdf):
 def test_libreoffice_converts_the_console_to_pdf(console, to_pdf, pdf_text):
     text = pdf_text(to_pdf(console))
     assert "滨海市体育局" in text and "组织名称" in text
+
+
+def test_regenerating_the_console_keeps_the_paragraphs_written_into_it(console):
+    from toolkit.config import load_workspace
+
+    wb = load_workbook(console, keep_vba=True)
+    wb[SHEET_TEXT][f"B{TEXT_FIRST_ROW}"] = "在控制台里改写的亮点"
+    wb.save(console)
+    write_console(load_workspace(console.parent))
+    assert read_report_text(console).highlights == ["在控制台里改写的亮点"]
+    assert read_report_text(console).problems == TEXT.problems

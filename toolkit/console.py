@@ -101,6 +101,7 @@ def write_console(ws: Workspace, path: Path | None = None, *, interpreter: str |
     from .vba.project import BUTTONS
 
     target = Path(path) if path else ws.root / CONSOLE_NAME
+    paragraphs = _carried_text(target, ws.text)
     with atomic_path(target) as tmp:
         wb = xlsxwriter.Workbook(str(tmp))
         wb.set_vba_name("ThisWorkbook")
@@ -166,7 +167,7 @@ def write_console(ws: Workspace, path: Path | None = None, *, interpreter: str |
         tx.write_row("A2", ["类别", "内容"], header)
         row = TEXT_FIRST_ROW - 1
         for category, attr in TEXT_CATEGORIES.items():
-            for paragraph in getattr(ws.text, attr):
+            for paragraph in getattr(paragraphs, attr):
                 tx.write_string(row, 0, category, wrap)
                 tx.write_string(row, 1, paragraph, wrap)
                 row += 1
@@ -191,6 +192,23 @@ def write_console(ws: Workspace, path: Path | None = None, *, interpreter: str |
         conf.write("D1", "按钮所用的 Python：如果换了电脑或重装了 Python，请把 B1 改成 python.exe（或 pythonw.exe）的完整路径。", hint)
         wb.close()
     return target
+
+
+def _carried_text(target: Path, fallback: ReportText) -> ReportText:
+    """Regenerating the console keeps the paragraphs staff wrote into its 报告要素 sheet."""
+    if not target.is_file():
+        return fallback
+    try:
+        old = read_report_text(target)
+    except Exception:  # an unreadable old console: start from toolkit.toml
+        return fallback
+    if old is None:
+        return fallback
+    return ReportText(
+        highlights=old.highlights or fallback.highlights,
+        problems=old.problems or fallback.problems,
+        plans=old.plans or fallback.plans,
+    )
 
 
 def read_report_text(path: Path) -> ReportText | None:
