@@ -107,12 +107,12 @@ def _unit_table(doc, width_mm: float, *, with_code: bool = False):
     headers = ["序号", "单位"] + [h for h, _, _ in UNIT_COLUMNS]
     keys = ["index", "name"] + [k for _, k, _ in UNIT_COLUMNS]
     ncols = len(headers)
-    rate_w = 16.0  # "100.0%" on one line
+    # widths (mm) chosen so that 3-digit 序号, 5-digit counts and "100.0%" stay on one line
+    # even with a wide substitute font; the unit name takes the rest (about 10 characters)
+    index_w, rate_w, int_w = 9.0, 18.0, 12.5
     kinds = [kind for _, _, kind in UNIT_COLUMNS]
-    n_rates = kinds.count("rate")
-    fixed = 8 + 32 + rate_w * n_rates  # 序号 + 单位 + rates
-    rest = round((width_mm - fixed) / (len(kinds) - n_rates), 2)
-    widths = [8, 32] + [rate_w if kind == "rate" else rest for kind in kinds]
+    name_w = round(width_mm - index_w - sum(rate_w if k == "rate" else int_w for k in kinds), 2)
+    widths = [index_w, name_w] + [rate_w if kind == "rate" else int_w for kind in kinds]
     table = doc.add_table(rows=5, cols=ncols)
     L.table_borders(table)
     L.table_cell_margins(table)

@@ -285,7 +285,7 @@ def table_borders(table, size: int = 4) -> None:
         borders.append(el)
 
 
-def table_cell_margins(table, left: int = 57, right: int = 57) -> None:
+def table_cell_margins(table, left: int = 28, right: int = 28) -> None:
     tbl_pr = table._tbl.tblPr
     mar = OxmlElement("w:tblCellMar")
     for side, value in (("left", left), ("right", right)):
