@@ -10,7 +10,7 @@ import pytest
 from openpyxl import load_workbook
 from oletools.olevba import VBA_Parser
 
-from toolkit.config import ReportText, init_workspace
+from toolkit.config import ConfigError, ReportText, init_workspace
 from toolkit.console import (
     SETTINGS,
     SHEET_CONF,
@@ -21,7 +21,6 @@ from toolkit.console import (
     report_text_from_rows,
     write_console,
 )
-from toolkit.config import ConfigError
 from toolkit.vba.project import BUTTONS, toolkit_modules
 
 TEXT = ReportText(highlights=["亮点一"], problems=["问题一", "问题二"], plans=["打算一"])

@@ -16,7 +16,7 @@ import json
 import os
 import re
 import subprocess
-import sys
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -42,7 +42,7 @@ from toolkit.console import (
 )
 from toolkit.excel import error_message, run_button, set_toml_values
 from toolkit.io import OutputLockedError
-from toolkit.model import MergeOutcome, ReportOutcome, ValidationResult
+from toolkit.model import ReportOutcome, ValidationResult
 from toolkit.vba.project import BUTTONS
 
 TESTS = Path(__file__).parent
@@ -249,13 +249,14 @@ def test_changed_settings_are_saved_into_toolkit_toml_before_running(small, monk
     assert sheet.range(STATUS_CELL).value.startswith("校验完成")
 
 
-def test_a_year_typed_as_a_number_is_a_period(small, monkeypatch):
+@pytest.mark.parametrize("typed, code", [(2022.0, "2022"), (datetime(2022, 3, 1), "2022-03")])
+def test_a_period_excel_turned_into_a_number_or_a_date_is_understood(small, monkeypatch, typed, code):
     ws, console = small
     monkeypatch.setattr(api, "validate_workspace", lambda ws, progress=None: _empty_result(ws))
     book = FakeBook(console)
-    book.sheets[SHEET_CONSOLE].range(CELL["period"]).value = 2022.0
+    book.sheets[SHEET_CONSOLE].range(CELL["period"]).value = typed  # typed 2022 / 2022-03 into the cell
     assert run_button(book, "validate")
-    assert load_workspace(ws.root).period.code == "2022"
+    assert load_workspace(ws.root).period.code == code
 
 
 @pytest.mark.parametrize("key, value, message", [
