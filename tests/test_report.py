@@ -165,6 +165,11 @@ def test_recipient_line_omitted_when_empty(tmp_path, figures):
     assert any(p.text == "2022年4月29日" for p in doc.paragraphs)
 
 
+def test_appendix_file_name(tmp_path, figures):
+    out = render_report(figures, tmp_path / "2022年第一季度情况汇报.docx", settings=SETTINGS)
+    assert out.appendix == tmp_path / "2022年第一季度统计附表.docx" and out.appendix.exists()
+
+
 def test_no_leftover_tags(rendered):
     outcome, doc = rendered
     for p in all_paragraphs(doc):

@@ -328,9 +328,11 @@ def _to_pdf(docx: Path, notes: list[str]) -> Path | None:
 
 
 def _appendix_path(out: Path) -> Path:
-    if out.name == REPORT_NAME:
-        return out.with_name(APPENDIX_NAME)
-    return out.with_name(f"{out.stem}（{Path(APPENDIX_NAME).stem}）.docx")
+    """情况汇报.docx → 统计附表.docx; 2022年第一季度情况汇报.docx → 2022年第一季度统计附表.docx."""
+    report, appendix = Path(REPORT_NAME).stem, Path(APPENDIX_NAME).stem
+    if out.stem.endswith(report):
+        return out.with_name(out.stem[: -len(report)] + appendix + ".docx")
+    return out.with_name(f"{out.stem}（{appendix}）.docx")
 
 
 def render_report(figures: dict, out: Path, *, template: Path | None = None, settings: ReportSettings | None = None,

@@ -209,19 +209,8 @@ def page_setup(section, *, landscape: bool = False) -> None:
 
 
 def enable_even_odd_footers(doc) -> None:
-    settings = doc.settings.element
-    if settings.find(qn("w:evenAndOddHeaders")) is None:
-        el = OxmlElement("w:evenAndOddHeaders")
-        # CT_Settings order: put it early, after w:zoom etc.; Word tolerates after proofState
-        anchor = None
-        for tag in ("w:defaultTabStop", "w:autoHyphenation", "w:characterSpacingControl"):
-            anchor = settings.find(qn(tag))
-            if anchor is not None:
-                break
-        if anchor is not None:
-            anchor.addprevious(el)
-        else:
-            settings.append(el)
+    """w:evenAndOddHeaders in settings.xml (python-docx inserts it in schema order)."""
+    doc.settings.odd_and_even_pages_header_footer = True
 
 
 def _page_field(paragraph, font: str, size: float) -> None:
