@@ -349,3 +349,19 @@ def test_set_toml_values_keeps_comments_and_adds_missing_keys():
     data = tomllib.loads(out)
     assert data["office"] == "办" and data["period"]["name"] == "名" and data["folders"]["inbox"] == "收"
     assert data["units"] == [{"code": "01", "name": "办公室"}]
+
+
+def test_a_console_opened_from_an_online_location_is_explained(small):
+    ws, console = small
+    book = FakeBook(console)
+    book.fullname = "https://contoso-my.sharepoint.com/personal/x/Documents/控制台.xlsm"
+    assert not run_button(book, "validate")
+    assert "OneDrive/SharePoint" in book.sheets[SHEET_CONSOLE].range(STATUS_CELL).value
+
+
+def test_a_renamed_console_sheet_is_explained_in_a_message_box(small):
+    ws, console = small
+    book = FakeBook(console)
+    book._wb[SHEET_CONSOLE].title = "控制台（旧）"
+    assert not run_button(book, "validate")
+    assert "toolkit console" in book.app.alerts[0][0]

@@ -267,3 +267,49 @@ def test_toolkit_module_has_one_argumentless_ascii_sub_per_button():
     for _caption, sub, function in BUTTONS:
         assert subs[sub] == f"import toolkit.excel as x; x.{function}()"
     assert len(re.findall(r"^Sub ", source, flags=re.M)) == len(BUTTONS)
+
+
+def _dir_records(dir_stream: bytes) -> list[tuple[int, bytes]]:
+    records, pos = [], 0
+    while pos < len(dir_stream):
+        rid, size = struct.unpack_from("<HI", dir_stream, pos)
+        if rid == 0x0009:  # PROJECTVERSION: Reserved=4, then 4 + 2 bytes
+            size = 6
+        records.append((rid, dir_stream[pos + 6 : pos + 6 + size]))
+        pos += 6 + size
+    assert pos == len(dir_stream)
+    return records
+
+
+def _sections(records):
+    ids = [rid for rid, _ in records]
+    info = ids[: ids.index(0x0016)] if 0x0016 in ids else ids[: ids.index(0x000F)]
+    modules, current = {}, []
+    for rid, payload in records[ids.index(0x0013) + 1 :]:
+        current.append(rid)
+        if rid == 0x0019:
+            name = payload.decode("cp1252")
+        if rid == 0x002B:
+            modules[name] = current
+            current = []
+    return info, modules
+
+
+def test_dir_stream_has_the_record_layout_excel_writes(project_bin):
+    """Same record sequence as the dir stream Excel wrote for xlwings' quickstart workbook."""
+    import zipfile
+
+    with zipfile.ZipFile(XLWINGS_DIR / "quickstart_standalone.xlsm") as z:
+        excel = olefile.OleFileIO(io.BytesIO(z.read("xl/vbaProject.bin")))
+    ours = olefile.OleFileIO(io.BytesIO(project_bin))
+    excel_info, excel_modules = _sections(_dir_records(decompress(excel.openstream("VBA/dir").read())))
+    our_records = _dir_records(decompress(ours.openstream("VBA/dir").read()))
+    our_info, our_modules = _sections(our_records)
+    assert our_info == excel_info
+    assert our_modules["Toolkit"] == excel_modules["Module1"]  # procedural module
+    assert our_modules["xlwings"] == excel_modules["xlwings"]
+    assert our_modules["ThisWorkbook"] == excel_modules["ThisWorkbook"]  # document module
+    assert our_modules["Sheet1"] == excel_modules["Sheet1"]
+    assert our_records[-1] == (0x0010, b"")
+    count = [p for rid, p in our_records if rid == 0x000F][0]
+    assert struct.unpack("<H", count)[0] == len(our_modules)

@@ -206,10 +206,14 @@ def run_button(book: Any, action: str) -> bool:
     """Run one button's step for ``book``; write the results into it. True on success."""
     from . import api
 
-    sheet = book.sheets[SHEET_CONSOLE]
+    try:
+        sheet = book.sheets[SHEET_CONSOLE]
+    except Exception:
+        _alert(book, f"找不到“{SHEET_CONSOLE}”工作表（可能被改名或删除）。请在工作区中运行 toolkit console 重新生成控制台。")
+        return False
     _write(sheet, STATUS_CELL, RUNNING[action])
     try:
-        root = Path(book.fullname).resolve().parent
+        root = workspace_root(book)
         _write(sheet, WORKSPACE_CELL, str(root))
         ws = save_settings(root, read_settings(sheet))
         text = read_report_text(book, ws)
@@ -228,6 +232,17 @@ def run_button(book: Any, action: str) -> bool:
     return True
 
 
+def workspace_root(book: Any) -> Path:
+    """The folder of the calling workbook: the workspace."""
+    fullname = str(book.fullname)
+    if "://" in fullname:
+        raise ConfigError(
+            "控制台是从 OneDrive/SharePoint 的在线位置打开的，无法确定工作区文件夹。"
+            "请把工作区放在本机文件夹中（或在 OneDrive 中设为“始终保留在此设备上”）后，从该文件夹重新打开控制台。"
+        )
+    return Path(fullname).resolve().parent
+
+
 def error_message(exc: BaseException) -> str:
     """A Chinese message for the user: ours as they are, anything else short, never a traceback."""
     if isinstance(exc, (ConfigError, OutputLockedError)):
@@ -243,7 +258,7 @@ def error_message(exc: BaseException) -> str:
 
 def _alert(book: Any, message: str) -> None:
     try:
-        book.app.alert(message, title=ALERT_TITLE)
+        book.app.alert(message, title=ALERT_TITLE, mode="critical")
     except Exception:  # no message box (e.g. the app is busy): the status cell shows the message
         pass
 
