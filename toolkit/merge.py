@@ -229,11 +229,17 @@ def add_computed_columns(
         for col in S.SHEETS[key].keys:
             if col not in df.columns:
                 df[col] = pd.Series([pd.NA] * len(df), index=df.index, dtype=object)
-        names = [index.display(n, c) for n, c in zip(df[META_UNIT].tolist(), df[META_UNIT_CODE].tolist())]
+        cache: dict[tuple[Any, Any], str] = {}
+        names = []
+        for pair in zip(df[META_UNIT].tolist(), df[META_UNIT_CODE].tolist()):
+            if pair not in cache:
+                cache[pair] = index.display(*pair)
+            names.append(cache[pair])
         df[UNIT_KEY] = pd.Series(names, index=df.index, dtype=object)
         # Stable order: unit, file, row (ties keep the input order).
+        unit_keys = {n: index.sort_key(n) for n in set(names)}
         sort_keys = [
-            (index.sort_key(n), _text(f), -1 if _isna(r) else int(r), i)
+            (unit_keys[n], "" if _isna(f) else str(f), -1 if _isna(r) else int(r), i)
             for i, (n, f, r) in enumerate(zip(names, df[META_FILE].tolist(), df[META_ROW].tolist()))
         ]
         positions = [k[-1] for k in sorted(sort_keys)]
@@ -450,6 +456,7 @@ def _task_block(t: "pd.DataFrame", index: _UnitIndex) -> dict[str, Any]:
             "average_progress": _mean1(_progress_values(sub)),
         })
     key = t[((list_type == KEY_TASK) & (status != TASK_DONE)).fillna(False).astype(bool)]
+    key = key[[c for c in (UNIT_KEY, "name", "deadline", "progress", "status", "owner", "leader") if c in key.columns]]
     rows = []
     for pos, rec in enumerate(key.to_dict("records")):
         deadline = _iso(rec.get("deadline"))
@@ -478,10 +485,10 @@ def _task_block(t: "pd.DataFrame", index: _UnitIndex) -> dict[str, Any]:
 
 def _achievements(t: "pd.DataFrame") -> list[dict[str, Any]]:
     groups: dict[tuple[str, str], dict[str, Any]] = {}
+    t = t[_col(t, "result_value").notna().astype(bool)]
+    t = t[[c for c in ("result_value", "result_text", "name", "result_unit", UNIT_KEY) if c in t.columns]]
     for rec in t.to_dict("records"):
         value = rec.get("result_value")
-        if _isna(value):
-            continue
         description = _text(rec.get("result_text")) or _text(rec.get("name"))
         unit = _text(rec.get("result_unit"))
         g = groups.setdefault((description, unit), {"sum": Decimal(0), "units": [], "items": 0})
@@ -499,6 +506,8 @@ def _red_list(p: "pd.DataFrame", t: "pd.DataFrame") -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     for kind, df, id_col, title_col in (("问题", p, "problem_id", "description"), ("任务", t, "task_id", "name")):
         red = df[(_col(df, "light") == RED).fillna(False).astype(bool)]
+        red = red[[c for c in (id_col, UNIT_KEY, title_col, "owner", "leader", "deadline", "days_overdue", "status")
+                   if c in red.columns]]
         items = []
         for pos, rec in enumerate(red.to_dict("records")):
             days = _int(rec.get("days_overdue"))

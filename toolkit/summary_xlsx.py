@@ -54,6 +54,23 @@ SHEET_INFO = (
 )
 
 
+def _utf16_len(text: str) -> int:
+    """Excel's cell limit counts UTF-16 units: a character outside the BMP counts two."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def _too_long(text: str) -> bool:
+    return len(text) > CELL_LIMIT // 2 and _utf16_len(text) > CELL_LIMIT
+
+
+def _cut(text: str) -> str:
+    """The first CELL_KEEP UTF-16 units of ``text`` (never splitting a character) + the cut mark."""
+    kept = text[:CELL_KEEP]
+    while _utf16_len(kept) > CELL_KEEP:
+        kept = kept[: len(kept) - max(1, (_utf16_len(kept) - CELL_KEEP) // 2)]
+    return kept + CUT_MARK
+
+
 # ---------------------------------------------------------------------------
 # Formats and safe cell writing
 # ---------------------------------------------------------------------------
@@ -111,9 +128,9 @@ class _Book:
     def text(self, ws, row: int, col: int, value: Any, fmt=None, where: dict | None = None) -> None:
         """Write user text as a string (never a formula), cut to Excel's cell limit."""
         text = "" if value is None else str(value)
-        if len(text) > CELL_LIMIT:
+        if _too_long(text):
             original = len(text)
-            text = text[:CELL_KEEP] + CUT_MARK
+            text = _cut(text)
             w = where or {}
             self.truncated.append(Issue(
                 TRUNCATED_CODE, HINT,
@@ -309,7 +326,11 @@ def _write_detail(book: _Book, ws, sheet_key: str, df: "pd.DataFrame", start: in
     files = _python_values(part[META_FILE], "text") if META_FILE in part else [None] * len(part)
     rows = _python_values(part[META_ROW], "int") if META_ROW in part else [None] * len(part)
     units = _python_values(part[UNIT_KEY], "text") if UNIT_KEY in part else [None] * len(part)
-    write_number, write_datetime = ws.write_number, ws.write_datetime
+    # The public write_* methods parse A1 notation first; the row/column forms below are
+    # XlsxWriter's own implementations (fall back to the public API should they move).
+    write_number = getattr(ws, "_write_number", ws.write_number)
+    write_datetime = getattr(ws, "_write_datetime", ws.write_datetime)
+    write_string = getattr(ws, "_write_string", ws.write_string)
     for i in range(len(part)):
         r = i + 1
         for c, (values, kind, title) in enumerate(columns):
@@ -325,15 +346,15 @@ def _write_detail(book: _Book, ws, sheet_key: str, df: "pd.DataFrame", start: in
             elif kind == "date":
                 write_datetime(r, c, v, fmt_date)
             elif kind == "light":
-                ws.write_string(r, c, str(v), lights.get(str(v), fmt_text))
+                write_string(r, c, str(v), lights.get(str(v), fmt_text))
             else:
                 s = str(v)
-                if len(s) > CELL_LIMIT:
+                if len(s) > CELL_LIMIT // 2 and _too_long(s):
                     where = {"file": files[i] or "", "sheet": sheet_name, "row": rows[i], "header": title,
                              "unit": units[i] or ""}
                     book.text(ws, r, c, s, fmt_text, where)
                 else:
-                    ws.write_string(r, c, s, fmt_text)
+                    write_string(r, c, s, fmt_text)
 
 
 # ---------------------------------------------------------------------------
@@ -564,22 +585,24 @@ def _write_red_list(book: _Book, ws, figures: dict) -> None:
     row = 3
     if not items:
         ws.merge_range(row, 0, row, last, "无逾期事项", book.cell("center"))
+    f_seq, f_center, f_text, f_wrap = book.cell("seq"), book.cell("center"), book.cell(), book.cell("wrap")
+    f_date, f_days = book.cell("date"), book.cell("int", fill=LIGHT_FILLS[RED])
     for n, item in enumerate(items, start=1):
-        ws.write_number(row, 0, n, book.cell("seq"))
-        book.text(ws, row, 1, item["kind"], book.cell("center"))
-        book.text(ws, row, 2, item["unit"], book.cell())
-        book.text(ws, row, 3, item["id"], book.cell("center"))
-        book.text(ws, row, 4, item["title"], book.cell("wrap"))
+        ws.write_number(row, 0, n, f_seq)
+        book.text(ws, row, 1, item["kind"], f_center)
+        book.text(ws, row, 2, item["unit"], f_text)
+        book.text(ws, row, 3, item["id"], f_center)
+        book.text(ws, row, 4, item["title"], f_wrap)
         _fit_height(ws, row, [(item["title"], 40)])
-        book.text(ws, row, 5, item["owner"], book.cell("center"))
-        book.text(ws, row, 6, item["leader"], book.cell("center"))
+        book.text(ws, row, 5, item["owner"], f_center)
+        book.text(ws, row, 6, item["leader"], f_center)
         deadline = _as_date(item["deadline"])
         if deadline:
-            ws.write_datetime(row, 7, deadline, book.cell("date"))
+            ws.write_datetime(row, 7, deadline, f_date)
         else:
-            ws.write_blank(row, 7, None, book.cell())
-        ws.write_number(row, 8, item["days_overdue"], book.cell("int", fill=LIGHT_FILLS[RED]))
-        book.text(ws, row, 9, item["status"], book.cell("center"))
+            ws.write_blank(row, 7, None, f_text)
+        ws.write_number(row, 8, item["days_overdue"], f_days)
+        book.text(ws, row, 9, item["status"], f_center)
         row += 1
     ws.freeze_panes(3, 0)
     if items:
