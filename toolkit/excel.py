@@ -220,7 +220,10 @@ def run_button(book: Any, action: str) -> bool:
 
         def progress(done: int, total: int, name: str) -> None:
             if total and name:
-                _write(sheet, STATUS_CELL, f"{RUNNING[action]}（第 {done + 1}/{total} 个文件：{name}）")
+                try:
+                    _write(sheet, STATUS_CELL, f"{RUNNING[action]}（第 {done + 1}/{total} 个文件：{name}）")
+                except Exception:  # progress is a courtesy; Excel being busy must not stop the run
+                    pass
 
         outcome = ACTIONS[action](api, ws, text, progress)
     except Exception as exc:  # every error becomes a Chinese message in the sheet
