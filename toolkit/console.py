@@ -109,7 +109,8 @@ def write_console(ws: Workspace, path: Path | None = None, *, interpreter: str |
         wb.set_properties({"title": f"{ws.org} 台账工具控制台", "comments": "由 toolkit 生成"})
 
         title = wb.add_format({"bold": True, "font_size": 16})
-        hint = wb.add_format({"font_color": "#666666", "text_wrap": True, "valign": "top"})
+        hint = wb.add_format({"font_color": "#666666", "valign": "top"})
+        hint_wrap = wb.add_format({"font_color": "#666666", "text_wrap": True, "valign": "top"})
         label = wb.add_format({"bold": True, "bg_color": "#F2F2F2", "border": 1})
         editable = wb.add_format({"bg_color": "#FFF2CC", "border": 1})
         info = wb.add_format({"border": 1, "font_color": "#444444"})
@@ -155,14 +156,16 @@ def write_console(ws: Workspace, path: Path | None = None, *, interpreter: str |
                 {"macro": sub, "caption": caption, "width": 140, "height": 34, "x_offset": 20, "y_offset": 2},
             )
         sh.freeze_panes(3, 0)
+        sh.set_landscape()
+        sh.fit_to_pages(1, 0)
         sh.activate()
 
         tx = wb.add_worksheet(SHEET_TEXT)
         tx.set_vba_name("Sheet2")
         tx.set_column("A:A", 14)
         tx.set_column("B:B", 100)
-        tx.write("A1", "报告中由工作人员撰写的段落：每行一段，A 列选择类别，B 列写内容。保存本工作簿后，命令行生成报告也使用这些段落；"
-                       "某一类别一段都没有时，使用 toolkit.toml 中的段落或自动生成的内容。", hint)
+        tx.merge_range("A1:B1", "报告中由工作人员撰写的段落：每行一段，A 列选择类别，B 列写内容。保存本工作簿后，命令行生成报告也使用这些段落；"
+                                "某一类别一段都没有时，使用 toolkit.toml 中的段落或自动生成的内容。", hint_wrap)
         tx.set_row(0, 45)
         tx.write_row("A2", ["类别", "内容"], header)
         row = TEXT_FIRST_ROW - 1
@@ -179,6 +182,8 @@ def write_console(ws: Workspace, path: Path | None = None, *, interpreter: str |
             "error_message": "请选择 工作亮点、存在问题 或 下步打算。",
         })
         tx.freeze_panes(2, 0)
+        tx.set_landscape()
+        tx.fit_to_pages(1, 0)
 
         conf = wb.add_worksheet(SHEET_CONF)
         conf.set_vba_name("Sheet3")
@@ -189,7 +194,12 @@ def write_console(ws: Workspace, path: Path | None = None, *, interpreter: str |
         conf.write_string("B1", interpreter or default_interpreter())
         conf.write_string("A2", "ADD_WORKBOOK_TO_PYTHONPATH")
         conf.write_string("B2", "False")
-        conf.write("D1", "按钮所用的 Python：如果换了电脑或重装了 Python，请把 B1 改成 python.exe（或 pythonw.exe）的完整路径。", hint)
+        conf.set_column("D:D", 50)
+        conf.write("D1", "按钮所用的 Python：换了电脑或重装了 Python 时，在工作区运行 toolkit console 重新生成控制台，"
+                         "或把 B1 改成 pythonw.exe 的完整路径。不要修改本工作表的名称和 A 列。", hint_wrap)
+        conf.set_row(0, 60)
+        conf.set_landscape()
+        conf.fit_to_pages(1, 1)
         wb.close()
     return target
 
