@@ -238,13 +238,13 @@ def build_appendix_template() -> bytes:
                   [60, 30, 30], "r in tb.rows", total=["合计", "{{ tb.total }}", ""], keep_together=True)
     _p(doc, "{%p endfor %}", S_TABLE)
 
-    _p(doc, "表{{ dist_tables|length + 2 }}  任务推进情况（按清单类型）", S_TABLE_CAPTION)
+    _p(doc, "表{{ table_no.task_types }}  任务推进情况（按清单类型）", S_TABLE_CAPTION)
     _simple_table(doc, ["清单类型", "任务数", "已完成", "平均进度"],
                   ["{{ t.name }}", "{{ t.count }}", "{{ t.completed }}", "{{ t.average_progress }}"],
                   [50, 30, 30, 30], "t in task_types", keep_together=True)
 
     _p(doc, "{%p if key_tasks %}", S_TABLE)
-    _p(doc, "表{{ dist_tables|length + 3 }}  未完成重点任务清单", S_TABLE_CAPTION)
+    _p(doc, "表{{ table_no.key_tasks }}  未完成重点任务清单", S_TABLE_CAPTION)
     _simple_table(doc, ["序号", "责任单位", "任务名称", "完成时限", "完成进度", "推进状态", "责任人", "牵头领导"],
                   ["{{ loop.index }}", "{{ k.unit }}", "{{ k.name }}", "{{ k.deadline }}", "{{ k.progress }}",
                    "{{ k.status }}", "{{ k.owner }}", "{{ k.leader }}"],
@@ -252,7 +252,7 @@ def build_appendix_template() -> bytes:
     _p(doc, "{%p endif %}", S_TABLE)
 
     _p(doc, "{%p if red_rows %}", S_TABLE)
-    _p(doc, "表{{ dist_tables|length + 4 }}  逾期事项（红灯）清单", S_TABLE_CAPTION)
+    _p(doc, "表{{ table_no.red }}  逾期事项（红灯）清单", S_TABLE_CAPTION)
     _simple_table(doc, ["序号", "类别", "编号", "责任单位", "事项", "责任人", "时限", "逾期天数"],
                   ["{{ loop.index }}", "{{ r.kind }}", "{{ r.id }}", "{{ r.unit }}", "{{ r.title }}",
                    "{{ r.owner }}", "{{ r.deadline }}", "{{ r.days_overdue }}"],

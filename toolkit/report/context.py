@@ -516,7 +516,16 @@ def build_context(figures: dict, settings: ReportSettings | None = None, text: R
                    "average_progress": fmt_rate(d.get("average_progress"), missing="—")}
                   for d in _dist(t.get("by_type"))]
 
+    # numbers of the tables of 统计附表.docx: 表1 per unit, 表2–7 distributions, then the optional ones
+    table_no = {"units": 1, "task_types": 8}
+    nxt = 9
+    for key, present in (("key_tasks", bool(key_rows)), ("red", bool(red_rows))):
+        if present:
+            table_no[key] = nxt
+            nxt += 1
+
     return {
+        "table_no": table_no,
         "title": _clean(settings.title) or DEFAULT_TITLE,
         "title_lines": title_lines(_clean(settings.title) or DEFAULT_TITLE),
         "recipient": _clean(settings.recipient),
