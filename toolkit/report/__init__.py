@@ -11,7 +11,6 @@ Values are autoescaped, so ``& < > "`` in unit names or texts stay text.
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import tempfile
