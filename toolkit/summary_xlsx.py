@@ -295,8 +295,8 @@ def _python_values(series: "pd.Series", kind: str) -> list[Any]:
     if kind == "date":
         s = pd.to_datetime(series, errors="coerce")
         return [None if pd.isna(x) else x.to_pydatetime() for x in s.tolist()]
-    values = series.astype(object).tolist()
-    return [None if _isna(v) else v for v in values]
+    mask = series.notna().to_numpy(dtype=bool)
+    return [v if ok else None for v, ok in zip(series.astype(object).tolist(), mask.tolist())]
 
 
 def _write_detail(book: _Book, ws, sheet_key: str, df: "pd.DataFrame", start: int, stop: int) -> None:
