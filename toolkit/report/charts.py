@@ -75,19 +75,19 @@ def bar_chart(items: list[tuple[str, int]], title: str = "", measure: str = "个
     items = sorted(items, key=lambda x: x[1])
     names = [n for n, _ in items]
     counts = [c for _, c in items]
-    height = max(1.6, 0.27 * len(items) + 0.5)
-    fig, ax = plt.subplots(figsize=(6.3, height), dpi=200)
+    height = max(1.4, 0.22 * len(items) + 0.45)
+    fig, ax = plt.subplots(figsize=(7.0, height), dpi=200)
     try:
         bars = ax.barh(range(len(items)), counts, color=color, height=0.6)
         ax.set_yticks(range(len(items)))
-        ax.set_yticklabels(names, fontproperties=prop, fontsize=10.5)
+        ax.set_yticklabels(names, fontproperties=prop, fontsize=12)
         if title:
             ax.set_title(title, fontproperties=prop, fontsize=12)
         top = max(counts)
         ax.set_xlim(0, top * 1.15 + 1)
         for bar, value in zip(bars, counts):
             ax.text(bar.get_width() + top * 0.01 + 0.1, bar.get_y() + bar.get_height() / 2, f"{value}{measure}",
-                    va="center", ha="left", fontproperties=prop, fontsize=9.5)
+                    va="center", ha="left", fontproperties=prop, fontsize=11)
         ax.xaxis.set_visible(False)
         for side in ("top", "right", "bottom"):
             ax.spines[side].set_visible(False)

@@ -246,6 +246,13 @@ def _top(units: list[dict], key: str, n: int = 3, *, min_base: tuple[str, int] |
     return sorted(pool, key=lambda u: -(to_number(u.get(key)) or 0))[:n]
 
 
+def _with_values(units: list[dict], key: str) -> str:
+    """``A、B、C，分别为x%、y%、z%`` (numbers together: lines break cleanly in justified text)."""
+    names = "、".join(u["name"] for u in units)
+    values = "、".join(fmt_rate(u[key]) for u in units)
+    return f"{names}，为{values}" if len(units) == 1 else f"{names}，分别为{values}"
+
+
 def _units_paragraphs(fig: dict, settings: ReportSettings) -> list[str]:
     units = [u for u in fig.get("units") or [] if isinstance(u, dict) and _clean(u.get("name"))]
     if len(units) < 2:
@@ -267,10 +274,10 @@ def _units_paragraphs(fig: dict, settings: ReportSettings) -> list[str]:
         bar = max(to_number(settings.low_closure_rate) or 0, to_number(_get(fig, "problems", "closure_rate")) or 0)
         top = [u for u in _top(units, "closure_rate", min_base=("problems", 3)) if to_number(u["closure_rate"]) >= bar]
         if top:
-            sentences.append("问题办结率较高的有" + "、".join(f"{u['name']}（{fmt_rate(u['closure_rate'])}）" for u in top))
+            sentences.append("问题办结率较高的有" + _with_values(top, "closure_rate"))
     top = _top(units, "average_progress", min_base=("tasks", 2))
     if top:
-        sentences.append("任务平均进度领先的有" + "、".join(f"{u['name']}（{fmt_rate(u['average_progress'])}）" for u in top))
+        sentences.append("任务平均进度领先的有" + _with_values(top, "average_progress"))
     if not sentences:
         return []
     return ["从各单位情况看，" + "；".join(sentences) + "。"]
@@ -306,10 +313,15 @@ def _issues(fig: dict, settings: ReportSettings, text: ReportText) -> list[str]:
                and (to_number(u.get("closure_rate")) or 0) < threshold]
         if low:
             low.sort(key=lambda u: to_number(u.get("closure_rate")) or 0)
-            shown = "、".join(f"{u['name']}（{fmt_rate(u['closure_rate'])}）" for u in low[:UNITS_NAMED_CAP])
-            more = f"等{len(low)}个单位" if len(low) > UNITS_NAMED_CAP else ""
-            points.append(f"部分单位问题办结率偏低。{shown}{more}问题办结率低于{fmt_rate(threshold).replace('.0%', '%')}，"
-                          f"问题办理进度偏慢，闭环管理还需加强。")
+            limit = fmt_rate(threshold).replace(".0%", "%")
+            named = low[:UNITS_NAMED_CAP]
+            if len(low) > UNITS_NAMED_CAP:
+                lead = f"有{len(low)}个单位问题办结率低于{limit}，其中最低的{_with_values(named, 'closure_rate')}"
+            else:
+                lead = f"{_with_values(named, 'closure_rate')}，问题办结率低于{limit}" if len(named) == 1 else \
+                    f"{'、'.join(u['name'] for u in named)}问题办结率低于{limit}，分别为" + \
+                    "、".join(fmt_rate(u["closure_rate"]) for u in named)
+            points.append(f"部分单位问题办结率偏低。{lead}，问题办理进度偏慢，闭环管理还需加强。")
     idle = [u["name"] for u in units if u.get("submitted") and not _n(u.get("visits"))]
     if idle:
         points.append(f"个别单位走访工作开展不够。{_names(idle)}本期没有走访记录，深入基层的主动性有待加强。")
