@@ -254,7 +254,7 @@ def test_module_names_must_match_their_source():
 
 def test_embedded_xlwings_module_is_the_one_of_the_pinned_xlwings():
     assert xlwings.__version__ == "0.37.8"
-    embedded = (Path(__file__).parents[1] / "toolkit" / "vba" / "modules" / "xlwings.bas").read_bytes()
+    embedded = (Path(__file__).parents[1] / "toolkit" / "data" / "vba" / "xlwings.bas").read_bytes()
     assert _crlf(embedded) == _crlf(XLWINGS_BAS), "re-copy xlwings.bas from the installed xlwings package"
     assert f"'Version: {xlwings.__version__}\r\n".encode() in embedded
 
@@ -313,3 +313,20 @@ def test_dir_stream_has_the_record_layout_excel_writes(project_bin):
     assert our_records[-1] == (0x0010, b"")
     count = [p for rid, p in our_records if rid == 0x000F][0]
     assert struct.unpack("<H", count)[0] == len(our_modules)
+
+
+@pytest.mark.slow
+def test_the_vba_sources_ship_in_the_package(tmp_path):
+    """The .bas files are package data: a non-editable install must have them."""
+    import shutil
+    import subprocess
+    import sys
+
+    repo = Path(__file__).parents[1]
+    shutil.copy(repo / "pyproject.toml", tmp_path)
+    shutil.copytree(repo / "toolkit", tmp_path / "toolkit", ignore=shutil.ignore_patterns("__pycache__"))
+    proc = subprocess.run([sys.executable, "-c", "from setuptools import setup; setup()", "-q", "build_py", "-d", "out"],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    for name in ("Toolkit.bas", "xlwings.bas"):
+        assert (tmp_path / "out" / "toolkit" / "data" / "vba" / name).is_file(), name

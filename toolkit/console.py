@@ -7,7 +7,7 @@ project)::
     报告要素      staff-written paragraphs of the report, one per row
     xlwings.conf  Interpreter_Win and ADD_WORKBOOK_TO_PYTHONPATH for RunPython
 
-The VBA project is built at run time from ``toolkit/vba/modules/*.bas`` (fast
+The VBA project is built at run time from ``toolkit/data/vba/*.bas`` (fast
 and deterministic, see :mod:`toolkit.vba.project`); nothing binary is committed.
 Each button calls a Sub without arguments (``Toolkit.MakeTemplates`` …) that runs
 ``RunPython "import toolkit.excel as x; x.<function>()"``.

@@ -4,7 +4,7 @@
   module source and the ``dir`` stream).
 * :mod:`toolkit.vba.project` — a source-only ``vbaProject.bin`` (a small MS-CFB
   writer plus the ``dir``/``PROJECT``/``_VBA_PROJECT`` records of MS-OVBA).
-* ``modules/*.bas`` — the VBA source: the toolkit's button Subs and the
+* ``toolkit/data/vba/*.bas`` — the VBA source: the toolkit's button Subs and the
   ``xlwings.bas`` module of the pinned xlwings version (so no add-in is needed).
 """
 

@@ -58,8 +58,8 @@ def _crlf(text: str) -> str:
 
 
 def module_source(name: str) -> str:
-    """Source of ``modules/<name>.bas`` with CRLF line endings (as VBA stores it)."""
-    data = resources.files("toolkit.vba").joinpath("modules", f"{name}.bas").read_bytes()
+    """Source of ``toolkit/data/vba/<name>.bas`` (package data) with CRLF line endings (as VBA stores it)."""
+    data = resources.files("toolkit").joinpath("data", "vba", f"{name}.bas").read_bytes()
     return _crlf(data.decode("ascii"))
 
 
