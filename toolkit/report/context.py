@@ -247,10 +247,8 @@ def _top(units: list[dict], key: str, n: int = 3, *, min_base: tuple[str, int] |
 
 
 def _with_values(units: list[dict], key: str) -> str:
-    """``A、B、C，分别为x%、y%、z%`` (numbers together: lines break cleanly in justified text)."""
-    names = "、".join(u["name"] for u in units)
-    values = "、".join(fmt_rate(u[key]) for u in units)
-    return f"{names}，为{values}" if len(units) == 1 else f"{names}，分别为{values}"
+    """``A44.4%、B50.0%``: each value right after its name, so justified lines break cleanly."""
+    return "、".join(f"{u['name']}{fmt_rate(u[key])}" for u in units)
 
 
 def _units_paragraphs(fig: dict, settings: ReportSettings) -> list[str]:
@@ -316,11 +314,9 @@ def _issues(fig: dict, settings: ReportSettings, text: ReportText) -> list[str]:
             limit = fmt_rate(threshold).replace(".0%", "%")
             named = low[:UNITS_NAMED_CAP]
             if len(low) > UNITS_NAMED_CAP:
-                lead = f"有{len(low)}个单位问题办结率低于{limit}，其中最低的{_with_values(named, 'closure_rate')}"
+                lead = f"有{len(low)}个单位问题办结率低于{limit}，其中较低的是{_with_values(named, 'closure_rate')}"
             else:
-                lead = f"{_with_values(named, 'closure_rate')}，问题办结率低于{limit}" if len(named) == 1 else \
-                    f"{'、'.join(u['name'] for u in named)}问题办结率低于{limit}，分别为" + \
-                    "、".join(fmt_rate(u["closure_rate"]) for u in named)
+                lead = f"问题办结率低于{limit}的有{_with_values(named, 'closure_rate')}"
             points.append(f"部分单位问题办结率偏低。{lead}，问题办理进度偏慢，闭环管理还需加强。")
     idle = [u["name"] for u in units if u.get("submitted") and not _n(u.get("visits"))]
     if idle:
