@@ -242,6 +242,7 @@ def test_print_setup(merged):
 def test_split_beyond_row_limit(tmp_path, monkeypatch):
     sc = scenario()
     monkeypatch.setattr(summary_xlsx, "MAX_DATA_ROWS", 30)
+    monkeypatch.setattr(summary_xlsx, "DETAIL_CHUNK", 7)
     outcome = merge(sc.result, tmp_path)
     wb = openpyxl.load_workbook(outcome.workbook)
     n = len(sc.result.tables["visits"])
@@ -251,6 +252,18 @@ def test_split_beyond_row_limit(tmp_path, monkeypatch):
     assert sum(wb[p].max_row - 1 for p in parts) == n
     info = "\n".join(str(r[1]) for r in _rows(wb["说明"]) if r[1])
     assert "走访记录(2)" in info
+    # rows keep their order across sheets and chunks
+    seqs = [r[1] for p in parts for r in _rows(wb[p])[1:]]
+    assert seqs == [int(x) for x in sc.result.tables["visits"]["seq"]]
+
+
+def test_cut_counts_utf16_units():
+    astral = "𠀀" * 20_000  # 40,000 UTF-16 units in 20,000 characters
+    assert summary_xlsx._too_long(astral)
+    cut = summary_xlsx._cut(astral)
+    assert cut.endswith("…（已截断）")
+    assert summary_xlsx._utf16_len(cut) <= 32_767
+    assert not summary_xlsx._too_long("长" * 32_767)
 
 
 def test_locked_output_keeps_old_file(tmp_path, monkeypatch):

@@ -32,6 +32,7 @@ MAX_DATA_ROWS = EXCEL_MAX_ROWS - 1  # below the header row; tests lower it to ch
 CELL_LIMIT = 32_767
 CELL_KEEP = 32_000
 CUT_MARK = "…（已截断）"
+DETAIL_CHUNK = 50_000  # rows converted to Python values at a time
 NA_TEXT = "暂无"
 TRUNCATED_CODE = "cell_truncated"
 
@@ -315,46 +316,50 @@ def _write_detail(book: _Book, ws, sheet_key: str, df: "pd.DataFrame", start: in
         ws.write_string(0, c, title, header)
     ws.freeze_panes(1, 1)
     ws.autofilter(0, 0, max(stop - start, 1), len(cols) - 1)
+    ws.set_landscape()
+    ws.set_paper(9)
+    ws.repeat_rows(0)
+    ws.set_footer("&C&A  第 &P 页，共 &N 页")
 
-    part = df.iloc[start:stop]
     sheet_name = S.SHEETS[sheet_key].name
-    columns = []
-    for key, title, kind, _ in cols:
-        series = part[key] if key in part.columns else None
-        values = [None] * len(part) if series is None else _python_values(series, kind)
-        columns.append((values, kind, title))
-    files = _python_values(part[META_FILE], "text") if META_FILE in part else [None] * len(part)
-    rows = _python_values(part[META_ROW], "int") if META_ROW in part else [None] * len(part)
-    units = _python_values(part[UNIT_KEY], "text") if UNIT_KEY in part else [None] * len(part)
     # The public write_* methods parse A1 notation first; the row/column forms below are
     # XlsxWriter's own implementations (fall back to the public API should they move).
     write_number = getattr(ws, "_write_number", ws.write_number)
     write_datetime = getattr(ws, "_write_datetime", ws.write_datetime)
     write_string = getattr(ws, "_write_string", ws.write_string)
-    for i in range(len(part)):
-        r = i + 1
-        for c, (values, kind, title) in enumerate(columns):
-            v = values[i]
-            if v is None or v == "":
-                continue
-            if kind == "int":
-                write_number(r, c, int(v), fmt_int)
-            elif kind == "number":
-                write_number(r, c, float(v), fmt_num)
-            elif kind == "percent":
-                write_number(r, c, float(v) / 100, fmt_pct)
-            elif kind == "date":
-                write_datetime(r, c, v, fmt_date)
-            elif kind == "light":
-                write_string(r, c, str(v), lights.get(str(v), fmt_text))
-            else:
-                s = str(v)
-                if len(s) > CELL_LIMIT // 2 and _too_long(s):
-                    where = {"file": files[i] or "", "sheet": sheet_name, "row": rows[i], "header": title,
-                             "unit": units[i] or ""}
-                    book.text(ws, r, c, s, fmt_text, where)
+    r = 0
+    for chunk_start in range(start, stop, DETAIL_CHUNK):  # bounded memory: Python values for one chunk only
+        part = df.iloc[chunk_start:min(stop, chunk_start + DETAIL_CHUNK)]
+        n = len(part)
+        columns = []
+        for key, title, kind, _ in cols:
+            values = _python_values(part[key], kind) if key in part.columns else [None] * n
+            columns.append((values, kind, title))
+        files = _python_values(part[META_FILE], "text") if META_FILE in part else [None] * n
+        rows = _python_values(part[META_ROW], "int") if META_ROW in part else [None] * n
+        for i in range(n):
+            r += 1
+            for c, (values, kind, title) in enumerate(columns):
+                v = values[i]
+                if v is None or v == "":
+                    continue
+                if kind == "int":
+                    write_number(r, c, int(v), fmt_int)
+                elif kind == "number":
+                    write_number(r, c, float(v), fmt_num)
+                elif kind == "percent":
+                    write_number(r, c, float(v) / 100, fmt_pct)
+                elif kind == "date":
+                    write_datetime(r, c, v, fmt_date)
+                elif kind == "light":
+                    write_string(r, c, str(v), lights.get(str(v), fmt_text))
                 else:
-                    write_string(r, c, s, fmt_text)
+                    s = str(v)
+                    if len(s) > CELL_LIMIT // 2 and _too_long(s):
+                        where = {"file": files[i] or "", "sheet": sheet_name, "row": rows[i], "header": title}
+                        book.text(ws, r, c, s, fmt_text, where)
+                    else:
+                        write_string(r, c, s, fmt_text)
 
 
 # ---------------------------------------------------------------------------
