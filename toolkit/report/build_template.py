@@ -249,6 +249,10 @@ def build_appendix_template() -> bytes:
                   ["{{ loop.index }}", "{{ k.unit }}", "{{ k.name }}", "{{ k.deadline }}", "{{ k.progress }}",
                    "{{ k.status }}", "{{ k.owner }}", "{{ k.leader }}"],
                   [12, 35, 64, 34, 20, 20, 20, 20], "k in key_tasks")
+    _p(doc, "{%p if key_tasks_more %}", S_TABLE)
+    _p(doc, "注：按完成时限先后列出前{{ key_tasks|length }}项，另有{{ key_tasks_more }}项未列出，"
+            "完整清单见汇总表.xlsx“任务清单”工作表。", S_TABLE)
+    _p(doc, "{%p endif %}", S_TABLE)
     _p(doc, "{%p endif %}", S_TABLE)
 
     _p(doc, "{%p if red_rows %}", S_TABLE)
@@ -257,6 +261,10 @@ def build_appendix_template() -> bytes:
                   ["{{ loop.index }}", "{{ r.kind }}", "{{ r.id }}", "{{ r.unit }}", "{{ r.title }}",
                    "{{ r.owner }}", "{{ r.deadline }}", "{{ r.days_overdue }}"],
                   [12, 14, 20, 35, 68, 20, 34, 22], "r in red_rows")
+    _p(doc, "{%p if red_more %}", S_TABLE)
+    _p(doc, "注：按逾期天数由多到少列出前{{ red_rows|length }}项，另有{{ red_more }}项未列出，"
+            "完整清单见汇总表.xlsx“红灯清单”工作表。", S_TABLE)
+    _p(doc, "{%p endif %}", S_TABLE)
     _p(doc, "{%p endif %}", S_TABLE)
     return _save(doc)
 

@@ -35,6 +35,10 @@ ATTACHMENT_TITLE = "各单位工作开展情况统计表"
 KEY_TASKS_CAP = 5  # unfinished key tasks named in 下步打算
 UNITS_NAMED_CAP = 6  # unit names quoted in one sentence before "等N个单位"
 ACHIEVEMENTS_CAP = 12
+# Rows of the appendix lists (unfinished key tasks, overdue items). The complete lists are
+# in 汇总表.xlsx; an official appendix with thousands of rows helps nobody and makes
+# rendering slow (docxtpl post-processes the whole document with regular expressions).
+APPENDIX_ROWS_CAP = 50
 
 # measure word used after a visit count, per 对象类型
 OBJECT_MEASURES = {
@@ -516,10 +520,12 @@ def build_context(figures: dict, settings: ReportSettings | None = None, text: R
         "units_submitted": fmt_int(_get(fig, "submission", "submitted", default=0)),
     }
 
+    red_all = [r for r in fig.get("red_list") or [] if isinstance(r, dict)]
     red_rows = [{"kind": _clean(r.get("kind")), "id": _clean(r.get("id")), "unit": _clean(r.get("unit")),
                  "title": _clean(r.get("title")), "owner": _clean(r.get("owner")),
                  "deadline": fmt_date(r.get("deadline"), missing=""), "days_overdue": fmt_int(r.get("days_overdue"), "")}
-                for r in fig.get("red_list") or [] if isinstance(r, dict)]
+                for r in red_all[:APPENDIX_ROWS_CAP]]
+    red_more = len(red_all) - len(red_rows)
     task_types = [{"name": d["name"], "count": str(d["count"]), "completed": fmt_int(d.get("completed"), "0"),
                    "average_progress": fmt_rate(d.get("average_progress"), missing="—")}
                   for d in _dist(t.get("by_type"))]
@@ -553,8 +559,11 @@ def build_context(figures: dict, settings: ReportSettings | None = None, text: R
         "highlights": [_end(t) for t in (text.highlights or []) if _clean(t)],
         "issues": _issues(fig, settings, text),
         "plans": _plans(fig, text, key_rows),
-        "key_tasks": key_rows,
+        "key_tasks": key_rows[:APPENDIX_ROWS_CAP],
         "key_tasks_total": key_total,
+        "key_tasks_more": key_total - len(key_rows[:APPENDIX_ROWS_CAP]),
+        "red_total": len(red_all),
+        "red_more": red_more,
         "n": n,
         "attachment_title": ATTACHMENT_TITLE,
         "unit_headers": [h for h, _, _ in UNIT_COLUMNS],
