@@ -63,19 +63,14 @@ def read_collection(
     progress: Progress | None = None,
 ) -> tuple[list[FileData], list[tuple[str, str]]]:
     """Find and read every workbook under ``folder`` (never raises for a bad file)."""
-    from .read import find_files, read_file
+    from .read import find_files, read_files
 
     folder = Path(folder)
     if not folder.is_dir():
         raise ConfigError(f"收集目录 {folder} 不存在。请检查路径，或把各单位报回的文件放进该文件夹。")
     paths, ignored = find_files(folder)
-    files: list[FileData] = []
-    for i, path in enumerate(paths, start=1):
-        if progress:
-            progress(i - 1, len(paths), path.name)
-        files.append(read_file(path, folder, units=list(units), period=period))
-    if progress:
-        progress(len(paths), len(paths), "")
+    # Many files are read by a small process pool (same results, same order); few in this process.
+    files = read_files(paths, folder, units=list(units), period=period, progress=progress)
     return files, ignored
 
 

@@ -11,6 +11,7 @@ JSON summaries and the tests all see the same things.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
@@ -67,6 +68,58 @@ class RawRow:
     extra: dict[str, Any] = field(default_factory=dict)  # unknown header -> value
 
 
+class RawRows(Sequence):
+    """The data rows of one sheet, stored column by column (compact at 1,000,000 rows).
+
+    Behaves as a read-only sequence of :class:`RawRow` (built on access):
+    ``row_numbers[i]`` is the Excel row number, ``values[key][i]`` the cell of schema
+    column ``key`` (``None`` when blank; keys in source column order), ``extra[name][i]``
+    the cell of an unknown column (``None`` when blank, left out of ``RawRow.extra``).
+    """
+
+    __slots__ = ("row_numbers", "values", "extra")
+
+    def __init__(self, row_numbers: list[int], values: dict[str, list[Any]], extra: dict[str, list[Any]] | None = None):
+        self.row_numbers = row_numbers
+        self.values = values
+        self.extra = extra or {}
+
+    def __len__(self) -> int:
+        return len(self.row_numbers)
+
+    def _row(self, i: int) -> RawRow:
+        return RawRow(self.row_numbers[i], {k: col[i] for k, col in self.values.items()},
+                      {k: col[i] for k, col in self.extra.items() if col[i] is not None})
+
+    def __getitem__(self, index):  # type: ignore[override]
+        if isinstance(index, slice):
+            return [self._row(i) for i in range(*index.indices(len(self)))]
+        n = len(self)
+        if index < 0:
+            index += n
+        if not 0 <= index < n:
+            raise IndexError("row index out of range")
+        return self._row(index)
+
+    def __iter__(self) -> Iterator[RawRow]:
+        for i in range(len(self)):
+            yield self._row(i)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, (RawRows, list, tuple)):
+            return len(self) == len(other) and all(a == b for a, b in zip(self, other))
+        return NotImplemented
+
+    def __repr__(self) -> str:
+        return f"RawRows({len(self)} rows, columns={list(self.values)})"
+
+    def __getstate__(self) -> tuple:
+        return (self.row_numbers, self.values, self.extra)
+
+    def __setstate__(self, state: tuple) -> None:
+        self.row_numbers, self.values, self.extra = state
+
+
 @dataclass
 class SheetData:
     """What the reader found in one sheet of one file."""
@@ -76,7 +129,7 @@ class SheetData:
     header_row: int  # Excel row number of the header
     columns: dict[str, int]  # schema column key -> 0-based column index in the source
     extra_columns: dict[str, int] = field(default_factory=dict)  # unknown header -> index
-    rows: list[RawRow] = field(default_factory=list)
+    rows: "list[RawRow] | RawRows" = field(default_factory=list)  # the reader gives RawRows
     skipped: list[SkippedRow] = field(default_factory=list)
 
 

@@ -18,12 +18,13 @@ from __future__ import annotations
 import difflib
 import re
 import zipfile
+from operator import itemgetter
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 from xml.etree import ElementTree as ET
 
 from .errors import column_letter, make_issue
-from .model import UNKNOWN_UNIT, FileData, Issue, Period, RawRow, SheetData, SkippedRow, Unit
+from .model import UNKNOWN_UNIT, FileData, Issue, Period, RawRows, SheetData, SkippedRow, Unit
 from .normalize import clean_text, is_blank
 from .schema import (
     DEFINED_NAME_TEMPLATE,
@@ -41,7 +42,7 @@ from .schema import (
     template_of_sheet,
 )
 
-__all__ = ["find_files", "read_file", "SPREADSHEET_SUFFIXES", "HEADER_SCAN_ROWS"]
+__all__ = ["find_files", "read_file", "read_files", "iter_read_files", "SPREADSHEET_SUFFIXES", "HEADER_SCAN_ROWS"]
 
 SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls")
 HEADER_SCAN_ROWS = 20  # the header row is looked for among the first rows
@@ -101,6 +102,113 @@ def find_files(folder: Path) -> tuple[list[Path], list[tuple[str, str]]]:
             reason = _OTHER_SUFFIX_REASONS.get(suffix, f"不是Excel表格（{suffix or '没有扩展名'}），未读取")
             ignored.append((rel, reason))
     return files, ignored
+
+
+# ---------------------------------------------------------------------------
+# Reading many files (a process pool when there are many)
+# ---------------------------------------------------------------------------
+
+PARALLEL_MIN_FILES = 8  # fewer files are read in this process (a pool costs more than it saves)
+MAX_WORKERS = 4  # each worker holds one workbook at a time; more rarely helps
+
+
+def read_workers(n_files: int) -> int:
+    """How many processes read ``n_files`` files: 1 (this process) or a small pool.
+
+    ``TOOLKIT_WORKERS`` overrides (``1`` reads everything in this process)."""
+    import os
+
+    env = os.environ.get("TOOLKIT_WORKERS", "").strip()
+    if env:
+        try:
+            wanted = int(env)
+        except ValueError:
+            wanted = 0
+        if wanted >= 1:
+            return max(1, min(wanted, n_files))
+    if n_files < PARALLEL_MIN_FILES:
+        return 1
+    try:
+        cpus = len(os.sched_getaffinity(0))  # type: ignore[attr-defined]
+    except (AttributeError, OSError):
+        cpus = os.cpu_count() or 1
+    return max(1, min(cpus, MAX_WORKERS, n_files // 4))
+
+
+def read_files(
+    paths: list[Path],
+    root: Path,
+    *,
+    units: Iterable[Unit] = (),
+    period: Period | None = None,
+    progress: Any = None,
+    workers: int | None = None,
+) -> list[FileData]:
+    """:func:`read_file` for every path, results in the order of ``paths``.
+
+    ``progress(done, total, name)`` is called in this process, in order, as in a
+    loop over the files (``done`` files read, ``name`` the next one), then once
+    with ``(total, total, "")``.
+    """
+    paths = [Path(p) for p in paths]
+    files: list[FileData] = []
+    for fd in iter_read_files(paths, root, units=units, period=period, workers=workers):
+        if progress:
+            progress(len(files), len(paths), paths[len(files)].name)
+        files.append(fd)
+    if progress:
+        progress(len(paths), len(paths), "")
+    return files
+
+
+def iter_read_files(
+    paths: list[Path],
+    root: Path,
+    *,
+    units: Iterable[Unit] = (),
+    period: Period | None = None,
+    workers: int | None = None,
+) -> Iterator[FileData]:
+    """Yield :func:`read_file` of every path, in the order of ``paths``.
+
+    With many files the work is shared by a pool of processes (each file is read
+    whole by one worker, so the results are those of reading the files one by one);
+    if no pool can be used, the remaining files are read in this process.
+    """
+    paths = [Path(p) for p in paths]
+    units = list(units)
+    root = Path(root)
+    n = len(paths)
+    workers = read_workers(n) if workers is None else max(1, min(workers, n))
+    done = 0
+    if workers > 1:
+        results = _read_pool(paths, root, units, period, workers)
+        while True:
+            try:
+                fd = next(results)
+            except StopIteration:
+                break
+            except Exception:  # noqa: BLE001 - no pool (sandbox, frozen app, broken worker): read here
+                break
+            done += 1
+            yield fd
+    for path in paths[done:]:
+        yield read_file(path, root, units=units, period=period)
+
+
+def _read_pool(paths: list[Path], root: Path, units: list[Unit], period: Period | None, workers: int):
+    import multiprocessing as mp
+    import sys
+    from concurrent.futures import ProcessPoolExecutor
+    from functools import partial
+
+    # fork is cheapest (the worker already has everything imported); elsewhere the default.
+    method = "fork" if sys.platform.startswith("linux") and "fork" in mp.get_all_start_methods() else None
+    ctx = mp.get_context(method)
+    task = partial(read_file, root=root, units=units, period=period)
+    chunk = max(1, min(8, len(paths) // (workers * 8)))
+    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+        yield from pool.map(task, paths, chunksize=chunk)
 
 
 # ---------------------------------------------------------------------------
@@ -309,7 +417,7 @@ class _XlsxParts:
             data = zf.read(member)
         except KeyError:
             return {}
-        if b"<f>" not in data and b"<f " not in data:  # no formula cell (<formula1> of validations is not one)
+        if _ANY_FORMULA_RE.search(data) is None:  # no formula cell (<formula1> of validations is not one)
             return {}
         out: dict[tuple[int, int], str] = {}
         for m in _CELL_RE.finditer(data):
@@ -327,6 +435,7 @@ class _XlsxParts:
         return out
 
 
+_ANY_FORMULA_RE = re.compile(rb"<f[ >]")
 _CELL_RE = re.compile(rb'<c\s+r="([A-Z]+\d+)"([^>]*?)(?:/>|>(.*?)</c>)', re.S)
 _VALUE_RE = re.compile(rb"<v>[^<]+</v>|<is>")
 _FORMULA_RE = re.compile(rb"<f[^>]*>([^<]*)</f>")
@@ -365,16 +474,36 @@ class _Candidate:
 _LOOKUPS: dict[str, dict[str, str]] = {s.key: s.header_lookup() for s in SHEETS.values()}
 
 
+_HEADER_TEXTS: dict[tuple[type, Any], str] = {}  # (class, cell value) -> header text (memo)
+
+
 def _header_text(value: Any) -> str:
-    return normalize_header(clean_text(value)) if not is_blank(value) else ""
+    if value is None or value == "":
+        return ""
+    key = (value.__class__, value)
+    try:
+        text = _HEADER_TEXTS.get(key)
+    except TypeError:  # unhashable: never from calamine
+        return normalize_header(clean_text(value)) if not is_blank(value) else ""
+    if text is None:
+        text = normalize_header(clean_text(value)) if not is_blank(value) else ""
+        if len(_HEADER_TEXTS) < 20_000:
+            _HEADER_TEXTS[key] = text
+    return text
 
 
-def _best_header(rows: list[list[Any]], schema: SheetSchema) -> tuple[int, int]:
-    """(row index, number of distinct schema columns matched) of the best header row."""
+def _header_texts(rows: list[list[Any]]) -> list[list[str]]:
+    """Header text of every cell of the first rows (where the header row is looked for)."""
+    return [[_header_text(c) for c in row] for row in rows[:HEADER_SCAN_ROWS]]
+
+
+def _best_header(texts: list[list[str]], schema: SheetSchema) -> tuple[int, int]:
+    """(row index, number of distinct schema columns matched) of the best header row,
+    given the header texts of the first rows (:func:`_header_texts`)."""
     lookup = _LOOKUPS[schema.key]
     best = (-1, 0)
-    for i, row in enumerate(rows[:HEADER_SCAN_ROWS]):
-        keys = {lookup[h] for h in (_header_text(c) for c in row) if h in lookup}
+    for i, row in enumerate(texts):
+        keys = {lookup[h] for h in row if h in lookup}
         if len(keys) > best[1]:
             best = (i, len(keys))
     return best
@@ -409,11 +538,11 @@ def _read_workbook(fd: FileData, wb: Any, parts: _XlsxParts | None, units: list[
     # Candidate (worksheet, schema sheet) pairs.
     candidates: list[_Candidate] = []
     for index, name in enumerate(visible_order):
-        rows = sheets_values[name]
+        texts = _header_texts(sheets_values[name])
         for schema in SHEETS.values():
             if template is not None and schema.key not in {s.key for s in template.sheets}:
                 continue
-            header_idx, score = _best_header(rows, schema)
+            header_idx, score = _best_header(texts, schema)
             name_match = _same_name(name, schema.name)
             if score >= MIN_HEADER_MATCHES or (name_match and score >= 2):
                 candidates.append(_Candidate(name, index, schema, header_idx, score, name_match))
@@ -581,30 +710,32 @@ def _read_sheet(
 
     data = SheetData(sheet_key=schema.key, sheet_name=c.ws_name, header_row=c.header_idx + 1,
                      columns=columns, extra_columns=extra)
-    col_items = list(columns.items())
-    extra_items = list(extra.items())
     first_cols = sorted(set(list(range(3)) + ([columns["seq"]] if "seq" in columns else [])))
     formula_rows: dict[int, list[int]] = {}
     for (r, col), _f in formulas.items():
         formula_rows.setdefault(r, []).append(col)
     key_of_index = {i: k for k, i in columns.items()}
+    kept: list[list[Any]] = []  # the data rows, in order
+    numbers: list[int] = []  # their Excel row numbers
     for i in range(first_data, len(rows)):
         row = rows[i]
         if not row:
             continue
         missing_formula = formula_rows.get(i)
-        if missing_formula is None and all(v == "" or v is None for v in row):
-            continue
-        n = len(row)
-        values = {k: (row[idx] if idx < n and row[idx] != "" else None) for k, idx in col_items}
-        if missing_formula is None and all(v is None or (isinstance(v, str) and is_blank(v)) for v in row):
-            continue
-        reason = _skip_reason(row, first_cols)
+        if missing_formula is None:
+            n_empty = row.count("") + row.count(None)
+            if n_empty == len(row):
+                continue
+            if all(v is None or (isinstance(v, str) and is_blank(v)) for v in row):
+                continue
+        else:
+            n_empty = row.count("") + row.count(None)
+        reason = _skip_reason(row, first_cols, len(row) - n_empty)
         if reason:
             data.skipped.append(SkippedRow(i + 1, reason))
             continue
-        extras = {k: _cell(row, idx) for k, idx in extra_items}
-        data.rows.append(RawRow(i + 1, values, {k: v for k, v in extras.items() if v is not None}))
+        kept.append(row)
+        numbers.append(i + 1)
         for col in missing_formula or ():
             key = key_of_index.get(col)
             if key is None:
@@ -613,6 +744,7 @@ def _read_sheet(
             issues.append(make_issue("formula-no-value", file=fd.rel, sheet=c.ws_name, sheet_key=schema.key,
                                      row=i + 1, column=column_letter(col), column_key=key, header=hdr,
                                      value=formulas[(i, col)], formula=formulas[(i, col)]))
+    data.rows = RawRows(numbers, _columns(kept, columns), _columns(kept, extra))
 
     for col in schema.columns:
         if col.required and col.key not in columns:
@@ -625,12 +757,38 @@ def _read_sheet(
     return data
 
 
-def _skip_reason(row: list[Any], first_cols: list[int]) -> str | None:
+def _columns(rows: list[list[Any]], index: dict[str, int]) -> dict[str, list[Any]]:
+    """name -> the cells of column ``index[name]`` of ``rows`` ("" → None), in ``index`` order.
+
+    Equal strings of a column share one object (the same spellings repeat row after row)."""
+    if not index:
+        return {}
+    idxs = list(index.values())
+    width = max(idxs) + 1
+    if all(len(r) >= width for r in rows):  # calamine rows are rectangular
+        if len(idxs) == 1:
+            cols = [[r[idxs[0]] for r in rows]]
+        else:
+            cols = [list(t) for t in zip(*map(itemgetter(*idxs), rows))] if rows else [[] for _ in idxs]
+    else:
+        cols = [[r[i] if i < len(r) else None for r in rows] for i in idxs]
+    out: dict[str, list[Any]] = {}
+    for name, col in zip(index, cols):
+        shared: dict[str, str] = {}
+        out[name] = [None if v == "" else (shared.setdefault(v, v) if v.__class__ is str else v) for v in col]
+    return out
+
+
+def _skip_reason(row: list[Any], first_cols: list[int], n_nonblank: int | None = None) -> str | None:
     n = len(row)
     for idx in first_cols:
         v = row[idx] if idx < n else None
         if isinstance(v, str) and _TOTAL_RE.match(v):
             return "合计行"
+    if n_nonblank is None:
+        n_nonblank = sum(1 for v in row if v != "" and v is not None)
+    if not 0 < n_nonblank <= 3:
+        return None
     nonblank = [v for v in row if v != "" and v is not None]
     if 0 < len(nonblank) <= 3 and all(isinstance(v, str) for v in nonblank):
         if _FOOTER_RE.match(clean_text(nonblank[0]).replace(" ", "")):

@@ -82,14 +82,13 @@ def validate_folder(
     progress: Callable[[int, int, str], None] | None = None,
 ) -> ValidationResult:
     """Find, read and validate every submission under ``folder``."""
-    from .read import find_files, read_file
+    from .read import find_files, iter_read_files
 
     folder = Path(folder)
     units = list(units)
     paths, ignored = find_files(folder)
     files: list[FileData] = []
-    for i, path in enumerate(paths):
-        fd = read_file(path, folder, units=units, period=period)
+    for i, fd in enumerate(iter_read_files(paths, folder, units=units, period=period)):
         files.append(fd)
         if progress is not None:
             progress(i + 1, len(paths), fd.rel)
