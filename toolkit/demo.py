@@ -82,6 +82,7 @@ def create_demo(directory: Path, *, seed: int = 2022) -> Workspace:
     rng = random.Random(seed)
     inbox = ws.inbox
     api.make_templates(ws)
+    api.install_front_ends(ws)
     base_time = time.time() - 3600
 
     for n, unit in enumerate(ws.units):
