@@ -38,7 +38,7 @@ from .model import (
     FileReport,
     Issue,
     Period,
-    RawRow,
+    RawRows,
     RejectedRow,
     SheetData,
     Unit,
@@ -111,7 +111,7 @@ def validate_files(
     ctx = _Context(period, as_of)
     reports: list[FileReport] = []
     rejected: list[RejectedRow] = []
-    accepted: dict[str, list[dict[str, Any]]] = {key: [] for key in SHEETS}
+    accepted: dict[str, list[dict[str, list]]] = {key: [] for key in SHEETS}  # per file: columns
     for index, fd in enumerate(files):
         if not fd.readable or fd.template_id is None:
             reports.append(_report(fd, STATUS_UNREADABLE, list(fd.issues)))
@@ -121,9 +121,9 @@ def validate_files(
             report, rej, acc = _validate_file(fd, ctx)
             reports.append(report)
             rejected.extend(rej)
-            for key, rows in acc.items():
-                accepted.setdefault(key, []).extend(rows)
-    tables = {key: _frame(SHEETS[key], rows) for key, rows in accepted.items()}
+            for key, columns in acc.items():
+                accepted.setdefault(key, []).append(columns)
+    tables = {key: _frame_from_columns(SHEETS[key], chunks) for key, chunks in accepted.items()}
     return ValidationResult(
         root=Path(root),
         period=period,
@@ -185,7 +185,7 @@ class _Context:
         self.period = period
         self.as_of = as_of
         self.default_year = period.start.year if period is not None else as_of.year
-        self.cache: dict[int, dict[Any, Any]] = {}  # id(Column) -> raw value -> normalization outcome
+        self.outcomes: dict[int, dict[Any, Any]] = {}  # id(Column) -> raw value -> outcome (_outcome)
 
 
 def _template_name(template_id: str | None) -> str:
@@ -245,7 +245,8 @@ def _superseded_report(fd: FileData, newer: FileData) -> FileReport:
     return report
 
 
-def _validate_file(fd: FileData, ctx: _Context) -> tuple[FileReport, list[RejectedRow], dict[str, list[dict]]]:
+def _validate_file(fd: FileData, ctx: _Context) -> tuple[FileReport, list[RejectedRow], dict[str, dict[str, list]]]:
+    """(report, rejected rows, accepted rows as columns per sheet key) of one file."""
     template = template_by_id(fd.template_id or "")
     issues: list[Issue] = list(fd.issues)
     # Reader issues tied to a data row (formula without value) reject that row.
@@ -262,36 +263,45 @@ def _validate_file(fd: FileData, ctx: _Context) -> tuple[FileReport, list[Reject
     for sheet in fd.sheets:
         checked[sheet.sheet_key] = _check_sheet(fd, sheet, SHEETS[sheet.sheet_key], ctx, unknown_cells)
     _file_checks(fd, template, checked)
-    for key, cs in checked.items():
-        for rc in cs.rows:
-            rc.issues = row_issues.get((key, rc.raw.row), []) + rc.issues
+    if row_issues:
+        for key, cs in checked.items():
+            for i, row in enumerate(cs.row_numbers):
+                before = row_issues.get((key, row))
+                if before:
+                    cs.row_issues[i] = before + cs.row_issues.get(i, [])
 
     rejected: list[RejectedRow] = []
-    accepted: dict[str, list[dict]] = {}
+    accepted: dict[str, dict[str, list]] = {}
     n_acc = n_rej = 0
     for key, cs in checked.items():
         schema = SHEETS[key]
         sheet_level = sheet_errors.get(key, [])
-        for rc in cs.rows:
-            issues.extend(i for i in rc.issues if i.code != "formula-no-value")
-            errors = [i for i in rc.issues if i.severity == ERROR]
+        n = cs.n
+        notes: list[str] = [""] * n
+        rejected_idx: list[int] = []
+        for i in sorted(cs.row_issues):
+            row_issue_list = cs.row_issues[i]
+            issues.extend(x for x in row_issue_list if x.code != "formula-no-value")
+            errors = [x for x in row_issue_list if x.severity == ERROR]
             if errors or sheet_level:
-                n_rej += 1
-                reasons = [short_message(i) for i in sheet_level] + [short_message(i) for i in errors]
-                values = {schema.column(k).header: v for k, v in rc.raw.values.items()}
-                values.update(rc.raw.extra)
-                rejected.append(RejectedRow(fd.rel, fd.unit, key, cs.sheet.sheet_name, rc.raw.row, values, reasons))
+                rejected_idx.append(i)
             else:
-                n_acc += 1
-                record = dict(rc.values)
-                if schema.allow_extra_columns:
-                    record.update(rc.raw.extra)
-                record[META_UNIT] = fd.unit
-                record[META_UNIT_CODE] = fd.unit_code
-                record[META_FILE] = fd.rel
-                record[META_ROW] = rc.raw.row
-                record[META_NOTES] = "；".join(short_message(i) for i in rc.issues if i.severity == HINT)
-                accepted.setdefault(key, []).append(record)
+                notes[i] = "；".join(short_message(x) for x in row_issue_list if x.severity == HINT)
+        if sheet_level:
+            rejected_idx = list(range(n))
+        if rejected_idx:
+            raw_rows = cs.sheet.rows
+            for i in rejected_idx:
+                raw = raw_rows[i]
+                errors = [x for x in cs.row_issues.get(i, ()) if x.severity == ERROR]
+                reasons = [short_message(x) for x in sheet_level] + [short_message(x) for x in errors]
+                values = {schema.column(k).header: v for k, v in raw.values.items()}
+                values.update(raw.extra)
+                rejected.append(RejectedRow(fd.rel, fd.unit, key, cs.sheet.sheet_name, raw.row, values, reasons))
+        n_rej += len(rejected_idx)
+        n_acc += n - len(rejected_idx)
+        if n - len(rejected_idx) > 0:
+            accepted[key] = _accepted_columns(fd, cs, rejected_idx, notes)
     issues.extend(cs_issue for cs in checked.values() for cs_issue in cs.issues)
     issues.sort(key=_issue_order(fd))
     status = STATUS_ERRORS if any(i.severity == ERROR for i in issues) else (
@@ -301,6 +311,70 @@ def _validate_file(fd: FileData, ctx: _Context) -> tuple[FileReport, list[Reject
     report.rows_accepted = n_acc
     report.rows_rejected = n_rej
     return report, rejected, accepted
+
+
+def _accepted_columns(fd: FileData, cs: "_CheckedSheet", rejected_idx: list[int], notes: list[str]) -> dict[str, list]:
+    """The accepted rows of a checked sheet as columns: schema keys, extra columns (when
+    the schema keeps them), then the META columns."""
+    schema = cs.schema
+    n = cs.n
+    if rejected_idx:
+        drop = set(rejected_idx)
+        keep = [i for i in range(n) if i not in drop]
+
+        def take(col: list) -> list:
+            return [col[i] for i in keep]
+    else:
+        keep = None
+
+        def take(col: list) -> list:
+            return list(col)
+
+    out: dict[str, list] = {k: take(v) for k, v in cs.values.items()}
+    if schema.allow_extra_columns:
+        extras = _raw_extra_columns(cs.sheet)
+        if extras:
+            known = set(schema.keys) | set(META_COLUMNS)
+            extra_cols = {name: take(col) for name, col in extras.items()}
+            firsts = []
+            for pos, (name, col) in enumerate(extra_cols.items()):
+                # a kept extra value overrides a schema value of the same name (as dict.update did)
+                if name in schema.keys:
+                    target = out[name]
+                    for j, v in enumerate(col):
+                        if v is not None:
+                            target[j] = v
+                    continue
+                if name in known:
+                    continue  # META columns are set below
+                first = next((j for j, v in enumerate(col) if v is not None), None)
+                if first is not None:
+                    firsts.append((first, pos, name))
+            # extra columns in order of first appearance (row by row, then left to right)
+            for _first, _pos, name in sorted(firsts):
+                out[_EXTRA_PREFIX + name] = extra_cols[name]
+    m = n - len(rejected_idx)
+    out[META_UNIT] = [fd.unit] * m
+    out[META_UNIT_CODE] = [fd.unit_code] * m
+    out[META_FILE] = [fd.rel] * m
+    out[META_ROW] = take(cs.row_numbers)
+    out[META_NOTES] = take(notes)
+    return out
+
+
+_EXTRA_PREFIX = "\x00extra:"  # marks an extra column in the accepted columns (never a header)
+
+
+def _raw_extra_columns(sheet: SheetData) -> dict[str, list]:
+    rows = sheet.rows
+    if isinstance(rows, RawRows):
+        return rows.extra
+    names: list[str] = []
+    for r in rows:
+        for k in r.extra:
+            if k not in names:
+                names.append(k)
+    return {k: [r.extra.get(k) for r in rows] for k in names}
 
 
 def _issue_order(fd: FileData) -> Callable[[Issue], tuple]:
@@ -319,28 +393,43 @@ def _issue_order(fd: FileData) -> Callable[[Issue], tuple]:
 
 
 # ---------------------------------------------------------------------------
-# Sheets and rows
+# Sheets: checked column by column
 # ---------------------------------------------------------------------------
 
 
-class _RowCheck:
-    __slots__ = ("raw", "values", "issues", "bad", "suffixes")
-
-    def __init__(self, raw: RawRow):
-        self.raw = raw
-        self.suffixes: dict[str, str] = {}  # column key -> unit typed after the number
-        self.values: dict[str, Any] = {}
-        self.issues: list[Issue] = []
-        self.bad: set[str] = set()  # columns whose value could not be normalized
-
-
 class _CheckedSheet:
+    """The normalized values of one sheet (one list per schema column, ``None`` when
+    empty or not valid) and the issues of its rows (row index → issues, in the order
+    they were found: cells left to right, conditions, row rules, file checks)."""
+
     def __init__(self, sheet: SheetData, schema: SheetSchema):
         self.sheet = sheet
         self.schema = schema
-        self.rows: list[_RowCheck] = []
+        rows = sheet.rows
+        if isinstance(rows, RawRows):
+            self.row_numbers: list[int] = rows.row_numbers
+            raw = rows.values
+            self.raw: dict[str, list[Any]] = {k: raw[k] if k in raw else [None] * len(rows) for k in sheet.columns}
+        else:
+            self.row_numbers = [r.row for r in rows]
+            self.raw = {k: [r.values.get(k) for r in rows] for k in sheet.columns}
+        self.n = len(self.row_numbers)
+        self.values: dict[str, list[Any]] = {}
+        self.bad: dict[str, set[int]] = {}  # column key -> rows whose value could not be accepted
+        self.row_issues: dict[int, list[Issue]] = {}
         self.issues: list[Issue] = []  # sheet-level (count mismatch)
         self.letters = {k: column_letter(i) for k, i in sheet.columns.items()}
+
+    def add(self, i: int, issue: Issue) -> None:
+        found = self.row_issues.get(i)
+        if found is None:
+            self.row_issues[i] = [issue]
+        else:
+            found.append(issue)
+
+    def column(self, key: str) -> list[Any]:
+        col = self.values.get(key)
+        return col if col is not None else [None] * self.n
 
 
 class _Where:
@@ -368,45 +457,106 @@ class _Where:
         )
 
 
+_RAW = object()  # in a cached issue: "the value as found in this cell"
+
+
 def _check_sheet(fd: FileData, sheet: SheetData, schema: SheetSchema, ctx: _Context,
                  unknown_cells: set[tuple[str | None, int | None, str | None]] = frozenset()) -> _CheckedSheet:  # type: ignore[assignment]
     cs = _CheckedSheet(sheet, schema)
     where = _Where(fd, cs)
+    n = cs.n
+    numbers = cs.row_numbers
     present = set(sheet.columns)
-    cols = [c for c in schema.columns if c.key in present]
-    plan = [(c, ctx.cache.setdefault(id(c), {})) for c in cols]
-    for raw in sheet.rows:
-        rc = _RowCheck(raw)
-        values = rc.values
-        for col in schema.columns:
-            values[col.key] = None
-        raw_values = raw.values
-        for col, cache in plan:
-            if unknown_cells and (schema.key, raw.row, col.key) in unknown_cells:
-                rc.bad.add(col.key)  # a formula without value: already reported by the reader
+    for col in schema.columns:
+        cs.values[col.key] = [None] * n
+    suffixes: list[tuple[str, dict[int, str]]] = []  # (column key, row index -> unit typed after the number)
+
+    # Cells, column by column (each row's issues stay in column order).
+    for col in schema.columns:
+        if col.key not in present:
+            continue
+        unknown = {row for (sk, row, ck) in unknown_cells if sk == schema.key and ck == col.key} if unknown_cells else ()
+        out = cs.values[col.key]
+        bad = cs.bad.setdefault(col.key, set())
+        col_suffixes: dict[int, str] = {}
+        cache = ctx.outcomes.setdefault(id(col), {})
+        missing = None
+        for i, value in enumerate(cs.raw[col.key]):
+            if unknown and numbers[i] in unknown:
+                bad.add(i)  # a formula without value: already reported by the reader
                 continue
-            _check_cell(rc, col, raw_values.get(col.key), where, ctx, cache)
-        # A unit typed after a number fills the unit column when it is empty.
-        for key, suffix in rc.suffixes.items():
-            unit_column = schema.column(key).unit_column
-            if unit_column and values.get(unit_column) is None:
-                values[unit_column] = suffix
-        for col in schema.columns:
-            if col.required_when is not None and values[col.key] is None and col.key not in rc.bad:
-                if col.key not in present and not _holds(col.required_when, values):
-                    continue
-                if _holds(col.required_when, values):
-                    rc.issues.append(where.issue("missing-conditional", raw.row, col, "",
-                                                 condition=col.required_when.describe(schema),
-                                                 rule=col.rule_text() or col.help or "相应内容"))
-        for rule in schema.rules:
-            _check_rule(rc, rule, where)
-        cs.rows.append(rc)
+            if value is None:
+                if col.required:
+                    if missing is None:
+                        missing = {"rule": col.rule_text() or col.help or "相应内容"}
+                    cs.add(i, where.issue("missing-value", numbers[i], col, "", **missing))
+                continue
+            ckey = value if value.__class__ is str else (value.__class__, value)
+            try:
+                hit = cache.get(ckey)
+            except TypeError:  # unhashable: never from the reader, but be safe
+                hit, ckey = None, None
+            if hit is None:
+                hit = _outcome(col, value, ctx, schema)
+                if ckey is not None and len(cache) < 100_000:
+                    cache[ckey] = hit
+            norm, suffix, found, is_bad = hit
+            if suffix:
+                col_suffixes[i] = suffix
+            if found:
+                for code, shown, slots in found:
+                    cs.add(i, where.issue(code, numbers[i], col, value if shown is _RAW else shown, **slots))
+            if is_bad:
+                bad.add(i)
+            elif norm is not None:
+                out[i] = norm
+        if col_suffixes:
+            suffixes.append((col.key, col_suffixes))
+
+    # A unit typed after a number fills the unit column when it is empty.
+    for key, rows in suffixes:  # columns left to right: the first unit typed wins, as row by row
+        unit_column = schema.column(key).unit_column
+        if not unit_column:
+            continue
+        target = cs.values.get(unit_column)
+        if target is None:
+            target = cs.values[unit_column] = [None] * n
+        for i, suffix in rows.items():
+            if target[i] is None:
+                target[i] = suffix
+
+    # Conditionally required columns.
+    for col in schema.columns:
+        if col.required_when is None:
+            continue
+        when = col.required_when
+        mine = cs.values[col.key]
+        cond = cs.column(when.column)
+        bad = cs.bad.get(col.key, ())
+        accepted = when.values
+        for i in range(n):
+            if mine[i] is None and i not in bad:
+                v = cond[i]
+                if v is not None and (not accepted or v in accepted):
+                    cs.add(i, where.issue("missing-conditional", numbers[i], col, "",
+                                          condition=when.describe(schema),
+                                          rule=col.rule_text() or col.help or "相应内容"))
+
+    for rule in schema.rules:
+        _check_rule(cs, rule, where)
     return cs
 
 
 def _holds(when: When, values: dict[str, Any]) -> bool:
     v = values.get(when.column)
+    if v is None:
+        return False
+    if not when.values:
+        return True
+    return v in when.values
+
+
+def _holds_value(when: When, v: Any) -> bool:
     if v is None:
         return False
     if not when.values:
@@ -476,71 +626,47 @@ def _compiled(pattern: str):
 
 _PATTERNS: dict[str, Any] = {}
 
+Outcome = tuple  # (value or None, unit suffix or None, ((code, shown value or _RAW, slots), ...), rejected?)
 
-def _check_cell(rc: _RowCheck, col: Column, value: Any, where: _Where, ctx: _Context,
-                cache: dict[Any, Any]) -> None:
-    """Normalize and check one cell; store the value in ``rc.values`` or add issues.
 
-    ``cache`` (per column) maps a raw value to its normalization outcome: the same
-    spellings repeat thousands of times in a collection.
-    """
-    row = rc.raw.row
-    if value is None:
-        if col.required:
-            rc.issues.append(where.issue("missing-value", row, col, "", rule=col.rule_text() or col.help or "相应内容"))
-        return
-    ckey = (value.__class__, value)
+def _outcome(col: Column, value: Any, ctx: _Context, schema: SheetSchema) -> Outcome:
+    """Normalize and check one (non-empty) cell value of ``col``: what it becomes and the
+    issues it raises. Depends only on the column, the value and the run (period, as_of),
+    so it is cached per column: the same spellings repeat thousands of times."""
     try:
-        hit = cache.get(ckey)
-    except TypeError:  # unhashable: never from the reader, but be safe
-        hit, ckey = None, None
-    if hit is None:
-        try:
-            hit = _normalize(col, value, ctx)
-        except NormalizeError as exc:
-            hit = exc
-        if ckey is not None and len(cache) < 100_000:
-            cache[ckey] = hit
-    if isinstance(hit, NormalizeError):
-        rc.bad.add(col.key)
-        slots = dict(hit.slots)
-        if hit.code == "not-in-list":
+        norm, suffix, hint_code, hint_slots = _normalize(col, value, ctx)
+    except NormalizeError as exc:
+        slots = dict(exc.slots)
+        if exc.code == "not-in-list":
             s = slots.get("suggestion")
             slots["suggestion"] = f"（是否应为“{s}”？）" if s else ""
-        if hit.code == "bad-number":
-            slots.setdefault("unit_header", _unit_header(where.schema, col))
-        rc.issues.append(where.issue(hit.code, row, col, value, hint=hit.hint, **slots))
-        return
-    norm, suffix, hint_code, hint_slots = hit
+        if exc.code == "bad-number":
+            slots.setdefault("unit_header", _unit_header(schema, col))
+        return None, None, ((exc.code, _RAW, {"hint": exc.hint, **slots}),), True
     if norm is _BLANK:
         if col.required:
-            rc.issues.append(where.issue("missing-value", row, col, "", rule=col.rule_text() or col.help or "相应内容"))
-        return
-    if suffix:
-        rc.suffixes[col.key] = suffix
+            return None, None, (("missing-value", "", {"rule": col.rule_text() or col.help or "相应内容"}),), False
+        return None, None, (), False
+    found: list[tuple[str, Any, dict[str, Any]]] = []
     if hint_code:
-        rc.issues.append(where.issue(hint_code, row, col, value, **hint_slots))
+        found.append((hint_code, _RAW, hint_slots))
     kind = col.kind
     if kind == "int" or kind == "number" or kind == "percent":
         if col.minimum is not None and norm < col.minimum:
-            rc.bad.add(col.key)
-            rc.issues.append(where.issue("too-small", row, col, value, limit=_show(col, col.minimum)))
-            return
+            found.append(("too-small", _RAW, {"limit": _show(col, col.minimum)}))
+            return None, suffix, tuple(found), True
         if col.maximum is not None and norm > col.maximum:
-            rc.bad.add(col.key)
-            rc.issues.append(where.issue("too-large", row, col, value, limit=_show(col, col.maximum)))
-            return
+            found.append(("too-large", _RAW, {"limit": _show(col, col.maximum)}))
+            return None, suffix, tuple(found), True
     elif kind == "date":
         if col.in_period and ctx.period is not None and not (ctx.period.start <= norm <= ctx.period.end):
-            rc.bad.add(col.key)
-            rc.issues.append(where.issue("outside-period", row, col, norm.isoformat(),
-                                         start=ctx.period.start.isoformat(), end=ctx.period.end.isoformat()))
-            return
+            found.append(("outside-period", norm.isoformat(),
+                          {"start": ctx.period.start.isoformat(), "end": ctx.period.end.isoformat()}))
+            return None, suffix, tuple(found), True
         if col.not_future and norm > ctx.as_of:
-            rc.bad.add(col.key)
-            rc.issues.append(where.issue("future-date", row, col, norm.isoformat(), today=ctx.as_of.isoformat()))
-            return
-    rc.values[col.key] = norm
+            found.append(("future-date", norm.isoformat(), {"today": ctx.as_of.isoformat()}))
+            return None, suffix, tuple(found), True
+    return norm, suffix, tuple(found), False
 
 
 def _ends_with_wan(text: str) -> bool:
@@ -566,35 +692,54 @@ def _rule_location(schema: SheetSchema, rule: RowRule) -> Column:
     return right
 
 
-def _check_rule(rc: _RowCheck, rule: RowRule, where: _Where) -> None:
+def _check_rule(cs: _CheckedSheet, rule: RowRule, where: _Where) -> None:
+    """One row rule over every row of the sheet."""
     schema = where.schema
-    values = rc.values
+    numbers = cs.row_numbers
     if rule.kind == "order":
-        a, b = values.get(rule.left or ""), values.get(rule.right or "")
-        if a is None or b is None:
-            return
-        if a > b:
-            lc, rcol = schema.column(rule.left or ""), schema.column(rule.right or "")
-            at = _rule_location(schema, rule)
-            rc.issues.append(where.issue(
-                "order-violated", rc.raw.row, at, _show(at, values[at.key]), rule=rule.message,
-                left_header=lc.header, left_value=_show(lc, a), right_header=rcol.header, right_value=_show(rcol, b)))
+        left, right = cs.column(rule.left or ""), cs.column(rule.right or "")
+        lc = rcol = at = None
+        for i in range(cs.n):
+            a, b = left[i], right[i]
+            if a is None or b is None:
+                continue
+            if a > b:
+                if at is None:
+                    lc, rcol = schema.column(rule.left or ""), schema.column(rule.right or "")
+                    at = _rule_location(schema, rule)
+                shown = _show(at, a if at.key == rule.left else b)
+                cs.add(i, where.issue(
+                    "order-violated", numbers[i], at, shown, rule=rule.message,
+                    left_header=lc.header, left_value=_show(lc, a), right_header=rcol.header,
+                    right_value=_show(rcol, b)))
         return
     if rule.when is None or rule.column is None:
         return
-    if not _holds(rule.when, values):
-        return
-    col = schema.column(rule.column)
-    when_col = schema.column(rule.when.column)
-    v = values.get(rule.column)
-    if v is None:
-        return
-    if rule.kind == "implies" and v != rule.equals:
-        rc.issues.append(where.issue("implies-violated", rc.raw.row, col, _show(col, v), rule=rule.message,
-                                     when_header=when_col.header, when_value=_show(when_col, values[when_col.key])))
-    elif rule.kind == "forbid" and v == rule.equals:
-        rc.issues.append(where.issue("forbid-violated", rc.raw.row, col, _show(col, v), rule=rule.message,
-                                     when_header=when_col.header, when_value=_show(when_col, values[when_col.key])))
+    when = rule.when
+    cond = cs.column(when.column)
+    mine = cs.column(rule.column)
+    col = when_col = None
+    for i in range(cs.n):
+        c = cond[i]
+        if c is None or (when.values and c not in when.values):
+            continue
+        v = mine[i]
+        if v is None:
+            continue
+        if rule.kind == "implies":
+            hit = v != rule.equals
+            code = "implies-violated"
+        elif rule.kind == "forbid":
+            hit = v == rule.equals
+            code = "forbid-violated"
+        else:
+            return
+        if hit:
+            if col is None:
+                col = schema.column(rule.column)
+                when_col = schema.column(when.column)
+            cs.add(i, where.issue(code, numbers[i], col, _show(col, v), rule=rule.message,
+                                  when_header=when_col.header, when_value=_show(when_col, cond[i])))
 
 
 # ---------------------------------------------------------------------------
@@ -606,30 +751,27 @@ def _file_checks(fd: FileData, template: TemplateSchema, checked: dict[str, _Che
     for key, cs in checked.items():
         where = _Where(fd, cs)
         schema = cs.schema
+        numbers = cs.row_numbers
         for col in schema.columns:
             if col.unique and col.key in cs.sheet.columns:
                 first: dict[Any, int] = {}
-                for rc in cs.rows:
-                    v = rc.values.get(col.key)
+                for i, v in enumerate(cs.column(col.key)):
                     if v is None:
                         continue
                     if v in first:
-                        rc.issues.append(where.issue("duplicate-value", rc.raw.row, col, _show(col, v),
-                                                     first_row=first[v]))
+                        cs.add(i, where.issue("duplicate-value", numbers[i], col, _show(col, v), first_row=first[v]))
                     else:
-                        first[v] = rc.raw.row
+                        first[v] = numbers[i]
             if col.references and col.key in cs.sheet.columns:
                 target_key, target_col_key = col.references
                 target_schema = SHEETS[target_key]
                 target_col = target_schema.column(target_col_key)
                 target = checked.get(target_key)
-                known = {rc.values.get(target_col_key) for rc in target.rows} if target else set()
-                for rc in cs.rows:
-                    v = rc.values.get(col.key)
+                known = set(target.column(target_col_key)) if target else set()
+                for i, v in enumerate(cs.column(col.key)):
                     if v is not None and v not in known:
-                        rc.issues.append(where.issue("bad-reference", rc.raw.row, col, _show(col, v),
-                                                     target_sheet=target_schema.name,
-                                                     target_header=target_col.header))
+                        cs.add(i, where.issue("bad-reference", numbers[i], col, _show(col, v),
+                                              target_sheet=target_schema.name, target_header=target_col.header))
     _count_checks(fd, checked)
 
 
@@ -644,13 +786,13 @@ def _count_checks(fd: FileData, checked: dict[str, _CheckedSheet]) -> None:
             if target is None:
                 continue
             cond = col.required_when
-            rows = sum(1 for rc in cs.rows if _holds(cond, rc.values))
+            rows = sum(1 for v in cs.column(cond.column) if _holds_value(cond, v))
             for count_col in target.schema.columns:
                 if count_col.kind != "int" or f"“{cs.schema.name}”" not in count_col.help:
                     continue
                 if count_col.key not in target.sheet.columns:
                     continue
-                total = sum(rc.values.get(count_col.key) or 0 for rc in target.rows)
+                total = sum(v or 0 for v in target.column(count_col.key))
                 if total != rows:
                     where = _Where(fd, target)
                     target.issues.append(where.issue(
@@ -668,32 +810,84 @@ def empty_table(key: str) -> "pd.DataFrame":
 
 
 def _frame(schema: SheetSchema, records: list[dict[str, Any]]) -> "pd.DataFrame":
-    import pandas as pd
-
-    data: dict[str, Any] = {}
-    for col in schema.columns:
-        values = [r.get(col.key) for r in records]
-        if col.kind == "int":
-            data[col.key] = pd.array(values, dtype="Int64")
-        elif col.kind in ("number", "percent"):
-            data[col.key] = pd.array(values, dtype="Float64")
-        elif col.kind == "date":
-            data[col.key] = pd.Series(
-                [pd.Timestamp(v) if v is not None else pd.NaT for v in values], dtype="datetime64[ns]")
-        else:
-            data[col.key] = pd.Series(values, dtype=object)
+    """The accepted-rows table of ``records`` (one dict per row)."""
+    chunk: dict[str, list] = {col.key: [r.get(col.key) for r in records] for col in schema.columns}
     if schema.allow_extra_columns:
-        extra_keys: list[str] = []
         known = set(schema.keys) | set(META_COLUMNS)
+        extra_keys: list[str] = []
         for r in records:
             for k in r:
                 if k not in known and k not in extra_keys:
                     extra_keys.append(k)
         for k in extra_keys:
-            data[k] = pd.Series([r.get(k) for r in records], dtype=object)
-    data[META_UNIT] = pd.Series([r[META_UNIT] for r in records], dtype=object)
-    data[META_UNIT_CODE] = pd.Series([r[META_UNIT_CODE] for r in records], dtype=object)
-    data[META_FILE] = pd.Series([r[META_FILE] for r in records], dtype=object)
-    data[META_ROW] = pd.Series([r[META_ROW] for r in records], dtype="int64")
-    data[META_NOTES] = pd.Series([r[META_NOTES] for r in records], dtype=object)
+            chunk[_EXTRA_PREFIX + k] = [r.get(k) for r in records]
+    for k in META_COLUMNS:
+        chunk[k] = [r[k] for r in records]
+    return _frame_from_columns(schema, [chunk])
+
+
+def _frame_from_columns(schema: SheetSchema, chunks: list[dict[str, list]]) -> "pd.DataFrame":
+    """The accepted-rows table: schema columns (typed), extra columns, META columns,
+    from the accepted columns of each file (:func:`_accepted_columns`), in order."""
+    import pandas as pd
+
+    sizes = [len(c[META_ROW]) for c in chunks]
+
+    def column(key: str) -> list:
+        if len(chunks) == 1:
+            col = chunks[0].get(key)
+            return col if col is not None else [None] * sizes[0]
+        out: list = []
+        for c, size in zip(chunks, sizes):
+            col = c.get(key)
+            out.extend(col if col is not None else [None] * size)
+        return out
+
+    data: dict[str, Any] = {}
+    for col in schema.columns:
+        values = column(col.key)
+        if col.kind == "int":
+            data[col.key] = pd.array(values, dtype="Int64")
+        elif col.kind in ("number", "percent"):
+            data[col.key] = pd.array(values, dtype="Float64")
+        elif col.kind == "date":
+            data[col.key] = _datetime_series(values)
+        else:
+            data[col.key] = pd.Series(values, dtype=object)
+    if schema.allow_extra_columns:
+        extra_keys: list[str] = []
+        for c in chunks:
+            for k in c:
+                if k.startswith(_EXTRA_PREFIX) and k not in extra_keys:
+                    extra_keys.append(k)
+        for k in extra_keys:
+            data[k[len(_EXTRA_PREFIX):]] = pd.Series(column(k), dtype=object)
+    data[META_UNIT] = pd.Series(column(META_UNIT), dtype=object)
+    data[META_UNIT_CODE] = pd.Series(column(META_UNIT_CODE), dtype=object)
+    data[META_FILE] = pd.Series(column(META_FILE), dtype=object)
+    data[META_ROW] = pd.Series(column(META_ROW), dtype="int64")
+    data[META_NOTES] = pd.Series(column(META_NOTES), dtype=object)
     return pd.DataFrame({k: (v.reset_index(drop=True) if hasattr(v, "reset_index") else v) for k, v in data.items()})
+
+
+def _datetime_series(values: list) -> "pd.Series":
+    """datetime64[ns] Series of dates (None → NaT); each distinct date converted once."""
+    import numpy as np
+    import pandas as pd
+
+    nat = np.iinfo(np.int64).min
+    seen: dict[Any, int] = {}
+
+    def ns(v: Any) -> int:
+        if v is None:
+            return nat
+        r = seen.get(v)
+        if r is None:
+            r = seen[v] = pd.Timestamp(v).as_unit("ns").value
+        return r
+
+    try:
+        arr = np.fromiter(map(ns, values), dtype=np.int64, count=len(values))
+    except (TypeError, ValueError, OverflowError):  # not dates: let pandas decide, as before
+        return pd.Series([pd.Timestamp(v) if v is not None else pd.NaT for v in values], dtype="datetime64[ns]")
+    return pd.Series(arr.view("datetime64[ns]"))
