@@ -136,7 +136,7 @@ def test_figures_quoted_in_the_right_paragraphs(rendered, figures):
     assert "问题描述过于简单" in para_with(doc, "走访记录填写不够规范")
     plans = para_with(doc, "台账填报培训")
     assert plans.startswith("一是")
-    key = para_with(doc, "重点推进")
+    key = para_with(doc, "重点抓好")
     assert figures["tasks"]["unfinished_key"][0]["name"] in key
     assert f"等{len(figures['tasks']['unfinished_key'])}项重点任务" in key
 
@@ -311,7 +311,19 @@ def test_large_unit_table(tmp_path):
     out = render_report(fig, tmp_path / "情况汇报.docx", settings=SETTINGS)
     doc = Document(str(out.docx))
     assert len(doc.tables[0].rows) == 302
-    assert doc.tables[0].rows[300].cells[1].text == "第300基层党支部"
+    last = fig["units"][299]
+    suffix = "（未报送）" if last["submitted"] is False else ""
+    assert doc.tables[0].rows[300].cells[1].text == last["name"] + suffix
+
+
+def test_unit_that_did_not_submit_shows_dashes_not_zeros(tmp_path):
+    fig = make_figures(6)
+    absent = fig["units"][2]
+    absent["submitted"] = False
+    out = render_report(fig, tmp_path / "情况汇报.docx", settings=SETTINGS)
+    row = Document(str(out.docx)).tables[0].rows[3]
+    assert row.cells[1].text == absent["name"] + "（未报送）"
+    assert {c.text for c in row.cells[2:]} == {"—"}
 
 
 # ---------------------------------------------------------------------------

@@ -371,7 +371,7 @@ def _key_tasks_sentence(rows: list[dict]) -> str:
         detail = "，".join(x for x in (r["unit"], when) if x)
         name = _inner_quotes(r["name"])
         shown.append(f"“{name}”（{detail}）" if detail else f"“{name}”")
-    text = "聚焦重点任务抓推进。对尚未完成的重点任务逐项倒排工期、压实责任，重点推进" + "、".join(shown)
+    text = "聚焦重点任务抓推进。对尚未完成的重点任务逐项倒排工期、压实责任，重点抓好" + "、".join(shown)
     text += f"等{len(rows)}项重点任务" if len(rows) > KEY_TASKS_CAP else f"{len(rows)}项重点任务" if len(rows) > 1 else ""
     return text + "，确保按期完成。"
 
@@ -443,9 +443,14 @@ def title_lines(title: str, limit: int = TITLE_LINE_CHARS) -> list[str]:
 def _unit_row(u: dict, index: int | str) -> dict:
     row = {"index": str(index), "code": _clean(u.get("code")), "name": _clean(u.get("name")),
            "submitted": "是" if u.get("submitted") else "否"}
+    absent = u.get("submitted") is False  # a listed unit that sent nothing: no zeros that look like data
+    if absent:
+        row["name"] = f"{row['name']}（未报送）"
     for _, key, kind in UNIT_COLUMNS:
         value = u.get(key)
-        if kind == "rate":
+        if absent:
+            row[key] = "—"
+        elif kind == "rate":
             row[key] = fmt_rate(value, missing="—")
         else:
             row[key] = fmt_int(value, missing="0")
