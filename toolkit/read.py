@@ -18,6 +18,7 @@ from __future__ import annotations
 import difflib
 import re
 import zipfile
+from functools import lru_cache
 from operator import itemgetter
 from pathlib import Path
 from typing import Any, Iterable, Iterator
@@ -66,6 +67,7 @@ _OTHER_SUFFIX_REASONS = {
 
 # Rows below the data that are not data: totals, notes, signatures.
 _TOTAL_RE = re.compile(r"^[\s\u200b\ufeff]*(?:[合小总共累][\s\u200b]*计|汇[\s\u200b]*总)")
+_TOTAL_FIRST = frozenset("合小总共累汇\u200b\ufeff")  # what a total row's first cell can start with (or a space)
 _FOOTER_RE = re.compile(r"^(注[:：、1１一]|注$|说明[:：]|填表说明|填表人|填报人|制表人|审核人|审核|单位负责人|负责人|分管领导[:：]|主要负责人)")
 
 
@@ -309,6 +311,7 @@ def _read_into(fd: FileData, units: list[Unit], period: Period | None) -> None:
         _unreadable(fd, "file-not-excel", actual=actual)
         return
     xlsx_parts: _XlsxParts | None = None
+    zf: zipfile.ZipFile | None = None
     if kind == "cfb":
         cfb = _cfb_kind(path)
         if cfb == "encrypted":
@@ -323,7 +326,8 @@ def _read_into(fd: FileData, units: list[Unit], period: Period | None) -> None:
         except zipfile.BadZipFile as exc:
             _unreadable(fd, "file-corrupt", detail=_detail(exc))
             return
-        with zf:
+    try:  # the zip stays open for the formula cells of the sheets read (one parse of its directory)
+        if zf is not None:
             names = set(zf.namelist())
             if "xl/workbook.xml" not in names and "xl/workbook.bin" not in names:
                 if "word/document.xml" in names:
@@ -338,25 +342,28 @@ def _read_into(fd: FileData, units: list[Unit], period: Period | None) -> None:
                 return
             if "xl/workbook.xml" in names:
                 xlsx_parts = _XlsxParts.load(zf, names)
-    try:
-        wb = pc.CalamineWorkbook.from_path(str(path))
-    except pc.PasswordError:
-        _unreadable(fd, "file-encrypted")
-        return
-    except Exception as exc:  # noqa: BLE001
-        text = str(exc).lower()
-        if "password" in text or "encrypt" in text:
-            _unreadable(fd, "file-encrypted")
-        else:
-            _unreadable(fd, "file-corrupt", detail=_detail(exc))
-        return
-    try:
-        _read_workbook(fd, wb, xlsx_parts, units, period)
-    finally:
         try:
-            wb.close()
-        except Exception:  # noqa: BLE001
-            pass
+            wb = pc.CalamineWorkbook.from_path(str(path))
+        except pc.PasswordError:
+            _unreadable(fd, "file-encrypted")
+            return
+        except Exception as exc:  # noqa: BLE001
+            text = str(exc).lower()
+            if "password" in text or "encrypt" in text:
+                _unreadable(fd, "file-encrypted")
+            else:
+                _unreadable(fd, "file-corrupt", detail=_detail(exc))
+            return
+        try:
+            _read_workbook(fd, wb, xlsx_parts, zf, units, period)
+        finally:
+            try:
+                wb.close()
+            except Exception:  # noqa: BLE001
+                pass
+    finally:
+        if zf is not None:
+            zf.close()
 
 
 class _XlsxParts:
@@ -509,7 +516,8 @@ def _best_header(texts: list[list[str]], schema: SheetSchema) -> tuple[int, int]
     return best
 
 
-def _read_workbook(fd: FileData, wb: Any, parts: _XlsxParts | None, units: list[Unit], period: Period | None) -> None:
+def _read_workbook(fd: FileData, wb: Any, parts: _XlsxParts | None, zf: zipfile.ZipFile | None,
+                   units: list[Unit], period: Period | None) -> None:
     meta_names = parts.names if parts else {}
     tid = meta_names.get(DEFINED_NAME_TEMPLATE) or None
     template: TemplateSchema | None = None
@@ -606,19 +614,14 @@ def _read_workbook(fd: FileData, wb: Any, parts: _XlsxParts | None, units: list[
     _identify_unit(fd, meta_names.get(DEFINED_NAME_UNIT) or "", meta.get(META_LABELS[0], ""), title_text, units)
 
     # Sheets in schema order.
-    zf = zipfile.ZipFile(fd.path) if parts is not None else None
-    try:
-        for schema in template.sheets:
-            c = chosen.get(schema.key)
-            if c is None:
-                fd.issues.append(make_issue("sheet-missing", file=fd.rel, sheet_key=schema.key, expected=schema.name))
-                continue
-            formulas = parts.formulas_without_value(zf, c.ws_name) if (parts is not None and zf is not None) else {}
-            merged = _merged_ranges(calamine_sheets[c.ws_name])
-            fd.sheets.append(_read_sheet(fd, c, sheets_values[c.ws_name], merged, formulas))
-    finally:
-        if zf is not None:
-            zf.close()
+    for schema in template.sheets:
+        c = chosen.get(schema.key)
+        if c is None:
+            fd.issues.append(make_issue("sheet-missing", file=fd.rel, sheet_key=schema.key, expected=schema.name))
+            continue
+        formulas = parts.formulas_without_value(zf, c.ws_name) if (parts is not None and zf is not None) else {}
+        merged = _merged_ranges(calamine_sheets[c.ws_name])
+        fd.sheets.append(_read_sheet(fd, c, sheets_values[c.ws_name], merged, formulas))
 
 
 def _template_index(template_id: str) -> int:
@@ -783,7 +786,7 @@ def _skip_reason(row: list[Any], first_cols: list[int], n_nonblank: int | None =
     n = len(row)
     for idx in first_cols:
         v = row[idx] if idx < n else None
-        if isinstance(v, str) and _TOTAL_RE.match(v):
+        if isinstance(v, str) and v and (v[0] in _TOTAL_FIRST or v[0].isspace()) and _TOTAL_RE.match(v):
             return "合计行"
     if n_nonblank is None:
         n_nonblank = sum(1 for v in row if v != "" and v is not None)
@@ -824,6 +827,7 @@ def _meta_from_rows(rows: list[list[Any]]) -> tuple[dict[str, str], str]:
     return found, title
 
 
+@lru_cache(maxsize=16384)
 def _norm_name(text: str) -> str:
     return "".join(clean_text(text).split()).replace("（", "(").replace("）", ")")
 
