@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from datetime import date, datetime
+from operator import itemgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -458,6 +459,25 @@ class _Where:
 
 
 _RAW = object()  # in a cached issue: "the value as found in this cell"
+# Outcomes (_outcome) of an empty cell and of a formula cell without value.
+_EMPTY = (None, None, (), False, True)
+_EMPTY_REQUIRED = (None, None, (), False, False)
+_UNKNOWN = (None, None, (), True, False)
+
+
+_VALUE, _CLEAN = itemgetter(0), itemgetter(4)
+
+
+def _cached_outcome(col: Column, value: Any, ctx: "_Context", schema: SheetSchema, caches: dict) -> "Outcome":
+    """:func:`_outcome`, remembered per value class and value (``1`` and ``1.0`` apart)."""
+    hit = _outcome(col, value, ctx, schema)
+    cache = caches.get(type(value))
+    try:
+        if cache is not None and len(cache) < 100_000:
+            cache[value] = hit
+    except TypeError:  # unhashable
+        pass
+    return hit
 
 
 def _check_sheet(fd: FileData, sheet: SheetData, schema: SheetSchema, ctx: _Context,
@@ -476,40 +496,57 @@ def _check_sheet(fd: FileData, sheet: SheetData, schema: SheetSchema, ctx: _Cont
         if col.key not in present:
             continue
         unknown = {row for (sk, row, ck) in unknown_cells if sk == schema.key and ck == col.key} if unknown_cells else ()
-        out = cs.values[col.key]
         bad = cs.bad.setdefault(col.key, set())
         col_suffixes: dict[int, str] = {}
-        cache = ctx.outcomes.setdefault(id(col), {})
-        missing = None
-        for i, value in enumerate(cs.raw[col.key]):
-            if unknown and numbers[i] in unknown:
-                bad.add(i)  # a formula without value: already reported by the reader
+        empty = _EMPTY_REQUIRED if col.required else _EMPTY
+        caches = ctx.outcomes.get(id(col))  # value class -> value -> outcome (None -> empty cell)
+        if caches is None:
+            caches = ctx.outcomes[id(col)] = {}
+        raw = cs.raw[col.key]
+        classes = set(map(type, raw))
+        classes.discard(type(None))
+        for c in classes:
+            if c not in caches:
+                caches[c] = {None: empty}
+        try:
+            if len(classes) == 1:  # the usual case: one C-level pass
+                hits = list(map(caches[classes.pop()].get, raw))
+            elif not classes:
+                hits = [empty] * n
+            else:
+                hits = [empty if v is None else caches[type(v)].get(v) for v in raw]
+        except TypeError:  # an unhashable value: never from the reader, but be safe
+            hits = [empty if v is None else None for v in raw]
+        if None in hits:  # values not seen before in this column
+            for i, hit in enumerate(hits):
+                if hit is None:
+                    hits[i] = _cached_outcome(col, raw[i], ctx, schema, caches)
+        if unknown:
+            for i, row in enumerate(numbers):
+                if row in unknown:
+                    hits[i] = _UNKNOWN  # a formula without value: already reported by the reader
+        cs.values[col.key] = list(map(_VALUE, hits))
+        if False not in map(_CLEAN, hits):
+            continue  # every cell accepted as is, no issue, no unit suffix
+        rule_slots = None
+        for i, hit in enumerate(hits):
+            if hit[4]:
                 continue
-            if value is None:
-                if col.required:
-                    if missing is None:
-                        missing = {"rule": col.rule_text() or col.help or "相应内容"}
-                    cs.add(i, where.issue("missing-value", numbers[i], col, "", **missing))
+            if hit is _UNKNOWN:
+                bad.add(i)
                 continue
-            ckey = value if value.__class__ is str else (value.__class__, value)
-            try:
-                hit = cache.get(ckey)
-            except TypeError:  # unhashable: never from the reader, but be safe
-                hit, ckey = None, None
-            if hit is None:
-                hit = _outcome(col, value, ctx, schema)
-                if ckey is not None and len(cache) < 100_000:
-                    cache[ckey] = hit
-            norm, suffix, found, is_bad = hit
+            if hit is _EMPTY_REQUIRED:
+                if rule_slots is None:
+                    rule_slots = {"rule": col.rule_text() or col.help or "相应内容"}
+                cs.add(i, where.issue("missing-value", numbers[i], col, "", **rule_slots))
+                continue
+            _norm, suffix, found, is_bad, _clean = hit
             if suffix:
                 col_suffixes[i] = suffix
-            if found:
-                for code, shown, slots in found:
-                    cs.add(i, where.issue(code, numbers[i], col, value if shown is _RAW else shown, **slots))
+            for code, shown, slots in found:
+                cs.add(i, where.issue(code, numbers[i], col, raw[i] if shown is _RAW else shown, **slots))
             if is_bad:
                 bad.add(i)
-            elif norm is not None:
-                out[i] = norm
         if col_suffixes:
             suffixes.append((col.key, col_suffixes))
 
@@ -626,7 +663,7 @@ def _compiled(pattern: str):
 
 _PATTERNS: dict[str, Any] = {}
 
-Outcome = tuple  # (value or None, unit suffix or None, ((code, shown value or _RAW, slots), ...), rejected?)
+Outcome = tuple  # (value or None, unit suffix or None, ((code, shown value or _RAW, slots), ...), rejected?, clean?)
 
 
 def _outcome(col: Column, value: Any, ctx: _Context, schema: SheetSchema) -> Outcome:
@@ -642,11 +679,11 @@ def _outcome(col: Column, value: Any, ctx: _Context, schema: SheetSchema) -> Out
             slots["suggestion"] = f"（是否应为“{s}”？）" if s else ""
         if exc.code == "bad-number":
             slots.setdefault("unit_header", _unit_header(schema, col))
-        return None, None, ((exc.code, _RAW, {"hint": exc.hint, **slots}),), True
+        return None, None, ((exc.code, _RAW, {"hint": exc.hint, **slots}),), True, False
     if norm is _BLANK:
         if col.required:
-            return None, None, (("missing-value", "", {"rule": col.rule_text() or col.help or "相应内容"}),), False
-        return None, None, (), False
+            return None, None, (("missing-value", "", {"rule": col.rule_text() or col.help or "相应内容"}),), False, False
+        return _EMPTY
     found: list[tuple[str, Any, dict[str, Any]]] = []
     if hint_code:
         found.append((hint_code, _RAW, hint_slots))
@@ -654,19 +691,19 @@ def _outcome(col: Column, value: Any, ctx: _Context, schema: SheetSchema) -> Out
     if kind == "int" or kind == "number" or kind == "percent":
         if col.minimum is not None and norm < col.minimum:
             found.append(("too-small", _RAW, {"limit": _show(col, col.minimum)}))
-            return None, suffix, tuple(found), True
+            return None, suffix, tuple(found), True, False
         if col.maximum is not None and norm > col.maximum:
             found.append(("too-large", _RAW, {"limit": _show(col, col.maximum)}))
-            return None, suffix, tuple(found), True
+            return None, suffix, tuple(found), True, False
     elif kind == "date":
         if col.in_period and ctx.period is not None and not (ctx.period.start <= norm <= ctx.period.end):
             found.append(("outside-period", norm.isoformat(),
                           {"start": ctx.period.start.isoformat(), "end": ctx.period.end.isoformat()}))
-            return None, suffix, tuple(found), True
+            return None, suffix, tuple(found), True, False
         if col.not_future and norm > ctx.as_of:
             found.append(("future-date", norm.isoformat(), {"today": ctx.as_of.isoformat()}))
-            return None, suffix, tuple(found), True
-    return norm, suffix, tuple(found), False
+            return None, suffix, tuple(found), True, False
+    return norm, suffix, tuple(found), False, not suffix and not found
 
 
 def _ends_with_wan(text: str) -> bool:
