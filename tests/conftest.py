@@ -18,13 +18,19 @@ def _require_lo() -> bool:
     return os.environ.get("TOOLKIT_REQUIRE_LIBREOFFICE", "") not in ("", "0")
 
 
+def require(available: bool, what: str) -> None:
+    """Skip when a system tool/font is missing on a laptop; fail when CI requires it."""
+    if available:
+        return
+    if _require_lo():
+        pytest.fail(f"{what} is required here (TOOLKIT_REQUIRE_LIBREOFFICE=1) but missing")
+    pytest.skip(f"{what} not installed")
+
+
 @pytest.fixture
 def to_pdf(tmp_path):
     """Convert a file to PDF with LibreOffice; returns the PDF path."""
-    if find_soffice() is None:
-        if _require_lo():
-            pytest.fail("LibreOffice (soffice) is required here (TOOLKIT_REQUIRE_LIBREOFFICE=1) but not installed")
-        pytest.skip("LibreOffice not installed")
+    require(find_soffice() is not None, "LibreOffice (soffice)")
 
     def _convert(path: Path, fmt: str = "pdf") -> Path:
         out = convert(Path(path), tmp_path / "pdf", fmt=fmt)

@@ -13,6 +13,7 @@ from docx import Document
 from docx.oxml.ns import qn
 
 sys.path.insert(0, str(Path(__file__).parent))
+from conftest import require  # noqa: E402
 from figures_fixture import make_figures  # noqa: E402
 
 from toolkit import office  # noqa: E402
@@ -332,8 +333,7 @@ def test_unit_that_did_not_submit_shows_dashes_not_zeros(tmp_path):
 
 
 def test_chart_with_cjk_font(rendered):
-    if charts.find_cjk_font() is None:
-        pytest.skip("no CJK font installed")
+    require(charts.find_cjk_font() is not None, "a CJK font (fonts-noto-cjk)")
     png = charts.problems_chart(make_figures())
     assert png and png.startswith(b"\x89PNG")
     _, doc = rendered
@@ -464,15 +464,15 @@ def test_pdf_special_empty_large(tmp_path, to_pdf, pdf_text):
 
 @pytest.mark.libreoffice
 def test_render_report_pdf_option(tmp_path, figures):
-    if office.find_soffice() is None:
-        pytest.skip("LibreOffice not installed")
+    require(office.find_soffice() is not None, "LibreOffice (soffice)")
     out = render_report(figures, tmp_path / "情况汇报.docx", settings=SETTINGS, pdf=True)
     assert out.pdf is not None and out.pdf.stat().st_size > 0 and not out.notes
 
 
 def test_report_from_real_merge(tmp_path):
-    merge = pytest.importorskip("toolkit.merge")
-    factories = pytest.importorskip("factories")
+    import factories
+    from toolkit import merge
+
     fig = merge.compute_figures(factories.scenario().result, org="XX市体育局", office="党建办")
     out = render_report(fig, tmp_path / "情况汇报.docx", settings=SETTINGS)
     doc = Document(str(out.docx))
