@@ -87,3 +87,11 @@ def test_templates_outside_a_workspace_need_out(tmp_path, monkeypatch, capsys):
     assert "--out" in capsys.readouterr().err
     main(["templates", "--out", str(tmp_path / "模板")])
     assert sorted(p.name for p in (tmp_path / "模板").glob("*.xlsx")) == ["任务推进台账.xlsx", "大走访大调研台账.xlsx"]
+
+
+def test_empty_inbox_gets_a_hint_not_just_an_empty_table(tmp_path):
+    root = tmp_path / "ws"
+    assert run_cli("init", str(root), "--org", "XX局", "--period", "2022Q1").returncode == 0
+    out = run_cli("validate", cwd=root)
+    assert out.returncode == 0, out.stderr
+    assert "没有找到表格文件" in out.stdout and "收集文件" in out.stdout

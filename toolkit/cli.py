@@ -156,6 +156,9 @@ def print_validation(result: "ValidationResult", console=None) -> None:
     from rich.table import Table
 
     console = console or _console()
+    if not result.files:
+        console.print(f"[yellow]在 {result.root} 中没有找到表格文件（.xlsx、.xlsm、.xls）。"
+                      "请把各单位报回的文件放进这个文件夹（可以有子文件夹）后重新运行。[/]")
     table = Table(title="校验结果", show_lines=False, header_style="bold")
     for col in ("文件", "单位", "模板", "状态", "读取", "通过", "退回", "跳过", "错误", "提示"):
         table.add_column(col, justify="right" if col in ("读取", "通过", "退回", "跳过", "错误", "提示") else "left")
