@@ -777,9 +777,20 @@ def _columns(rows: list[list[Any]], index: dict[str, int]) -> dict[str, list[Any
         cols = [[r[i] if i < len(r) else None for r in rows] for i in idxs]
     out: dict[str, list[Any]] = {}
     for name, col in zip(index, cols):
-        shared: dict[str, str] = {}
-        out[name] = [None if v == "" else (shared.setdefault(v, v) if v.__class__ is str else v) for v in col]
+        classes = set(map(type, col))
+        if classes <= _STR_OR_NONE:  # text: one shared object per spelling, "" → None (C-level passes)
+            shared: dict[Any, Any] = dict(zip(col, col))
+            shared[""] = shared[None] = None
+            out[name] = list(map(shared.__getitem__, col))
+        elif str in classes:
+            shared = {}
+            out[name] = [None if v == "" else (shared.setdefault(v, v) if v.__class__ is str else v) for v in col]
+        else:
+            out[name] = col
     return out
+
+
+_STR_OR_NONE = frozenset((str, type(None)))
 
 
 def _skip_reason(row: list[Any], first_cols: list[int], n_nonblank: int | None = None) -> str | None:

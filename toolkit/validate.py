@@ -20,7 +20,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from datetime import date, datetime
-from operator import itemgetter
+from itertools import compress, repeat
+from operator import and_, is_, is_not, itemgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -186,7 +187,8 @@ class _Context:
         self.period = period
         self.as_of = as_of
         self.default_year = period.start.year if period is not None else as_of.year
-        self.outcomes: dict[int, dict[Any, Any]] = {}  # id(Column) -> raw value -> outcome (_outcome)
+        self.outcomes: dict[int, dict[type, dict[Any, Any]]] = {}  # id(Column) -> class -> value -> outcome
+        self.clean: dict[int, dict[type, dict[Any, Any]]] = {}  # the same, normalized value of clean outcomes
 
 
 def _template_name(template_id: str | None) -> str:
@@ -468,14 +470,20 @@ _UNKNOWN = (None, None, (), True, False)
 _VALUE, _CLEAN = itemgetter(0), itemgetter(4)
 
 
+_MISS = object()
+
+
 def _cached_outcome(col: Column, value: Any, ctx: "_Context", schema: SheetSchema, caches: dict) -> "Outcome":
-    """:func:`_outcome`, remembered per value class and value (``1`` and ``1.0`` apart)."""
+    """:func:`_outcome`, remembered per value class and value (``1`` and ``1.0`` apart);
+    the values of clean outcomes are also remembered in ``ctx.clean`` (the fast path)."""
     hit = _outcome(col, value, ctx, schema)
     cache = caches.get(type(value))
     try:
         if cache is not None and len(cache) < 100_000:
             cache[value] = hit
-    except TypeError:  # unhashable
+            if hit[4]:
+                ctx.clean[id(col)][type(value)][value] = hit[0]
+    except (TypeError, KeyError):  # unhashable
         pass
     return hit
 
@@ -502,12 +510,26 @@ def _check_sheet(fd: FileData, sheet: SheetData, schema: SheetSchema, ctx: _Cont
         caches = ctx.outcomes.get(id(col))  # value class -> value -> outcome (None -> empty cell)
         if caches is None:
             caches = ctx.outcomes[id(col)] = {}
+        cleans = ctx.clean.get(id(col))  # value class -> value -> normalized value, for clean outcomes only
+        if cleans is None:
+            cleans = ctx.clean[id(col)] = {}
         raw = cs.raw[col.key]
         classes = set(map(type, raw))
         classes.discard(type(None))
         for c in classes:
             if c not in caches:
                 caches[c] = {None: empty}
+                cleans[c] = {} if col.required else {None: None}
+        if not unknown and len(classes) == 1:  # the usual case: every value seen before and clean?
+            try:
+                vals = list(map(cleans[next(iter(classes))].get, raw, repeat(_MISS, n)))
+            except TypeError:  # unhashable: never from the reader
+                vals = [_MISS]
+            if _MISS not in vals:
+                cs.values[col.key] = vals
+                continue
+        elif not classes and not col.required and not unknown:
+            continue  # an empty column
         try:
             if len(classes) == 1:  # the usual case: one C-level pass
                 hits = list(map(caches[classes.pop()].get, raw))
@@ -570,14 +592,11 @@ def _check_sheet(fd: FileData, sheet: SheetData, schema: SheetSchema, ctx: _Cont
         mine = cs.values[col.key]
         cond = cs.column(when.column)
         bad = cs.bad.get(col.key, ())
-        accepted = when.values
-        for i in range(n):
-            if mine[i] is None and i not in bad:
-                v = cond[i]
-                if v is not None and (not accepted or v in accepted):
-                    cs.add(i, where.issue("missing-conditional", numbers[i], col, "",
-                                          condition=when.describe(schema),
-                                          rule=col.rule_text() or col.help or "相应内容"))
+        for i in _rows_where(mine, cond, when):
+            if i not in bad:
+                cs.add(i, where.issue("missing-conditional", numbers[i], col, "",
+                                      condition=when.describe(schema),
+                                      rule=col.rule_text() or col.help or "相应内容"))
 
     for rule in schema.rules:
         _check_rule(cs, rule, where)
@@ -591,6 +610,24 @@ def _holds(when: When, values: dict[str, Any]) -> bool:
     if not when.values:
         return True
     return v in when.values
+
+
+def _rows_where(mine: list[Any], cond: list[Any], when: When) -> list[int]:
+    """Rows (ascending) where ``mine`` is empty and the condition ``when`` holds on ``cond``."""
+    n = len(mine)
+    if None not in mine:
+        return []
+    accepted = when.values
+    try:
+        if accepted:
+            inside = frozenset(a for a in accepted if a is not None)
+            holds = map(inside.__contains__, cond)
+        else:
+            holds = map(is_not, cond, repeat(None, n))
+        flags = list(map(and_, map(is_, mine, repeat(None, n)), holds))
+    except TypeError:  # unhashable: never after normalization
+        return [i for i in range(n) if mine[i] is None and _holds_value(when, cond[i])]
+    return list(compress(range(n), flags)) if True in flags else []
 
 
 def _holds_value(when: When, v: Any) -> bool:
@@ -735,20 +772,17 @@ def _check_rule(cs: _CheckedSheet, rule: RowRule, where: _Where) -> None:
     numbers = cs.row_numbers
     if rule.kind == "order":
         left, right = cs.column(rule.left or ""), cs.column(rule.right or "")
-        lc = rcol = at = None
-        for i in range(cs.n):
+        found = [i for i, a, b in zip(range(cs.n), left, right) if a is not None and b is not None and a > b]
+        if found:
+            lc, rcol = schema.column(rule.left or ""), schema.column(rule.right or "")
+            at = _rule_location(schema, rule)
+        for i in found:
             a, b = left[i], right[i]
-            if a is None or b is None:
-                continue
-            if a > b:
-                if at is None:
-                    lc, rcol = schema.column(rule.left or ""), schema.column(rule.right or "")
-                    at = _rule_location(schema, rule)
-                shown = _show(at, a if at.key == rule.left else b)
-                cs.add(i, where.issue(
-                    "order-violated", numbers[i], at, shown, rule=rule.message,
-                    left_header=lc.header, left_value=_show(lc, a), right_header=rcol.header,
-                    right_value=_show(rcol, b)))
+            shown = _show(at, a if at.key == rule.left else b)
+            cs.add(i, where.issue(
+                "order-violated", numbers[i], at, shown, rule=rule.message,
+                left_header=lc.header, left_value=_show(lc, a), right_header=rcol.header,
+                right_value=_show(rcol, b)))
         return
     if rule.when is None or rule.column is None:
         return
@@ -756,13 +790,11 @@ def _check_rule(cs: _CheckedSheet, rule: RowRule, where: _Where) -> None:
     cond = cs.column(when.column)
     mine = cs.column(rule.column)
     col = when_col = None
-    for i in range(cs.n):
-        c = cond[i]
-        if c is None or (when.values and c not in when.values):
-            continue
+    wv = when.values
+    candidates = [i for i, c, v in zip(range(cs.n), cond, mine)
+                  if c is not None and v is not None and (not wv or c in wv)]
+    for i in candidates:
         v = mine[i]
-        if v is None:
-            continue
         if rule.kind == "implies":
             hit = v != rule.equals
             code = "implies-violated"
@@ -790,7 +822,7 @@ def _file_checks(fd: FileData, template: TemplateSchema, checked: dict[str, _Che
         schema = cs.schema
         numbers = cs.row_numbers
         for col in schema.columns:
-            if col.unique and col.key in cs.sheet.columns:
+            if col.unique and col.key in cs.sheet.columns and _has_duplicates(cs.column(col.key)):
                 first: dict[Any, int] = {}
                 for i, v in enumerate(cs.column(col.key)):
                     if v is None:
@@ -805,11 +837,26 @@ def _file_checks(fd: FileData, template: TemplateSchema, checked: dict[str, _Che
                 target_col = target_schema.column(target_col_key)
                 target = checked.get(target_key)
                 known = set(target.column(target_col_key)) if target else set()
-                for i, v in enumerate(cs.column(col.key)):
+                values = cs.column(col.key)
+                try:
+                    if not (set(values) - known - {None}):
+                        continue  # every reference found
+                except TypeError:  # unhashable: never after normalization
+                    pass
+                for i, v in enumerate(values):
                     if v is not None and v not in known:
                         cs.add(i, where.issue("bad-reference", numbers[i], col, _show(col, v),
                                               target_sheet=target_schema.name, target_header=target_col.header))
     _count_checks(fd, checked)
+
+
+def _has_duplicates(values: list[Any]) -> bool:
+    try:
+        distinct = set(values)
+    except TypeError:  # unhashable: never after normalization
+        return True
+    distinct.discard(None)
+    return len(distinct) != len(values) - values.count(None)
 
 
 def _count_checks(fd: FileData, checked: dict[str, _CheckedSheet]) -> None:
@@ -913,18 +960,9 @@ def _datetime_series(values: list) -> "pd.Series":
     import pandas as pd
 
     nat = np.iinfo(np.int64).min
-    seen: dict[Any, int] = {}
-
-    def ns(v: Any) -> int:
-        if v is None:
-            return nat
-        r = seen.get(v)
-        if r is None:
-            r = seen[v] = pd.Timestamp(v).as_unit("ns").value
-        return r
-
     try:
-        arr = np.fromiter(map(ns, values), dtype=np.int64, count=len(values))
+        ns = {v: nat if v is None else pd.Timestamp(v).as_unit("ns").value for v in dict.fromkeys(values)}
+        arr = np.fromiter(map(ns.__getitem__, values), dtype=np.int64, count=len(values))
     except (TypeError, ValueError, OverflowError):  # not dates: let pandas decide, as before
         return pd.Series([pd.Timestamp(v) if v is not None else pd.NaT for v in values], dtype="datetime64[ns]")
     return pd.Series(arr.view("datetime64[ns]"))
