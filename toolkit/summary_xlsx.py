@@ -15,6 +15,7 @@ Excel's cell limit is cut and a 提示 is listed on 校验问题.
 
 from __future__ import annotations
 
+import io
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -128,19 +129,25 @@ class _Book:
 
     def text(self, ws, row: int, col: int, value: Any, fmt=None, where: dict | None = None) -> None:
         """Write user text as a string (never a formula), cut to Excel's cell limit."""
+        w = dict(where or {})
+        w.setdefault("sheet", ws.get_name())
+        ws.write_string(row, col, self.cut(value, w), fmt)
+
+    def cut(self, value: Any, where: dict) -> str:
+        """``value`` as text, cut to Excel's cell limit (the cut is listed as a 提示)."""
         text = "" if value is None else str(value)
         if _too_long(text):
             original = len(text)
             text = _cut(text)
-            w = where or {}
+            w = where
             self.truncated.append(Issue(
                 TRUNCATED_CODE, HINT,
                 f"内容过长（{original}个字符），超过 Excel 单元格上限 {CELL_LIMIT} 个字符，"
                 f"汇总表中只保留前 {CELL_KEEP} 个字符，完整内容请查看来源文件。",
-                file=w.get("file", ""), sheet=w.get("sheet", ws.get_name()), row=w.get("row"),
+                file=w.get("file", ""), sheet=w.get("sheet", ""), row=w.get("row"),
                 header=w.get("header", ""), value=text[:50],
             ))
-        ws.write_string(row, col, text, fmt)
+        return text
 
     def any(self, ws, row: int, col: int, value: Any, fmt=None, date_fmt=None, where=None) -> None:
         """Write a value as found (rejected rows): numbers as numbers, dates as dates, the rest as text."""
@@ -169,8 +176,8 @@ def _display_width(text: str) -> float:
     return sum(2.0 if ord(ch) > 0x2E7F else 1.1 for ch in text)
 
 
-def _fit_height(ws, row: int, cells: list[tuple[str, float]], line: float = 14.0) -> None:
-    """Set the row height for wrapped text (spreadsheet apps do not re-measure rows written by XlsxWriter)."""
+def _row_height(cells: list[tuple[str, float]], line: float = 14.0) -> float | None:
+    """The row height for wrapped text, or None when one line fits."""
     lines = 1
     for text, width in cells:
         if not text:
@@ -180,7 +187,15 @@ def _fit_height(ws, row: int, cells: list[tuple[str, float]], line: float = 14.0
             n += max(1, -(-int(_display_width(part) + 0.999) // max(int(width) - 1, 1)))
         lines = max(lines, n)
     if lines > 1:
-        ws.set_row(row, min(line * lines + 2, 409))
+        return min(line * lines + 2, 409)
+    return None
+
+
+def _fit_height(ws, row: int, cells: list[tuple[str, float]], line: float = 14.0) -> None:
+    """Set the row height for wrapped text (spreadsheet apps do not re-measure rows written by XlsxWriter)."""
+    height = _row_height(cells, line)
+    if height is not None:
+        ws.set_row(row, height)
 
 
 def _print_setup(ws, *, header_rows: tuple[int, int], last_col: int, landscape: bool = True) -> None:
@@ -237,41 +252,46 @@ def write_summary_workbook(
     import xlsxwriter
 
     path = Path(path)
+    package = io.BytesIO()
+    wb = xlsxwriter.Workbook(package, {
+        "constant_memory": True,  # rows are streamed: long lists stay in bounded memory
+        "strings_to_formulas": False,
+        "strings_to_urls": False,
+        "strings_to_numbers": False,
+        "default_date_format": "yyyy-mm-dd",
+    })
+    book = _Book(wb, result)
+    generated: dict[str, Any] = {}
+    try:
+        # Plan the detail sheets (split beyond Excel's row limit) so the 说明 sheet can list them.
+        plan: dict[str, list[tuple[str, int, int]]] = {}
+        for key, sheet in S.SHEETS.items():
+            n = len(details[key])
+            chunks = max(1, -(-n // MAX_DATA_ROWS))
+            plan[key] = [
+                (sheet.name if i == 0 else f"{sheet.name}({i + 1})", i * MAX_DATA_ROWS,
+                 min(n, (i + 1) * MAX_DATA_ROWS))
+                for i in range(chunks)
+            ]
+        ws_info = wb.add_worksheet("说明")
+        _write_units(book, wb.add_worksheet("分单位统计"), figures)
+        _write_categories(book, wb.add_worksheet("分类统计"), figures)
+        generated.update(_write_red_list(book, wb.add_worksheet("红灯清单"), figures))
+        _write_achievements(book, wb.add_worksheet("成果汇总"), figures)
+        _write_submission(book, wb.add_worksheet("报送情况"), figures, result)
+        for key in S.SHEETS:
+            for name, start, stop in plan[key]:
+                generated[name] = _write_detail(book, wb.add_worksheet(name), key, details[key], start, stop)
+        issue_sheets = _write_issues(book, result)
+        rejected_sheets = _write_rejected(book, result)
+        _write_info(book, ws_info, figures, result, plan, issue_sheets, rejected_sheets)
+        ws_info.activate()
+    finally:
+        wb.close()
+    from .xlsx_fast import splice
+
     with atomic_path(path) as tmp:
-        wb = xlsxwriter.Workbook(str(tmp), {
-            "constant_memory": True,  # rows are streamed: 1M-row detail sheets stay in bounded memory
-            "strings_to_formulas": False,
-            "strings_to_urls": False,
-            "strings_to_numbers": False,
-            "default_date_format": "yyyy-mm-dd",
-        })
-        book = _Book(wb, result)
-        try:
-            # Plan the detail sheets (split beyond Excel's row limit) so the 说明 sheet can list them.
-            plan: dict[str, list[tuple[str, int, int]]] = {}
-            for key, sheet in S.SHEETS.items():
-                n = len(details[key])
-                chunks = max(1, -(-n // MAX_DATA_ROWS))
-                plan[key] = [
-                    (sheet.name if i == 0 else f"{sheet.name}({i + 1})", i * MAX_DATA_ROWS,
-                     min(n, (i + 1) * MAX_DATA_ROWS))
-                    for i in range(chunks)
-                ]
-            ws_info = wb.add_worksheet("说明")
-            _write_units(book, wb.add_worksheet("分单位统计"), figures)
-            _write_categories(book, wb.add_worksheet("分类统计"), figures)
-            _write_red_list(book, wb.add_worksheet("红灯清单"), figures)
-            _write_achievements(book, wb.add_worksheet("成果汇总"), figures)
-            _write_submission(book, wb.add_worksheet("报送情况"), figures, result)
-            for key in S.SHEETS:
-                for name, start, stop in plan[key]:
-                    _write_detail(book, wb.add_worksheet(name), key, details[key], start, stop)
-            issue_sheets = _write_issues(book, result)
-            rejected_sheets = _write_rejected(book, result)
-            _write_info(book, ws_info, figures, result, plan, issue_sheets, rejected_sheets)
-            ws_info.activate()
-        finally:
-            wb.close()
+        splice(package.getvalue(), tmp, generated)
     return path
 
 
@@ -290,17 +310,14 @@ def _detail_columns(sheet_key: str) -> list[tuple[str, str, str, float]]:
     return cols
 
 
-def _python_values(series: "pd.Series", kind: str) -> list[Any]:
-    import pandas as pd
+def _write_detail(book: _Book, ws, sheet_key: str, df: "pd.DataFrame", start: int, stop: int):
+    """Header, layout and formats with XlsxWriter; the rows are generated by ``xlsx_fast`` (spliced on close).
 
-    if kind == "date":
-        s = pd.to_datetime(series, errors="coerce")
-        return [None if pd.isna(x) else x.to_pydatetime() for x in s.tolist()]
-    mask = series.notna().to_numpy(dtype=bool)
-    return [v if ok else None for v, ok in zip(series.astype(object).tolist(), mask.tolist())]
+    Texts beyond Excel's cell limit are cut here, before the 校验问题 sheet is written,
+    so their 提示 are listed there (in row order, as the cells were met).
+    """
+    from . import xlsx_fast as F
 
-
-def _write_detail(book: _Book, ws, sheet_key: str, df: "pd.DataFrame", start: int, stop: int) -> None:
     cols = _detail_columns(sheet_key)
     header = book.header()
     fmt_date = book.fmt(num_format="yyyy-mm-dd")
@@ -321,45 +338,69 @@ def _write_detail(book: _Book, ws, sheet_key: str, df: "pd.DataFrame", start: in
     ws.repeat_rows(0)
     ws.set_footer("&C&A  第 &P 页，共 &N 页")
 
-    sheet_name = S.SHEETS[sheet_key].name
-    # The public write_* methods parse A1 notation first; the row/column forms below are
-    # XlsxWriter's own implementations (fall back to the public API should they move).
-    write_number = getattr(ws, "_write_number", ws.write_number)
-    write_datetime = getattr(ws, "_write_datetime", ws.write_datetime)
-    write_string = getattr(ws, "_write_string", ws.write_string)
-    r = 0
-    for chunk_start in range(start, stop, DETAIL_CHUNK):  # bounded memory: Python values for one chunk only
-        part = df.iloc[chunk_start:min(stop, chunk_start + DETAIL_CHUNK)]
-        n = len(part)
-        columns = []
-        for key, title, kind, _ in cols:
-            values = _python_values(part[key], kind) if key in part.columns else [None] * n
-            columns.append((values, kind, title))
-        files = _python_values(part[META_FILE], "text") if META_FILE in part else [None] * n
-        rows = _python_values(part[META_ROW], "int") if META_ROW in part else [None] * n
-        for i in range(n):
-            r += 1
-            for c, (values, kind, title) in enumerate(columns):
-                v = values[i]
-                if v is None or v == "":
-                    continue
-                if kind == "int":
-                    write_number(r, c, int(v), fmt_int)
-                elif kind == "number":
-                    write_number(r, c, float(v), fmt_num)
-                elif kind == "percent":
-                    write_number(r, c, float(v) / 100, fmt_pct)
-                elif kind == "date":
-                    write_datetime(r, c, v, fmt_date)
-                elif kind == "light":
-                    write_string(r, c, str(v), lights.get(str(v), fmt_text))
-                else:
-                    s = str(v)
-                    if len(s) > CELL_LIMIT // 2 and _too_long(s):
-                        where = {"file": files[i] or "", "sheet": sheet_name, "row": rows[i], "header": title}
-                        book.text(ws, r, c, s, fmt_text, where)
-                    else:
-                        write_string(r, c, s, fmt_text)
+    styles = {"int": F.Column(F.INT, F.style_id(fmt_int)),
+              "number": F.Column(F.NUMBER, F.style_id(fmt_num)),
+              "percent": F.Column(F.PERCENT, F.style_id(fmt_pct)),
+              "date": F.Column(F.DATE, F.style_id(fmt_date)),
+              "light": F.Column(F.TEXT, F.style_id(fmt_text), {k: F.style_id(f) for k, f in lights.items()}),
+              "text": F.Column(F.TEXT, F.style_id(fmt_text))}
+    part = df.iloc[start:stop]
+    overrides = _cut_long_texts(book, sheet_key, part, cols)
+    columns = [(key if key in part.columns else None, styles.get(kind, styles["text"])) for key, _, kind, _ in cols]
+    chunk = max(1, int(DETAIL_CHUNK))
+
+    def chunks():
+        for offset in range(0, len(part), chunk):  # bounded memory: one chunk of cells at a time
+            piece = part.iloc[offset:offset + chunk]
+            series = []
+            for c, (key, column) in enumerate(columns):
+                s = None if key is None else piece[key]
+                if s is not None and c in overrides:
+                    s = _override(s, overrides[c], offset)
+                series.append((s, column))
+            yield F.rows_xml(series, first_row=offset + 2)
+
+    return F.SheetRows(chunks(), last_row=len(part) + 1, last_col=len(cols) - 1)
+
+
+def _cut_long_texts(book: _Book, sheet_key: str, part: "pd.DataFrame",
+                    cols: list[tuple[str, str, str, float]]) -> dict[int, dict[int, str]]:
+    """Cut texts over Excel's cell limit: {column: {row position: cut text}}, each cut noted as a 提示."""
+    import numpy as np
+    import pyarrow.compute as pc
+
+    from . import xlsx_fast as F
+
+    found: list[tuple[int, int, str, str]] = []
+    for c, (key, title, kind, _) in enumerate(cols):
+        if key not in part.columns or kind in ("int", "number", "percent", "date", "light") or not len(part):
+            continue
+        long = pc.greater(pc.utf8_length(F.text_array(part[key])), CELL_LIMIT // 2).fill_null(False)
+        if not pc.any(long).as_py():
+            continue
+        for pos in np.flatnonzero(np.asarray(long)).tolist():
+            found.append((pos, c, title, str(part[key].iloc[pos])))
+    out: dict[int, dict[int, str]] = {}
+    base = S.SHEETS[sheet_key].name
+    for pos, c, title, text in sorted(found, key=lambda x: (x[0], x[1])):
+        if not _too_long(text):
+            continue
+        file = part[META_FILE].iloc[pos] if META_FILE in part.columns else None
+        row = part[META_ROW].iloc[pos] if META_ROW in part.columns else None
+        cut = book.cut(text, {"file": "" if _isna(file) else str(file), "sheet": base,
+                              "row": None if _isna(row) else int(row), "header": title})
+        out.setdefault(c, {})[pos] = cut
+    return out
+
+
+def _override(series: "pd.Series", cuts: dict[int, str], offset: int) -> "pd.Series":
+    hits = {pos - offset: text for pos, text in cuts.items() if offset <= pos < offset + len(series)}
+    if not hits:
+        return series
+    values = series.astype(object).copy()
+    for pos, text in hits.items():
+        values.iloc[pos] = text
+    return values
 
 
 # ---------------------------------------------------------------------------
@@ -576,7 +617,12 @@ def _chart(book: _Book, ws, chart_type: str, title: str, measure: str, first: in
 # ---------------------------------------------------------------------------
 
 
-def _write_red_list(book: _Book, ws, figures: dict) -> None:
+def _write_red_list(book: _Book, ws, figures: dict) -> dict[str, Any]:
+    """Title and headers with XlsxWriter; the (possibly many thousand) rows generated by ``xlsx_fast``."""
+    import pandas as pd
+
+    from . import xlsx_fast as F
+
     headers = (("序号", 6), ("类别", 6), ("单位", 14), ("编号", 10), ("名称/问题描述", 40), ("责任人", 9),
                ("责任领导", 9), ("时限", 11), ("逾期天数", 8), ("状态", 9))
     last = len(headers) - 1
@@ -587,32 +633,46 @@ def _write_red_list(book: _Book, ws, figures: dict) -> None:
     for c, (h, w) in enumerate(headers):
         ws.set_column(c, c, w)
         ws.write_string(2, c, h, book.header())
-    row = 3
+    first = 3
     if not items:
-        ws.merge_range(row, 0, row, last, "无逾期事项", book.cell("center"))
+        ws.merge_range(first, 0, first, last, "无逾期事项", book.cell("center"))
     f_seq, f_center, f_text, f_wrap = book.cell("seq"), book.cell("center"), book.cell(), book.cell("wrap")
     f_date, f_days = book.cell("date"), book.cell("int", fill=LIGHT_FILLS[RED])
-    for n, item in enumerate(items, start=1):
-        ws.write_number(row, 0, n, f_seq)
-        book.text(ws, row, 1, item["kind"], f_center)
-        book.text(ws, row, 2, item["unit"], f_text)
-        book.text(ws, row, 3, item["id"], f_center)
-        book.text(ws, row, 4, item["title"], f_wrap)
-        _fit_height(ws, row, [(item["title"], 40)])
-        book.text(ws, row, 5, item["owner"], f_center)
-        book.text(ws, row, 6, item["leader"], f_center)
-        deadline = _as_date(item["deadline"])
-        if deadline:
-            ws.write_datetime(row, 7, deadline, f_date)
-        else:
-            ws.write_blank(row, 7, None, f_text)
-        ws.write_number(row, 8, item["days_overdue"], f_days)
-        book.text(ws, row, 9, item["status"], f_center)
-        row += 1
     ws.freeze_panes(3, 0)
     if items:
-        ws.autofilter(2, 0, row - 1, last)
+        ws.autofilter(2, 0, first + len(items) - 1, last)
     _print_setup(ws, header_rows=(2, 2), last_col=last)
+    if not items:
+        return {}
+    where = {"sheet": ws.get_name()}
+    keys = ("kind", "unit", "id", "title", "owner", "leader", "status")
+    cut = [[book.cut(i[k], where) for k in keys] for i in items]  # row by row, as cells are met
+
+    def texts(key: str) -> "pd.Series":
+        k = keys.index(key)
+        return pd.Series([r[k] for r in cut], dtype=object)
+
+    def text(fmt) -> "F.Column":
+        sid = F.style_id(fmt)
+        return F.Column(F.TEXT, sid, blank_style=sid)
+
+    titles = texts("title")
+    columns = [
+        (pd.Series(range(1, len(items) + 1)), F.Column(F.INT, F.style_id(f_seq))),
+        (texts("kind"), text(f_center)),
+        (texts("unit"), text(f_text)),
+        (texts("id"), text(f_center)),
+        (titles, text(f_wrap)),
+        (texts("owner"), text(f_center)),
+        (texts("leader"), text(f_center)),
+        (pd.Series([_as_date(i["deadline"]) for i in items], dtype="datetime64[ns]"),
+         F.Column(F.DATE, F.style_id(f_date), blank_style=F.style_id(f_text))),
+        (pd.Series([i["days_overdue"] for i in items], dtype="int64"), F.Column(F.INT, F.style_id(f_days))),
+        (texts("status"), text(f_center)),
+    ]
+    heights = [_row_height([(t, 40)]) for t in titles.tolist()]
+    chunks = (F.rows_xml(columns, first_row=first + 1, heights=heights),)
+    return {ws.get_name(): F.SheetRows(chunks, last_row=first + len(items), last_col=last)}
 
 
 def _write_achievements(book: _Book, ws, figures: dict) -> None:
