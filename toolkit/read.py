@@ -19,7 +19,7 @@ import difflib
 import re
 import zipfile
 from functools import lru_cache
-from operator import itemgetter
+from operator import add, itemgetter, methodcaller
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 from xml.etree import ElementTree as ET
@@ -720,23 +720,33 @@ def _read_sheet(
     key_of_index = {i: k for k, i in columns.items()}
     kept: list[list[Any]] = []  # the data rows, in order
     numbers: list[int] = []  # their Excel row numbers
-    for i in range(first_data, len(rows)):
-        row = rows[i]
+    body = rows[first_data:]
+    lens = list(map(len, body))
+    n_empty = list(map(add, map(_COUNT_EMPTY, body), map(_COUNT_NONE, body)))
+    # Rows whose first cells may start a total row (合计, 小计, …): the rest cannot be one.
+    suspects: set[int] = set()
+    shortest = min(lens, default=0)
+    for idx in first_cols:
+        cells = map(itemgetter(idx), body) if idx < shortest else \
+            (row[idx] if idx < len(row) else None for row in body)
+        suspects.update(j for j, v in enumerate(cells)
+                        if isinstance(v, str) and v and (v[0] in _TOTAL_FIRST or v[0].isspace()))
+    for j, row in enumerate(body):
         if not row:
             continue
-        missing_formula = formula_rows.get(i)
+        i = first_data + j
+        missing_formula = formula_rows.get(i) if formula_rows else None
         if missing_formula is None:
-            n_empty = row.count("") + row.count(None)
-            if n_empty == len(row):
+            if n_empty[j] == lens[j]:
                 continue
             if all(v is None or (isinstance(v, str) and is_blank(v)) for v in row):
                 continue
-        else:
-            n_empty = row.count("") + row.count(None)
-        reason = _skip_reason(row, first_cols, len(row) - n_empty)
-        if reason:
-            data.skipped.append(SkippedRow(i + 1, reason))
-            continue
+        n_nonblank = lens[j] - n_empty[j]
+        if n_nonblank <= 3 or j in suspects:
+            reason = _skip_reason(row, first_cols, n_nonblank)
+            if reason:
+                data.skipped.append(SkippedRow(i + 1, reason))
+                continue
         kept.append(row)
         numbers.append(i + 1)
         for col in missing_formula or ():
@@ -791,6 +801,8 @@ def _columns(rows: list[list[Any]], index: dict[str, int]) -> dict[str, list[Any
 
 
 _STR_OR_NONE = frozenset((str, type(None)))
+_COUNT_EMPTY = methodcaller("count", "")
+_COUNT_NONE = methodcaller("count", None)
 
 
 def _skip_reason(row: list[Any], first_cols: list[int], n_nonblank: int | None = None) -> str | None:
