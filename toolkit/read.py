@@ -111,6 +111,7 @@ def find_files(folder: Path) -> tuple[list[Path], list[tuple[str, str]]]:
 # ---------------------------------------------------------------------------
 
 PARALLEL_MIN_FILES = 8  # fewer files are read in this process (a pool costs more than it saves)
+PARALLEL_MIN_FILES_SPAWN = 60  # where workers start a fresh interpreter (Windows, macOS): ~0.3 s each
 MAX_WORKERS = 4  # each worker holds one workbook at a time; more rarely helps
 
 
@@ -128,7 +129,7 @@ def read_workers(n_files: int) -> int:
             wanted = 0
         if wanted >= 1:
             return max(1, min(wanted, n_files))
-    if n_files < PARALLEL_MIN_FILES:
+    if n_files < (PARALLEL_MIN_FILES if _start_method() == "fork" else PARALLEL_MIN_FILES_SPAWN):
         return 1
     try:
         cpus = len(os.sched_getaffinity(0))  # type: ignore[attr-defined]
@@ -198,15 +199,20 @@ def iter_read_files(
         yield read_file(path, root, units=units, period=period)
 
 
-def _read_pool(paths: list[Path], root: Path, units: list[Unit], period: Period | None, workers: int):
+def _start_method() -> str | None:
+    """fork on Linux (cheapest: the worker already has everything imported); elsewhere the default."""
     import multiprocessing as mp
     import sys
+
+    return "fork" if sys.platform.startswith("linux") and "fork" in mp.get_all_start_methods() else None
+
+
+def _read_pool(paths: list[Path], root: Path, units: list[Unit], period: Period | None, workers: int):
+    import multiprocessing as mp
     from concurrent.futures import ProcessPoolExecutor
     from functools import partial
 
-    # fork is cheapest (the worker already has everything imported); elsewhere the default.
-    method = "fork" if sys.platform.startswith("linux") and "fork" in mp.get_all_start_methods() else None
-    ctx = mp.get_context(method)
+    ctx = mp.get_context(_start_method())
     task = partial(read_file, root=root, units=units, period=period)
     chunk = max(1, min(8, len(paths) // (workers * 8)))
     with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
