@@ -721,6 +721,8 @@ def _outcome(col: Column, value: Any, ctx: _Context, schema: SheetSchema) -> Out
         if col.required:
             return None, None, (("missing-value", "", {"rule": col.rule_text() or col.help or "相应内容"}),), False, False
         return _EMPTY
+    if norm.__class__ is str and value.__class__ is str and norm == value:
+        norm = value  # unchanged text: share the object read (memory at a million rows)
     found: list[tuple[str, Any, dict[str, Any]]] = []
     if hint_code:
         found.append((hint_code, _RAW, hint_slots))
