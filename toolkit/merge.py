@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from datetime import date, datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import MAX_PREC, ROUND_HALF_UP, Decimal, localcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -62,6 +62,7 @@ COMPUTED_COLUMNS: dict[str, tuple[tuple[str, str, str, float], ...]] = {
 HIDDEN_COMPUTED = {"tasks": ("task_id", "days_overdue")}
 # Internal helper column: the unit's display name (configured name when matched).
 UNIT_KEY = "_unit_name"
+_EXACT_LIMIT = Decimal(10) ** 28  # partial sums below this (in units of the last place) are exact
 
 
 # ---------------------------------------------------------------------------
@@ -83,11 +84,38 @@ def round1(value: Any) -> float | None:
     return float(Decimal(repr(float(value))).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
 
 
-def _mean1(values: list[float]) -> float | None:
-    if not values:
+def _mean1(values: Any) -> float | None:
+    if not len(values):
         return None
-    total = sum((Decimal(repr(float(v))) for v in values), Decimal(0))
+    total = _decimal_sum(values)
     return float((total / len(values)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+
+
+def _decimal_sum(values: Any) -> Decimal:
+    """``sum(Decimal(repr(float(v))) for v in values)`` from ``Decimal(0)``, as the plain loop computes it.
+
+    Values repeat (progress 0/50/100, the same 成果数值), so each distinct value is
+    converted once and multiplied by its count. That gives the loop's result whenever no
+    partial sum needs more than the context's 28 digits (then every addition is exact,
+    in any order); otherwise the loop runs as it is.
+    """
+    import numpy as np
+
+    floats = [float(v) for v in values] if not isinstance(values, np.ndarray) else values.astype(np.float64)
+    array = np.asarray(floats, dtype=np.float64)
+    if len(array) and np.isfinite(array).all():
+        distinct, counts = np.unique(array, return_counts=True)
+        terms = [(Decimal(repr(v)), c) for v, c in zip(distinct.tolist(), counts.tolist())]
+        places = max(0, max(-t.as_tuple().exponent for t, _ in terms))
+        with localcontext() as ctx:
+            ctx.prec = MAX_PREC
+            bound = sum((abs(t) * c for t, c in terms), Decimal(0))
+            if bound.scaleb(places) < _EXACT_LIMIT:
+                total = Decimal(0)
+                for t, c in terms:
+                    total += t * c
+                return total
+    return sum((Decimal(repr(float(v))) for v in array.tolist()), Decimal(0))
 
 
 def _isna(value: Any) -> bool:
@@ -153,6 +181,55 @@ def _col(df: "pd.DataFrame", key: str) -> "pd.Series":
     return pd.Series([pd.NA] * len(df), index=df.index, dtype=object)
 
 
+def _texts(series: "pd.Series") -> list[str]:
+    """``_text`` of every value (each distinct text stripped once)."""
+    import numpy as np
+
+    codes, uniques = _factorize(series)
+    if all(isinstance(u, str) for u in uniques):
+        table = np.asarray([u.strip() for u in uniques] + [""], dtype=object)
+        return table[codes].tolist()
+    return [_text(v) for v in series.tolist()]
+
+
+def _isos(series: "pd.Series") -> list[str | None]:
+    """``_iso`` of every value."""
+    import numpy as np
+    import pandas as pd
+
+    if pd.api.types.is_datetime64_dtype(series.dtype):
+        days = series.to_numpy(dtype="datetime64[ns]").astype("datetime64[D]")
+        text = np.datetime_as_string(days, unit="D").astype(object)
+        ok = ~np.isnat(days) & (days >= np.datetime64("1000-01-01")) & (days <= np.datetime64("9999-12-31"))
+        if ok.all():
+            return text.tolist()
+        return [t if good else _iso(v) for t, good, v in zip(text.tolist(), ok.tolist(), series.tolist())]
+    return [_iso(v) for v in series.tolist()]
+
+
+def _floats(series: "pd.Series") -> list[float | None]:
+    """``None if _isna(v) else float(v)`` of every value."""
+    import numpy as np
+    import pandas as pd
+
+    if pd.api.types.is_float_dtype(series.dtype) or (
+            pd.api.types.is_integer_dtype(series.dtype) and not pd.api.types.is_bool_dtype(series.dtype)):
+        values = series.to_numpy(dtype=np.float64, na_value=np.nan)
+        return [None if v != v else v for v in values.tolist()]
+    return [None if _isna(v) else float(v) for v in series.tolist()]
+
+
+def _mask(series: "pd.Series") -> "Any":
+    """A boolean series (NA → False) as a numpy array."""
+    import numpy as np
+
+    return series.fillna(False).to_numpy(dtype=bool) if series.hasnans else series.to_numpy(dtype=bool)
+
+
+def _equal(series: "pd.Series", value: Any) -> "Any":
+    return _mask(series == value)
+
+
 class _UnitIndex:
     """Resolves the unit names/codes found in files to the configured units."""
 
@@ -212,7 +289,11 @@ def add_computed_columns(
     ``days_overdue`` 逾期天数 (NA when not overdue), ``light`` 亮灯 (红/黄/绿).
     任务清单: ``light`` 亮灯, plus ``task_id`` and ``days_overdue`` for 红灯清单.
     ``period`` gives the start used when a task has no 开始日期.
+
+    Every step works on whole columns (a Python loop only over distinct units, files
+    or values); the input tables are not modified.
     """
+    import numpy as np
     import pandas as pd
 
     index = _UnitIndex(units)
@@ -222,44 +303,103 @@ def add_computed_columns(
         df = tables.get(key)
         if df is None:
             df = _empty_table(key)
-        df = df.copy()
-        for meta in META_COLUMNS:
-            if meta not in df.columns:
-                df[meta] = pd.Series([pd.NA] * len(df), index=df.index, dtype=object)
-        for col in S.SHEETS[key].keys:
+        df = df.copy(deep=False)  # new columns go to the copy only
+        for col in (*META_COLUMNS, *S.SHEETS[key].keys):
             if col not in df.columns:
                 df[col] = pd.Series([pd.NA] * len(df), index=df.index, dtype=object)
-        cache: dict[tuple[Any, Any], str] = {}
-        names = []
-        for pair in zip(df[META_UNIT].tolist(), df[META_UNIT_CODE].tolist()):
-            if pair not in cache:
-                cache[pair] = index.display(*pair)
-            names.append(cache[pair])
-        df[UNIT_KEY] = pd.Series(names, index=df.index, dtype=object)
+        pair_codes, pairs = _factorize_pairs(df[META_UNIT], df[META_UNIT_CODE])
+        display = [index.display(n, c) for n, c in pairs]
+        prefix = [index.code(n, c) or d for (n, c), d in zip(pairs, display)]
         # Stable order: unit, file, row (ties keep the input order).
-        unit_keys = {n: index.sort_key(n) for n in set(names)}
-        sort_keys = [
-            (unit_keys[n], "" if _isna(f) else str(f), -1 if _isna(r) else int(r), i)
-            for i, (n, f, r) in enumerate(zip(names, df[META_FILE].tolist(), df[META_ROW].tolist()))
-        ]
-        positions = [k[-1] for k in sorted(sort_keys)]
-        df = df.iloc[positions].reset_index(drop=True)
+        unit_rank = _ranks([index.sort_key(d) for d in display])[pair_codes]
+        file_codes, file_values = _factorize(df[META_FILE])
+        file_rank = _ranks(["" if _isna(f) else str(f) for f in file_values] + [""])[file_codes]
+        row_key = _int_array(df[META_ROW], missing=-1)
+        positions = np.lexsort((row_key, file_rank, unit_rank))
+        if not (positions == np.arange(len(positions))).all():
+            df = df.take(positions)
+            pair_codes = pair_codes[positions]
+        df = df.reset_index(drop=True)
+        df[UNIT_KEY] = pd.Series(np.asarray(display + [""], dtype=object)[pair_codes], index=df.index, dtype=object)
+        ids = _ids(df, np.asarray(prefix + [""], dtype=object)[pair_codes])
         if key == "problems":
-            df = _problem_columns(df, as_of_ts, index)
+            df = _problem_columns(df, as_of_ts, ids)
         elif key == "tasks":
-            df = _task_columns(df, as_of_ts, index, period)
+            df = _task_columns(df, as_of_ts, ids, period)
         out[key] = df
     return out
 
 
-def _ids(df: "pd.DataFrame", index: _UnitIndex) -> list[str]:
+def _factorize(series: "pd.Series") -> "tuple[Any, list[Any]]":
+    """Codes (NA → len(uniques)) and the distinct values, in order of appearance."""
+    import numpy as np
+    import pandas as pd
+
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    codes = np.asarray(codes, dtype=np.int64)
+    uniques = list(uniques.tolist() if hasattr(uniques, "tolist") else uniques)
+    codes = np.where(codes < 0, len(uniques), codes)
+    return codes, uniques
+
+
+def _factorize_pairs(a: "pd.Series", b: "pd.Series") -> "tuple[Any, list[tuple[Any, Any]]]":
+    """Codes of the (a, b) pairs and the distinct pairs (NA as None); the last code is unused."""
+    import numpy as np
+    import pandas as pd
+
+    ca, ua = _factorize(a)
+    cb, ub = _factorize(b)
+    combined = ca * (len(ub) + 1) + cb
+    codes, firsts = pd.factorize(combined)
+    codes = np.asarray(codes, dtype=np.int64)
+    ua_na, ub_na = ua + [None], ub + [None]
+    pairs = [(ua_na[int(k) // (len(ub) + 1)], ub_na[int(k) % (len(ub) + 1)]) for k in np.asarray(firsts).tolist()]
+    return codes, pairs
+
+
+def _ranks(keys: list[Any]) -> "Any":
+    """Rank of each key in sorted order (equal keys share a rank)."""
+    import numpy as np
+
+    order = sorted(set(keys))
+    rank = {k: i for i, k in enumerate(order)}
+    return np.asarray([rank[k] for k in keys], dtype=np.int64)
+
+
+def _int_array(series: "pd.Series", missing: int = 0) -> "Any":
+    """``int(v)`` per value (``missing`` for NA) as an int64 array."""
+    import numpy as np
+    import pandas as pd
+
+    dtype = series.dtype
+    if pd.api.types.is_integer_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype):
+        if series.hasnans:
+            series = series.fillna(missing)
+        return series.to_numpy(dtype=np.int64)
+    if pd.api.types.is_float_dtype(dtype):
+        values = series.to_numpy(dtype=np.float64, na_value=np.nan)
+        mask = np.isnan(values)
+        if np.isfinite(values[~mask]).all():
+            return np.where(mask, missing, np.trunc(np.where(mask, 0.0, values)).astype(np.int64))
+    # anything else: exactly as int() does it (and fails where int() fails)
+    return np.asarray([missing if _isna(v) else int(v) for v in series.tolist()], dtype=np.int64)
+
+
+def _ids(df: "pd.DataFrame", prefixes: "Any") -> list[str]:
+    """问题编号/task ids: prefix + "-" + 序号 (R + source row without one); repeats get -2, -3…"""
+    import numpy as np
+
+    seq = _col(df, "seq")
+    seq_na = seq.isna().to_numpy(dtype=bool)
+    seq_int = _int_array(seq)
+    rows = _int_array(df[META_ROW])
+    numbers = np.where(seq_na, np.char.add("R", rows.astype(str)).astype(object), seq_int.astype(str).astype(object))
+    bases = [f"{p}-{n}" for p, n in zip(prefixes.tolist(), numbers.tolist())]
+    if len(set(bases)) == len(bases):
+        return bases
     seen: set[str] = set()
     ids: list[str] = []
-    for name, code, seq, row in zip(df[META_UNIT].tolist(), df[META_UNIT_CODE].tolist(),
-                                    _col(df, "seq").tolist(), df[META_ROW].tolist()):
-        prefix = index.code(name, code) or index.display(name, code)
-        number = str(int(seq)) if not _isna(seq) else f"R{_int(row)}"
-        base = f"{prefix}-{number}"
+    for base in bases:
         candidate, n = base, 1
         while candidate in seen:  # two files of one unit: keep every 编号 unique
             n += 1
@@ -275,61 +415,67 @@ def _dates(series: "pd.Series") -> "pd.Series":
     return pd.to_datetime(series, errors="coerce")
 
 
-def _problem_columns(df: "pd.DataFrame", as_of: "pd.Timestamp", index: _UnitIndex) -> "pd.DataFrame":
+def _days(delta: "pd.Series") -> "Any":
+    """Whole days (floored, as ``Timedelta.days``) as float64 with NaN for NaT."""
+    import numpy as np
+
+    ns = delta.to_numpy(dtype="timedelta64[ns]")
+    mask = np.isnat(ns)
+    days = np.floor_divide(ns.view(np.int64), 86_400 * 10**9).astype(np.float64)
+    days[mask] = np.nan
+    return days
+
+
+def _problem_columns(df: "pd.DataFrame", as_of: "pd.Timestamp", ids: list[str]) -> "pd.DataFrame":
+    import numpy as np
     import pandas as pd
 
     deadline = _dates(_col(df, "deadline"))
-    closed = _col(df, "status").isin(S.CLOSED_STATUSES).fillna(False).astype(bool)
-    days_left = (deadline - as_of).dt.days  # negative when overdue
-    has_deadline = deadline.notna()
-    overdue = has_deadline & (deadline < as_of) & ~closed
-    yellow = has_deadline & ~closed & ~overdue & (days_left <= YELLOW_DAYS)
-    df["problem_id"] = pd.Series(_ids(df, index), index=df.index, dtype=object)
-    df["overdue"] = pd.Series([YES if o else NO for o in overdue.tolist()], index=df.index, dtype=object)
-    days = [(-int(d) if o else pd.NA) for d, o in zip(days_left.tolist(), overdue.tolist())]
-    df["days_overdue"] = pd.array(days, dtype="Int64")
-    lights = [RED if o else (YELLOW if y else GREEN) for o, y in zip(overdue.tolist(), yellow.tolist())]
-    df["light"] = pd.Series(lights, index=df.index, dtype=object)
+    closed = _col(df, "status").isin(S.CLOSED_STATUSES).fillna(False).to_numpy(dtype=bool)
+    days_left = _days(deadline - as_of)  # negative when overdue
+    has_deadline = deadline.notna().to_numpy(dtype=bool)
+    overdue = has_deadline & (deadline < as_of).fillna(False).to_numpy(dtype=bool) & ~closed
+    yellow = has_deadline & ~closed & ~overdue & (np.nan_to_num(days_left, nan=np.inf) <= YELLOW_DAYS)
+    df["problem_id"] = pd.Series(ids, index=df.index, dtype=object)
+    df["overdue"] = pd.Series(np.where(overdue, YES, NO).astype(object), index=df.index, dtype=object)
+    days = pd.array(np.where(overdue, -np.nan_to_num(days_left), 0).astype(np.int64), dtype="Int64")
+    days[~overdue] = pd.NA
+    df["days_overdue"] = days
+    df["light"] = pd.Series(np.where(overdue, RED, np.where(yellow, YELLOW, GREEN)).astype(object), index=df.index,
+                            dtype=object)
     return df
 
 
-def _task_columns(
-    df: "pd.DataFrame", as_of: "pd.Timestamp", index: _UnitIndex, period: Period | None
-) -> "pd.DataFrame":
+def _task_columns(df: "pd.DataFrame", as_of: "pd.Timestamp", ids: list[str], period: Period | None) -> "pd.DataFrame":
+    import numpy as np
     import pandas as pd
 
     deadline = _dates(_col(df, "deadline"))
     start = _dates(_col(df, "start_date"))
     if period is not None:
         start = start.fillna(pd.Timestamp(period.start))
-    done = (_col(df, "status") == TASK_DONE).fillna(False).astype(bool)
+    done = (_col(df, "status") == TASK_DONE).fillna(False).to_numpy(dtype=bool)
     progress = pd.to_numeric(_col(df, "progress"), errors="coerce").astype("Float64").fillna(0.0)
-    lights: list[str] = []
-    days: list[Any] = []
-    for dl, st, is_done, prog in zip(deadline.tolist(), start.tolist(), done.tolist(), progress.tolist()):
-        if _isna(dl) or is_done:
-            lights.append(GREEN)
-            days.append(pd.NA)
-            continue
-        if as_of > dl:
-            lights.append(RED)
-            days.append(int((as_of - dl).days))
-            continue
-        days.append(pd.NA)
-        if _isna(st):
-            lights.append(GREEN)
-            continue
-        span = (dl - st).days
-        elapsed = (as_of - st).days
-        if span <= 0:
-            share_num, share_den = (1, 1) if elapsed >= span else (0, 1)
-        else:
-            share_num, share_den = min(max(elapsed, 0), span), span
-        # progress% < elapsed share → lags behind the time schedule
-        lights.append(YELLOW if float(prog) * share_den < 100 * share_num else GREEN)
-    df["task_id"] = pd.Series(_ids(df, index), index=df.index, dtype=object)
-    df["days_overdue"] = pd.array(days, dtype="Int64")
-    df["light"] = pd.Series(lights, index=df.index, dtype=object)
+    prog = progress.to_numpy(dtype=np.float64, na_value=0.0)
+    no_deadline = deadline.isna().to_numpy(dtype=bool)
+    no_start = start.isna().to_numpy(dtype=bool)
+    green = no_deadline | done
+    red = ~green & (deadline < as_of).fillna(False).to_numpy(dtype=bool)
+    overdue_days = np.nan_to_num(_days(as_of - deadline)).astype(np.int64)
+    span = np.nan_to_num(_days(deadline - start)).astype(np.int64)
+    elapsed = np.nan_to_num(_days(as_of - start)).astype(np.int64)
+    positive = span > 0
+    share_num = np.where(positive, np.minimum(np.maximum(elapsed, 0), span), (elapsed >= span).astype(np.int64))
+    share_den = np.where(positive, span, 1)
+    # progress% < elapsed share → lags behind the time schedule
+    lagging = prog * share_den.astype(np.float64) < 100 * share_num.astype(np.float64)
+    yellow = ~green & ~red & ~no_start & lagging
+    df["task_id"] = pd.Series(ids, index=df.index, dtype=object)
+    days = pd.array(np.where(red, overdue_days, 0), dtype="Int64")
+    days[~red] = pd.NA
+    df["days_overdue"] = days
+    df["light"] = pd.Series(np.where(red, RED, np.where(yellow, YELLOW, GREEN)).astype(object), index=df.index,
+                            dtype=object)
     return df
 
 
@@ -436,40 +582,53 @@ def _problem_block(p: "pd.DataFrame") -> dict[str, Any]:
     }
 
 
-def _progress_values(t: "pd.DataFrame") -> list[float]:
-    return [float(v) for v in _col(t, "progress").tolist() if not _isna(v)]
+def _progress_values(t: "pd.DataFrame") -> "Any":
+    """完成进度 values present, in row order, as floats."""
+    present, values = _progress(_col(t, "progress"))
+    return values[present]
+
+
+def _progress(series: "pd.Series") -> "tuple[Any, Any]":
+    """(present mask, float values) of 完成进度; NA and NaN are not present."""
+    import numpy as np
+    import pandas as pd
+
+    if pd.api.types.is_float_dtype(series.dtype) or (
+            pd.api.types.is_integer_dtype(series.dtype) and not pd.api.types.is_bool_dtype(series.dtype)):
+        values = series.to_numpy(dtype=np.float64, na_value=np.nan)
+        return ~np.isnan(values), values
+    present = np.asarray([not _isna(v) for v in series.tolist()], dtype=bool)
+    values = np.asarray([float(v) if ok else np.nan for v, ok in zip(series.tolist(), present.tolist())],
+                        dtype=np.float64)
+    return present, values
 
 
 def _task_block(t: "pd.DataFrame", index: _UnitIndex) -> dict[str, Any]:
+    import numpy as np
+
     status = _col(t, "status")
     count = int(len(t))
-    completed = int((status == TASK_DONE).fillna(False).sum())
+    done = _equal(status, TASK_DONE)
+    completed = int(done.sum())
     lights = _col(t, "light").value_counts().to_dict()
     by_type = []
     list_type = _col(t, "list_type")
+    progress = _col(t, "progress")
     for name in S.TASK_LIST_TYPES:
-        sub = t[(list_type == name).fillna(False).astype(bool)]
+        mine = _equal(list_type, name)
         by_type.append({
             "name": name,
-            "count": int(len(sub)),
-            "completed": int((_col(sub, "status") == TASK_DONE).fillna(False).sum()),
-            "average_progress": _mean1(_progress_values(sub)),
+            "count": int(mine.sum()),
+            "completed": int((mine & done).sum()),
+            "average_progress": _mean1(_progress_values(progress[mine].to_frame("progress"))),
         })
-    key = t[((list_type == KEY_TASK) & (status != TASK_DONE)).fillna(False).astype(bool)]
-    key = key[[c for c in (UNIT_KEY, "name", "deadline", "progress", "status", "owner", "leader") if c in key.columns]]
-    rows = []
-    for pos, rec in enumerate(key.to_dict("records")):
-        deadline = _iso(rec.get("deadline"))
-        rows.append(((deadline is None, deadline or "", pos), {
-            "unit": rec[UNIT_KEY],
-            "name": _text(rec.get("name")),
-            "deadline": deadline,
-            "progress": None if _isna(rec.get("progress")) else float(rec["progress"]),
-            "status": _text(rec.get("status")),
-            "owner": _text(rec.get("owner")),
-            "leader": _text(rec.get("leader")),
-        }))
-    rows.sort(key=lambda r: r[0])  # by 完成时限; ties keep the unit order of the table
+    key = np.flatnonzero(_equal(list_type, KEY_TASK) & _mask(status != TASK_DONE))
+    sub = t.iloc[key]
+    deadlines = _isos(_col(sub, "deadline"))
+    rows = sorted(zip(((d is None, d or "", pos) for pos, d in enumerate(deadlines)),
+                      sub[UNIT_KEY].tolist(), _texts(_col(sub, "name")), deadlines, _floats(_col(sub, "progress")),
+                      _texts(_col(sub, "status")), _texts(_col(sub, "owner")), _texts(_col(sub, "leader"))),
+                  key=lambda r: r[0])  # by 完成时限; ties keep the unit order of the table
     return {
         "count": count,
         "completed": completed,
@@ -479,51 +638,60 @@ def _task_block(t: "pd.DataFrame", index: _UnitIndex) -> dict[str, Any]:
         "lights": {k: int(lights.get(k, 0)) for k in LIGHTS},
         "by_type": by_type,
         "by_status": _distribution(status, S.TASK_STATUSES),
-        "unfinished_key": [r[1] for r in rows],
+        "unfinished_key": [
+            {"unit": unit, "name": name, "deadline": deadline, "progress": progress, "status": st, "owner": owner,
+             "leader": leader}
+            for _, unit, name, deadline, progress, st, owner, leader in rows
+        ],
     }
 
 
 def _achievements(t: "pd.DataFrame") -> list[dict[str, Any]]:
-    groups: dict[tuple[str, str], dict[str, Any]] = {}
-    t = t[_col(t, "result_value").notna().astype(bool)]
-    t = t[[c for c in ("result_value", "result_text", "name", "result_unit", UNIT_KEY) if c in t.columns]]
-    for rec in t.to_dict("records"):
-        value = rec.get("result_value")
-        description = _text(rec.get("result_text")) or _text(rec.get("name"))
-        unit = _text(rec.get("result_unit"))
-        g = groups.setdefault((description, unit), {"sum": Decimal(0), "units": [], "items": 0})
-        g["sum"] += Decimal(repr(float(value)))
-        g["items"] += 1
-        if rec[UNIT_KEY] not in g["units"]:
-            g["units"].append(rec[UNIT_KEY])
+    import numpy as np
+
+    rows = np.flatnonzero(_col(t, "result_value").notna().to_numpy(dtype=bool))
+    t = t.iloc[rows]
+    groups: dict[tuple[str, str], list[Any]] = {}  # (说明, 计量单位) → [values, units (ordered), items]
+    for value, text, name, unit, unit_name in zip(
+            _col(t, "result_value").tolist(), _texts(_col(t, "result_text")), _texts(_col(t, "name")),
+            _texts(_col(t, "result_unit")), t[UNIT_KEY].tolist()):
+        g = groups.get((text or name, unit))
+        if g is None:
+            g = groups[(text or name, unit)] = [[], {}, 0]
+        g[0].append(value)
+        g[1].setdefault(unit_name, None)
+        g[2] += 1
     return [
-        {"description": d, "value": _plain_number(g["sum"]), "unit": u, "units": g["units"], "items": g["items"]}
+        {"description": d, "value": _plain_number(_decimal_sum(g[0])), "unit": u, "units": list(g[1]),
+         "items": g[2]}
         for (d, u), g in groups.items()
     ]
 
 
 def _red_list(p: "pd.DataFrame", t: "pd.DataFrame") -> list[dict[str, Any]]:
+    import numpy as np
+
     out: list[dict[str, Any]] = []
     for kind, df, id_col, title_col in (("问题", p, "problem_id", "description"), ("任务", t, "task_id", "name")):
-        red = df[(_col(df, "light") == RED).fillna(False).astype(bool)]
-        red = red[[c for c in (id_col, UNIT_KEY, title_col, "owner", "leader", "deadline", "days_overdue", "status")
-                   if c in red.columns]]
-        items = []
-        for pos, rec in enumerate(red.to_dict("records")):
-            days = _int(rec.get("days_overdue"))
-            items.append((-days, pos, {
+        red = df.iloc[np.flatnonzero(_equal(_col(df, "light"), RED))]
+        days = _int_array(_col(red, "days_overdue")) if len(red) else np.zeros(0, dtype=np.int64)
+        order = np.argsort(-days, kind="stable")  # most overdue first, ties in row order
+        columns = (_texts(_col(red, id_col)), red[UNIT_KEY].tolist() if UNIT_KEY in red else [],
+                   _texts(_col(red, title_col)), _texts(_col(red, "owner")), _texts(_col(red, "leader")),
+                   _isos(_col(red, "deadline")), days.tolist(), _texts(_col(red, "status")))
+        ids, units, titles, owners, leaders, deadlines, days_list, statuses = columns
+        for i in order.tolist():
+            out.append({
                 "kind": kind,
-                "id": _text(rec.get(id_col)),
-                "unit": rec[UNIT_KEY],
-                "title": _text(rec.get(title_col)),
-                "owner": _text(rec.get("owner")),
-                "leader": _text(rec.get("leader")),
-                "deadline": _iso(rec.get("deadline")),
-                "days_overdue": days,
-                "status": _text(rec.get("status")),
-            }))
-        items.sort(key=lambda x: (x[0], x[1]))
-        out.extend(i[2] for i in items)
+                "id": ids[i],
+                "unit": units[i],
+                "title": titles[i],
+                "owner": owners[i],
+                "leader": leaders[i],
+                "deadline": deadlines[i],
+                "days_overdue": days_list[i],
+                "status": statuses[i],
+            })
     return out
 
 
@@ -634,75 +802,165 @@ UNIT_COUNT_KEYS = (
 )
 
 
-def _groups(df: "pd.DataFrame") -> "dict[str, pd.DataFrame]":
+def _group_codes(df: "pd.DataFrame") -> "tuple[Any, list[str]]":
+    """Per-row unit codes and the units (display names) in order of appearance."""
+    import numpy as np
+
     if not len(df):
-        return {}
-    return {str(k): g for k, g in df.groupby(UNIT_KEY, sort=False)}
+        return np.zeros(0, dtype=np.int64), []
+    codes, names = _factorize(df[UNIT_KEY])
+    return codes, [str(n) for n in names]
 
 
-def _unit_entry(code: str, name: str, submitted: bool | int, v, p, t) -> dict[str, Any]:
+def _group_count(codes: "Any", n: int, mask: "Any" = None) -> list[int]:
+    import numpy as np
+
+    if mask is not None:
+        codes = codes[mask]
+    return np.bincount(codes, minlength=n + 1)[:n].astype(np.int64).tolist()
+
+
+def _group_sum(codes: "Any", n: int, values: "Any") -> list[int]:
+    import numpy as np
+
+    out = np.zeros(n + 1, dtype=np.int64)
+    np.add.at(out, codes, values)
+    return out[:n].tolist()
+
+
+def _unit_stats(details: "dict[str, pd.DataFrame]") -> "dict[str, dict[str, Any]]":
+    """Per-unit counts for 分单位统计, one pass over each table (group codes, bincount)."""
+    import numpy as np
     import pandas as pd
 
-    if v is None:
-        v = _empty_table("visits")
-    if p is None:
-        p = _empty_table("problems")
-    if t is None:
-        t = _empty_table("tasks")
-    names = pd.DataFrame({"type": _col(v, "object_type").tolist(),
-                          "name": [_text(x) for x in _col(v, "object_name").tolist()]})
-    names = names[names["name"] != ""].drop_duplicates()
-    by_type_counts = names["type"].value_counts().to_dict()
-    problem_block = _problem_block(p) if len(p) else None
-    status = _col(t, "status")
-    list_type = _col(t, "list_type")
-    lt_counts = list_type.value_counts().to_dict()
-    st_counts = status.value_counts().to_dict()
-    count_p = int(len(p))
-    closed = problem_block["closed"] if problem_block else 0
-    rated = problem_block["rated"] if problem_block else 0
-    satisfied = problem_block["satisfied"] if problem_block else 0
+    stats: dict[str, dict[str, Any]] = {}
+
+    def entry(name: str) -> dict[str, Any]:
+        if name not in stats:
+            stats[name] = _empty_unit_stats()
+        return stats[name]
+
+    v, p, t = details["visits"], details["problems"], details["tasks"]
+    codes, names = _group_codes(v)
+    n = len(names)
+    if n:
+        visits = _group_count(codes, n)
+        sums = {k: _group_sum(codes, n, _int_array(_col(v, k))) for k in ("participants", "problems_found",
+                                                                         "solved_on_spot")}
+        # distinct non-empty 走访对象 per unit, and per (unit, 对象类型)
+        object_names = np.asarray(_texts(_col(v, "object_name")), dtype=object)
+        present = object_names != ""
+        name_codes, _ = _factorize(pd.Series(object_names[present], dtype=object))
+        type_codes, types = _factorize(_col(v, "object_type")[present])
+        unit_codes = codes[present]
+        width = int(name_codes.max()) + 1 if len(name_codes) else 1
+        per_unit = np.unique(unit_codes * width + name_codes)
+        objects = np.bincount(per_unit // width, minlength=n)[:n].tolist()
+        per_type = np.unique((unit_codes * (len(types) + 1) + type_codes) * width + name_codes) // width
+        by_type: dict[int, dict[str, int]] = {}
+        type_names = types + [None]
+        for key, count in zip(*np.unique(per_type, return_counts=True)):
+            u, k = divmod(int(key), len(types) + 1)
+            by_type.setdefault(u, {})[type_names[k]] = int(count)
+        for i, name in enumerate(names):
+            e = entry(name)
+            e["visits"] = visits[i]
+            e["participants"] = sums["participants"][i]
+            e["objects"] = objects[i]
+            found = by_type.get(i, {})
+            e["objects_by_type"] = {k: int(found.get(k, 0)) for k in S.OBJECT_TYPES}
+            e["problems_found"] = sums["problems_found"][i]
+            e["solved_on_spot"] = sums["solved_on_spot"][i]
+    codes, names = _group_codes(p)
+    n = len(names)
+    if n:
+        status, satisfaction = _col(p, "status"), _col(p, "satisfaction")
+        counts = {
+            "problems": _group_count(codes, n),
+            "problems_closed": _group_count(codes, n, _mask(status.isin(S.CLOSED_STATUSES))),
+            "rated": _group_count(codes, n, _mask(satisfaction.isin(S.SATISFACTION))),
+            "satisfied": _group_count(codes, n, _mask(satisfaction.isin(S.SATISFIED))),
+            "overdue_problems": _group_count(codes, n, _equal(_col(p, "overdue"), YES)),
+        }
+        for i, name in enumerate(names):
+            e = entry(name)
+            for k, values in counts.items():
+                e[k] = values[i]
+    codes, names = _group_codes(t)
+    n = len(names)
+    if n:
+        status, list_type = _col(t, "status"), _col(t, "list_type")
+        counts = {
+            "tasks": _group_count(codes, n),
+            "tasks_completed": _group_count(codes, n, _equal(status, TASK_DONE)),
+            "overdue_tasks": _group_count(codes, n, _equal(_col(t, "light"), RED)),
+        }
+        by_list = {k: _group_count(codes, n, _equal(list_type, k)) for k in S.TASK_LIST_TYPES}
+        by_status = {k: _group_count(codes, n, _equal(status, k)) for k in S.TASK_STATUSES}
+        present, values = _progress(_col(t, "progress"))
+        values = values[present]
+        order = np.argsort(codes[present], kind="stable")
+        bounds = np.searchsorted(codes[present][order], np.arange(n + 1))
+        for i, name in enumerate(names):
+            e = entry(name)
+            for k, col in counts.items():
+                e[k] = col[i]
+            e["tasks_by_type"] = {k: by_list[k][i] for k in S.TASK_LIST_TYPES}
+            e["tasks_by_status"] = {k: by_status[k][i] for k in S.TASK_STATUSES}
+            e["average_progress"] = _mean1(values[order[bounds[i]:bounds[i + 1]]])
+    return stats
+
+
+def _empty_unit_stats() -> dict[str, Any]:
+    return {
+        "visits": 0, "participants": 0, "objects": 0, "objects_by_type": {k: 0 for k in S.OBJECT_TYPES},
+        "problems_found": 0, "solved_on_spot": 0,
+        "problems": 0, "problems_closed": 0, "rated": 0, "satisfied": 0, "overdue_problems": 0,
+        "tasks": 0, "tasks_by_type": {k: 0 for k in S.TASK_LIST_TYPES},
+        "tasks_by_status": {k: 0 for k in S.TASK_STATUSES}, "tasks_completed": 0, "average_progress": None,
+        "overdue_tasks": 0,
+    }
+
+
+def _unit_entry(code: str, name: str, submitted: bool | int, st: dict[str, Any] | None) -> dict[str, Any]:
+    st = st or _empty_unit_stats()
     return {
         "code": code,
         "name": name,
         "submitted": submitted,
-        "visits": int(len(v)),
-        "participants": int(sum(_int(x) for x in _col(v, "participants").tolist())),
-        "objects": int(names["name"].nunique()),
-        "objects_by_type": {k: int(by_type_counts.get(k, 0)) for k in S.OBJECT_TYPES},
-        "problems_found": int(sum(_int(x) for x in _col(v, "problems_found").tolist())),
-        "solved_on_spot": int(sum(_int(x) for x in _col(v, "solved_on_spot").tolist())),
-        "problems": count_p,
-        "problems_closed": closed,
-        "closure_rate": rate(closed, count_p),
-        "rated": rated,
-        "satisfied": satisfied,
-        "satisfaction_rate": rate(satisfied, rated),
-        "overdue_problems": int((_col(p, "overdue") == YES).fillna(False).sum()),
-        "tasks": int(len(t)),
-        "tasks_by_type": {k: int(lt_counts.get(k, 0)) for k in S.TASK_LIST_TYPES},
-        "tasks_by_status": {k: int(st_counts.get(k, 0)) for k in S.TASK_STATUSES},
-        "tasks_completed": int((status == TASK_DONE).fillna(False).sum()),
-        "average_progress": _mean1(_progress_values(t)),
-        "overdue_tasks": int((_col(t, "light") == RED).fillna(False).sum()),
+        "visits": st["visits"],
+        "participants": st["participants"],
+        "objects": st["objects"],
+        "objects_by_type": st["objects_by_type"],
+        "problems_found": st["problems_found"],
+        "solved_on_spot": st["solved_on_spot"],
+        "problems": st["problems"],
+        "problems_closed": st["problems_closed"],
+        "closure_rate": rate(st["problems_closed"], st["problems"]),
+        "rated": st["rated"],
+        "satisfied": st["satisfied"],
+        "satisfaction_rate": rate(st["satisfied"], st["rated"]),
+        "overdue_problems": st["overdue_problems"],
+        "tasks": st["tasks"],
+        "tasks_by_type": st["tasks_by_type"],
+        "tasks_by_status": st["tasks_by_status"],
+        "tasks_completed": st["tasks_completed"],
+        "average_progress": st["average_progress"],
+        "overdue_tasks": st["overdue_tasks"],
     }
 
 
 def _unit_figures(details, result: ValidationResult, index: _UnitIndex, submission: dict) -> list[dict[str, Any]]:
-    gv, gp, gt = (_groups(details[k]) for k in ("visits", "problems", "tasks"))
+    stats = _unit_stats(details)
     names: list[tuple[str, str]] = [(u.code, u.name) for u in result.units]
     configured = {u.name for u in result.units}
-    found = set(gv) | set(gp) | set(gt) | {n for n in submission["unknown_units"]}
+    found = set(stats) | {n for n in submission["unknown_units"]}
     if not result.units:  # no unit list: every unit found in readable files
         found |= {index.display(f.unit, f.unit_code) for f in result.files if f.status != "无法读取"}
     for name in sorted(found - configured, key=index.sort_key):
         names.append((_first_code(details, name), name))
     accepted_units = {index.display(f.unit, f.unit_code) for f in result.files if _file_accepted(f)}
-    out = []
-    for code, name in names:
-        submitted = name in accepted_units
-        out.append(_unit_entry(code, name, submitted, gv.get(name), gp.get(name), gt.get(name)))
-    return out
+    return [_unit_entry(code, name, name in accepted_units, stats.get(name)) for code, name in names]
 
 
 def _first_code(details, name: str) -> str:
