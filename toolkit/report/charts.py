@@ -1,4 +1,4 @@
-"""Charts for the report (matplotlib, Agg backend, a CJK font found on the system).
+"""Charts for the report (matplotlib Figure on the Agg canvas, a CJK font found on the system).
 
 Each function returns PNG bytes, or ``None`` when matplotlib or a CJK font is
 missing or there is nothing to draw; the report then simply leaves the chart out
@@ -44,24 +44,42 @@ def find_cjk_font() -> str | None:
     return None
 
 
-def _pyplot():
-    try:
-        import matplotlib
+def _matplotlib():
+    """(new figure function, CJK FontProperties), or (None, None) without matplotlib or a CJK font.
 
-        matplotlib.use("Agg", force=True)
-        import matplotlib.pyplot as plt
-        from matplotlib import font_manager
+    ``matplotlib.figure.Figure`` on the Agg canvas directly: importing
+    ``matplotlib.pyplot`` (backend selection, GUI hooks) costs more than drawing a chart.
+    """
+    try:
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.figure import Figure
     except Exception:  # pragma: no cover
         return None, None
     path = find_cjk_font()
     if path is None:
         return None, None
+    prop = _font(path)
+    if prop is None:
+        return None, None
+
+    def figure(**kwargs):
+        fig = Figure(**kwargs)
+        FigureCanvasAgg(fig)
+        return fig
+
+    return figure, prop
+
+
+@lru_cache(maxsize=4)
+def _font(path: str):
+    """FontProperties of a font file (registered with matplotlib once per process)."""
+    from matplotlib import font_manager
+
     try:
         font_manager.fontManager.addfont(path)
-        prop = font_manager.FontProperties(fname=path)
+        return font_manager.FontProperties(fname=path)
     except Exception:  # pragma: no cover - unreadable font file
-        return None, None
-    return plt, prop
+        return None
 
 
 def bar_chart(items: list[tuple[str, int]], title: str = "", measure: str = "个", color: str = "#b22222") -> bytes | None:
@@ -69,14 +87,15 @@ def bar_chart(items: list[tuple[str, int]], title: str = "", measure: str = "个
     items = [(str(n), int(c)) for n, c in items if c]
     if not items:
         return None
-    plt, prop = _pyplot()
-    if plt is None:
+    new_figure, prop = _matplotlib()
+    if new_figure is None:
         return None
     items = sorted(items, key=lambda x: x[1])
     names = [n for n, _ in items]
     counts = [c for _, c in items]
     height = max(1.4, 0.22 * len(items) + 0.45)
-    fig, ax = plt.subplots(figsize=(7.0, height), dpi=200)
+    fig = new_figure(figsize=(7.0, height), dpi=200)
+    ax = fig.subplots()
     try:
         bars = ax.barh(range(len(items)), counts, color=color, height=0.6)
         ax.set_yticks(range(len(items)))
@@ -98,8 +117,6 @@ def bar_chart(items: list[tuple[str, int]], title: str = "", measure: str = "个
     except Exception as exc:  # pragma: no cover - never let a chart break the report
         log.warning("chart failed: %s", exc)
         return None
-    finally:
-        plt.close(fig)
 
 
 def problems_chart(figures: dict) -> bytes | None:

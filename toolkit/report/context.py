@@ -336,22 +336,28 @@ def _issues(fig: dict, settings: ReportSettings, text: ReportText) -> list[str]:
     return _number_points(points)
 
 
-def _key_tasks(fig: dict) -> tuple[list[dict], int]:
+def _key_tasks(fig: dict, limit: int | None = None) -> tuple[list[dict], int]:
+    """The unfinished key tasks with a name, formatted (the first ``limit`` only), and how many there are."""
     rows = []
+    total = 0
     ref = _as_date(fig.get("as_of"))
     for t in _get(fig, "tasks", "unfinished_key", default=[]):
         if not isinstance(t, dict) or not _clean(t.get("name")):
             continue
+        total += 1
+        if limit is not None and len(rows) >= limit:
+            continue  # counted only: a large collection has thousands
+        deadline = _as_date(t.get("deadline"))
         rows.append({
             "name": _clean(t.get("name")), "unit": _clean(t.get("unit")),
             "deadline": fmt_date(t.get("deadline"), missing=""),
             "deadline_short": fmt_month_day(t.get("deadline"), missing=""),
             "progress": fmt_rate(t.get("progress"), missing=""),
             "status": _clean(t.get("status")), "owner": _clean(t.get("owner")), "leader": _clean(t.get("leader")),
-            "same_year": bool(ref and _as_date(t.get("deadline")) and _as_date(t.get("deadline")).year == ref.year),
-            "overdue": bool(ref and _as_date(t.get("deadline")) and _as_date(t.get("deadline")) < ref),
+            "same_year": bool(ref and deadline and deadline.year == ref.year),
+            "overdue": bool(ref and deadline and deadline < ref),
         })
-    return rows, len(rows)
+    return rows, total
 
 
 def _inner_quotes(text: str) -> str:
@@ -359,9 +365,11 @@ def _inner_quotes(text: str) -> str:
     return text.replace("“", "‘").replace("”", "’")
 
 
-def _key_tasks_sentence(rows: list[dict]) -> str:
+def _key_tasks_sentence(rows: list[dict], total: int | None = None) -> str:
+    """``rows``: the first unfinished key tasks (at least KEY_TASKS_CAP of them); ``total``: how many there are."""
     if not rows:
         return ""
+    n = len(rows) if total is None else total
     shown = []
     for r in rows[:KEY_TASKS_CAP]:
         deadline = r["deadline_short"] if r.get("same_year") else r["deadline"]
@@ -372,14 +380,14 @@ def _key_tasks_sentence(rows: list[dict]) -> str:
         name = _inner_quotes(r["name"])
         shown.append(f"“{name}”（{detail}）" if detail else f"“{name}”")
     text = "聚焦重点任务抓推进。对尚未完成的重点任务逐项倒排工期、压实责任，重点抓好" + "、".join(shown)
-    text += f"等{len(rows)}项重点任务" if len(rows) > KEY_TASKS_CAP else f"{len(rows)}项重点任务" if len(rows) > 1 else ""
+    text += f"等{n}项重点任务" if n > KEY_TASKS_CAP else f"{n}项重点任务" if n > 1 else ""
     return text + "，确保按期完成。"
 
 
-def _plans(fig: dict, text: ReportText, key_rows: list[dict]) -> list[str]:
+def _plans(fig: dict, text: ReportText, key_rows: list[dict], key_total: int | None = None) -> list[str]:
     points = [t for t in (text.plans or []) if _clean(t)]
     staff = bool(points)
-    key_sentence = _key_tasks_sentence(key_rows)
+    key_sentence = _key_tasks_sentence(key_rows, key_total)
     if not staff:
         overdue_p = _n(_get(fig, "problems", "overdue"))
         overdue_t = _n(_get(fig, "tasks", "overdue"))
@@ -504,7 +512,7 @@ def build_context(figures: dict, settings: ReportSettings | None = None, text: R
     for i, sec in enumerate(sections, start=1):
         sec["heading"] = f"{cn_heading(i, 2)}{sec['title']}"
 
-    key_rows, key_total = _key_tasks(fig)
+    key_rows, key_total = _key_tasks(fig, limit=max(APPENDIX_ROWS_CAP, KEY_TASKS_CAP))
     units = [u for u in fig.get("units") or [] if isinstance(u, dict)]
     unit_rows = [_unit_row(u, i) for i, u in enumerate(units, start=1)]
     totals = fig.get("totals") if isinstance(fig.get("totals"), dict) else {}
@@ -563,7 +571,7 @@ def build_context(figures: dict, settings: ReportSettings | None = None, text: R
         "work_sections": sections,
         "highlights": [_end(t) for t in (text.highlights or []) if _clean(t)],
         "issues": _issues(fig, settings, text),
-        "plans": _plans(fig, text, key_rows),
+        "plans": _plans(fig, text, key_rows, key_total),
         "key_tasks": key_rows[:APPENDIX_ROWS_CAP],
         "key_tasks_total": key_total,
         "key_tasks_more": key_total - len(key_rows[:APPENDIX_ROWS_CAP]),
