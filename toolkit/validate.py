@@ -125,7 +125,7 @@ def validate_files(
             rejected.extend(rej)
             for key, columns in acc.items():
                 accepted.setdefault(key, []).append(columns)
-    tables = {key: _frame_from_columns(SHEETS[key], chunks) for key, chunks in accepted.items()}
+    tables = {key: _frame_from_columns(SHEETS[key], accepted.pop(key)) for key in list(accepted)}
     return ValidationResult(
         root=Path(root),
         period=period,
@@ -920,12 +920,13 @@ def _frame_from_columns(schema: SheetSchema, chunks: list[dict[str, list]]) -> "
     sizes = [len(c[META_ROW]) for c in chunks]
 
     def column(key: str) -> list:
+        # each file's part is let go once copied (peak memory at a million rows)
         if len(chunks) == 1:
-            col = chunks[0].get(key)
+            col = chunks[0].pop(key, None)
             return col if col is not None else [None] * sizes[0]
         out: list = []
         for c, size in zip(chunks, sizes):
-            col = c.get(key)
+            col = c.pop(key, None)
             out.extend(col if col is not None else [None] * size)
         return out
 
