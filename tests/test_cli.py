@@ -95,3 +95,57 @@ def test_empty_inbox_gets_a_hint_not_just_an_empty_table(tmp_path):
     out = run_cli("validate", cwd=root)
     assert out.returncode == 0, out.stderr
     assert "没有找到表格文件" in out.stdout and "收集文件" in out.stdout
+
+
+def _demo_like_workspace(tmp_path):
+    """A small workspace with one valid submission, written through the real templates."""
+    import random
+    from datetime import date
+
+    from toolkit.config import init_workspace
+    from toolkit.model import Unit
+    from toolkit.sample import generate_unit_rows
+    from toolkit.schema import SURVEY
+    from toolkit.templates import build_workbook, fill_rows
+
+    ws = init_workspace(tmp_path / "ws", "XX局", "2022Q1", units=[Unit("01", "办公室")], as_of=date(2022, 4, 29))
+    rows = generate_unit_rows(ws.units[0], ws.period, date(2022, 4, 29), random.Random(1), visits=3, tasks=0)
+    wb = build_workbook(SURVEY, unit="办公室", period=ws.period)
+    rows["visits"][0]["method"] = "[/]座谈[bold]"  # a wrong list value that looks like console markup
+    rows["visits"][1]["participants"] = None  # a real error so its message is printed
+    fill_rows(wb, "visits", rows["visits"])
+    fill_rows(wb, "problems", rows["problems"])
+    wb.save(ws.inbox / "办公室.xlsx")
+    return ws
+
+
+def test_markup_like_text_in_a_cell_is_printed_literally(tmp_path):
+    ws = _demo_like_workspace(tmp_path)
+    out = run_cli("validate", cwd=ws.root)
+    assert out.returncode == 0, out.stderr
+    assert "Traceback" not in out.stderr
+    assert "[/]座谈[bold]" in out.stdout  # quoted as typed in the not-in-list message
+    assert "参与人数" in out.stdout  # the error about the empty required cell is shown
+
+
+def test_broken_report_template_is_a_chinese_error_without_traceback(tmp_path):
+    from docx import Document
+
+    ws = _demo_like_workspace(tmp_path)
+    assert run_cli("merge", cwd=ws.root).returncode == 0
+    bad = tmp_path / "坏模板.docx"
+    doc = Document()
+    doc.add_paragraph("{{ opening }")
+    doc.save(bad)
+    out = run_cli("report", "--template", str(bad), cwd=ws.root)
+    assert out.returncode == 2
+    assert "Traceback" not in out.stderr and "错误：" in out.stderr and "opening" in out.stderr
+
+
+def test_output_path_blocked_by_a_file_is_explained(tmp_path):
+    ws = _demo_like_workspace(tmp_path)
+    blocker = tmp_path / "占用"
+    blocker.write_text("x", encoding="utf-8")
+    out = run_cli("merge", "--out", str(blocker / "输出"), cwd=ws.root)
+    assert out.returncode == 2
+    assert "Traceback" not in out.stderr and "无法读写" in out.stderr

@@ -98,6 +98,13 @@ def _console():
     return Console(highlight=False, soft_wrap=True)
 
 
+def escape(text: str) -> str:
+    """Text from files and paths is printed literally, never as rich markup."""
+    from rich.markup import escape as _escape
+
+    return _escape(str(text))
+
+
 def _fail(message: str, code: int = 2) -> None:
     sys.stderr.write(f"错误：{message}\n")
     raise typer.Exit(code)
@@ -113,13 +120,28 @@ def _workspace(path: Optional[Path], required: bool = True) -> Workspace | None:
 
 
 def _run(fn):
-    """Turn expected user-facing errors into a Chinese message and exit status 2."""
+    """Run a command body; every failure becomes one Chinese message and exit status 2.
+
+    Problems found in submissions are results, not failures: only what stops the
+    command itself (configuration, paths, a locked output, a broken template, an
+    unexpected error) ends up here. No traceback reaches the user.
+    """
+    from .office import ConversionError
+    from .report import TemplateError
+
     try:
         return fn()
-    except (ConfigError, OutputLockedError) as exc:
+    except (ConfigError, OutputLockedError, TemplateError, ConversionError) as exc:
         _fail(str(exc))
     except KeyboardInterrupt:
         _fail("已中止。", 130)
+    except OSError as exc:
+        where = exc.filename or ""
+        _fail(f"无法读写 {where}：{exc.strerror or exc}。请检查路径是否正确、文件夹是否存在、是否有写入权限，"
+              "以及该位置是否被同名文件占用。")
+    except Exception as exc:  # a bug: say so plainly, with what the maintainer needs
+        _fail(f"程序内部错误（{type(exc).__name__}：{exc}）。已完成的输出不受影响；"
+              "请把这条信息和所用的文件发给维护人员。")
 
 
 def _progress_factory(console):
@@ -157,14 +179,20 @@ def print_validation(result: "ValidationResult", console=None) -> None:
 
     console = console or _console()
     if not result.files:
-        console.print(f"[yellow]在 {result.root} 中没有找到表格文件（.xlsx、.xlsm、.xls）。"
+        console.print(f"[yellow]在 {escape(str(result.root))} 中没有找到表格文件（.xlsx、.xlsm、.xls）。"
                       "请把各单位报回的文件放进这个文件夹（可以有子文件夹）后重新运行。[/]")
     table = Table(title="校验结果", show_lines=False, header_style="bold")
-    for col in ("文件", "单位", "模板", "状态", "读取", "通过", "退回", "跳过", "错误", "提示"):
-        table.add_column(col, justify="right" if col in ("读取", "通过", "退回", "跳过", "错误", "提示") else "left")
+    # file names wrap instead of being cut: a person must see which file a line is about
+    table.add_column("文件", overflow="fold", ratio=3)
+    table.add_column("单位", overflow="fold", ratio=1)
+    table.add_column("模板", overflow="fold", ratio=1)
+    table.add_column("状态", no_wrap=True)
+    for col in ("读取", "通过", "退回", "跳过", "错误", "提示"):
+        table.add_column(col, justify="right", no_wrap=True)
     for f in result.files:
         style = STATUS_STYLE.get(f.status, "")
-        table.add_row(f.rel, f.unit, f.template_name or "—", f"[{style}]{f.status}[/]", str(f.rows_read),
+        table.add_row(escape(f.rel), escape(f.unit), escape(f.template_name or "—"), f"[{style}]{f.status}[/]",
+                      str(f.rows_read),
                       str(f.rows_accepted), str(f.rows_rejected), str(f.rows_skipped), str(f.errors), str(f.hints))
     t = result.totals()
     table.add_row("合计", "", "", "", str(t["rows_read"]), str(t["rows_accepted"]), str(t["rows_rejected"]),
@@ -173,24 +201,24 @@ def print_validation(result: "ValidationResult", console=None) -> None:
     if t["rows_superseded"]:
         console.print(f"另有 {t['rows_superseded']} 行属于被新文件替代的旧文件，未汇总（见“已被替代”的文件）。")
     for rel, reason in result.ignored:
-        console.print(f"[dim]已忽略 {rel}：{reason}[/]")
+        console.print(f"[dim]已忽略 {escape(rel)}：{escape(reason)}[/]")
     for f in result.files:
         problems = [i for i in f.issues if i.severity == "错误"] + [i for i in f.issues if i.severity == "提示"]
         if not problems:
             continue
-        console.print(f"\n[bold]{f.rel}[/]（{f.unit}）")
+        console.print(f"\n[bold]{escape(f.rel)}[/]（{escape(f.unit)}）")
         for issue in problems[:MAX_ISSUES_SHOWN]:
             colour = "red" if issue.severity == "错误" else "yellow"
-            console.print(f"  [{colour}]{issue.severity}[/] {issue.message}")
+            console.print(f"  [{colour}]{issue.severity}[/] {escape(issue.message)}")
         if len(problems) > MAX_ISSUES_SHOWN:
             console.print(f"  …… 另有 {len(problems) - MAX_ISSUES_SHOWN} 条，详见退回修改文件或 --json 输出。")
         if f.markup_path:
-            console.print(f"  已生成退回修改文件：{f.markup_path}")
+            console.print(f"  已生成退回修改文件：{escape(f.markup_path)}")
     if result.units:
         submitted = {f.unit_code for f in result.files if f.status in ("通过", "有提示", "有错误")}
         missing = [u for u in result.units if u.code not in submitted]
         if missing:
-            console.print("\n[bold]未报送单位（催报名单）：[/]" + "、".join(u.name for u in missing))
+            console.print("\n[bold]未报送单位（催报名单）：[/]" + escape("、".join(u.name for u in missing)))
 
 
 def _write_json(target: str, data: dict) -> None:
@@ -234,12 +262,12 @@ def init_cmd(
         ws = init_workspace(directory, org, period, report_date=rd)
         extras = api.install_front_ends(ws)
         c = _console()
-        c.print(f"[green]已创建工作区[/] {ws.root}")
-        c.print(f"  配置文件：{ws.config_path}（用记事本修改单位名单、报告抬头等）")
+        c.print(f"[green]已创建工作区[/] {escape(str(ws.root))}")
+        c.print(f"  配置文件：{escape(str(ws.config_path))}（用记事本修改单位名单、报告抬头等）")
         for name in ws.folders:
-            c.print(f"  文件夹：{ws.folder(name)}")
+            c.print(f"  文件夹：{escape(str(ws.folder(name)))}")
         for p in extras:
-            c.print(f"  {p.name}：{p}")
+            c.print(f"  {escape(str(p.name))}：{escape(str(p))}")
         c.print("下一步：修改 toolkit.toml 中的单位名单后，运行 toolkit templates 生成各单位的模板。")
 
     _run(go)
@@ -267,7 +295,7 @@ def templates_cmd(
         c = _console()
         c.print(f"[green]已生成 {len(paths)} 个模板文件[/]：")
         for p in paths:
-            c.print(f"  {p}")
+            c.print(f"  {escape(str(p))}")
 
     _run(go)
 
@@ -337,21 +365,19 @@ def print_merge(merged, console=None) -> None:
         f"问题 {p.get('count', 0)} 个，办结 {p.get('closed', 0)} 个，办结率 {fmt_rate(p.get('closure_rate'))}；"
         f"任务 {t.get('count', 0)} 项，已完成 {t.get('completed', 0)} 项。"
     )
-    console.print(f"[green]已写入[/] {merged.workbook}")
-    console.print(f"[green]已写入[/] {merged.figures_path}")
-    for side in merged.side_files:
-        console.print(f"[green]已写入[/] {side}")
+    for path in (merged.workbook, merged.figures_path, *merged.side_files):
+        console.print(f"[green]已写入[/] {escape(str(path))}")
 
 
 def print_report(outcome, console=None) -> None:
     console = console or _console()
-    console.print(f"[green]已生成报告[/] {outcome.docx}")
+    console.print(f"[green]已生成报告[/] {escape(str(outcome.docx))}")
     if outcome.appendix:
-        console.print(f"[green]已生成附表[/] {outcome.appendix}")
+        console.print(f"[green]已生成附表[/] {escape(str(outcome.appendix))}")
     if outcome.pdf:
-        console.print(f"[green]已生成 PDF[/] {outcome.pdf}")
+        console.print(f"[green]已生成 PDF[/] {escape(str(outcome.pdf))}")
     for note in outcome.notes:
-        console.print(f"[yellow]提示[/]：{note}")
+        console.print(f"[yellow]提示[/]：{escape(note)}")
 
 
 @app.command("report", cls=_ChineseCommand)
@@ -403,15 +429,15 @@ def demo_cmd(
     def go():
         console = _console()
         ws = create_demo(directory)
-        console.print(f"[green]已创建演示工作区[/] {ws.root}（{ws.org}，{len(ws.units)} 个单位）")
+        console.print(f"[green]已创建演示工作区[/] {escape(str(ws.root))}（{escape(str(ws.org))}，{len(ws.units)} 个单位）")
         from . import api
 
         result, merged, report = api.run_workspace(ws, pdf=pdf)
         print_validation(result, console)
         print_merge(merged, console)
         print_report(report, console)
-        console.print(f"\n退回修改文件在：{ws.returns_dir}")
-        console.print(f"控制台（Excel 按钮）：{ws.root / '控制台.xlsm'}")
+        console.print(f"\n退回修改文件在：{escape(str(ws.returns_dir))}")
+        console.print(f"控制台（Excel 按钮）：{escape(str(ws.root / '控制台.xlsm'))}")
 
     _run(go)
 
@@ -424,7 +450,7 @@ def console_cmd() -> None:
     def go():
         ws = _workspace(None)
         for p in api.install_front_ends(ws):
-            _console().print(f"[green]已生成[/] {p}")
+            _console().print(f"[green]已生成[/] {escape(str(p))}")
 
     _run(go)
 
@@ -444,21 +470,27 @@ def _root(
     """“能力作风建设年”大走访大调研台账工具。"""
 
 
+def _is_usage_error(exc: BaseException) -> bool:
+    """click's UsageError family (typer vendors its own click; match by class name)."""
+    return any(cls.__name__ == "UsageError" for cls in type(exc).__mro__)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the ``toolkit`` command; usage errors are explained in Chinese."""
-    from typer._click import exceptions as click_exc
-
     try:
         code = app(args=argv, prog_name="toolkit", standalone_mode=False)
-    except click_exc.UsageError as exc:
-        cmd = exc.ctx.command_path if exc.ctx else "toolkit"
-        sys.stderr.write(f"错误：{_translate_error(exc.format_message())}。\n运行 {cmd} -h 查看用法。\n")
-        sys.exit(2)
-    except click_exc.Abort:
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except (typer.Abort, KeyboardInterrupt):
         sys.stderr.write("已中止。\n")
         sys.exit(130)
-    except click_exc.Exit as exc:
-        sys.exit(exc.exit_code)
+    except Exception as exc:
+        if not _is_usage_error(exc):
+            raise
+        ctx = getattr(exc, "ctx", None)
+        cmd = ctx.command_path if ctx else "toolkit"
+        sys.stderr.write(f"错误：{_translate_error(exc.format_message())}。\n运行 {cmd} -h 查看用法。\n")
+        sys.exit(2)
     if isinstance(code, int) and code:
         sys.exit(code)
 
