@@ -100,17 +100,32 @@ def write_markups(files: list[FileData], result: ValidationResult, out_dir: Path
 
     by_rel = {f.rel: f for f in files}
     written: list[Path] = []
+    used: set[str] = set()
     for report in result.files:
         data = by_rel.get(report.rel)
         if data is None or not data.readable or not data.template_id or report.errors == 0:
             continue
         if report.status == "已被替代":
             continue
-        stem = Path(report.rel).stem.replace("（退回修改）", "")
-        target = out_dir / f"{stem}（退回修改）.xlsx"
+        target = out_dir / markup_name(report.rel, report.unit, used)
         report.markup_path = str(write_markup(data, report, target, period=period))
         written.append(target)
     return written
+
+
+def markup_name(rel: str, unit: str, used: set[str]) -> str:
+    """File name of a 退回修改 copy: names its unit, and is unique within one run
+    (two units may both send ``大走访大调研台账.xlsx`` from different folders)."""
+    stem = Path(rel).stem.replace("（退回修改）", "")
+    if unit and unit not in stem:
+        stem = f"{unit}-{stem}"
+    name = f"{stem}（退回修改）.xlsx"
+    n = 2
+    while name in used:
+        name = f"{stem}（退回修改{n}）.xlsx"
+        n += 1
+    used.add(name)
+    return name
 
 
 def validate_workspace(ws: Workspace, *, progress: Progress | None = None) -> ValidationResult:

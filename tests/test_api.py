@@ -1,0 +1,43 @@
+"""toolkit.api: the functions every front end calls."""
+
+from __future__ import annotations
+
+import random
+from datetime import date
+
+from toolkit import api
+from toolkit.config import init_workspace
+from toolkit.model import Unit
+from toolkit.sample import generate_unit_rows
+from toolkit.schema import SURVEY
+from toolkit.templates import build_workbook, fill_rows
+
+
+def test_markup_names_name_the_unit_and_never_collide():
+    used: set[str] = set()
+    a = api.markup_name("办公室/大走访大调研台账.xlsx", "办公室", used)
+    b = api.markup_name("党建办/大走访大调研台账.xlsx", "党建办", used)
+    c = api.markup_name("党建办/大走访大调研台账.xls", "党建办", used)
+    d = api.markup_name("党建办-大走访大调研台账（退回修改）.xlsx", "党建办", used)
+    assert a == "办公室-大走访大调研台账（退回修改）.xlsx"
+    assert b == "党建办-大走访大调研台账（退回修改）.xlsx"
+    assert c == "党建办-大走访大调研台账（退回修改2）.xlsx"
+    assert d == "党建办-大走访大调研台账（退回修改3）.xlsx"
+
+
+def test_two_units_sending_the_same_file_name_each_get_their_own_returned_file(tmp_path):
+    units = [Unit("01", "办公室"), Unit("02", "党建办")]
+    ws = init_workspace(tmp_path / "ws", "XX局", "2022Q1", units=units, as_of=date(2022, 4, 29))
+    for unit in units:
+        rows = generate_unit_rows(unit, ws.period, date(2022, 4, 29), random.Random(unit.code), visits=3, tasks=0)
+        rows["visits"][0]["participants"] = None  # one real error each: both files go back
+        wb = build_workbook(SURVEY, unit=unit.name, period=ws.period)
+        fill_rows(wb, "visits", rows["visits"])
+        fill_rows(wb, "problems", rows["problems"])
+        folder = ws.inbox / unit.name
+        folder.mkdir()
+        wb.save(folder / "大走访大调研台账.xlsx")
+    result = api.validate_workspace(ws)
+    returned = sorted(p.name for p in ws.returns_dir.glob("*.xlsx"))
+    assert returned == ["党建办-大走访大调研台账（退回修改）.xlsx", "办公室-大走访大调研台账（退回修改）.xlsx"]
+    assert sorted(f.markup_path for f in result.files) == sorted(str(ws.returns_dir / n) for n in returned)
