@@ -24,6 +24,7 @@ start-up.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -225,12 +226,20 @@ class TemplateSchema:
 
 
 def normalize_header(text: str) -> str:
-    """Canonical form of a header cell for matching: no spaces, half-width brackets,
-    no trailing colon or required-marker asterisk."""
+    """Canonical form of a header cell for matching: no spaces or line breaks,
+    half-width brackets, no colon or required-marker asterisk, and no trailing
+    bracketed note — ``参与人数（人）``, ``走访日期\n（年月日）``, ``完成进度(%)`` and
+    ``走访日期(必填)`` all match their column."""
     out = str(text)
-    for a, b in (("（", "("), ("）", ")"), ("：", ""), (":", ""), ("*", ""), ("＊", "")):
+    for a, b in (("（", "("), ("）", ")"), ("【", "("), ("】", ")"), ("[", "("), ("]", ")"),
+                 ("：", ""), (":", ""), ("*", ""), ("＊", "")):
         out = out.replace(a, b)
-    return "".join(ch for ch in out if not ch.isspace() and ch not in "\u200b\u200c\u200d\ufeff")
+    out = "".join(ch for ch in out if not ch.isspace() and ch not in "\u200b\u200c\u200d\ufeff")
+    while True:
+        stripped = re.sub(r"\([^()]*\)$", "", out)
+        if stripped == out or not stripped:
+            return out
+        out = stripped
 
 
 # ---------------------------------------------------------------------------
