@@ -171,3 +171,30 @@ def test_find_workspace_walks_up(tmp_path):
     deep = tmp_path / "收集文件" / "子目录"
     deep.mkdir(parents=True)
     assert find_workspace(deep) == tmp_path.resolve()
+
+
+def test_misspelt_section_is_named_with_a_suggestion(tmp_path):
+    _write(tmp_path, VALID + '\n[folderz]\ninbox = "收集"\n')
+    with pytest.raises(ConfigError) as err:
+        load_workspace(tmp_path)
+    assert "“folderz”无法识别" in str(err.value) and "folders" in str(err.value)
+
+
+def test_misspelt_key_inside_a_section_is_named(tmp_path):
+    _write(tmp_path, VALID + '\n[report]\nrecipent = "市委组织部"\n')
+    with pytest.raises(ConfigError, match="\\[report\\] 下的“recipent”无法识别，是不是“recipient”"):
+        load_workspace(tmp_path)
+
+
+def test_syntax_error_says_where(tmp_path):
+    _write(tmp_path, 'org = "XX局"\n[period]\ncode = 2022Q1\n')
+    with pytest.raises(ConfigError, match="第3行"):
+        load_workspace(tmp_path)
+
+
+def test_config_written_by_init_has_only_known_keys(tmp_path):
+    from toolkit.config import render_config
+
+    text = render_config("XX局", parse_period("2022Q1"), report_date=date(2022, 4, 29), as_of=date(2022, 4, 29))
+    _write(tmp_path, text)
+    assert load_workspace(tmp_path).org == "XX局"

@@ -161,8 +161,10 @@ def load_workspace(root: Path) -> Workspace:
     except UnicodeDecodeError:
         raise ConfigError(f"{path.name} 不是 UTF-8 编码。请用记事本“另存为”，编码选择 UTF-8。") from None
     except tomllib.TOMLDecodeError as exc:
+        where = re.search(r"line (\d+), column (\d+)", str(exc))
+        at = f"第{where[1]}行第{where[2]}列附近" if where else "某处"
         raise ConfigError(
-            f"{path.name} 格式有误：{exc}。请检查引号是否成对、等号两边是否写全，文字要用英文双引号括起来。"
+            f"{path.name} {at}格式有误（{exc}）。请检查引号是否成对、等号两边是否写全，文字要用英文双引号括起来。"
         ) from None
     return parse_workspace(data, path.parent)
 
@@ -217,7 +219,41 @@ def _string_list(data: dict, key: str) -> list[str]:
     return [v.strip() for v in value if v.strip()]
 
 
+KNOWN_KEYS: dict[str, tuple[str, ...]] = {
+    "": ("org", "office", "as_of", "period", "report", "report_text", "folders", "units"),
+    "period": ("code", "name", "start", "end"),
+    "report": ("title", "recipient", "signature", "date", "template", "low_closure_rate"),
+    "report_text": ("highlights", "problems", "plans"),
+    "folders": tuple(DEFAULT_FOLDERS),
+    "units": ("code", "name", "aliases"),
+}
+
+
+def _check_keys(data: dict) -> None:
+    """A misspelt key would silently do nothing: name it and suggest the right one."""
+    import difflib
+
+    def check(table: dict, section: str) -> None:
+        known = KNOWN_KEYS[section]
+        for key in table:
+            if key in known:
+                continue
+            where = f"[{section}] 下的" if section else ""
+            near = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+            hint = f"是不是“{near[0]}”？" if near else f"可用的有：{'、'.join(known)}。"
+            raise ConfigError(f"toolkit.toml 中{where}“{key}”无法识别，{hint}")
+
+    check(data, "")
+    for section in ("period", "report", "report_text"):
+        if isinstance(data.get(section), dict):
+            check(data[section], section)
+    for unit in data.get("units") or []:
+        if isinstance(unit, dict):
+            check(unit, "units")
+
+
 def parse_workspace(data: dict, root: Path) -> Workspace:
+    _check_keys(data)
     org = _text(data, "org", 'org = "XX市XX局"')
     office = _text(data, "office", 'office = "党建办"', required=False, default="党建办") or "党建办"
 
