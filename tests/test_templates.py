@@ -530,3 +530,28 @@ def test_libreoffice_converts_unit_template_to_pdf(unit_dir, to_pdf, pdf_text, t
 @pytest.mark.libreoffice
 def test_libreoffice_converts_blank_template_to_pdf(blank_dir, to_pdf):
     assert to_pdf(blank_path(blank_dir, SURVEY)).stat().st_size > 0
+
+
+def test_unit_copies_equal_a_full_build_for_that_unit(tmp_path):
+    """write_unit_templates clones one prototype per template; each copy must be the
+    workbook a full build for that unit gives (compared part by part, text decoded)."""
+    import html
+    import zipfile
+
+    from toolkit.model import Unit
+    from toolkit.templates import TEMPLATES, write_template, write_unit_templates
+
+    period = parse_period("2022Q1")
+    units = [Unit("01", "党建办"), Unit("02", 'A&B<"科">')]
+    copies = write_unit_templates(tmp_path / "copies", units, period, "XX局")
+    assert len(copies) == len(units) * len(TEMPLATES)
+    for unit in units:
+        for template in TEMPLATES:
+            copy_path = next(p for p in copies if p.name.startswith(unit.name.replace('"', "_").replace("<", "_")
+                                                                   .replace(">", "_"))
+                             and template.name in p.name)
+            full = write_template(tmp_path / "full.xlsx", template, unit=unit.name, period=period, org="XX局")
+            with zipfile.ZipFile(copy_path) as a, zipfile.ZipFile(full) as b:
+                assert sorted(a.namelist()) == sorted(b.namelist())
+                for name in a.namelist():
+                    assert html.unescape(a.read(name).decode()) == html.unescape(b.read(name).decode()), name
