@@ -63,15 +63,48 @@ def read_collection(
     progress: Progress | None = None,
 ) -> tuple[list[FileData], list[tuple[str, str]]]:
     """Find and read every workbook under ``folder`` (never raises for a bad file)."""
-    from .read import find_files, read_files
+    from .read import find_files, read_files, read_workers
 
     folder = Path(folder)
     if not folder.is_dir():
         raise ConfigError(f"收集目录 {folder} 不存在。请检查路径，或把各单位报回的文件放进该文件夹。")
     paths, ignored = find_files(folder)
     # Many files are read by a small process pool (same results, same order); few in this process.
-    files = read_files(paths, folder, units=list(units), period=period, progress=progress)
+    workers = read_workers(len(paths))
+    if workers > 1:
+        progress = _warming(progress)
+    files = read_files(paths, folder, units=list(units), period=period, progress=progress, workers=workers)
     return files, ignored
+
+
+def _warming(progress: Progress | None) -> Progress:
+    """``progress`` that also imports pandas in a thread once the pool's first file is in.
+
+    This process mostly waits while the workers read; validation needs pandas next
+    (about half a second to import). The workers exist by then (no fork during an import).
+    """
+    started = False
+
+    def call(done: int, total: int, name: str) -> None:
+        nonlocal started
+        if not started:
+            started = True
+            import sys
+            import threading
+
+            if "pandas" not in sys.modules:
+                threading.Thread(target=_import_pandas, name="toolkit-import-pandas").start()
+        if progress:
+            progress(done, total, name)
+
+    return call
+
+
+def _import_pandas() -> None:
+    try:
+        import pandas  # noqa: F401
+    except Exception:  # noqa: BLE001 - validation will report it where it is needed
+        pass
 
 
 def validate_collection(
