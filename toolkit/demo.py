@@ -91,11 +91,12 @@ def create_demo(directory: Path, *, seed: int = 2022) -> Workspace:
             continue
         filler = rows["visits"][0]["visitors"].split("、")[0]
 
-        survey = build_workbook(SURVEY, unit=unit.name, period=ws.period, org=ws.org)
+        # the submissions keep 60 prepared rows (not 500): the demo must finish in seconds
+        survey = build_workbook(SURVEY, unit=unit.name, period=ws.period, org=ws.org, prepared_rows=60)
         fill_rows(survey, "visits", rows["visits"])
         fill_rows(survey, "problems", rows["problems"])
         set_meta(survey, filler=filler, phone="0535-6688" + f"{n:03d}", fill_date=date(2022, 4, 6))
-        tasks = build_workbook(TASK_LEDGER, unit=unit.name, period=ws.period, org=ws.org)
+        tasks = build_workbook(TASK_LEDGER, unit=unit.name, period=ws.period, org=ws.org, prepared_rows=60)
         fill_rows(tasks, "tasks", rows["tasks"])
         set_meta(tasks, filler=filler, phone="0535-6688" + f"{n:03d}", fill_date=date(2022, 4, 6))
 
@@ -122,7 +123,7 @@ def create_demo(directory: Path, *, seed: int = 2022) -> Workspace:
             _set(survey, "visits", 3, "phone", "5356688123")
         if unit.name == TWICE_UNIT:
             older = inbox / f"{unit.name}报表（第一次）.xlsx"
-            first_version = build_workbook(SURVEY, unit=unit.name, period=ws.period, org=ws.org)
+            first_version = build_workbook(SURVEY, unit=unit.name, period=ws.period, org=ws.org, prepared_rows=60)
             fill_rows(first_version, "visits", rows["visits"][:-2])
             fill_rows(first_version, "problems", [])
             first_version.save(older)

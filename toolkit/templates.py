@@ -374,11 +374,11 @@ def _style_data_cell(cell, col: Column) -> None:
 
 
 def _build_data_sheet(wb, template: TemplateSchema, sheet: SheetSchema, unit: str | None,
-                      period: Period | None, lists) -> None:
+                      period: Period | None, lists, prepared_rows: int = PREPARED_ROWS) -> None:
     ws = wb.create_sheet(sheet.name)
     ncols = len(sheet.columns)
     last_letter = get_column_letter(ncols)
-    last_row = FIRST_DATA_ROW + PREPARED_ROWS - 1
+    last_row = FIRST_DATA_ROW + prepared_rows - 1
 
     for i, col in enumerate(sheet.columns, start=1):
         ws.column_dimensions[get_column_letter(i)].width = col.width
@@ -570,13 +570,17 @@ def _build_guide_sheet(wb, template: TemplateSchema) -> None:
 
 
 def build_workbook(template: TemplateSchema, *, unit: str | None = None, period: Period | None = None,
-                   org: str | None = None) -> openpyxl.Workbook:
-    """The template workbook (not saved): data sheets, 填表说明, hidden 下拉选项, metadata."""
+                   org: str | None = None, prepared_rows: int = PREPARED_ROWS) -> openpyxl.Workbook:
+    """The template workbook (not saved): data sheets, 填表说明, hidden 下拉选项, metadata.
+
+    ``prepared_rows``: data rows pre-formatted with checks. Distributed templates use
+    PREPARED_ROWS; generators of filled-in samples (demo, tests) may ask for fewer.
+    """
     wb = openpyxl.Workbook()
     wb.remove(wb.active)
     lists = list_ranges(template)
     for sheet in template.sheets:
-        _build_data_sheet(wb, template, sheet, unit, period, lists)
+        _build_data_sheet(wb, template, sheet, unit, period, lists, prepared_rows)
     _build_guide_sheet(wb, template)
     _build_lists_sheet(wb, template, lists)
     wb.active = 0
