@@ -342,3 +342,12 @@ def test_docs_list_every_catalog_code():
     text = (Path(__file__).parent.parent / "docs" / "validation.md").read_text(encoding="utf-8")
     for code in CATALOG:
         assert f"`{code}`" in text, code
+
+
+def test_messages_never_double_their_final_punctuation():
+    from toolkit.errors import CATALOG, render
+
+    for code in CATALOG:
+        text = render(code, header="带队领导", value="x", rule="带队的领导干部姓名。", hint="写成 2022-04-29。",
+                      suggestion="是否为“办公室”？", condition="“办理状态”为已销号时")
+        assert "。。" not in text and "？。" not in text and "；。" not in text, (code, text)

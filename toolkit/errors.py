@@ -13,6 +13,8 @@ than raising.
 
 from __future__ import annotations
 
+import re
+
 import string
 from dataclasses import dataclass
 
@@ -167,7 +169,13 @@ def render(code: str, *, header: str = "", value: str = "", **slots: object) -> 
     data = _Slots({k: "" if v is None else str(v) for k, v in slots.items()})
     data["header"] = header
     data["value"] = value
-    return _FORMATTER.vformat(kind.template, (), data)
+    return _tidy(_FORMATTER.vformat(kind.template, (), data))
+
+
+def _tidy(text: str) -> str:
+    """Slots such as schema help text often end in 。 already: no “。。” or “？。”."""
+    text = re.sub(r"[；，]。", "。", text)
+    return re.sub(r"([。？！])。+", r"\1", text)
 
 
 def location(*, file: str = "", sheet: str = "", row: int | None = None, column: str = "", header: str = "") -> str:
