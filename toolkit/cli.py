@@ -322,6 +322,8 @@ def validate_cmd(
             _write_json(json_out, result_to_json(result))
         if not quiet:
             print_validation(result, console)
+            if markup is None and any(f.errors for f in result.files):
+                console.print("[yellow]提示[/]：不在工作区中，未生成退回修改文件。需要时加上 --returns 目录。")
 
     _run(go)
 
