@@ -378,6 +378,8 @@ def print_report(outcome, console=None) -> None:
         console.print(f"[green]已生成附表[/] {escape(str(outcome.appendix))}")
     if outcome.pdf:
         console.print(f"[green]已生成 PDF[/] {escape(str(outcome.pdf))}")
+        if outcome.appendix and outcome.appendix.with_suffix(".pdf").exists():
+            console.print(f"[green]已生成 PDF[/] {escape(str(outcome.appendix.with_suffix('.pdf')))}")
     for note in outcome.notes:
         console.print(f"[yellow]提示[/]：{escape(note)}")
 
