@@ -47,8 +47,12 @@ def _frame() -> pd.DataFrame:
     })
 
 
-def _write(path, df: pd.DataFrame, chunk: int = 4) -> None:
-    """One sheet: XlsxWriter writes header + formats, xlsx_fast the rows (as summary_xlsx does)."""
+def _write(path, df: pd.DataFrame, chunk: int = 4, shared: bool = True) -> None:
+    """One sheet: XlsxWriter writes header + formats, xlsx_fast the rows (as summary_xlsx does).
+
+    ``shared``: text cells in a shared-string table (as 汇总表 does), else inline strings.
+    """
+    strings = F.SharedStrings() if shared else None
     package = io.BytesIO()
     wb = xlsxwriter.Workbook(package, {"constant_memory": True})
     ws = wb.add_worksheet("明细")
@@ -69,29 +73,38 @@ def _write(path, df: pd.DataFrame, chunk: int = 4) -> None:
     def chunks():
         for start in range(0, len(df), chunk):
             part = df.iloc[start:start + chunk]
-            yield F.rows_xml([(part[k], col) for k, col in zip(df.columns, columns)], first_row=start + 2)
+            yield F.rows_xml([(part[k], col) for k, col in zip(df.columns, columns)], first_row=start + 2,
+                             strings=strings)
 
-    F.splice(package.getvalue(), path, {"明细": F.SheetRows(chunks(), last_row=len(df) + 1, last_col=5)})
+    F.splice(package.getvalue(), path, {"明细": F.SheetRows(chunks(), last_row=len(df) + 1, last_col=5)},
+             strings=strings)
 
 
-def _expected_text(value, decoded: bool = True):
-    """What a reader returns; openpyxl and LibreOffice 7 do not decode the _xHHHH_ escapes that Excel and
-    calamine decode, and show them as written (exactly as for XlsxWriter's own cells)."""
+def _expected_text(value, decoded: bool = True, shared: bool = False):
+    """What a reader returns; openpyxl does not decode the _xHHHH_ escapes that Excel and calamine decode,
+    and shows them as written (as for XlsxWriter's own cells), except _x005F_ in a shared string."""
     if value in (None, ""):
         return None
-    return value if decoded else F._xlsxwriter_escape(value)
+    if decoded:
+        return value
+    escaped = F._xlsxwriter_escape(value)
+    return escaped.replace("_x005F_", "_") if shared else escaped
 
 
-def test_values_and_types_openpyxl(tmp_path):
+MODES = pytest.mark.parametrize("shared", [True, False], ids=["shared", "inline"])
+
+
+@MODES
+def test_values_and_types_openpyxl(tmp_path, shared):
     path = tmp_path / "fast.xlsx"
-    _write(path, _frame())
+    _write(path, _frame(), shared=shared)
     ws = openpyxl.load_workbook(path)["明细"]
     rows = list(ws.iter_rows(min_row=2))
     assert [c.value for c in ws[1]] == HEADERS
     assert len(rows) == len(TEXTS)
     for i, row in enumerate(rows):
         text, integer, number, percent, day, light = row
-        assert text.value == _expected_text(TEXTS[i], decoded=False), i
+        assert text.value == _expected_text(TEXTS[i], decoded=False, shared=shared), i
         if text.value is not None:
             assert text.data_type == "s"  # "=1+1" stays text, never a formula
         assert integer.value == INTS[i] and (INTS[i] is None or integer.number_format == "0")
@@ -115,9 +128,10 @@ def test_values_and_types_openpyxl(tmp_path):
     assert ws.calculate_dimension() == f"A1:F{len(TEXTS) + 1}"
 
 
-def test_values_and_types_calamine(tmp_path):
+@MODES
+def test_values_and_types_calamine(tmp_path, shared):
     path = tmp_path / "fast.xlsx"
-    _write(path, _frame())
+    _write(path, _frame(), shared=shared)
     rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_name("明细").to_python()
     assert rows[0] == HEADERS
     assert len(rows) == len(TEXTS) + 1
@@ -132,13 +146,15 @@ def test_values_and_types_calamine(tmp_path):
         assert row[5] == (LIGHTS[i] or "")
 
 
-def test_same_cells_as_xlsxwriter(tmp_path):
-    """The generated cells read back exactly as XlsxWriter's own cells (constant_memory)."""
+@MODES
+def test_same_cells_as_xlsxwriter(tmp_path, shared):
+    """The generated cells read back exactly as XlsxWriter's own cells (shared strings, or inline strings
+    as in constant_memory mode)."""
     df = _frame()
     fast = tmp_path / "fast.xlsx"
-    _write(fast, df)
+    _write(fast, df, shared=shared)
     slow = tmp_path / "slow.xlsx"
-    wb = xlsxwriter.Workbook(str(slow), {"constant_memory": True})
+    wb = xlsxwriter.Workbook(str(slow), {"constant_memory": not shared})
     ws = wb.add_worksheet("明细")
     for c, h in enumerate(HEADERS):
         ws.write_string(0, c, h)
@@ -165,24 +181,33 @@ def test_same_cells_as_xlsxwriter(tmp_path):
     assert oa == ob
 
 
-def test_chunks_keep_order(tmp_path):
+@MODES
+def test_chunks_keep_order(tmp_path, shared):
     df = pd.concat([_frame()] * 7, ignore_index=True)
     df["int"] = pd.array(range(len(df)), dtype="Int64")
     path = tmp_path / "fast.xlsx"
-    _write(path, df, chunk=10)
+    _write(path, df, chunk=10, shared=shared)
     rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_name("明细").to_python()
     assert [r[1] for r in rows[1:]] == list(range(len(df)))
+    assert [r[0] for r in rows[1:]] == [t or "" for t in TEXTS] * 7
 
 
-def test_package_is_a_valid_zip(tmp_path):
+@MODES
+def test_package_is_a_valid_zip(tmp_path, shared):
     path = tmp_path / "fast.xlsx"
-    _write(path, _frame())
+    _write(path, _frame(), shared=shared)
     with zipfile.ZipFile(path) as z:
         assert z.testzip() is None
         sheet = z.read(F.sheet_parts(z)["明细"]).decode("utf-8")
+        texts = z.read("xl/sharedStrings.xml").decode("utf-8") if shared else sheet
+        assert ("xl/sharedStrings.xml" in z.namelist()) == shared
+        if shared:
+            assert "sharedStrings" in z.read("[Content_Types].xml").decode()
+            assert "sharedStrings.xml" in z.read("xl/_rels/workbook.xml.rels").decode()
     assert sheet.count("<sheetData>") == 1 and sheet.endswith("</worksheet>")
-    assert "<f>" not in sheet and 't="inlineStr"' in sheet
-    assert "_x005F_x0041_" in sheet and "_x0001_" in sheet  # escaped as XlsxWriter escapes them
+    assert "<f>" not in sheet and ('t="s"' if shared else 't="inlineStr"') in sheet
+    assert "_x005F_x0041_" in texts and "_x0001_" in texts  # escaped as XlsxWriter escapes them
+    assert "&lt;/t&gt;&lt;/is&gt;" in texts  # markup in a text stays text
 
 
 def test_column_letters():
@@ -191,9 +216,10 @@ def test_column_letters():
 
 
 @pytest.mark.libreoffice
-def test_libreoffice_reads_generated_rows(tmp_path, to_pdf):
+@MODES
+def test_libreoffice_reads_generated_rows(tmp_path, to_pdf, shared):
     path = tmp_path / "fast.xlsx"
-    _write(path, _frame())
+    _write(path, _frame(), shared=shared)
     assert to_pdf(path).stat().st_size > 0
     # LibreOffice re-saves the workbook: every value and type must have survived its parser.
     resaved = to_pdf(path, "xlsx:Calc MS Excel 2007 XML")

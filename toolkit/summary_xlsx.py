@@ -84,6 +84,7 @@ class _Book:
         self.result = result
         self.truncated: list[Issue] = []
         self._formats: dict[tuple, Any] = {}
+        self.strings = None  # xlsx_fast.SharedStrings of the generated rows
 
     def fmt(self, **props):
         key = tuple(sorted(props.items()))
@@ -261,6 +262,9 @@ def write_summary_workbook(
         "default_date_format": "yyyy-mm-dd",
     })
     book = _Book(wb, result)
+    from . import xlsx_fast
+
+    book.strings = xlsx_fast.SharedStrings()
     generated: dict[str, Any] = {}
     try:
         # Plan the detail sheets (split beyond Excel's row limit) so the 说明 sheet can list them.
@@ -288,10 +292,8 @@ def write_summary_workbook(
         ws_info.activate()
     finally:
         wb.close()
-    from .xlsx_fast import splice
-
     with atomic_path(path) as tmp:
-        splice(package.getvalue(), tmp, generated)
+        xlsx_fast.splice(package.getvalue(), tmp, generated, strings=book.strings)
     return path
 
 
@@ -358,7 +360,7 @@ def _write_detail(book: _Book, ws, sheet_key: str, df: "pd.DataFrame", start: in
                 if s is not None and c in overrides:
                     s = _override(s, overrides[c], offset)
                 series.append((s, column))
-            yield F.rows_xml(series, first_row=offset + 2)
+            yield F.rows_xml(series, first_row=offset + 2, strings=book.strings)
 
     return F.SheetRows(chunks(), last_row=len(part) + 1, last_col=len(cols) - 1)
 
@@ -671,7 +673,7 @@ def _write_red_list(book: _Book, ws, figures: dict) -> dict[str, Any]:
         (texts("status"), text(f_center)),
     ]
     heights = [_row_height([(t, 40)]) for t in titles.tolist()]
-    chunks = (F.rows_xml(columns, first_row=first + 1, heights=heights),)
+    chunks = (F.rows_xml(columns, first_row=first + 1, heights=heights, strings=book.strings) for _ in (1,))
     return {ws.get_name(): F.SheetRows(chunks, last_row=first + len(items), last_col=last)}
 
 
