@@ -75,11 +75,13 @@ class RawRows(Sequence):
     ``row_numbers[i]`` is the Excel row number, ``values[key][i]`` the cell of schema
     column ``key`` (``None`` when blank; keys in source column order), ``extra[name][i]``
     the cell of an unknown column (``None`` when blank, left out of ``RawRow.extra``).
+    A column is any sequence (a list, or an ``array("d")`` when it holds numbers only).
     """
 
     __slots__ = ("row_numbers", "values", "extra")
 
-    def __init__(self, row_numbers: list[int], values: dict[str, list[Any]], extra: dict[str, list[Any]] | None = None):
+    def __init__(self, row_numbers: list[int], values: dict[str, Sequence[Any]],
+                 extra: dict[str, Sequence[Any]] | None = None):
         self.row_numbers = row_numbers
         self.values = values
         self.extra = extra or {}

@@ -18,6 +18,7 @@ from __future__ import annotations
 import difflib
 import re
 import zipfile
+from array import array
 from functools import lru_cache
 from operator import add, itemgetter, methodcaller
 from pathlib import Path
@@ -779,7 +780,8 @@ def _read_sheet(
 def _columns(rows: list[list[Any]], index: dict[str, int]) -> dict[str, list[Any]]:
     """name -> the cells of column ``index[name]`` of ``rows`` ("" → None), in ``index`` order.
 
-    Equal strings of a column share one object (the same spellings repeat row after row)."""
+    Equal strings of a column share one object (the same spellings repeat row after row);
+    a column of numbers only is an ``array("d")`` (a sequence of the same floats)."""
     if not index:
         return {}
     idxs = list(index.values())
@@ -801,12 +803,15 @@ def _columns(rows: list[list[Any]], index: dict[str, int]) -> dict[str, list[Any
         elif str in classes:
             shared = {}
             out[name] = [None if v == "" else (shared.setdefault(v, v) if v.__class__ is str else v) for v in col]
+        elif classes == _FLOAT and col:
+            out[name] = array("d", col)  # numbers only (the usual 序号 and counts): 8 bytes a cell
         else:
             out[name] = col
     return out
 
 
 _STR_OR_NONE = frozenset((str, type(None)))
+_FLOAT = {float}
 _COUNT_EMPTY = methodcaller("count", "")
 _COUNT_NONE = methodcaller("count", None)
 
