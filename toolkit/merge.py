@@ -492,9 +492,15 @@ def compute_figures(
     org: str = "",
     office: str = "",
     low_closure_rate: float = 60.0,
+    details: "dict[str, pd.DataFrame] | None" = None,
 ) -> dict:
-    """The content of 汇总数据.json (docs/figures.md)."""
-    details = add_computed_columns(result.tables, result.as_of, result.units, period=result.period)
+    """The content of 汇总数据.json (docs/figures.md).
+
+    ``details``: the output of ``add_computed_columns`` for this result when the caller
+    already has it (it is computed here otherwise).
+    """
+    if details is None:
+        details = add_computed_columns(result.tables, result.as_of, result.units, period=result.period)
     return _figures(details, result, org=org, office=office, low_closure_rate=low_closure_rate)
 
 

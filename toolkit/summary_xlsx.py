@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import io
 from datetime import date, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -172,6 +173,7 @@ class _Book:
             ws.write_number(row, col, value / 100, self.cell("pct", total))
 
 
+@lru_cache(maxsize=65_536)  # 红灯清单 titles and file names repeat
 def _display_width(text: str) -> float:
     """Approximate width in Excel character units (a CJK character is about two)."""
     return sum(2.0 if ord(ch) > 0x2E7F else 1.1 for ch in text)
