@@ -42,11 +42,12 @@ def run_toolkit(root: Path) -> dict:
     files, _ = api.read_collection(ws.inbox, units=ws.units, period=ws.period)
     t = lap("read", t)
     result = validate_files(files, root=ws.inbox, period=ws.period, as_of=ws.reference_date(), units=ws.units)
+    del files  # as in api.validate_collection: raw rows are not kept past validation
     t = lap("normalize+validate", t)
     from toolkit import merge as merge_mod
 
-    details = merge_mod.add_computed_columns(result.tables, result.as_of, result.units)
-    figures = merge_mod.compute_figures(result, org=ws.org, office=ws.office)
+    details = merge_mod.add_computed_columns(result.tables, result.as_of, result.units, period=result.period)
+    figures = merge_mod.compute_figures(result, org=ws.org, office=ws.office, details=details)
     t = lap("merge/statistics", t)
     from toolkit.summary_xlsx import write_summary_workbook
 
