@@ -21,6 +21,13 @@ def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
+def _cpu_s() -> float:
+    """CPU seconds of this process and its finished children (worker pools)."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
 def run_toolkit(root: Path) -> dict:
     stages: dict[str, float] = {}
     t0 = time.perf_counter()
@@ -127,4 +134,5 @@ if __name__ == "__main__":
         out = run_floor(root, "fastexcel")
     else:
         raise SystemExit(f"unknown job {kind}")
+    out["cpu_s"] = _cpu_s()
     print(json.dumps(out, ensure_ascii=False))

@@ -59,6 +59,8 @@ def _median(runs: list[dict]) -> dict:
            "peak_rss_mb": max(r["peak_rss_mb"] for r in runs), "runs": len(runs)}
     names = runs[0].get("stages", {}).keys()
     out["stages"] = {n: statistics.median(r["stages"][n] for r in runs) for n in names}
+    if all("cpu_s" in r for r in runs):
+        out["cpu_s"] = statistics.median(r["cpu_s"] for r in runs)
     for key in ("files", "rows_read", "rows_accepted", "rows", "cells"):
         if key in runs[0]:
             out[key] = runs[0][key]
@@ -76,7 +78,7 @@ def startup(runs: int = 10) -> float:
     return statistics.median(times)
 
 
-def bench_scale(scale: str, runs: int, data_dir: Path) -> dict:
+def bench_scale(scale: str, runs: int, data_dir: Path, reuse: dict[str, Path] | None = None) -> dict:
     sys.path.insert(0, str(ROOT))
     from bench.generate import make_collection
 
@@ -87,6 +89,13 @@ def bench_scale(scale: str, runs: int, data_dir: Path) -> dict:
     result: dict = {}
     for kind in ("toolkit", "naive", "floor", "fastexcel"):
         samples = []
+        if kind == "naive" and reuse and scale in reuse:
+            # the naive loop takes half an hour at L: it may be measured once on its own
+            # (`python bench/child.py naive bench/data/L > bench/results/L-naive.json`)
+            samples.append(json.loads(reuse[scale].read_text(encoding="utf-8").strip().splitlines()[-1]))
+            print(f"[{scale}] naive reused from {reuse[scale]}: {samples[-1]['total']:.2f} s", flush=True)
+            result[kind] = {**_median(samples), "reused_from": str(reuse[scale])}
+            continue
         for i in range(n):
             samples.append(_child(kind, workspace))
             print(f"[{scale}] {kind} run {i + 1}/{n}: {samples[-1]['total']:.2f} s", flush=True)
@@ -98,6 +107,7 @@ def bench_scale(scale: str, runs: int, data_dir: Path) -> dict:
     result["process"] = _median(samples)
     floor = min(result["floor"]["total"], result["fastexcel"]["total"])
     result["ratios"] = {
+        "naive_cpu_over_process": result["naive"].get("cpu_s", result["naive"]["total"]) / result["process"]["total"],
         "naive_over_toolkit": result["naive"]["total"] / result["toolkit"]["total"],
         "naive_over_process": result["naive"]["total"] / result["process"]["total"],
         "toolkit_over_floor": result["toolkit"]["total"] / floor,
@@ -127,12 +137,15 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--data", type=Path, default=HERE / "data")
     parser.add_argument("--json", type=Path, default=HERE / "results" / "latest.json")
+    parser.add_argument("--reuse-naive", action="append", default=[], metavar="SCALE=FILE",
+                        help="use a naive-baseline result measured separately (bench/child.py naive …)")
     args = parser.parse_args()
+    reuse = {k: Path(v) for k, v in (item.split("=", 1) for item in args.reuse_naive)}
     results = {"machine": {"python": platform.python_version(), "cpus": os.cpu_count(),
                            "platform": platform.platform()},
                "startup_s": startup(), "scales": {}}
     for scale in args.scales.split(","):
-        results["scales"][scale] = bench_scale(scale.strip(), args.runs, args.data)
+        results["scales"][scale] = bench_scale(scale.strip(), args.runs, args.data, reuse)
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(results, ensure_ascii=False, indent=2), encoding="utf-8")
     print_table(results)
