@@ -310,3 +310,17 @@ def test_detail_split_at_row_limit(tmp_path, monkeypatch):
             ids += [r[header.index("序号")] for r in rows[1:]]
             assert book[name].max_row == len(rows)
         assert ids == ["" if pd.isna(x) else int(x) for x in details[key]["seq"]]
+
+
+def test_non_finite_numbers_leave_the_cell_out(tmp_path):
+    df = pd.DataFrame({"text": ["a", "b", "c"], "int": pd.array([1, 2, 3], dtype="Int64"),
+                       "number": [float("nan"), float("inf"), 2.5], "percent": [float("-inf"), 50.0, None],
+                       "date": pd.Series([None, None, None], dtype="datetime64[ns]"), "light": ["红", "黄", "绿"]})
+    path = tmp_path / "fast.xlsx"
+    _write(path, df)
+    rows = [[c.value for c in r] for r in openpyxl.load_workbook(path)["明细"].iter_rows(min_row=2)]
+    assert [r[2] for r in rows] == [None, None, 2.5]
+    assert [r[3] for r in rows] == [None, 0.5, None]
+    with zipfile.ZipFile(path) as z:
+        sheet = z.read(F.sheet_parts(z)["明细"]).decode()
+    assert "<v>NAN" not in sheet.upper() and "<v>INF" not in sheet.upper() and "<v>-INF" not in sheet.upper()

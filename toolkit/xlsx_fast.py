@@ -128,8 +128,11 @@ def _escape_text(arr: "pa.Array") -> "pa.Array":
 
 
 def _numbers_text(values: "Any", integral: bool) -> "pa.Array":
-    """Numbers as XlsxWriter writes them (``%.16G``); ``values`` a float64/int64 Arrow array with nulls."""
-    import numpy as np
+    """Numbers as XlsxWriter writes them (``%.16G``); ``values`` a float64/int64 Arrow array with nulls.
+
+    Each distinct value is formatted once (progress and amounts repeat). NaN and
+    infinities, which a cell cannot hold (XlsxWriter refuses them), leave the cell out.
+    """
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -140,18 +143,10 @@ def _numbers_text(values: "Any", integral: bool) -> "pa.Array":
             return ints.cast(pa.string())
         values = ints.cast(pa.float64())
     floats = values.cast(pa.float64())
-    valid = np.asarray(pc.is_valid(floats))
-    out = np.asarray(floats.fill_null(0.0))
-    whole = valid & np.isfinite(out) & (out == np.round(out)) & (np.abs(out) < 10**15)
-    text: list[str | None] = [None] * len(out)
-    if whole.any():
-        ints = pa.array(out[whole].astype(np.int64)).cast(pa.string()).to_pylist()
-        for pos, value in zip(np.flatnonzero(whole).tolist(), ints):
-            text[pos] = value
-    rest = valid & ~whole
-    for pos in np.flatnonzero(rest).tolist():
-        text[pos] = f"{out[pos]:.16G}"
-    return pa.array(text, type=pa.string())
+    floats = pc.if_else(pc.is_finite(floats), floats, pa.scalar(None, pa.float64()))
+    encoded = pc.dictionary_encode(floats)
+    texts = pa.array([f"{v:.16G}" for v in encoded.dictionary.to_pylist()], type=pa.string())
+    return pc.take(texts, encoded.indices)
 
 
 def _serials(series: "pd.Series") -> "pa.Array":
@@ -225,20 +220,21 @@ def _preserve(values: "pa.Array") -> "pa.Array":
     return pc.or_(pc.utf8_is_space(first), pc.utf8_is_space(last))
 
 
-def column_cells(series: "pd.Series | None", n: int, col: int, column: Column, refs: "pa.Array",
-                 strings: SharedStrings | None = None) -> "pa.Array":
-    """``<c>`` elements of one column for ``n`` rows ("" where the cell is empty).
+def column_pieces(series: "pd.Series | None", n: int, col: int, column: Column, refs: "pa.Array",
+                  strings: SharedStrings | None = None) -> list[Any]:
+    """One column of ``n`` rows as pieces that, joined row by row skipping nulls, are its ``<c>`` elements.
 
-    Text goes to ``strings`` when given, else inline (``t="inlineStr"``).
+    ``[head, tail]``: ``<c r="B7`` and the rest of the element, both null where the cell is
+    left out. Text goes to ``strings`` when given, else inline (``t="inlineStr"``).
     """
     import pyarrow as pa
     import pyarrow.compute as pc
 
     letter = column_letter(col)
+    heads = pc.binary_join_element_wise(f'<c r="{letter}', refs, "")
+    blank = None if column.blank_style is None else f'" s="{column.blank_style}"/>'
     if series is None:
-        if column.blank_style is None:
-            return pa.array([""] * n, type=pa.string())
-        return pc.binary_join_element_wise(f'<c r="{letter}', refs, f'" s="{column.blank_style}"/>', "")
+        return [] if blank is None else [heads, blank]
     kind = column.kind
     if kind in (INT, NUMBER, PERCENT):
         import pandas as pd
@@ -256,16 +252,14 @@ def column_cells(series: "pd.Series | None", n: int, col: int, column: Column, r
         if kind == INT and not pa.types.is_integer(values.type):
             values = pc.trunc(values.cast(pa.float64()))  # int(v)
         text = _numbers_text(values, integral)
-        cells = pc.binary_join_element_wise(f'<c r="{letter}', refs, f'" s="{column.style}"><v>', text, "</v></c>",
-                                            "")
+        tails = pc.binary_join_element_wise(f'" s="{column.style}"><v>', text, "</v></c>", "")
     elif kind == DATE:
         serials = _serials(series)
         if pa.types.is_integer(serials.type):
             text = serials.cast(pa.string())
         else:
             text = _numbers_text(serials, False)
-        cells = pc.binary_join_element_wise(f'<c r="{letter}', refs, f'" s="{column.style}"><v>', text, "</v></c>",
-                                            "")
+        tails = pc.binary_join_element_wise(f'" s="{column.style}"><v>', text, "</v></c>", "")
     else:
         # Texts repeat (unit names, choices, file names): escape and wrap each distinct value once.
         encoded = pc.dictionary_encode(text_array(series))
@@ -278,17 +272,20 @@ def column_cells(series: "pd.Series | None", n: int, col: int, column: Column, r
         if strings is not None:
             ids = pa.array(strings.ids(encoded.dictionary), type=pa.int64()).cast(pa.string())
             strings.count += len(encoded) - encoded.null_count
-            tails = pc.binary_join_element_wise('" s="', style, '" t="s"><v>', ids, "</v></c>", "")
+            distinct = pc.binary_join_element_wise('" s="', style, '" t="s"><v>', ids, "</v></c>", "")
         else:
             values = _escape_text(encoded.dictionary)
             open_t = pc.if_else(_preserve(values), '<t xml:space="preserve">', "<t>")
-            tails = pc.binary_join_element_wise('" s="', style, '" t="inlineStr"><is>', open_t, values,
-                                                "</t></is></c>", "")
-        cells = pc.binary_join_element_wise(f'<c r="{letter}', refs, pc.take(tails, encoded.indices), "")
-    if column.blank_style is not None:
-        return pc.coalesce(cells, pc.binary_join_element_wise(f'<c r="{letter}', refs,
-                                                               f'" s="{column.blank_style}"/>', ""))
-    return cells.fill_null("")
+            distinct = pc.binary_join_element_wise('" s="', style, '" t="inlineStr"><is>', open_t, values,
+                                                   "</t></is></c>", "")
+        tails = pc.take(distinct, encoded.indices)
+    if blank is not None:
+        return [heads, pc.coalesce(tails, blank)]
+    if tails.null_count == 0:
+        return [heads, tails]
+    if tails.null_count == len(tails):
+        return []
+    return [pc.if_else(pc.is_valid(tails), heads, pa.scalar(None, pa.string())), tails]
 
 
 def rows_xml(columns: list[tuple["pd.Series | None", Column]], first_row: int,
@@ -310,13 +307,14 @@ def rows_xml(columns: list[tuple["pd.Series | None", Column]], first_row: int,
     if n == 0:
         return b""
     refs = pa.array(range(first_row, first_row + n), type=pa.int64()).cast(pa.string())
-    cells = [column_cells(s, n, c, col, refs, strings) for c, (s, col) in enumerate(columns)]
+    pieces = [p for c, (s, col) in enumerate(columns) for p in column_pieces(s, n, c, col, refs, strings)]
+    head: list[Any] = ['<row r="', refs, '">']
     if heights is not None and any(h is not None for h in heights):
         attrs = pa.array([None if h is None else f' ht="{h:g}" customHeight="1"' for h in heights],
                          type=pa.string()).fill_null("")
-        rows = pc.binary_join_element_wise('<row r="', refs, '"', attrs, ">", *cells, "</row>", "")
-    else:
-        rows = pc.binary_join_element_wise('<row r="', refs, '">', *cells, "</row>", "")
+        head = ['<row r="', refs, '"', attrs, ">"]
+    # one pass over every row: a left-out cell's head and tail are both null and skipped
+    rows = pc.binary_join_element_wise(*head, *pieces, "</row>", "", null_handling="skip")
     return _concat(rows)
 
 
