@@ -41,3 +41,25 @@ def test_two_units_sending_the_same_file_name_each_get_their_own_returned_file(t
     returned = sorted(p.name for p in ws.returns_dir.glob("*.xlsx"))
     assert returned == ["党建办-大走访大调研台账（退回修改）.xlsx", "办公室-大走访大调研台账（退回修改）.xlsx"]
     assert sorted(f.markup_path for f in result.files) == sorted(str(ws.returns_dir / n) for n in returned)
+
+
+def test_returned_files_of_earlier_runs_are_removed_when_fixed(tmp_path):
+    units = [Unit("01", "办公室")]
+    ws = init_workspace(tmp_path / "ws", "XX局", "2022Q1", units=units, as_of=date(2022, 4, 29))
+    rows = generate_unit_rows(units[0], ws.period, date(2022, 4, 29), random.Random(5), visits=3, tasks=0)
+    good = [dict(r) for r in rows["visits"]]
+    rows["visits"][0]["participants"] = None
+    wb = build_workbook(SURVEY, unit="办公室", period=ws.period)
+    fill_rows(wb, "visits", rows["visits"])
+    fill_rows(wb, "problems", rows["problems"])
+    wb.save(ws.inbox / "办公室.xlsx")
+    (ws.returns_dir / "说明.txt").write_text("office notes", encoding="utf-8")  # not ours: kept
+    api.validate_workspace(ws)
+    assert [p.name for p in ws.returns_dir.glob("*.xlsx")] == ["办公室（退回修改）.xlsx"]
+
+    wb = build_workbook(SURVEY, unit="办公室", period=ws.period)  # the unit fixes its file
+    fill_rows(wb, "visits", good)
+    fill_rows(wb, "problems", rows["problems"])
+    wb.save(ws.inbox / "办公室.xlsx")
+    api.validate_workspace(ws)
+    assert sorted(p.name for p in ws.returns_dir.iterdir()) == ["说明.txt"]

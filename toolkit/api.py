@@ -143,7 +143,22 @@ def write_markups(files: list[FileData], result: ValidationResult, out_dir: Path
         target = out_dir / markup_name(report.rel, report.unit, used)
         report.markup_path = str(write_markup(data, report, target, period=period))
         written.append(target)
+    _remove_stale_markups(out_dir, written)
     return written
+
+
+def _remove_stale_markups(out_dir: Path, keep: list[Path]) -> None:
+    """Return files of earlier runs whose problems are gone would mislead: the folder
+    holds exactly this run's 退回修改 files. Only files named the way we name them go."""
+    if not out_dir.is_dir():
+        return
+    keep_names = {p.name for p in keep}
+    for old in out_dir.glob("*（退回修改*）.xlsx"):
+        if old.name not in keep_names:
+            try:
+                old.unlink()
+            except OSError:  # open in Excel: leave it, the next run tries again
+                pass
 
 
 def markup_name(rel: str, unit: str, used: set[str]) -> str:
