@@ -721,6 +721,7 @@ def _read_sheet(
     data = SheetData(sheet_key=schema.key, sheet_name=c.ws_name, header_row=c.header_idx + 1,
                      columns=columns, extra_columns=extra)
     first_cols = sorted(set(list(range(3)) + ([columns["seq"]] if "seq" in columns else [])))
+    seq_idx = columns.get("seq", -1)
     formula_rows: dict[int, list[int]] = {}
     for (r, col), _f in formulas.items():
         formula_rows.setdefault(r, []).append(col)
@@ -754,6 +755,8 @@ def _read_sheet(
             if reason:
                 data.skipped.append(SkippedRow(i + 1, reason))
                 continue
+            if n_nonblank <= 1 and _only_seq(row, seq_idx):
+                continue  # pre-numbered 序号 (or formulas without value) and nothing else: an empty row
         kept.append(row)
         numbers.append(i + 1)
         for col in missing_formula or ():
@@ -808,6 +811,18 @@ def _columns(rows: list[list[Any]], index: dict[str, int]) -> dict[str, list[Any
         else:
             out[name] = col
     return out
+
+
+def _only_seq(row: list[Any], seq_idx: int) -> bool:
+    """True when the row's only non-blank cell is in the 序号 column (people number the
+    rows down the sheet in advance); a formula without a cached value reads as blank."""
+    for idx, v in enumerate(row):
+        if idx == seq_idx or v is None or v == "":
+            continue
+        if isinstance(v, str) and is_blank(v):
+            continue
+        return False
+    return True
 
 
 _STR_OR_NONE = frozenset((str, type(None)))

@@ -1,0 +1,56 @@
+"""Problems found in real submissions: one behaviour per test, each on a workbook built here."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import zipfile
+
+import messy
+from toolkit import templates
+from toolkit.read import read_file
+from toolkit.schema import SURVEY, TASK_LEDGER
+from toolkit.validate import validate_files, validate_folder
+
+
+def _validate(tmp_path, *paths):
+    files = [read_file(p, tmp_path, units=messy.UNITS, period=messy.PERIOD) for p in paths]
+    return files, validate_files(files, root=tmp_path, period=messy.PERIOD, as_of=messy.AS_OF, units=messy.UNITS)
+
+
+def _codes(report, severity=None):
+    return [i.code for i in report.issues if severity is None or i.severity == severity]
+
+
+# --- 1. rows where only 序号 is filled -------------------------------------------------------
+
+
+def test_prenumbered_seq_rows_are_empty_rows(tmp_path):
+    wb = templates.build_workbook(SURVEY, unit="办公室", period=messy.PERIOD, prepared_rows=40)
+    templates.fill_rows(wb, "visits", [messy.visit(1)])
+    ws = wb["走访记录"]
+    for n in range(2, 31):  # 序号 2..30 typed down the sheet, nothing else
+        ws.cell(3 + n, 1, n)
+    ws.cell(34, 1, "=ROW()-3")  # a formula 序号 without a cached value
+    path = templates.save_workbook(wb, tmp_path / "办公室-大走访大调研台账.xlsx")
+    files, result = _validate(tmp_path, path)
+    visits = next(s for s in files[0].sheets if s.sheet_key == "visits")
+    assert [r.row for r in visits.rows] == [4]
+    assert visits.skipped == []  # skipped silently, as wholly empty rows
+    f = result.files[0]
+    assert (f.rows_read, f.rows_accepted, f.rows_rejected, f.errors) == (1, 1, 0, 0)
+
+
+def test_seq_only_row_inside_the_data_is_also_empty(tmp_path):
+    path = messy.write_book(tmp_path / "办公室.xlsx", [messy.SheetSpec(
+        "走访记录", messy.VISITS, [messy.visit(1), {"seq": 2}, messy.visit(3)], top=messy.standard_top("t", "办公室"))])
+    files, result = _validate(tmp_path, path)
+    assert [r.row for r in files[0].sheets[0].rows] == [4, 6]
+    assert (result.files[0].rows_read, result.files[0].rows_rejected) == (2, 0)
+
+
+def test_row_with_seq_and_one_value_is_still_data(tmp_path):
+    path = messy.write_book(tmp_path / "办公室.xlsx", [messy.SheetSpec(
+        "走访记录", messy.VISITS, [messy.visit(1), {"seq": 2, "leader": "王建国"}], top=messy.standard_top("t", "办公室"))])
+    _files, result = _validate(tmp_path, path)
+    assert (result.files[0].rows_read, result.files[0].rows_rejected) == (2, 1)
