@@ -650,7 +650,9 @@ def _write_red_list(book: _Book, ws, figures: dict) -> dict[str, Any]:
         return {}
     where = {"sheet": ws.get_name()}
     keys = ("kind", "unit", "id", "title", "owner", "leader", "status")
-    cut = [[book.cut(i[k], where) for k in keys] for i in items]  # row by row, as cells are met
+    short = CELL_LIMIT // 2  # a str this short is within the limit whatever its UTF-16 length
+    cut = [[v if v.__class__ is str and len(v) <= short else book.cut(v, where) for v in map(i.get, keys)]
+           for i in items]  # row by row, as cells are met
 
     def texts(key: str) -> "pd.Series":
         k = keys.index(key)
