@@ -12,6 +12,7 @@ from toolkit.errors import CATALOG
 from toolkit.normalize import (
     NormalizeError,
     clean_text,
+    is_empty_mark,
     normalize_choice,
     normalize_date,
     normalize_int,
@@ -48,6 +49,31 @@ def test_date_without_year_uses_default_year():
     assert normalize_date("4月29日", default_year=2022) == dt.date(2022, 4, 29)
     assert normalize_date("4月29", default_year=2021) == dt.date(2021, 4, 29)
     assert _error(normalize_date, "4月29日").code == "bad-date"
+
+
+@pytest.mark.parametrize("value", ["2022年3月15号", "2022.3.15.", "2022-3-15 ", "２０２２.３.１５．"])
+def test_real_world_date_spellings(value):
+    assert normalize_date(value) == dt.date(2022, 3, 15)
+
+
+def test_month_dot_day_text_takes_the_default_year_only_when_unambiguous():
+    assert normalize_date("3.15", default_year=2022) == dt.date(2022, 3, 15)
+    assert normalize_date("3.1", default_year=2022) == dt.date(2022, 3, 1)
+    assert normalize_date("3.10", default_year=2022) == dt.date(2022, 3, 10)
+    assert _error(normalize_date, "3.15").code == "bad-date"  # no year known
+    assert _error(normalize_date, 3.15, default_year=2022).code == "bad-date"  # a number: 3.1 or 3.10?
+    assert _error(normalize_date, "13.5", default_year=2022).code == "bad-date"
+    assert _error(normalize_date, "2.30", default_year=2022).hint == "2022年2月没有30日"
+
+
+@pytest.mark.parametrize("value", ["/", "／", "无", "—", "——", "-", "－", " / ", "\u3000无"])
+def test_empty_marks(value):
+    assert is_empty_mark(value)
+
+
+@pytest.mark.parametrize("value", ["0", "", "一", "无效", "1-2", 0, None])
+def test_not_empty_marks(value):
+    assert not is_empty_mark(value)
 
 
 @pytest.mark.parametrize("value, hint", [
@@ -185,10 +211,13 @@ def test_every_date_spelling_maps_to_the_same_date(d):
         d, dt.datetime(d.year, d.month, d.day), serial, float(serial), f"{d.year}.{d.month}.{d.day}",
         f"{d.year}/{d.month:02d}/{d.day:02d}", f"{d.year}-{d.month}-{d.day}", f"{d.year}年{d.month}月{d.day}日",
         f"{d.year}{d.month:02d}{d.day:02d}", f" {d.year}年{d.month}月{d.day}日\u3000".translate(FW),
+        f"{d.year}年{d.month}月{d.day}号", f"{d.year}.{d.month}.{d.day}.", f"{d.year}-{d.month}-{d.day} ",
     ]
     for s in spellings:
         assert normalize_date(s) == d, s
     assert normalize_date(f"{d.month}月{d.day}日", default_year=d.year) == d
+    assert normalize_date(f"{d.month}月{d.day}号", default_year=d.year) == d
+    assert normalize_date(f"{d.month}.{d.day}", default_year=d.year) == d
 
 
 @given(st.integers(min_value=0, max_value=10**9), st.sampled_from(COUNT_UNITS))

@@ -54,3 +54,38 @@ def test_row_with_seq_and_one_value_is_still_data(tmp_path):
         "走访记录", messy.VISITS, [messy.visit(1), {"seq": 2, "leader": "王建国"}], top=messy.standard_top("t", "办公室"))])
     _files, result = _validate(tmp_path, path)
     assert (result.files[0].rows_read, result.files[0].rows_rejected) == (2, 1)
+
+
+# --- 4. date spellings, "/" "无" "—" "-" in number columns ---------------------------------------
+
+
+def test_real_world_dates_in_a_sheet(tmp_path):
+    rows = [messy.visit(1, visit_date="2022年3月15号"), messy.visit(2, visit_date="2022.3.15."),
+            messy.visit(3, visit_date="2022-3-15 "), messy.visit(4, visit_date="3.15")]
+    path = messy.write_book(tmp_path / "办公室.xlsx", [messy.SheetSpec("走访记录", messy.VISITS, rows,
+                                                                    top=messy.standard_top("t", "办公室"))])
+    _files, result = _validate(tmp_path, path)
+    assert _codes(result.files[0], "错误") == []
+    assert list(result.tables["visits"]["visit_date"].dt.date) == [dt.date(2022, 3, 15)] * 4
+
+
+def test_placeholders_in_an_optional_number_column_are_empty(tmp_path):
+    rows = [messy.task(n, result_value=v) for n, v in enumerate(["/", "无", "—", "-", "－"], start=1)]
+    path = messy.write_book(tmp_path / "办公室.xlsx", [messy.SheetSpec("任务清单", messy.TASKS, rows,
+                                                                    top=messy.standard_top("t", "办公室"))])
+    _files, result = _validate(tmp_path, path)
+    f = result.files[0]
+    assert _codes(f, "错误") == [] and f.rows_accepted == 5
+    assert result.tables["tasks"]["result_value"].isna().all()
+    assert result.tables["tasks"]["result_unit"].isna().all()  # no unit required for "nothing"
+
+
+def test_placeholders_in_a_required_number_column_are_missing(tmp_path):
+    rows = [messy.visit(1, participants="/"), messy.visit(2, problems_found="无"), messy.visit(3, solved_on_spot="—")]
+    path = messy.write_book(tmp_path / "办公室.xlsx", [messy.SheetSpec("走访记录", messy.VISITS, rows,
+                                                                    top=messy.standard_top("t", "办公室"))])
+    _files, result = _validate(tmp_path, path)
+    f = result.files[0]
+    assert [(i.code, i.row, i.header) for i in f.issues if i.severity == "错误"] == [
+        ("missing-value", 4, "参与人数"), ("missing-value", 5, "发现问题数")]
+    assert (f.rows_accepted, f.rows_rejected) == (1, 2)

@@ -24,6 +24,7 @@ __all__ = [
     "NormalizeError",
     "clean_text",
     "is_blank",
+    "is_empty_mark",
     "normalize_choice",
     "normalize_date",
     "normalize_int",
@@ -139,9 +140,12 @@ def normalize_text(value: object, *, long: bool = False) -> str | None:
 # Dates
 # ---------------------------------------------------------------------------
 
-_DATE_YMD = re.compile(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?(?:(\d{1,2}):(\d{2})(?::(\d{2}))?(?:\.\d+)?)?")
+_DATE_YMD = re.compile(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})(?:[日号]|\.)?(?:(\d{1,2}):(\d{2})(?::(\d{2}))?(?:\.\d+)?)?")
 _DATE_COMPACT = re.compile(r"(\d{4})(\d{2})(\d{2})")
-_DATE_MD = re.compile(r"(\d{1,2})月(\d{1,2})日?")
+_DATE_MD = re.compile(r"(\d{1,2})月(\d{1,2})[日号]?")
+# ``3.15`` typed as text: month.day (the year comes from the period). A number 3.15 is not
+# read this way: as a number 3.1 and 3.10 are the same, so the day would be a guess.
+_DATE_MD_DOT = re.compile(r"(\d{1,2})\.(\d{1,2})\.?")
 _DATE_HINT = "请写成 2022-04-29 或 2022年4月29日"
 
 
@@ -184,6 +188,9 @@ def _parse_date_text(text: str, default_year: int | None) -> date:
         if default_year is None:
             raise NormalizeError("bad-date", "缺少年份")
         return _make_date(default_year, int(m[1]), int(m[2]), s)
+    m = _DATE_MD_DOT.fullmatch(s)
+    if m and default_year is not None and 1 <= int(m[1]) <= 12:
+        return _make_date(default_year, int(m[1]), int(m[2]), s)
     if re.fullmatch(r"\d+(\.\d+)?", s):
         try:
             return _serial_to_date(float(s))
@@ -221,6 +228,16 @@ def normalize_date(value: object, *, default_year: int | None = None) -> date:
 # ---------------------------------------------------------------------------
 # Numbers
 # ---------------------------------------------------------------------------
+
+# What people type in a number cell to mean "nothing" (after NFKC, spaces removed).
+EMPTY_MARKS = frozenset(("/", "//", "\\", "无", "-", "--", "—", "——", "–", "―", "─"))
+
+
+def is_empty_mark(value: object) -> bool:
+    """True for ``/``, ``无``, ``—``, ``-`` (full- or half-width, with spaces): "nothing"
+    in a number column. The validator treats such a cell as empty (so a required
+    column still reports it as missing)."""
+    return isinstance(value, str) and len(value) <= 8 and _half(value) in EMPTY_MARKS
 
 _NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)")
 _GROUPED = re.compile(r"([+-]?)(\d{1,3}(?:,\d{3})+)(\.\d*)?")

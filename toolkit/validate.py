@@ -49,6 +49,7 @@ from .model import (
 from .normalize import (
     NormalizeError,
     is_blank,
+    is_empty_mark,
     normalize_choice,
     normalize_date,
     normalize_int,
@@ -658,6 +659,8 @@ def _normalize(col: Column, value: Any, ctx: _Context) -> tuple[Any, str | None,
     if isinstance(value, str) and is_blank(value):
         return _BLANK, None, None, {}
     kind = col.kind
+    if (kind == "int" or kind == "number" or kind == "percent") and is_empty_mark(value):
+        return _BLANK, None, None, {}  # "/", "无", "—": nothing (still missing when required)
     if kind == "text" or kind == "longtext":
         norm = normalize_text(value, long=kind == "longtext")
         if norm is None:
