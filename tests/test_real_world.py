@@ -89,3 +89,43 @@ def test_placeholders_in_a_required_number_column_are_missing(tmp_path):
     assert [(i.code, i.row, i.header) for i in f.issues if i.severity == "错误"] == [
         ("missing-value", 4, "参与人数"), ("missing-value", 5, "发现问题数")]
     assert (f.rows_accepted, f.rows_rejected) == (1, 2)
+
+
+# --- 5. which of two submissions is newer -----------------------------------------------------
+
+
+def _survey_file(path, saved, n_rows):
+    wb = templates.build_workbook(SURVEY, unit="办公室", period=messy.PERIOD, prepared_rows=10)
+    templates.fill_rows(wb, "visits", [messy.visit(n) for n in range(1, n_rows + 1)])
+    return templates.save_workbook(wb, path, timestamp=saved)
+
+
+def test_newer_submission_by_saved_time_not_download_time(tmp_path):
+    # 第二版 was saved later in Excel, but downloaded from the mail first (older mtime).
+    older = _survey_file(tmp_path / "办公室-台账-第一版.xlsx", dt.datetime(2022, 3, 20, 9, 0), 1)
+    newer = _survey_file(tmp_path / "办公室-台账-第二版.xlsx", dt.datetime(2022, 3, 25, 9, 0), 2)
+    os.utime(newer, (1_650_000_000, 1_650_000_000))
+    os.utime(older, (1_650_100_000, 1_650_100_000))
+    result = validate_folder(tmp_path, period=messy.PERIOD, as_of=messy.AS_OF, units=messy.UNITS)
+    status = {f.rel: (f.status, f.superseded_by) for f in result.files}
+    assert status[older.name] == ("已被替代", newer.name)
+    assert status[newer.name][0] != "已被替代"
+    assert len(result.tables["visits"]) == 2
+
+
+def test_newer_submission_falls_back_to_mtime_without_a_saved_time(tmp_path):
+    # Workbooks straight from the toolkit carry its fixed stamp: no save time, so mtime decides.
+    a = _survey_file(tmp_path / "办公室-a.xlsx", templates.FIXED_TIMESTAMP, 1)
+    b = _survey_file(tmp_path / "办公室-b.xlsx", templates.FIXED_TIMESTAMP, 2)
+    os.utime(a, (1_650_100_000, 1_650_100_000))
+    os.utime(b, (1_650_000_000, 1_650_000_000))
+    result = validate_folder(tmp_path, period=messy.PERIOD, as_of=messy.AS_OF, units=messy.UNITS)
+    assert [(f.rel, f.status) for f in result.files][1] == ("办公室-b.xlsx", "已被替代")
+    assert read_file(a, tmp_path).modified == 1_650_100_000
+
+
+def test_saved_time_is_read_from_core_properties(tmp_path):
+    path = _survey_file(tmp_path / "办公室.xlsx", dt.datetime(2022, 3, 25, 9, 0), 1)
+    with zipfile.ZipFile(path) as zf:
+        assert b"2022-03-25T09:00:00Z" in zf.read("docProps/core.xml")
+    assert read_file(path, tmp_path).modified == dt.datetime(2022, 3, 25, 9, 0, tzinfo=dt.timezone.utc).timestamp()

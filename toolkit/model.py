@@ -141,7 +141,7 @@ class FileData:
 
     path: Path
     rel: str  # path relative to the collection folder, with "/" separators
-    modified: float  # mtime, used to decide which of two submissions is newer
+    modified: float  # when last saved: docProps/core.xml dcterms:modified, else the file's mtime (decides which of two submissions is newer)
     template_id: str | None = None
     template_version: str | None = None
     unit: str = UNKNOWN_UNIT

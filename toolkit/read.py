@@ -349,6 +349,8 @@ def _read_into(fd: FileData, units: list[Unit], period: Period | None) -> None:
                 return
             if "xl/workbook.xml" in names:
                 xlsx_parts = _XlsxParts.load(zf, names)
+                if xlsx_parts.saved is not None:
+                    fd.modified = xlsx_parts.saved  # when it was saved, not when it was downloaded
         try:
             wb = pc.CalamineWorkbook.from_path(str(path))
         except pc.PasswordError:
@@ -380,6 +382,7 @@ class _XlsxParts:
         self.names: dict[str, str] = {}  # defined names and custom props: toolkit_* -> value
         self.sheet_paths: dict[str, str] = {}  # sheet name -> zip member
         self.zip_path: Path | None = None
+        self.saved: float | None = None  # docProps/core.xml dcterms:modified (Excel/WPS set it on save)
 
     @classmethod
     def load(cls, zf: zipfile.ZipFile, names: set[str]) -> "_XlsxParts":
@@ -411,6 +414,11 @@ class _XlsxParts:
                 if len(text) >= 2 and text[0] == text[-1] == '"':
                     text = text[1:-1].replace('""', '"')
                 parts.names[el.get("name")] = text
+        if "docProps/core.xml" in names:
+            try:
+                parts.saved = _core_modified(zf.read("docProps/core.xml"))
+            except (KeyError, OSError, zipfile.BadZipFile, RuntimeError):
+                pass
         if "docProps/custom.xml" in names:
             try:
                 croot = ET.fromstring(zf.read("docProps/custom.xml"))
@@ -447,6 +455,37 @@ class _XlsxParts:
             formula = "=" + _xml_unescape(fm.group(1).decode("utf-8", "replace")) if fm and fm.group(1) else "公式"
             out[(row, col)] = formula
         return out
+
+
+_CORE_MODIFIED_RE = re.compile(rb"<(?:[\w.-]+:)?modified\b[^>]*>\s*([^<]*?)\s*</")
+_W3CDTF_RE = re.compile(r"(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?)?\s*(Z|[+-]\d{2}:?\d{2})?")
+# The stamp toolkit.templates writes into generated workbooks (2022-01-01T00:00:00Z): it says
+# nothing about when a unit saved the file, so the file's mtime is used instead.
+_TOOLKIT_STAMP = 1640995200.0
+
+
+def _core_modified(xml: bytes) -> float | None:
+    """POSIX time of ``dcterms:modified`` in docProps/core.xml, or None (absent, unparsable,
+    or the toolkit's own fixed stamp)."""
+    from datetime import datetime, timedelta, timezone
+
+    m = _CORE_MODIFIED_RE.search(xml)
+    if m is None:
+        return None
+    d = _W3CDTF_RE.fullmatch(m.group(1).decode("ascii", "replace").strip())
+    if d is None:
+        return None
+    try:
+        tz = timezone.utc
+        if d[7] and d[7] != "Z":
+            sign = -1 if d[7][0] == "-" else 1
+            hh, mm = int(d[7][1:3]), int(d[7][-2:])
+            tz = timezone(sign * timedelta(hours=hh, minutes=mm))
+        t = datetime(int(d[1]), int(d[2]), int(d[3]), int(d[4] or 0), int(d[5] or 0), int(d[6] or 0), tzinfo=tz)
+    except (ValueError, OverflowError):
+        return None
+    stamp = t.timestamp()
+    return None if stamp == _TOOLKIT_STAMP else stamp
 
 
 _ANY_FORMULA_RE = re.compile(rb"<f[ >]")
