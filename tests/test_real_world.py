@@ -129,3 +129,24 @@ def test_saved_time_is_read_from_core_properties(tmp_path):
     with zipfile.ZipFile(path) as zf:
         assert b"2022-03-25T09:00:00Z" in zf.read("docProps/core.xml")
     assert read_file(path, tmp_path).modified == dt.datetime(2022, 3, 25, 9, 0, tzinfo=dt.timezone.utc).timestamp()
+
+
+# --- 3. unreadable files keep the unit named in the file name ------------------------------
+
+
+def test_unreadable_file_gets_its_unit_from_the_file_name(tmp_path):
+    enc = messy._encrypted(tmp_path / "综合业务科-加密.xlsx")
+    broken = tmp_path / "城建-台账.xlsx"  # an alias of 城建科
+    broken.write_bytes(b"PK\x03\x04 not really a zip")
+    nameless = messy._encrypted(tmp_path / "加密的台账.xlsx")
+    files, result = _validate(tmp_path, enc, broken, nameless)
+    assert [(f.unit, f.unit_code, f.unit_source) for f in files] == [
+        ("综合业务科", "04", "filename"), ("城建科", "05", "filename"), ("未识别", "", "unknown")]
+    assert [[i.code for i in f.issues] for f in files] == [["file-encrypted"], ["file-corrupt"], ["file-encrypted"]]
+    assert [(f.unit, f.unit_code, f.status) for f in result.files][:2] == [
+        ("综合业务科", "04", "无法读取"), ("城建科", "05", "无法读取")]
+
+
+def test_unreadable_file_unit_without_a_unit_list(tmp_path):
+    enc = messy._encrypted(tmp_path / "宣传部-任务推进台账.xlsx")
+    assert read_file(enc, tmp_path).unit == "宣传部"

@@ -234,11 +234,30 @@ def read_file(path: Path, root: Path, *, units: Iterable[Unit] = (), period: Per
     except OSError:
         modified = 0.0
     fd = FileData(path=path, rel=rel, modified=modified)
+    units = list(units)
     try:
-        _read_into(fd, list(units), period)
+        _read_into(fd, units, period)
     except Exception as exc:  # noqa: BLE001 - a bad file must never stop the whole run
         _unreadable(fd, "file-corrupt", detail=_detail(exc))
+    if not fd.readable and fd.unit == UNKNOWN_UNIT:
+        _unit_of_unreadable(fd, units)
     return fd
+
+
+def _unit_of_unreadable(fd: FileData, units: list[Unit]) -> None:
+    """The unit of a file that could not be read, from its file name only (configured
+    unit names/aliases contained in it; without a unit list, ``单位-模板名``): so the
+    unit shows as having sent a file to be returned, not as missing. No issue is added:
+    the file's one issue says why it could not be read."""
+    stem = Path(fd.rel).stem
+    if units:
+        u = _match_unit(stem, units, contained=True)
+        if u:
+            fd.unit, fd.unit_code, fd.unit_source = u.name, u.code, "filename"
+        return
+    name = _unit_from_filename(stem)
+    if name:
+        fd.unit, fd.unit_code, fd.unit_source = name, "", "filename"
 
 
 def _rel(path: Path, root: Path) -> str:
