@@ -150,3 +150,15 @@ def test_unreadable_file_gets_its_unit_from_the_file_name(tmp_path):
 def test_unreadable_file_unit_without_a_unit_list(tmp_path):
     enc = messy._encrypted(tmp_path / "宣传部-任务推进台账.xlsx")
     assert read_file(enc, tmp_path).unit == "宣传部"
+
+
+def test_unit_with_only_an_unreadable_file_is_sent_back_not_missing(tmp_path):
+    from toolkit.merge import compute_figures
+
+    messy._encrypted(tmp_path / "综合业务科-加密.xlsx")
+    result = validate_folder(tmp_path, period=messy.PERIOD, as_of=messy.AS_OF, units=messy.UNITS)
+    units = {u["name"]: u for u in compute_figures(result)["submission"]["units"]}
+    assert units["综合业务科"]["status"] == "有退回"
+    assert units["综合业务科"]["templates"] == {"survey": "有退回", "tasks": "有退回"}
+    assert units["综合业务科"]["files"] == ["综合业务科-加密.xlsx"]
+    assert units["办公室"]["status"] == "未报送"

@@ -733,7 +733,9 @@ def _submission(result: ValidationResult, index: _UnitIndex) -> dict[str, Any]:
         by_unit.setdefault(index.display(f.unit, f.unit_code), []).append(f)
 
     def template_status(unit_files: list[FileReport], template_id: str) -> str:
-        mine = [f for f in unit_files if f.template == template_id and f.status != "已被替代"]
+        # an unreadable file (template unknown) of the unit counts as sent back for every template
+        mine = [f for f in unit_files if (f.template == template_id or (f.template is None and f.status == "无法读取"))
+                and f.status != "已被替代"]
         if any(_file_accepted(f) and f.errors == 0 for f in mine):
             return TEMPLATE_OK
         if mine:
