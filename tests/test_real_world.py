@@ -162,3 +162,72 @@ def test_unit_with_only_an_unreadable_file_is_sent_back_not_missing(tmp_path):
     assert units["综合业务科"]["templates"] == {"survey": "有退回", "tasks": "有退回"}
     assert units["综合业务科"]["files"] == ["综合业务科-加密.xlsx"]
     assert units["办公室"]["status"] == "未报送"
+
+
+# --- 2. sheets of both templates in one workbook -------------------------------------------
+
+
+def _mixed(path, sheets=("走访记录", "任务清单")):
+    specs = {"走访记录": messy.SheetSpec("走访记录", messy.VISITS, [messy.visit(1)], top=messy.standard_top("t", "办公室")),
+             "问题清单": messy.SheetSpec("问题清单", messy.PROBLEMS, [messy.problem(1)], top=messy.standard_top("t", "办公室")),
+             "任务清单": messy.SheetSpec("任务清单", messy.TASKS, [messy.task(1), messy.task(2)],
+                                     top=messy.standard_top("t", "办公室"))}
+    return messy.write_book(path, [specs[s] for s in sheets])
+
+
+def test_task_sheet_is_never_read_as_problem_list(tmp_path):
+    path = _mixed(tmp_path / "办公室-大走访大调研台账.xlsx")
+    fd = read_file(path, tmp_path, units=messy.UNITS, period=messy.PERIOD)
+    assert fd.template_id == "survey"
+    assert [(s.sheet_key, s.sheet_name) for s in fd.sheets] == [("visits", "走访记录")]
+    codes = [i.code for i in fd.issues]
+    assert "column-missing" not in codes and "column-extra" not in codes
+    assert codes == ["mixed-templates", "sheet-missing"]
+    mixed = fd.issues[0]
+    assert mixed.severity == "错误"
+    assert "“任务清单”表" in mixed.message and "分成两个文件报送" in mixed.message
+    assert "只读取了“大走访大调研台账”" in mixed.message
+
+
+def test_mixed_file_reads_the_template_named_in_the_file_name(tmp_path):
+    path = _mixed(tmp_path / "办公室-任务推进台账.xlsx")
+    fd = read_file(path, tmp_path, units=messy.UNITS, period=messy.PERIOD)
+    assert fd.template_id == "tasks"
+    assert [(s.sheet_key, len(s.rows)) for s in fd.sheets] == [("tasks", 2)]
+    assert [i.code for i in fd.issues] == ["mixed-templates"]
+    assert "请把“走访记录”表另存为" in fd.issues[0].message
+
+
+def test_mixed_file_with_three_sheets_reads_the_survey_and_keeps_its_rows(tmp_path):
+    path = _mixed(tmp_path / "办公室.xlsx", ("走访记录", "问题清单", "任务清单"))
+    files, result = _validate(tmp_path, path)
+    assert [(s.sheet_key, s.sheet_name) for s in files[0].sheets] == [("visits", "走访记录"), ("problems", "问题清单")]
+    f = result.files[0]
+    assert (f.template, f.status, f.rows_accepted, f.rows_rejected) == ("survey", "有错误", 2, 0)
+    assert _codes(f, "错误") == ["mixed-templates"]
+
+
+def test_metadata_template_wins_and_an_extra_task_sheet_is_reported(tmp_path):
+    wb = templates.build_workbook(SURVEY, unit="办公室", period=messy.PERIOD, prepared_rows=10)
+    templates.fill_rows(wb, "visits", [messy.visit(1)])
+    wb.remove(wb["问题清单"])
+    ws = wb.create_sheet("Sheet1")  # the unit's task list pasted into the survey workbook
+    ws.append(list(TASK_LEDGER.sheets[0].headers))
+    ws.append(["1", "重点任务", "任务", "", "", "王建国", "党建办", "李明", "", "2022-06-30", "60%", "推进中"])
+    path = templates.save_workbook(wb, tmp_path / "办公室-台账.xlsx")
+    fd = read_file(path, tmp_path, units=messy.UNITS, period=messy.PERIOD)
+    assert fd.template_id == "survey"
+    assert [s.sheet_key for s in fd.sheets] == ["visits"]
+    assert [i.code for i in fd.issues] == ["mixed-templates", "sheet-missing"]
+    assert "“Sheet1”表" in fd.issues[0].message
+
+
+def test_an_empty_sheet_of_the_other_template_is_not_reported(tmp_path):
+    wb = templates.build_workbook(SURVEY, unit="办公室", period=messy.PERIOD, prepared_rows=10)
+    templates.fill_rows(wb, "visits", [messy.visit(1)])
+    ws = wb.create_sheet("任务清单")
+    ws.append(list(TASK_LEDGER.sheets[0].headers))
+    path = templates.save_workbook(wb, tmp_path / "办公室-台账.xlsx")
+    fd = read_file(path, tmp_path, units=messy.UNITS, period=messy.PERIOD)
+    assert "mixed-templates" not in [i.code for i in fd.issues]
+    assert [s.sheet_key for s in fd.sheets] == ["visits", "problems"]

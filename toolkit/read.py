@@ -608,27 +608,39 @@ def _read_workbook(fd: FileData, wb: Any, parts: _XlsxParts | None, zf: zipfile.
         sheets_values[name] = sheet.to_python(skip_empty_area=False)
         visible_order.append(name)
 
-    # Candidate (worksheet, schema sheet) pairs.
+    # Candidate (worksheet, schema sheet) pairs: each worksheet goes to the schema sheet it
+    # matches best, across both templates (a 任务清单 shares 序号/责任人/备注 with 问题清单):
+    # the same sheet name first, then the share of the row's headers that the schema knows,
+    # then the number of columns matched.
     candidates: list[_Candidate] = []
     for index, name in enumerate(visible_order):
         texts = _header_texts(sheets_values[name])
-        for schema in SHEETS.values():
-            if template is not None and schema.key not in {s.key for s in template.sheets}:
-                continue
+        best: tuple[tuple, _Candidate] | None = None
+        for order, schema in enumerate(SHEETS.values()):
             header_idx, score = _best_header(texts, schema)
             name_match = _same_name(name, schema.name)
             if score >= MIN_HEADER_MATCHES or (name_match and score >= 2):
-                candidates.append(_Candidate(name, index, schema, header_idx, score, name_match))
+                width = sum(1 for h in texts[header_idx] if h) or 1
+                rank = (name_match, score / width, score, -order)
+                if best is None or rank > best[0]:
+                    best = (rank, _Candidate(name, index, schema, header_idx, score, name_match))
+        if best is not None:
+            candidates.append(best[1])
 
-    if template is None:
-        per_template: dict[str, tuple[int, int]] = {}
-        for c in candidates:
-            t = template_of_sheet(c.schema.key)
-            n, total = per_template.get(t.id, (0, 0))
-            per_template[t.id] = (n + 1, total + c.score)
-        if per_template:
-            best_id = max(per_template, key=lambda k: (per_template[k], -_template_index(k)))
-            template = template_by_id(best_id)
+    by_template: dict[str, list[_Candidate]] = {}
+    for c in candidates:
+        by_template.setdefault(template_of_sheet(c.schema.key).id, []).append(c)
+    if template is not None and template.id not in by_template and by_template:
+        template = None  # the metadata names a template none of whose sheets is in the file
+    if template is None and by_template:
+        stem = normalize_header(clean_text(Path(fd.rel).stem))
+
+        def rank(tid: str) -> tuple:
+            found = by_template[tid]
+            named = normalize_header(template_by_id(tid).name) in stem
+            return (named, len({c.schema.key for c in found}), sum(c.score for c in found), -_template_index(tid))
+
+        template = template_by_id(max(by_template, key=rank))
     if template is None:
         expected = "、".join(f"“{h}”" for h in (TEMPLATES[0].sheets[0].headers[:2]))
         _unreadable(fd, "unknown-template", expected=expected)
@@ -637,6 +649,16 @@ def _read_workbook(fd: FileData, wb: Any, parts: _XlsxParts | None, zf: zipfile.
     fd.template_version = version or None
     if version and version != template.version:
         fd.issues.append(make_issue("old-version", file=fd.rel, found=version, expected=template.version))
+    for tid, found in by_template.items():
+        if tid == template.id:
+            continue
+        other = [c for c in found if c.score >= MIN_HEADER_MATCHES and _has_data(sheets_values[c.ws_name], c.header_idx)]
+        if other:
+            used = by_template.get(template.id, [])
+            fd.issues.append(make_issue(
+                "mixed-templates", file=fd.rel, used=template.name, other=template_by_id(tid).name,
+                used_sheets="、".join(f"“{c.ws_name}”" for c in used) + "表" if used else "没有数据",
+                other_sheets="、".join(f"“{c.ws_name}”" for c in other) + "表"))
 
     keys = {s.key for s in template.sheets}
     candidates = [c for c in candidates if c.schema.key in keys]
@@ -651,8 +673,7 @@ def _read_workbook(fd: FileData, wb: Any, parts: _XlsxParts | None, zf: zipfile.
     for c in candidates:
         if c.ws_name in used or c.score < MIN_HEADER_MATCHES:
             continue
-        rows = sheets_values[c.ws_name]
-        if not any(any(v not in ("", None) for v in row) for row in rows[c.header_idx + 1:]):
+        if not _has_data(sheets_values[c.ws_name], c.header_idx):
             continue  # an empty copy of a sheet loses nothing
         used.add(c.ws_name)
         main = chosen.get(c.schema.key)
@@ -687,6 +708,10 @@ def _read_workbook(fd: FileData, wb: Any, parts: _XlsxParts | None, zf: zipfile.
         formulas = parts.formulas_without_value(zf, c.ws_name) if (parts is not None and zf is not None) else {}
         merged = _merged_ranges(calamine_sheets[c.ws_name])
         fd.sheets.append(_read_sheet(fd, c, sheets_values[c.ws_name], merged, formulas))
+
+
+def _has_data(rows: list[list[Any]], header_idx: int) -> bool:
+    return any(any(v not in ("", None) for v in row) for row in rows[header_idx + 1:])
 
 
 def _template_index(template_id: str) -> int:
