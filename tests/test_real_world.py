@@ -231,3 +231,13 @@ def test_an_empty_sheet_of_the_other_template_is_not_reported(tmp_path):
     fd = read_file(path, tmp_path, units=messy.UNITS, period=messy.PERIOD)
     assert "mixed-templates" not in [i.code for i in fd.issues]
     assert [s.sheet_key for s in fd.sheets] == ["visits", "problems"]
+
+
+def test_a_side_table_sharing_a_few_task_headers_is_not_a_second_template(tmp_path):
+    side = messy.SheetSpec("工作分工", messy.TASKS, [{"seq": 1, "name": "分工", "owner": "李明", "deadline": "2022-03-01"}],
+                           headers=["序号", "事项名称", "责任人", "完成时限", "说明"])
+    path = messy.write_book(tmp_path / "办公室.xlsx", [
+        messy.SheetSpec("走访记录", messy.VISITS, [messy.visit(1)], top=messy.standard_top("t", "办公室")), side])
+    fd = read_file(path, tmp_path, units=messy.UNITS, period=messy.PERIOD)
+    assert fd.template_id == "survey"
+    assert "mixed-templates" not in [i.code for i in fd.issues]

@@ -544,6 +544,7 @@ class _Candidate:
 
 
 _LOOKUPS: dict[str, dict[str, str]] = {s.key: s.header_lookup() for s in SHEETS.values()}
+_REQUIRED_COUNT: dict[str, int] = {s.key: sum(1 for c in s.columns if c.required) for s in SHEETS.values()}
 
 
 _HEADER_TEXTS: dict[tuple[type, Any], str] = {}  # (class, cell value) -> header text (memo)
@@ -652,7 +653,11 @@ def _read_workbook(fd: FileData, wb: Any, parts: _XlsxParts | None, zf: zipfile.
     for tid, found in by_template.items():
         if tid == template.id:
             continue
-        other = [c for c in found if c.score >= MIN_HEADER_MATCHES and _has_data(sheets_values[c.ws_name], c.header_idx)]
+        # a sheet of the other template: its name, or at least half as many columns as it has
+        # required ones (a side table with 序号/责任人/备注 is not a task list), and data
+        other = [c for c in found if c.score >= MIN_HEADER_MATCHES
+                 and (c.name_match or 2 * c.score >= _REQUIRED_COUNT[c.schema.key])
+                 and _has_data(sheets_values[c.ws_name], c.header_idx)]
         if other:
             used = by_template.get(template.id, [])
             fd.issues.append(make_issue(
