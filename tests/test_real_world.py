@@ -241,3 +241,15 @@ def test_a_side_table_sharing_a_few_task_headers_is_not_a_second_template(tmp_pa
     fd = read_file(path, tmp_path, units=messy.UNITS, period=messy.PERIOD)
     assert fd.template_id == "survey"
     assert "mixed-templates" not in [i.code for i in fd.issues]
+
+
+def test_rows_of_formulas_without_value_and_a_seq_are_empty(tmp_path):
+    wb = templates.build_workbook(SURVEY, unit="办公室", period=messy.PERIOD, prepared_rows=10)
+    templates.fill_rows(wb, "visits", [messy.visit(1)])
+    ws = wb["走访记录"]
+    ws["A5"], ws["N5"] = 2, "=M5"  # 序号 and a formula (no cached value: never opened in Excel)
+    ws["N6"] = "=M6"  # a formula alone
+    path = templates.save_workbook(wb, tmp_path / "办公室-大走访大调研台账.xlsx")
+    files, result = _validate(tmp_path, path)
+    assert [r.row for r in files[0].sheets[0].rows] == [4]
+    assert (result.files[0].rows_read, result.files[0].errors) == (1, 0)
