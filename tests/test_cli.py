@@ -149,3 +149,15 @@ def test_output_path_blocked_by_a_file_is_explained(tmp_path):
     out = run_cli("merge", "--out", str(blocker / "输出"), cwd=ws.root)
     assert out.returncode == 2
     assert "Traceback" not in out.stderr and "无法读写" in out.stderr
+
+
+def test_units_that_sent_an_unusable_file_are_told_apart_from_units_that_sent_nothing(tmp_path):
+    from toolkit.config import init_workspace
+    from toolkit.model import Unit
+
+    ws = init_workspace(tmp_path / "ws", "XX局", "2022Q1", units=[Unit("01", "办公室"), Unit("02", "党建办")])
+    (ws.inbox / "办公室-大走访大调研台账.xlsx").write_bytes(b"PK\x03\x04 not really a workbook")
+    out = run_cli("validate", cwd=ws.root)
+    assert out.returncode == 0, out.stderr
+    assert "需重新报送的单位：办公室" in out.stdout
+    assert "未报送单位（催报名单）：党建办" in out.stdout

@@ -215,8 +215,12 @@ def print_validation(result: "ValidationResult", console=None) -> None:
         if f.markup_path:
             console.print(f"  已生成退回修改文件：{escape(f.markup_path)}")
     if result.units:
-        submitted = {f.unit_code for f in result.files if f.status in ("通过", "有提示", "有错误")}
-        missing = [u for u in result.units if u.code not in submitted]
+        delivered = {f.unit_code for f in result.files if f.delivered}
+        sent = {f.unit_code for f in result.files if f.unit_code}
+        resend = [u for u in result.units if u.code in sent and u.code not in delivered]
+        missing = [u for u in result.units if u.code not in sent]
+        if resend:
+            console.print("\n[bold]报来的文件无法使用、需重新报送的单位：[/]" + escape("、".join(u.name for u in resend)))
         if missing:
             console.print("\n[bold]未报送单位（催报名单）：[/]" + escape("、".join(u.name for u in missing)))
 

@@ -182,6 +182,14 @@ class FileReport:
         return sum(1 for i in self.issues if i.severity == ERROR)
 
     @property
+    def delivered(self) -> bool:
+        """Counts as the unit's submission (报送情况, 催报名单): readable, not superseded,
+        and clean or with at least one row taken."""
+        if self.status in ("无法读取", "已被替代"):
+            return False
+        return self.status in ("通过", "有提示") or self.rows_accepted > 0
+
+    @property
     def hints(self) -> int:
         return sum(1 for i in self.issues if i.severity == HINT)
 
