@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from datetime import date
 import subprocess
 import sys
 from pathlib import Path
@@ -161,3 +162,23 @@ def test_units_that_sent_an_unusable_file_are_told_apart_from_units_that_sent_no
     assert out.returncode == 0, out.stderr
     assert "需重新报送的单位：办公室" in out.stdout
     assert "未报送单位（催报名单）：党建办" in out.stdout
+
+
+def test_many_clean_files_are_summed_up_not_listed(tmp_path):
+    from rich.console import Console
+
+    from toolkit.cli import MAX_FILES_LISTED, print_validation
+    from toolkit.model import FileReport, ValidationResult
+
+    def report(i: int, status: str) -> FileReport:
+        return FileReport(path=f"/x/{i}.xlsx", rel=f"单位{i}.xlsx", unit=f"单位{i}", unit_code="", template="survey",
+                          template_name="大走访大调研台账", status=status, rows_read=10, rows_accepted=10)
+
+    files = [report(i, "通过") for i in range(MAX_FILES_LISTED + 5)] + [report(999, "有提示")]
+    result = ValidationResult(root=tmp_path, period=None, as_of=date(2022, 4, 29), units=[], files=files,
+                              ignored=[], tables={}, rejected=[])
+    console = Console(record=True, width=200)
+    print_validation(result, console)
+    text = console.export_text()
+    assert "单位999.xlsx" in text and "单位0.xlsx" not in text
+    assert f"另有 {MAX_FILES_LISTED + 5} 个文件全部通过" in text and str(10 * len(files)) in text

@@ -172,6 +172,7 @@ def _progress_factory(console):
 
 STATUS_STYLE = {"通过": "green", "有提示": "yellow", "有错误": "red", "无法读取": "red", "已被替代": "dim"}
 MAX_ISSUES_SHOWN = 15
+MAX_FILES_LISTED = 40  # above this, the table lists only the files that are not 通过
 
 
 def print_validation(result: "ValidationResult", console=None) -> None:
@@ -189,7 +190,10 @@ def print_validation(result: "ValidationResult", console=None) -> None:
     table.add_column("状态", no_wrap=True)
     for col in ("读取", "通过", "退回", "跳过", "错误", "提示"):
         table.add_column(col, justify="right", no_wrap=True)
-    for f in result.files:
+    # With many files, the rows that need nobody's attention are summed up in one line.
+    clean = [f for f in result.files if f.status == "通过"]
+    listed = result.files if len(result.files) <= MAX_FILES_LISTED else [f for f in result.files if f.status != "通过"]
+    for f in listed:
         style = STATUS_STYLE.get(f.status, "")
         table.add_row(escape(f.rel), escape(f.unit), escape(f.template_name or "—"), f"[{style}]{f.status}[/]",
                       str(f.rows_read),
@@ -198,6 +202,9 @@ def print_validation(result: "ValidationResult", console=None) -> None:
     table.add_row("合计", "", "", "", str(t["rows_read"]), str(t["rows_accepted"]), str(t["rows_rejected"]),
                   str(t["rows_skipped"]), str(t["errors"]), str(t["hints"]), style="bold")
     console.print(table)
+    if len(listed) < len(result.files):
+        console.print(f"[green]另有 {len(clean)} 个文件全部通过[/]（共 {sum(f.rows_read for f in clean)} 行），"
+                      "表中未逐一列出，合计已包含。")
     if t["rows_superseded"]:
         console.print(f"另有 {t['rows_superseded']} 行属于被新文件替代的旧文件，未汇总（见“已被替代”的文件）。")
     for rel, reason in result.ignored:

@@ -711,13 +711,6 @@ TEMPLATE_RETURNED = "有退回"
 UNIT_PARTIAL = "部分报送"
 
 
-def _file_accepted(f: FileReport) -> bool:
-    """A file that counts as a submission: read, not superseded, and clean or with rows taken."""
-    if f.status in ("无法读取", "已被替代"):
-        return False
-    return f.status in ("通过", "有提示") or f.rows_accepted > 0
-
-
 def _unreadable_reason(f: FileReport) -> str:
     for issue in f.issues:
         if issue.severity == ERROR:
@@ -736,7 +729,7 @@ def _submission(result: ValidationResult, index: _UnitIndex) -> dict[str, Any]:
         # an unreadable file (template unknown) of the unit counts as sent back for every template
         mine = [f for f in unit_files if (f.template == template_id or (f.template is None and f.status == "无法读取"))
                 and f.status != "已被替代"]
-        if any(_file_accepted(f) and f.errors == 0 for f in mine):
+        if any(f.delivered and f.errors == 0 for f in mine):
             return TEMPLATE_OK
         if mine:
             return TEMPLATE_RETURNED  # files with errors or unreadable: sent back for correction
@@ -776,11 +769,11 @@ def _submission(result: ValidationResult, index: _UnitIndex) -> dict[str, Any]:
                 "code": code, "name": name, "status": status, "templates": templates,
                 "files": [f.rel for f in unit_files],
             })
-            if index.find(name) is not None and not any(_file_accepted(f) for f in unit_files):
+            if index.find(name) is not None and not any(f.delivered for f in unit_files):
                 missing.append({"code": code, "name": name})
     expected = len(result.units)
     submitted = sum(
-        1 for u in result.units if any(_file_accepted(f) for f in by_unit.get(u.name, []))
+        1 for u in result.units if any(f.delivered for f in by_unit.get(u.name, []))
     )
     return {
         "expected": expected,
@@ -969,7 +962,7 @@ def _unit_figures(details, result: ValidationResult, index: _UnitIndex, submissi
         found |= {index.display(f.unit, f.unit_code) for f in result.files if f.status != "无法读取"}
     for name in sorted(found - configured, key=index.sort_key):
         names.append((_first_code(details, name), name))
-    accepted_units = {index.display(f.unit, f.unit_code) for f in result.files if _file_accepted(f)}
+    accepted_units = {index.display(f.unit, f.unit_code) for f in result.files if f.delivered}
     return [_unit_entry(code, name, name in accepted_units, stats.get(name)) for code, name in names]
 
 
