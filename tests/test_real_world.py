@@ -124,6 +124,20 @@ def test_newer_submission_falls_back_to_mtime_without_a_saved_time(tmp_path):
     assert read_file(a, tmp_path).modified == 1_650_100_000
 
 
+def test_equal_save_times_are_decided_by_mtime_not_by_file_name(tmp_path):
+    # Both saved within the same second (core properties have one-second resolution):
+    # the file changed last wins, whatever the names sort to.
+    same = dt.datetime(2022, 3, 25, 9, 0)
+    first = _survey_file(tmp_path / "办公室报表（第一次）.xlsx", same, 1)
+    second = _survey_file(tmp_path / "办公室-台账.xlsx", same, 2)
+    os.utime(first, (1_650_000_000, 1_650_000_000))
+    os.utime(second, (1_650_000_060, 1_650_000_060))
+    result = validate_folder(tmp_path, period=messy.PERIOD, as_of=messy.AS_OF, units=messy.UNITS)
+    status = {f.rel: f.status for f in result.files}
+    assert status[first.name] == "已被替代" and status[second.name] != "已被替代"
+    assert len(result.tables["visits"]) == 2
+
+
 def test_saved_time_is_read_from_core_properties(tmp_path):
     path = _survey_file(tmp_path / "办公室.xlsx", dt.datetime(2022, 3, 25, 9, 0), 1)
     with zipfile.ZipFile(path) as zf:

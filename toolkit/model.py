@@ -142,6 +142,7 @@ class FileData:
     path: Path
     rel: str  # path relative to the collection folder, with "/" separators
     modified: float  # when last saved: docProps/core.xml dcterms:modified, else the file's mtime (decides which of two submissions is newer)
+    mtime: float = 0.0  # the file's own modification time: breaks ties between equal save times
     template_id: str | None = None
     template_version: str | None = None
     unit: str = UNKNOWN_UNIT

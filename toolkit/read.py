@@ -233,7 +233,7 @@ def read_file(path: Path, root: Path, *, units: Iterable[Unit] = (), period: Per
         modified = path.stat().st_mtime
     except OSError:
         modified = 0.0
-    fd = FileData(path=path, rel=rel, modified=modified)
+    fd = FileData(path=path, rel=rel, modified=modified, mtime=modified)
     units = list(units)
     try:
         _read_into(fd, units, period)

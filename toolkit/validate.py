@@ -232,7 +232,8 @@ def _superseded(files: list[FileData]) -> dict[int, int]:
     for members in groups.values():
         if len(members) < 2:
             continue
-        winner = max(members, key=lambda i: (files[i].modified, i))
+        # saved time first (core properties, second resolution), then the file's mtime, then order
+        winner = max(members, key=lambda i: (files[i].modified, files[i].mtime, i))
         for i in members:
             if i != winner:
                 out[i] = winner
