@@ -200,21 +200,6 @@ def merge_result(result: ValidationResult, out_dir: Path, ws: Workspace | None =
     return merge(result, Path(out_dir), org=ws.org, office=ws.office, low_closure_rate=ws.report.low_closure_rate)
 
 
-def merge_collection(
-    folder: Path,
-    out_dir: Path,
-    *,
-    period: Period | None = None,
-    as_of: date | None = None,
-    units: list[Unit] | tuple = (),
-    markup_dir: Path | None = None,
-    progress: Progress | None = None,
-) -> tuple[ValidationResult, MergeOutcome]:
-    result = validate_collection(folder, period=period, as_of=as_of, units=units, markup_dir=markup_dir,
-                                 progress=progress)
-    return result, merge_result(result, out_dir)
-
-
 def merge_workspace(ws: Workspace, *, progress: Progress | None = None) -> tuple[ValidationResult, MergeOutcome]:
     result = validate_workspace(ws, progress=progress)
     return result, merge_result(result, ws.output_dir, ws)
