@@ -87,6 +87,15 @@ class When:
 
 
 @dataclass(frozen=True)
+class Tally:
+    """A count column whose total over the file should equal the number of rows of
+    another sheet where ``when`` holds (a mismatch is a 提示, not an error)."""
+
+    sheet: str  # sheet key
+    when: When
+
+
+@dataclass(frozen=True)
 class Column:
     key: str
     header: str
@@ -107,6 +116,7 @@ class Column:
     units: tuple[str, ...] = ()  # suffixes accepted after a number (e.g. 人)
     unit_column: str | None = None  # a typed unit suffix (万元) goes to this column
     references: tuple[str, str] | None = None  # (sheet key, column key) that must hold the value
+    tallies: Tally | None = None  # the column's total should equal a row count of another sheet
     width: float = 12
     help: str = ""
     example: str = ""
@@ -151,7 +161,12 @@ class Column:
         if self.unique:
             parts.append("本表内不能重复")
         if self.references:
-            parts.append("须是本文件“走访记录”表中已有的序号")
+            target = SHEETS[self.references[0]]
+            parts.append(f"须是本文件“{target.name}”表中已有的{target.column(self.references[1]).header}")
+        if self.tallies:
+            other = SHEETS[self.tallies.sheet]
+            condition = self.tallies.when.describe(other).removesuffix("时")
+            parts.append(f"全表合计应与“{other.name}”中{condition}的行数一致")
         return "；".join(parts)
 
 
@@ -311,6 +326,7 @@ VISITS = SheetSchema(
                aliases=("主要内容", "走访情况", "走访内容及情况"), width=36,
                help="走访中了解的情况、宣传的政策、听取的意见。", example="了解企业复工复产情况，宣讲纾困政策"),
         Column("problems_found", "发现问题数", "int", required=True, minimum=0, units=COUNT_UNITS,
+               tallies=Tally("problems", When("source", ("大走访",))),
                aliases=("发现问题", "问题数", "发现问题（个）"), width=9,
                help="本次走访发现的问题个数；每个问题还应在“问题清单”中登记一行。", example="2"),
         Column("solved_on_spot", "当场解决数", "int", minimum=0, units=COUNT_UNITS,

@@ -866,28 +866,23 @@ def _has_duplicates(values: list[Any]) -> bool:
 
 
 def _count_checks(fd: FileData, checked: dict[str, _CheckedSheet]) -> None:
-    """A count column of sheet T (its help names sheet S) should equal the number of
-    S rows that reference T under the reference column's condition."""
-    for key, cs in checked.items():
-        for col in cs.schema.columns:
-            if not col.references or col.required_when is None:
+    """Column.tallies: a count column's total vs the matching row count of another sheet."""
+    for target in checked.values():
+        for count_col in target.schema.columns:
+            tally = count_col.tallies
+            if tally is None or count_col.key not in target.sheet.columns:
                 continue
-            target = checked.get(col.references[0])
-            if target is None:
+            other = checked.get(tally.sheet)
+            if other is None or tally.when.column not in other.sheet.columns:
                 continue
-            cond = col.required_when
-            rows = sum(1 for v in cs.column(cond.column) if _holds_value(cond, v))
-            for count_col in target.schema.columns:
-                if count_col.kind != "int" or f"“{cs.schema.name}”" not in count_col.help:
-                    continue
-                if count_col.key not in target.sheet.columns:
-                    continue
-                total = sum(v or 0 for v in target.column(count_col.key))
-                if total != rows:
-                    where = _Where(fd, target)
-                    target.issues.append(where.issue(
-                        "count-mismatch", None, count_col, str(total), total=total, rows=rows,
-                        other_sheet=cs.sheet.sheet_name, condition=cond.describe(cs.schema).removesuffix("时")))
+            cond = tally.when
+            rows = sum(1 for v in other.column(cond.column) if _holds_value(cond, v))
+            total = sum(v or 0 for v in target.column(count_col.key))
+            if total != rows:
+                where = _Where(fd, target)
+                target.issues.append(where.issue(
+                    "count-mismatch", None, count_col, str(total), total=total, rows=rows,
+                    other_sheet=other.sheet.sheet_name, condition=cond.describe(other.schema).removesuffix("时")))
 
 
 # ---------------------------------------------------------------------------
