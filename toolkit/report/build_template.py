@@ -243,30 +243,31 @@ def build_appendix_template() -> bytes:
                   ["{{ t.name }}", "{{ t.count }}", "{{ t.completed }}", "{{ t.average_progress }}"],
                   [50, 30, 30, 30], "t in task_types", keep_together=True)
 
-    _p(doc, "{%p if key_tasks %}", S_TABLE)
-    _p(doc, "表{{ table_no.key_tasks }}  未完成重点任务清单", S_TABLE_CAPTION)
-    _simple_table(doc, ["序号", "责任单位", "任务名称", "完成时限", "完成进度", "推进状态", "责任人", "牵头领导"],
-                  ["{{ loop.index }}", "{{ k.unit }}", "{{ k.name }}", "{{ k.deadline }}", "{{ k.progress }}",
-                   "{{ k.status }}", "{{ k.owner }}", "{{ k.leader }}"],
-                  [12, 35, 64, 34, 20, 20, 20, 20], "k in key_tasks")
-    _p(doc, "{%p if key_tasks_more %}", S_TABLE)
-    _p(doc, "注：按完成时限先后列出前{{ key_tasks|length }}项，另有{{ key_tasks_more }}项未列出，"
-            "完整清单见汇总表.xlsx“任务清单”工作表。", S_TABLE)
-    _p(doc, "{%p endif %}", S_TABLE)
-    _p(doc, "{%p endif %}", S_TABLE)
-
-    _p(doc, "{%p if red_rows %}", S_TABLE)
-    _p(doc, "表{{ table_no.red }}  逾期事项（红灯）清单", S_TABLE_CAPTION)
-    _simple_table(doc, ["序号", "类别", "编号", "责任单位", "事项", "责任人", "时限", "逾期天数"],
-                  ["{{ loop.index }}", "{{ r.kind }}", "{{ r.id }}", "{{ r.unit }}", "{{ r.title }}",
-                   "{{ r.owner }}", "{{ r.deadline }}", "{{ r.days_overdue }}"],
-                  [12, 14, 20, 35, 68, 20, 34, 22], "r in red_rows")
-    _p(doc, "{%p if red_more %}", S_TABLE)
-    _p(doc, "注：按逾期天数由多到少列出前{{ red_rows|length }}项，另有{{ red_more }}项未列出，"
-            "完整清单见汇总表.xlsx“红灯清单”工作表。", S_TABLE)
-    _p(doc, "{%p endif %}", S_TABLE)
-    _p(doc, "{%p endif %}", S_TABLE)
+    _capped_list(doc, "key_tasks", "key_tasks_more", "表{{ table_no.key_tasks }}  未完成重点任务清单",
+                 ["序号", "责任单位", "任务名称", "完成时限", "完成进度", "推进状态", "责任人", "牵头领导"],
+                 ["{{ loop.index }}", "{{ k.unit }}", "{{ k.name }}", "{{ k.deadline }}", "{{ k.progress }}",
+                  "{{ k.status }}", "{{ k.owner }}", "{{ k.leader }}"],
+                 [12, 35, 64, 34, 20, 20, 20, 20], "k", "按完成时限先后", "任务清单")
+    _capped_list(doc, "red_rows", "red_more", "表{{ table_no.red }}  逾期事项（红灯）清单",
+                 ["序号", "类别", "编号", "责任单位", "事项", "责任人", "时限", "逾期天数"],
+                 ["{{ loop.index }}", "{{ r.kind }}", "{{ r.id }}", "{{ r.unit }}", "{{ r.title }}",
+                  "{{ r.owner }}", "{{ r.deadline }}", "{{ r.days_overdue }}"],
+                 [12, 14, 20, 35, 68, 20, 34, 22], "r", "按逾期天数由多到少", "红灯清单")
     return _save(doc)
+
+
+def _capped_list(doc, rows: str, more: str, caption: str, headers: list[str], cells: list[str],
+                 widths: list[int], var: str, order: str, sheet: str) -> None:
+    """An appendix list shown only when it has rows, capped in the context (APPENDIX_ROWS_CAP),
+    with a note naming how many rows were left out and where the complete list is."""
+    _p(doc, f"{{%p if {rows} %}}", S_TABLE)
+    _p(doc, caption, S_TABLE_CAPTION)
+    _simple_table(doc, headers, cells, widths, f"{var} in {rows}")
+    _p(doc, f"{{%p if {more} %}}", S_TABLE)
+    _p(doc, f"注：{order}列出前{{{{ {rows}|length }}}}项，另有{{{{ {more} }}}}项未列出，"
+            f"完整清单见汇总表.xlsx“{sheet}”工作表。", S_TABLE)
+    _p(doc, "{%p endif %}", S_TABLE)
+    _p(doc, "{%p endif %}", S_TABLE)
 
 
 def _save(doc) -> bytes:
