@@ -220,12 +220,8 @@ def report_text(ws: Workspace) -> ReportText:
             from_sheet = read_report_text(console)
         except Exception:  # a damaged console must not stop the report; toolkit.toml still applies
             from_sheet = None
-        if from_sheet and (from_sheet.highlights or from_sheet.problems or from_sheet.plans):
-            return ReportText(
-                highlights=from_sheet.highlights or ws.text.highlights,
-                problems=from_sheet.problems or ws.text.problems,
-                plans=from_sheet.plans or ws.text.plans,
-            )
+        if from_sheet is not None:
+            return from_sheet.or_else(ws.text)
     return ws.text
 
 

@@ -101,6 +101,14 @@ class ReportText:
     problems: list[str] = field(default_factory=list)
     plans: list[str] = field(default_factory=list)
 
+    def or_else(self, fallback: "ReportText") -> "ReportText":
+        """These paragraphs, with each empty category taken from ``fallback``."""
+        return ReportText(
+            highlights=self.highlights or fallback.highlights,
+            problems=self.problems or fallback.problems,
+            plans=self.plans or fallback.plans,
+        )
+
 
 @dataclass
 class Workspace:

@@ -214,11 +214,7 @@ def _carried_text(target: Path, fallback: ReportText) -> ReportText:
         return fallback
     if old is None:
         return fallback
-    return ReportText(
-        highlights=old.highlights or fallback.highlights,
-        problems=old.problems or fallback.problems,
-        plans=old.plans or fallback.plans,
-    )
+    return old.or_else(fallback)
 
 
 def read_report_text(path: Path) -> ReportText | None:

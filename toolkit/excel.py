@@ -446,12 +446,7 @@ def read_report_text(book: Any, ws: Workspace) -> ReportText:
         return ws.text
     last = TEXT_FIRST_ROW + TEXT_ROWS - 1
     rows = book.sheets[SHEET_TEXT].range(f"A{TEXT_FIRST_ROW}:B{last}").value or []
-    sheet_text = report_text_from_rows([tuple(r) for r in rows])
-    return ReportText(
-        highlights=sheet_text.highlights or ws.text.highlights,
-        problems=sheet_text.problems or ws.text.problems,
-        plans=sheet_text.plans or ws.text.plans,
-    )
+    return report_text_from_rows([tuple(r) for r in rows]).or_else(ws.text)
 
 
 __all__ = ["make_templates", "validate", "merge", "report", "run_all", "run_button", "error_message",
