@@ -378,7 +378,7 @@ def print_merge(merged, console=None) -> None:
         f"问题 {p.get('count', 0)} 个，办结 {p.get('closed', 0)} 个，办结率 {fmt_rate(p.get('closure_rate'))}；"
         f"任务 {t.get('count', 0)} 项，已完成 {t.get('completed', 0)} 项。"
     )
-    for path in (merged.workbook, merged.figures_path, *merged.side_files):
+    for path in (merged.workbook, merged.figures_path):
         console.print(f"[green]已写入[/] {escape(str(path))}")
 
 

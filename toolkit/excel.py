@@ -161,7 +161,6 @@ def _do_merge(api, ws: Workspace, text: ReportText, progress) -> Outcome:
     result, merged = api.merge_workspace(ws, progress=progress)
     totals, links, problems, summary = _validation_parts(result)
     written = [("汇总表", Path(merged.workbook)), ("汇总数据", Path(merged.figures_path))]
-    written += [("明细", Path(p)) for p in merged.side_files]
     return Outcome("汇总完成：" + summary, totals, written + links, problems)
 
 
@@ -176,7 +175,6 @@ def _do_run_all(api, ws: Workspace, text: ReportText, progress) -> Outcome:
     totals, links, problems, summary = _validation_parts(result)
     report_links, notes = _report_parts(outcome)
     written = report_links + [("汇总表", Path(merged.workbook)), ("汇总数据", Path(merged.figures_path))]
-    written += [("明细", Path(p)) for p in merged.side_files]
     return Outcome(f"一键完成：校验、汇总和报告均已完成。{summary}", totals, written + links, problems + notes)
 
 

@@ -246,7 +246,6 @@ class MergeOutcome:
     figures: dict[str, Any]  # the content of 汇总数据.json (docs/figures.md)
     workbook: Path  # 汇总表.xlsx
     figures_path: Path  # 汇总数据.json
-    side_files: list[Path] = field(default_factory=list)  # detail too large for a sheet
 
 
 @dataclass
