@@ -58,14 +58,14 @@ DEMO_TEXT = ReportText(
 )
 
 
-def _column_letter(sheet_key: str, key: str) -> int:
+def _column_index(sheet_key: str, key: str) -> int:
     return SHEETS[sheet_key].keys.index(key) + 1
 
 
 def _set(wb, sheet_key: str, index: int, key: str, value) -> None:
     """Overwrite one cell of data row ``index`` (0-based) the way a person would type it."""
     ws = wb[SHEETS[sheet_key].name]
-    cell = ws.cell(row=FIRST_DATA_ROW + index, column=_column_letter(sheet_key, key))
+    cell = ws.cell(row=FIRST_DATA_ROW + index, column=_column_index(sheet_key, key))
     cell.value = value
     if isinstance(value, str):
         cell.number_format = "@"
