@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator
 from xml.etree import ElementTree as ET
 
+from .deflate import read_member
 from .errors import column_letter, make_issue
 from .model import UNKNOWN_UNIT, FileData, Issue, Period, RawRows, SheetData, SkippedRow, Unit
 from .normalize import clean_text, is_blank
@@ -455,7 +456,7 @@ class _XlsxParts:
         if not member:
             return {}
         try:
-            data = zf.read(member)
+            data = read_member(zf, member)
         except KeyError:
             return {}
         if _ANY_FORMULA_RE.search(data) is None:  # no formula cell (<formula1> of validations is not one)

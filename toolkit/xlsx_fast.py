@@ -384,9 +384,11 @@ def splice(source: bytes, target: Any, sheets: dict[str, SheetRows], *, strings:
     ``constant_memory`` mode writes inline strings only).
     The big sheet parts are deflated at ``level`` (fast); the rest keep XlsxWriter's level.
     Rows are generated in a helper thread while the previous chunk is deflated here:
-    pyarrow's kernels and zlib both release the GIL, so the two overlap on two cores.
+    pyarrow's kernels and deflate (toolkit.deflate) release the GIL, so the two overlap on two cores.
     """
     import io
+
+    from .deflate import speed_up_writer
 
     with zipfile.ZipFile(io.BytesIO(source)) as src:
         parts = sheet_parts(src)
@@ -405,6 +407,7 @@ def splice(source: bytes, target: Any, sheets: dict[str, SheetRows], *, strings:
                         out.writestr(_copy_info(info), data, compresslevel=6)
                         continue
                     with out.open(info.filename, "w", force_zip64=True) as dest:  # deflated at ``level``
+                        speed_up_writer(dest, level)
                         for name, piece in pieces:
                             if piece is None:  # end of this part
                                 break
@@ -412,6 +415,7 @@ def splice(source: bytes, target: Any, sheets: dict[str, SheetRows], *, strings:
                             dest.write(piece)
                 if strings is not None:  # complete only now: every generated row has been seen
                     with out.open(_SST_PART, "w", force_zip64=True) as dest:
+                        speed_up_writer(dest, level)
                         for piece in strings.xml():
                             dest.write(piece)
         finally:
