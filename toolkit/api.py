@@ -74,6 +74,7 @@ def read_collection(
     if workers > 1:
         progress = _warming(progress)
     files = read_files(paths, folder, units=list(units), period=period, progress=progress, workers=workers)
+    _join_warmers()  # no thread left running when a helper process is forked next
     return files, ignored
 
 
@@ -93,11 +94,21 @@ def _warming(progress: Progress | None) -> Progress:
             import threading
 
             if "pandas" not in sys.modules:
-                threading.Thread(target=_import_pandas, name="toolkit-import-pandas").start()
+                thread = threading.Thread(target=_import_pandas, name="toolkit-import-pandas")
+                thread.start()
+                _WARMERS.append(thread)
         if progress:
             progress(done, total, name)
 
     return call
+
+
+_WARMERS: list = []  # import threads started by _warming
+
+
+def _join_warmers() -> None:
+    while _WARMERS:
+        _WARMERS.pop().join()
 
 
 def _import_pandas() -> None:
@@ -117,9 +128,23 @@ def validate_collection(
     progress: Progress | None = None,
 ) -> ValidationResult:
     """Validate every workbook under ``folder``; write 退回修改 copies into ``markup_dir``."""
+    files, ignored = read_collection(folder, units=units, period=period, progress=progress)
+    return check_collection(files, ignored, folder, period=period, as_of=as_of, units=units, markup_dir=markup_dir)
+
+
+def check_collection(
+    files: list[FileData],
+    ignored: list[tuple[str, str]],
+    folder: Path,
+    *,
+    period: Period | None = None,
+    as_of: date | None = None,
+    units: list[Unit] | tuple = (),
+    markup_dir: Path | None = None,
+) -> ValidationResult:
+    """Validate files already read (:func:`read_collection`); write 退回修改 copies into ``markup_dir``."""
     from .validate import validate_files
 
-    files, ignored = read_collection(folder, units=units, period=period, progress=progress)
     result = validate_files(files, root=Path(folder), period=period, as_of=as_of or date.today(), units=list(units))
     result.ignored = list(ignored) + list(result.ignored)
     if markup_dir is not None:
@@ -177,14 +202,13 @@ def markup_name(rel: str, unit: str, used: set[str]) -> str:
 
 
 def validate_workspace(ws: Workspace, *, progress: Progress | None = None) -> ValidationResult:
-    return validate_collection(
-        ws.inbox,
-        period=ws.period,
-        as_of=ws.reference_date(),
-        units=ws.units,
-        markup_dir=ws.returns_dir,
-        progress=progress,
-    )
+    files, ignored = read_collection(ws.inbox, units=ws.units, period=ws.period, progress=progress)
+    return check_workspace(ws, files, ignored)
+
+
+def check_workspace(ws: Workspace, files: list[FileData], ignored: list[tuple[str, str]]) -> ValidationResult:
+    return check_collection(files, ignored, ws.inbox, period=ws.period, as_of=ws.reference_date(), units=ws.units,
+                            markup_dir=ws.returns_dir)
 
 
 # ---------------------------------------------------------------------------
@@ -287,9 +311,36 @@ def run_workspace(
     progress: Progress | None = None,
 ) -> tuple[ValidationResult, MergeOutcome, ReportOutcome]:
     """一键完成: validate → merge → report."""
-    result, merged = merge_workspace(ws, progress=progress)
-    report = make_report(merged.figures, default_report_path(ws), ws=ws, text=text, pdf=pdf)
-    return result, merged, report
+    from . import background
+    from .merge import summarize, write_workbook
+    from .report import warm_up
+
+    files, ignored = read_collection(ws.inbox, units=ws.units, period=ws.period, progress=progress)
+    # On two cores a helper process renders 汇总数据.json + the report while this one writes
+    # 汇总表.xlsx; it is forked now so that it imports the Word and chart libraries while
+    # this process validates and merges (toolkit.background). The files are the same.
+    with background.Helper(warm=warm_up) as helper:
+        result = check_workspace(ws, files, ignored)
+        del files  # raw rows are not needed past validation
+        merged = summarize(result, org=ws.org, office=ws.office, low_closure_rate=ws.report.low_closure_rate)
+        side = helper.submit(_figures_and_report, merged.figures, ws.output_dir, default_report_path(ws),
+                             ws=ws, text=text, pdf=pdf)
+        try:
+            workbook = write_workbook(merged, ws.output_dir)
+        except BaseException:
+            side.wait()  # no child left writing after we return
+            raise
+        figures_path, report = side.result()
+    return result, MergeOutcome(figures=merged.figures, workbook=workbook, figures_path=figures_path), report
+
+
+def _figures_and_report(figures: dict, out_dir: Path, report_path: Path, *, ws: Workspace,
+                        text: ReportText | None, pdf: bool) -> tuple[Path, ReportOutcome]:
+    """Write 汇总数据.json, then the report from the same figures."""
+    from .merge import write_figures
+
+    figures_path = write_figures(figures, out_dir)
+    return figures_path, make_report(figures, report_path, ws=ws, text=text, pdf=pdf)
 
 
 # ---------------------------------------------------------------------------

@@ -11,6 +11,7 @@ dict) so that it can be written as JSON as is.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import date, datetime
 from json.encoder import encode_basestring as _encode_str  # the C function json.dumps uses
 from decimal import MAX_PREC, ROUND_HALF_UP, Decimal, localcontext
@@ -995,6 +996,51 @@ def _totals(units: list[dict[str, Any]], tasks: "pd.DataFrame") -> dict[str, Any
 # ---------------------------------------------------------------------------
 
 
+@dataclass
+class Merged:
+    """The merged collection, before anything is written: detail tables with their
+    computed columns (for 汇总表) and the figures (for 汇总数据.json and the report)."""
+
+    details: dict[str, pd.DataFrame]
+    figures: dict
+    result: ValidationResult
+
+
+def summarize(
+    result: ValidationResult,
+    *,
+    org: str = "",
+    office: str = "",
+    low_closure_rate: float = 60.0,
+) -> Merged:
+    """Merge the accepted rows and compute the figures (no file is written)."""
+    details = add_computed_columns(result.tables, result.as_of, result.units, period=result.period)
+    figures = _figures(details, result, org=org, office=office, low_closure_rate=low_closure_rate)
+    return Merged(details=details, figures=figures, result=result)
+
+
+def write_workbook(merged: Merged, out_dir: Path) -> Path:
+    """Write 汇总表.xlsx into ``out_dir`` (atomically)."""
+    from .summary_xlsx import write_summary_workbook
+
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    return write_summary_workbook(out_dir / WORKBOOK_NAME, merged.details, merged.figures, merged.result)
+
+
+def write_figures(figures: dict, out_dir: Path) -> Path:
+    """Write 汇总数据.json into ``out_dir`` (atomically)."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    return write_text_atomic(out_dir / FIGURES_NAME, figures_json(figures))
+
+
+def write_outputs(merged: Merged, out_dir: Path) -> MergeOutcome:
+    """Write 汇总表.xlsx and 汇总数据.json into ``out_dir`` (each atomically)."""
+    workbook = write_workbook(merged, out_dir)
+    return MergeOutcome(figures=merged.figures, workbook=workbook, figures_path=write_figures(merged.figures, out_dir))
+
+
 def merge(
     result: ValidationResult,
     out_dir: Path,
@@ -1004,15 +1050,7 @@ def merge(
     low_closure_rate: float = 60.0,
 ) -> MergeOutcome:
     """Write 汇总表.xlsx and 汇总数据.json into ``out_dir`` (atomically) and return them."""
-    from .summary_xlsx import write_summary_workbook
-
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    details = add_computed_columns(result.tables, result.as_of, result.units, period=result.period)
-    figures = _figures(details, result, org=org, office=office, low_closure_rate=low_closure_rate)
-    workbook = write_summary_workbook(out_dir / WORKBOOK_NAME, details, figures, result)
-    figures_path = write_text_atomic(out_dir / FIGURES_NAME, figures_json(figures))
-    return MergeOutcome(figures=figures, workbook=workbook, figures_path=figures_path)
+    return write_outputs(summarize(result, org=org, office=office, low_closure_rate=low_closure_rate), out_dir)
 
 
 def figures_json(figures: dict) -> str:

@@ -326,6 +326,18 @@ def _to_pdf(docx: Path, notes: list[str]) -> Path | None:
     return target
 
 
+def warm_up() -> None:
+    """Import what rendering a report needs (Word, templates, charts and their font), so
+    that a helper process can do it ahead of the figures (toolkit.background)."""
+    import docxtpl  # noqa: F401
+    from docx.shared import Mm  # noqa: F401
+
+    from . import charts
+
+    charts._matplotlib()
+    default_template(REPORT_NAME)
+
+
 def _appendix_path(out: Path) -> Path:
     """情况汇报.docx → 统计附表.docx; 2022年第一季度情况汇报.docx → 2022年第一季度统计附表.docx."""
     report, appendix = Path(REPORT_NAME).stem, Path(APPENDIX_NAME).stem

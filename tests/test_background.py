@@ -1,0 +1,162 @@
+"""``toolkit run`` with a helper process (report beside the workbook) writes exactly what it
+writes one step after the other; errors travel back intact; a dead helper costs nothing."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from demo_workspace import demo_copy
+from toolkit import api, background
+from toolkit.config import load_workspace
+from toolkit.io import OutputLockedError
+
+needs_fork = pytest.mark.skipif(not background.can_fork(), reason="the helper process needs fork and two cores")
+
+
+def _parts(path: Path) -> dict[str, bytes]:
+    """The parts of a zip package (xlsx/docx) but its save time (docProps/core.xml)."""
+    with zipfile.ZipFile(path) as z:
+        return {name: z.read(name) for name in sorted(z.namelist()) if name != "docProps/core.xml"}
+
+
+def _run(root: Path, monkeypatch, workers: str | None):
+    if workers is None:
+        monkeypatch.delenv("TOOLKIT_WORKERS", raising=False)
+    else:
+        monkeypatch.setenv("TOOLKIT_WORKERS", workers)
+    ws = load_workspace(root)
+    return ws, api.run_workspace(ws)
+
+
+_CALLS: list[int] = []
+_REAL_STEP = api._figures_and_report
+
+
+def _spy(*args, **kwargs):
+    _CALLS.append(os.getpid())  # in the helper this appends to the helper's copy
+    return _REAL_STEP(*args, **kwargs)
+
+
+@needs_fork
+def test_run_with_a_helper_writes_the_same_files_as_one_step_after_another(tmp_path_factory, tmp_path, monkeypatch):
+    calls = _CALLS
+    calls.clear()
+    monkeypatch.setattr(api, "_figures_and_report", _spy)  # the forked helper inherits it
+    serial_root = demo_copy(tmp_path_factory, tmp_path / "serial")
+    helper_root = demo_copy(tmp_path_factory, tmp_path / "helper")
+    ws1, (result1, merged1, report1) = _run(serial_root, monkeypatch, "1")
+    assert calls == [os.getpid()]  # TOOLKIT_WORKERS=1: everything in this process
+    ws2, (result2, merged2, report2) = _run(helper_root, monkeypatch, None)
+    assert calls == [os.getpid()]  # the second run's report step ran in the helper, not here
+
+    # the only difference allowed: the second in which each run stamped its figures
+    stamp1, stamp2 = merged1.figures["generated_at"], merged2.figures["generated_at"]
+    assert dict(merged1.figures, generated_at=stamp2) == merged2.figures
+    assert merged1.figures_path.read_text(encoding="utf-8").replace(stamp1, stamp2) == \
+        merged2.figures_path.read_text(encoding="utf-8")
+    same_time = {k: v.replace(stamp1.replace("T", " ").encode(), stamp2.replace("T", " ").encode())
+                 for k, v in _parts(merged1.workbook).items()}
+    assert same_time == _parts(merged2.workbook)
+    for a, b in ((report1.docx, report2.docx), (report1.appendix, report2.appendix)):
+        assert a.name == b.name and a.parent == ws1.output_dir and b.parent == ws2.output_dir
+        assert _parts(a) == _parts(b)
+    assert report1.notes == report2.notes
+    assert multiprocessing.active_children() == []  # the helper is gone once run_workspace returns
+
+
+@needs_fork
+def test_an_error_in_the_helper_arrives_as_the_same_error(tmp_path_factory, tmp_path, monkeypatch):
+    root = demo_copy(tmp_path_factory, tmp_path / "ws")
+    target = root / "汇总输出" / "报告.docx"
+
+    def locked(*args, **kwargs):
+        raise OutputLockedError(target)
+
+    monkeypatch.setattr(api, "make_report", locked)
+    with pytest.raises(OutputLockedError) as info:
+        _run(root, monkeypatch, None)
+    assert info.value.path == target
+    assert str(info.value) == str(OutputLockedError(target))  # the Chinese message, not a pickled repr
+    assert (root / "汇总输出" / api.SUMMARY_NAME).exists()  # this process's step was done
+    assert multiprocessing.active_children() == []
+
+
+@needs_fork
+def test_when_the_workbook_fails_the_helper_finishes_before_the_error_is_raised(tmp_path_factory, tmp_path,
+                                                                                 monkeypatch):
+    import toolkit.merge as merge_mod
+
+    root = demo_copy(tmp_path_factory, tmp_path / "ws")
+    ws = load_workspace(root)
+
+    def locked(merged, out_dir):
+        raise OutputLockedError(Path(out_dir) / api.SUMMARY_NAME)
+
+    monkeypatch.setattr(merge_mod, "write_workbook", locked)
+    monkeypatch.delenv("TOOLKIT_WORKERS", raising=False)
+    with pytest.raises(OutputLockedError):
+        api.run_workspace(ws)
+    assert multiprocessing.active_children() == []
+    assert (ws.output_dir / api.FIGURES_NAME).exists()  # the helper's step completed, nothing half-written
+    assert not list(ws.output_dir.glob(".~tmp-*"))
+
+
+def _die_in_a_child(parent: int) -> int:
+    if os.getpid() != parent:
+        os._exit(3)  # the helper dies (as if killed or out of memory)
+    return 42
+
+
+@needs_fork
+def test_a_helper_that_dies_is_replaced_by_this_process(monkeypatch):
+    monkeypatch.delenv("TOOLKIT_WORKERS", raising=False)
+    with background.Helper() as helper:
+        assert helper.forked
+        pending = helper.submit(_die_in_a_child, os.getpid())
+        assert pending.in_background
+        assert pending.result() == 42
+    assert multiprocessing.active_children() == []
+
+
+def _where(parent: int) -> str:
+    return "here" if os.getpid() == parent else "helper"
+
+
+def test_without_fork_steps_run_here_when_asked_and_warm_up_is_skipped(monkeypatch):
+    monkeypatch.setenv("TOOLKIT_WORKERS", "1")
+    warmed = []
+    with background.Helper(warm=lambda: warmed.append(1)) as helper:
+        assert not helper.forked
+        pending = helper.submit(_where, os.getpid())
+        assert not pending.in_background
+        assert pending.result() == "here"
+    assert warmed == []
+
+
+@needs_fork
+def test_with_fork_the_step_runs_in_the_helper(monkeypatch):
+    monkeypatch.delenv("TOOLKIT_WORKERS", raising=False)
+    with background.Helper() as helper:
+        assert helper.submit(_where, os.getpid()).result() == "helper"
+
+
+def _fail(message: str) -> None:
+    raise ValueError(message)
+
+
+@pytest.mark.parametrize("workers", ["1", None])
+def test_a_step_error_is_raised_by_result_every_time(monkeypatch, workers):
+    if workers is None:
+        monkeypatch.delenv("TOOLKIT_WORKERS", raising=False)
+    else:
+        monkeypatch.setenv("TOOLKIT_WORKERS", workers)
+    with background.Helper() as helper:
+        pending = helper.submit(_fail, "报告模板有误")
+        for _ in range(2):
+            with pytest.raises(ValueError, match="报告模板有误"):
+                pending.result()
