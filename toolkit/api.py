@@ -154,8 +154,6 @@ def check_collection(
 
 def write_markups(files: list[FileData], result: ValidationResult, out_dir: Path, period: Period | None) -> list[Path]:
     """One marked-up copy (退回修改) per readable file with at least one 错误."""
-    from .markup import write_markup
-
     by_rel = {f.rel: f for f in files}
     written: list[Path] = []
     used: set[str] = set()
@@ -165,6 +163,8 @@ def write_markups(files: list[FileData], result: ValidationResult, out_dir: Path
             continue
         if report.status == "已被替代":
             continue
+        from .markup import write_markup  # openpyxl: imported only when a file goes back
+
         target = out_dir / markup_name(report.rel, report.unit, used)
         report.markup_path = str(write_markup(data, report, target, period=period))
         written.append(target)
