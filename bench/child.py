@@ -4,6 +4,7 @@
     python bench/child.py naive <workspace>     # the pandas loop a user would write
     python bench/child.py floor <workspace>     # python-calamine parsing, nothing else
     python bench/child.py fastexcel <workspace> # fastexcel parsing, nothing else
+    python bench/child.py report <workspace>    # the report alone, from 汇总数据.json
 
 Prints one JSON line: {"stages": {name: seconds}, "total": seconds, "peak_rss_mb": MB, ...}.
 """
@@ -29,6 +30,7 @@ def _cpu_s() -> float:
 
 
 def run_toolkit(root: Path) -> dict:
+    """``api.run_workspace`` stage by stage, with the same helper process (toolkit.background)."""
     stages: dict[str, float] = {}
     t0 = time.perf_counter()
 
@@ -37,35 +39,45 @@ def run_toolkit(root: Path) -> dict:
         stages[name] = now - start
         return now
 
-    from toolkit import api
+    from toolkit import api, background
     from toolkit.config import load_workspace
+    from toolkit.merge import summarize, write_workbook
     from toolkit.read import find_files
-    from toolkit.validate import validate_files
+    from toolkit.report import warm_up
 
     ws = load_workspace(root)
     t = time.perf_counter()
     paths, _ignored = find_files(ws.inbox)
     t = lap("find files", t)
-    files, _ = api.read_collection(ws.inbox, units=ws.units, period=ws.period)
+    files, ignored = api.read_collection(ws.inbox, units=ws.units, period=ws.period)
     t = lap("read", t)
-    result = validate_files(files, root=ws.inbox, period=ws.period, as_of=ws.reference_date(), units=ws.units)
-    del files  # as in api.validate_collection: raw rows are not kept past validation
-    t = lap("normalize+validate", t)
-    from toolkit import merge as merge_mod
-
-    details = merge_mod.add_computed_columns(result.tables, result.as_of, result.units, period=result.period)
-    figures = merge_mod.compute_figures(result, org=ws.org, office=ws.office, details=details)
-    t = lap("merge/statistics", t)
-    from toolkit.summary_xlsx import write_summary_workbook
-
-    out = ws.output_dir
-    write_summary_workbook(out / api.SUMMARY_NAME, details, figures, result)
-    t = lap("write 汇总表", t)
-    api.make_report(figures, out / "报告.docx", ws=ws)
-    lap("write report", t)
+    with background.Helper(warm=warm_up) as helper:
+        result = api.check_workspace(ws, files, ignored)
+        del files  # as in api.run_workspace: raw rows are not kept past validation
+        t = lap("normalize+validate", t)
+        merged = summarize(result, org=ws.org, office=ws.office, low_closure_rate=ws.report.low_closure_rate)
+        t = lap("merge/statistics", t)
+        side = helper.submit(api._figures_and_report, merged.figures, ws.output_dir, api.default_report_path(ws),
+                             ws=ws, text=None, pdf=False)
+        write_workbook(merged, ws.output_dir)
+        t = lap("write 汇总表 (report beside it)", t)
+        side.result()
+        lap("report: wait after", t)
     rows = result.totals()
     return {"stages": stages, "total": time.perf_counter() - t0, "peak_rss_mb": _peak_mb(),
-            "files": len(paths), "rows_read": rows["rows_read"], "rows_accepted": rows["rows_accepted"]}
+            "files": len(paths), "rows_read": rows["rows_read"], "rows_accepted": rows["rows_accepted"],
+            "helper": helper.forked}
+
+
+def run_report(root: Path) -> dict:
+    """The report alone from 汇总数据.json (imports included), as ``toolkit report`` runs it."""
+    t0 = time.perf_counter()
+    from toolkit import api
+    from toolkit.config import load_workspace
+
+    ws = load_workspace(root)
+    api.report_workspace(ws)
+    return {"stages": {}, "total": time.perf_counter() - t0, "peak_rss_mb": _peak_mb()}
 
 
 def run_naive(root: Path) -> dict:
@@ -132,6 +144,8 @@ if __name__ == "__main__":
         out = run_floor(root, "calamine")
     elif kind == "fastexcel":
         out = run_floor(root, "fastexcel")
+    elif kind == "report":
+        out = run_report(root)
     else:
         raise SystemExit(f"unknown job {kind}")
     out["cpu_s"] = _cpu_s()

@@ -5,9 +5,11 @@
     python -m bench.run --runs 5 --json bench/results/my.json
 
 For each scale it generates (once, cached under bench/data/) a collection made
-with the toolkit's own templates, then times in fresh interpreters:
+with the toolkit's own templates, then times in fresh interpreters, round by round
+(the jobs of one round run back to back, so that ratios compare like with like):
   * toolkit, per stage (find files, read, normalize+validate, merge/statistics,
-    write 汇总表, write report) and as a whole process (`toolkit run`), with peak RSS;
+    write 汇总表 with the report rendered beside it, the wait for the report) and as a
+    whole process (`toolkit run`), with peak RSS; the report alone (`toolkit report`);
   * the naive baseline (pandas.read_excel(engine="openpyxl") loop, concat, to_excel);
   * the read floor (python-calamine and fastexcel parsing the same sheets, nothing else);
 and `toolkit --help` start-up. Medians of the runs are printed and written as JSON.
@@ -30,9 +32,15 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 
 
+def _env(**extra: str) -> dict:
+    """The environment of a measured job: this checkout's toolkit first on the path."""
+    path = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p)
+    return dict(os.environ, PYTHONPATH=path, **extra)
+
+
 def _child(kind: str, workspace: Path) -> dict:
     proc = subprocess.run([sys.executable, str(HERE / "child.py"), kind, str(workspace)], capture_output=True,
-                          text=True, encoding="utf-8", cwd=ROOT)
+                          text=True, encoding="utf-8", cwd=ROOT, env=_env())
     if proc.returncode != 0:
         raise RuntimeError(f"{kind} failed:\n{proc.stderr[-3000:]}")
     return json.loads(proc.stdout.strip().splitlines()[-1])
@@ -46,7 +54,7 @@ def _process(workspace: Path) -> dict:
             "sys.stderr.write(json.dumps({'peak_rss_mb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss/1024}))\n")
     start = time.perf_counter()
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, encoding="utf-8",
-                          cwd=workspace, env=dict(os.environ, COLUMNS="200"))
+                          cwd=workspace, env=_env(COLUMNS="200"))
     wall = time.perf_counter() - start
     if proc.returncode != 0:
         raise RuntimeError(f"toolkit run failed:\n{proc.stderr[-3000:]}")
@@ -78,7 +86,14 @@ def startup(runs: int = 10) -> float:
     return statistics.median(times)
 
 
+KINDS = ("toolkit", "naive", "floor", "fastexcel")
+
+
 def bench_scale(scale: str, runs: int, data_dir: Path, reuse: dict[str, Path] | None = None) -> dict:
+    """All jobs of one scale, interleaved round by round (floor, fastexcel, toolkit, process, naive):
+    a shared machine's speed drifts over minutes, and a ratio is only fair between runs made
+    under the same conditions. Ratios are given of the medians and as the median of each
+    round's ratio."""
     sys.path.insert(0, str(ROOT))
     from bench.generate import make_collection
 
@@ -86,32 +101,35 @@ def bench_scale(scale: str, runs: int, data_dir: Path, reuse: dict[str, Path] | 
     workspace = make_collection(data_dir / scale, scale)
     print(f"[{scale}] collection ready in {time.perf_counter() - t:.1f} s: {workspace}", flush=True)
     n = 1 if scale == "L" else runs
-    result: dict = {}
-    for kind in ("toolkit", "naive", "floor", "fastexcel"):
-        samples = []
-        if kind == "naive" and reuse and scale in reuse:
-            # the naive loop takes half an hour at L: it may be measured once on its own
-            # (`python bench/child.py naive bench/data/L > bench/results/L-naive.json`)
-            samples.append(json.loads(reuse[scale].read_text(encoding="utf-8").strip().splitlines()[-1]))
-            print(f"[{scale}] naive reused from {reuse[scale]}: {samples[-1]['total']:.2f} s", flush=True)
-            result[kind] = {**_median(samples), "reused_from": str(reuse[scale])}
-            continue
-        for i in range(n):
-            samples.append(_child(kind, workspace))
-            print(f"[{scale}] {kind} run {i + 1}/{n}: {samples[-1]['total']:.2f} s", flush=True)
-        result[kind] = _median(samples)
-    samples = []
+    samples: dict[str, list[dict]] = {kind: [] for kind in (*KINDS, "process", "report")}
+    naive_reused = reuse.get(scale) if reuse else None
+    if naive_reused is not None:
+        # the naive loop takes half an hour at L: it may be measured once on its own
+        # (`python bench/child.py naive bench/data/L > bench/results/L-naive.json`)
+        samples["naive"].append(json.loads(naive_reused.read_text(encoding="utf-8").strip().splitlines()[-1]))
+        print(f"[{scale}] naive reused from {naive_reused}: {samples['naive'][-1]['total']:.2f} s", flush=True)
     for i in range(n):
-        samples.append(_process(workspace))
-        print(f"[{scale}] process run {i + 1}/{n}: {samples[-1]['total']:.2f} s", flush=True)
-    result["process"] = _median(samples)
+        for kind in ("floor", "fastexcel", "toolkit", "process", "report", "naive"):
+            if kind == "naive" and naive_reused is not None:
+                continue
+            samples[kind].append(_process(workspace) if kind == "process" else _child(kind, workspace))
+            print(f"[{scale}] round {i + 1}/{n} {kind}: {samples[kind][-1]['total']:.2f} s", flush=True)
+    result: dict = {kind: _median(runs_) for kind, runs_ in samples.items()}
+    if naive_reused is not None:
+        result["naive"]["reused_from"] = str(naive_reused)
     floor = min(result["floor"]["total"], result["fastexcel"]["total"])
+    per_round = [(p["total"] / f["total"], p["total"] / x["total"])
+                 for p, f, x in zip(samples["process"], samples["floor"], samples["fastexcel"])]
     result["ratios"] = {
         "naive_cpu_over_process": result["naive"].get("cpu_s", result["naive"]["total"]) / result["process"]["total"],
         "naive_over_toolkit": result["naive"]["total"] / result["toolkit"]["total"],
         "naive_over_process": result["naive"]["total"] / result["process"]["total"],
         "toolkit_over_floor": result["toolkit"]["total"] / floor,
         "process_over_floor": result["process"]["total"] / floor,
+        "process_over_calamine": result["process"]["total"] / result["floor"]["total"],
+        "process_over_fastexcel": result["process"]["total"] / result["fastexcel"]["total"],
+        "process_over_calamine_per_round": statistics.median(r[0] for r in per_round),
+        "process_over_fastexcel_per_round": statistics.median(r[1] for r in per_round),
     }
     return result
 
@@ -120,14 +138,16 @@ def print_table(results: dict) -> None:
     print()
     print(f"{'scale':<6}{'job':<12}{'median s':>10}{'peak MB':>10}   stages")
     for scale, res in results["scales"].items():
-        for kind in ("toolkit", "process", "naive", "floor", "fastexcel"):
+        for kind in ("toolkit", "process", "report", "naive", "floor", "fastexcel"):
             r = res[kind]
             stages = ", ".join(f"{k} {v:.2f}" for k, v in r["stages"].items())
             print(f"{scale:<6}{kind:<12}{r['total']:>10.2f}{r['peak_rss_mb']:>10.0f}   {stages}")
         rt = res["ratios"]
-        print(f"{scale:<6}{'ratios':<12} naive/toolkit {rt['naive_over_toolkit']:.1f}×, naive/process "
-              f"{rt['naive_over_process']:.1f}×, toolkit/floor {rt['toolkit_over_floor']:.2f}×, "
-              f"process/floor {rt['process_over_floor']:.2f}×")
+        print(f"{scale:<6}{'ratios':<12} naive/process {rt['naive_over_process']:.1f}× "
+              f"(naive CPU/process {rt['naive_cpu_over_process']:.1f}×), process/calamine floor "
+              f"{rt['process_over_calamine']:.2f}× (per round {rt['process_over_calamine_per_round']:.2f}×), "
+              f"process/fastexcel floor {rt['process_over_fastexcel']:.2f}× "
+              f"(per round {rt['process_over_fastexcel_per_round']:.2f}×)")
     print(f"\ntoolkit --help start-up (median): {results['startup_s'] * 1000:.0f} ms")
 
 
@@ -141,6 +161,11 @@ def main() -> None:
                         help="use a naive-baseline result measured separately (bench/child.py naive …)")
     args = parser.parse_args()
     reuse = {k: Path(v) for k, v in (item.split("=", 1) for item in args.reuse_naive)}
+    # an installed package has its bytecode compiled by pip; a source checkout may not
+    # (PYTHONDONTWRITEBYTECODE): compile it so that no run pays for compiling
+    import compileall
+
+    compileall.compile_dir(str(ROOT / "toolkit"), quiet=1)
     results = {"machine": {"python": platform.python_version(), "cpus": os.cpu_count(),
                            "platform": platform.platform()},
                "startup_s": startup(), "scales": {}}
