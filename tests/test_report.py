@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 import re
 import sys
 import zipfile
@@ -339,6 +341,38 @@ def test_chart_with_cjk_font(rendered):
     _, doc = rendered
     assert doc.inline_shapes and len(doc.inline_shapes) == 2
     assert any(p.text.startswith("图1") for p in doc.paragraphs)
+
+
+def test_bar_chart_draws_one_bar_per_item_largest_on_top():
+    from PIL import Image
+
+    require(charts.find_cjk_font() is not None, "a CJK font (fonts-noto-cjk)")
+    items = [("企业", 5), ("社区", 20), ("学校", 0), ("项目", 12)]  # a zero is left out
+    png = charts.bar_chart(items, measure="次", color="#1f4e79")
+    image = Image.open(io.BytesIO(png)).convert("RGB")
+    assert image.size == (1400, round(max(1.4, 0.22 * 3 + 0.45) * 200))
+    width, height = image.size
+    pixels = image.load()
+    bar = (0x1F, 0x4E, 0x79)
+    # the bars, top to bottom: runs of bar-coloured rows in the first bar-coloured column
+    x0 = next(x for x in range(width) if any(pixels[x, y] == bar for y in range(height)))
+    runs, inside = [], False
+    for y in range(height):
+        if (pixels[x0 + 2, y] == bar) != inside:
+            inside = not inside
+            if inside:
+                runs.append(y)
+    assert len(runs) == 3
+    lengths = []
+    for top in runs:
+        y = top + 3
+        x = x0 + 2
+        while x < width and pixels[x, y] == bar:
+            x += 1
+        lengths.append(x - x0)
+    assert lengths[0] > lengths[1] > lengths[2]  # 20, 12, 5
+    assert abs(lengths[1] / lengths[0] - 12 / 20) < 0.02 and abs(lengths[2] / lengths[0] - 5 / 20) < 0.02
+    assert charts.bar_chart([("学校", 0)]) is None
 
 
 def test_no_chart_without_font(tmp_path, monkeypatch, figures):

@@ -334,7 +334,7 @@ def warm_up() -> None:
 
     from . import charts
 
-    charts._matplotlib()
+    charts.warm_up()
     default_template(REPORT_NAME)
 
 
