@@ -49,9 +49,10 @@ def run_toolkit(root: Path) -> dict:
     t = time.perf_counter()
     paths, _ignored = find_files(ws.inbox)
     t = lap("find files", t)
-    files, ignored = api.read_collection(ws.inbox, units=ws.units, period=ws.period)
-    t = lap("read", t)
-    with background.Helper(warm=warm_up) as helper:
+    with background.Helper() as helper:
+        files, ignored = api.read_collection(ws.inbox, units=ws.units, period=ws.period)
+        t = lap("read", t)
+        helper.warm(warm_up)
         result = api.check_workspace(ws, files, ignored)
         del files  # as in api.run_workspace: raw rows are not kept past validation
         t = lap("normalize+validate", t)

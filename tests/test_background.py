@@ -130,8 +130,9 @@ def _where(parent: int) -> str:
 def test_without_fork_steps_run_here_when_asked_and_warm_up_is_skipped(monkeypatch):
     monkeypatch.setenv("TOOLKIT_WORKERS", "1")
     warmed = []
-    with background.Helper(warm=lambda: warmed.append(1)) as helper:
+    with background.Helper() as helper:
         assert not helper.forked
+        helper.warm(lambda: warmed.append(1))
         pending = helper.submit(_where, os.getpid())
         assert not pending.in_background
         assert pending.result() == "here"
@@ -160,3 +161,41 @@ def test_a_step_error_is_raised_by_result_every_time(monkeypatch, workers):
         for _ in range(2):
             with pytest.raises(ValueError, match="报告模板有误"):
                 pending.result()
+
+
+_STATE: dict[str, int] = {}
+
+
+def _prepare() -> None:
+    _STATE["warmed"] = os.getpid()
+
+
+def _read_state(key: str) -> int | None:
+    return _STATE.get(key)
+
+
+def _square(x: int) -> tuple[int, int]:
+    return x * x, os.getpid()
+
+
+@needs_fork
+def test_warming_runs_in_the_helper_before_the_steps_and_results_come_back_in_any_order(monkeypatch):
+    monkeypatch.delenv("TOOLKIT_WORKERS", raising=False)
+    _STATE.clear()
+    with background.Helper() as helper:
+        helper.warm(_prepare)
+        warmed = helper.submit(_read_state, "warmed")
+        first, second = helper.submit(_square, 3), helper.submit(_square, 4)
+        assert second.result()[0] == 16 and first.result()[0] == 9  # asked out of order
+        assert warmed.result() == first.result()[1] != os.getpid()  # warmed in the helper, before the steps
+    assert "warmed" not in _STATE  # … and not here
+    assert multiprocessing.active_children() == []
+
+
+@needs_fork
+def test_steps_not_asked_for_still_finish_before_the_helper_stops(tmp_path, monkeypatch):
+    monkeypatch.delenv("TOOLKIT_WORKERS", raising=False)
+    target = tmp_path / "out.txt"
+    with background.Helper() as helper:
+        helper.submit(Path.write_text, target, "写完")
+    assert target.read_text() == "写完"

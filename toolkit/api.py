@@ -315,11 +315,12 @@ def run_workspace(
     from .merge import summarize, write_workbook
     from .report import warm_up
 
-    files, ignored = read_collection(ws.inbox, units=ws.units, period=ws.period, progress=progress)
-    # On two cores a helper process renders 汇总数据.json + the report while this one writes
-    # 汇总表.xlsx; it is forked now so that it imports the Word and chart libraries while
-    # this process validates and merges (toolkit.background). The files are the same.
-    with background.Helper(warm=warm_up) as helper:
+    # On two cores a helper process writes 汇总数据.json and the report while this one writes
+    # 汇总表.xlsx. It is forked first, while this process is small, and imports the Word and
+    # chart libraries while this one validates and merges (toolkit.background). Same files.
+    with background.Helper() as helper:
+        files, ignored = read_collection(ws.inbox, units=ws.units, period=ws.period, progress=progress)
+        helper.warm(warm_up)
         result = check_workspace(ws, files, ignored)
         del files  # raw rows are not needed past validation
         merged = summarize(result, org=ws.org, office=ws.office, low_closure_rate=ws.report.low_closure_rate)
