@@ -51,20 +51,25 @@ def _process(workspace: Path) -> dict:
     code = ("import resource, sys, json\n"
             "from toolkit.cli import main\n"
             "try:\n    main(['run'])\nexcept SystemExit as e:\n    assert not e.code, e.code\n"
-            "sys.stderr.write(json.dumps({'peak_rss_mb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss/1024}))\n")
+            "sys.stderr.write(json.dumps({'peak_rss_mb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss/1024,\n"
+            "    'children_peak_rss_mb': resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss/1024}))\n")
     start = time.perf_counter()
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, encoding="utf-8",
                           cwd=workspace, env=_env(COLUMNS="200"))
     wall = time.perf_counter() - start
     if proc.returncode != 0:
         raise RuntimeError(f"toolkit run failed:\n{proc.stderr[-3000:]}")
-    peak = json.loads(proc.stderr.strip().splitlines()[-1])["peak_rss_mb"]
-    return {"total": wall, "peak_rss_mb": peak, "stages": {}}
+    peaks = json.loads(proc.stderr.strip().splitlines()[-1])
+    # the largest child (a read worker or the report helper) beside the main process
+    return {"total": wall, "peak_rss_mb": peaks["peak_rss_mb"], "children_peak_rss_mb": peaks["children_peak_rss_mb"],
+            "stages": {}}
 
 
 def _median(runs: list[dict]) -> dict:
     out = {"total": statistics.median(r["total"] for r in runs),
            "peak_rss_mb": max(r["peak_rss_mb"] for r in runs), "runs": len(runs)}
+    if all("children_peak_rss_mb" in r for r in runs):
+        out["children_peak_rss_mb"] = max(r["children_peak_rss_mb"] for r in runs)
     names = runs[0].get("stages", {}).keys()
     out["stages"] = {n: statistics.median(r["stages"][n] for r in runs) for n in names}
     if all("cpu_s" in r for r in runs):

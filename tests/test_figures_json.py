@@ -39,3 +39,16 @@ def test_figures_json_on_a_realistic_figures_dict():
 
     for fig in (make_figures(12), make_figures(3, empty=True), make_figures(5, special=True)):
         assert figures_json(fig) == json.dumps(fig, ensure_ascii=False, indent=2, allow_nan=False) + "\n"
+
+
+def test_write_figures_writes_exactly_figures_json(tmp_path):
+    from toolkit.merge import FIGURES_NAME, write_figures
+
+    # enough values for the writer's pieces to span several chunks
+    figures = {"format": "toolkit.figures/1", "org": "滨海市体育局",
+               "red_list": [{"单位": f"第{i}科", "事项": "道路\n修复\t“急”", "天数": i, "比例": i / 7} for i in range(3000)]}
+    path = write_figures(figures, tmp_path)
+    assert path == tmp_path / FIGURES_NAME
+    assert path.read_bytes() == figures_json(figures).encode("utf-8")
+    assert json.loads(path.read_text(encoding="utf-8")) == figures
+    assert not [p for p in tmp_path.iterdir() if p != path]  # no temporary file left

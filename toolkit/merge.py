@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import schema as S
-from .io import write_text_atomic
+from .io import atomic_path
 from .model import (
     ERROR,
     META_COLUMNS,
@@ -1032,7 +1032,15 @@ def write_figures(figures: dict, out_dir: Path) -> Path:
     """Write 汇总数据.json into ``out_dir`` (atomically)."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    return write_text_atomic(out_dir / FIGURES_NAME, figures_json(figures))
+    out: list[str] = []
+    _dump(figures, out, "\n")
+    out.append("\n")
+    target = out_dir / FIGURES_NAME
+    # written piece by piece: at province scale the text is ~70 MB, joining it first would double that
+    with atomic_path(target) as tmp, open(tmp, "w", encoding="utf-8", newline="") as fh:
+        for start in range(0, len(out), 4096):
+            fh.write("".join(out[start:start + 4096]))
+    return target
 
 
 def write_outputs(merged: Merged, out_dir: Path) -> MergeOutcome:
