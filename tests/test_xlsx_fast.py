@@ -324,3 +324,71 @@ def test_non_finite_numbers_leave_the_cell_out(tmp_path):
     with zipfile.ZipFile(path) as z:
         sheet = z.read(F.sheet_parts(z)["明细"]).decode()
     assert "<v>NAN" not in sheet.upper() and "<v>INF" not in sheet.upper() and "<v>-INF" not in sheet.upper()
+
+
+# ---------------------------------------------------------------------------
+# Prefetch: rows generated in a thread while the workbook is written
+# ---------------------------------------------------------------------------
+
+
+def _numbered(name: str, n: int, log: list):
+    for i in range(n):
+        log.append((name, i))
+        yield f"<{name}{i}>".encode()
+
+
+@pytest.mark.parametrize("limit", [1, 10, 1 << 20])
+def test_prefetch_yields_every_chunk_of_every_sheet_in_order(limit):
+    log: list = []
+    prefetch = F.Prefetch(limit=limit)
+    a = prefetch.add(F.SheetRows(_numbered("a", 50, log), last_row=51, last_col=3))
+    b = prefetch.add(F.SheetRows(_numbered("b", 30, log), last_row=31, last_col=2))
+    prefetch.close()
+    assert (a.last_row, a.last_col, b.last_row, b.last_col) == (51, 3, 31, 2)
+    assert list(a.chunks) == [f"<a{i}>".encode() for i in range(50)]
+    assert list(b.chunks) == [f"<b{i}>".encode() for i in range(30)]
+    prefetch.stop()
+    assert log == [("a", i) for i in range(50)] + [("b", i) for i in range(30)]  # each generated once, in order
+
+
+def test_prefetch_generates_ahead_only_up_to_its_limit():
+    import time
+
+    log: list = []
+    prefetch = F.Prefetch(limit=20)  # each chunk is 4-5 bytes: about five chunks ahead
+    rows = prefetch.add(F.SheetRows(_numbered("a", 100, log), last_row=101, last_col=0))
+    prefetch.close()
+    time.sleep(0.3)
+    assert 0 < len(log) <= 6
+    assert len(list(rows.chunks)) == 100
+    prefetch.stop()
+
+
+def _failing():
+    yield b"<row/>"
+    raise ValueError("第二块出错")
+
+
+def test_a_generation_error_is_raised_where_the_rows_are_read():
+    prefetch = F.Prefetch()
+    rows = prefetch.add(F.SheetRows(_failing(), last_row=2, last_col=0))
+    later = prefetch.add(F.SheetRows(iter([b"<x/>"]), last_row=2, last_col=0))
+    prefetch.close()
+    chunks = iter(rows.chunks)
+    assert next(chunks) == b"<row/>"
+    with pytest.raises(ValueError, match="第二块出错"):
+        next(chunks)
+    with pytest.raises(ValueError):
+        list(later.chunks)  # the thread stopped at the error
+    prefetch.stop()
+
+
+def test_stop_ends_a_prefetch_whose_rows_are_never_read():
+    import threading
+
+    log: list = []
+    prefetch = F.Prefetch(limit=10)
+    prefetch.add(F.SheetRows(_numbered("a", 10_000, log), last_row=2, last_col=0))
+    prefetch.stop()  # e.g. XlsxWriter failed before the package was spliced
+    assert not any(t.name == "toolkit-xlsx-prefetch" and t.is_alive() for t in threading.enumerate())
+    assert len(log) < 10_000

@@ -422,6 +422,104 @@ def splice(source: bytes, target: Any, sheets: dict[str, SheetRows], *, strings:
             pieces.close()
 
 
+class Prefetch:
+    """Generate the rows of sheets in a helper thread while the caller goes on writing the
+    rest of the workbook with XlsxWriter.
+
+    :meth:`add` takes a :class:`SheetRows` and returns one whose chunks come from the
+    thread, which works through the sheets in the order they were added; the sheets must
+    be consumed in that order too (:func:`splice` takes them in workbook order, which is
+    the order they were created). At most ``limit`` bytes of rows wait unconsumed, so
+    memory stays bounded at a million rows; at city scale all rows fit and are ready
+    when the package is spliced. pyarrow's kernels release the GIL, so the generation
+    overlaps the XlsxWriter work on two cores. Errors are raised where the rows are read.
+    """
+
+    def __init__(self, limit: int = 64 << 20) -> None:
+        import threading
+
+        self._cond = threading.Condition()
+        self._jobs: list[tuple[Iterator[bytes], list]] = []  # (chunks, [deque of bytes, done flag])
+        self._limit = limit
+        self._ahead = 0  # bytes generated and not yet consumed
+        self._closed = False
+        self._stopped = False
+        self._error: BaseException | None = None
+        self._thread: Any = None
+
+    def add(self, rows: SheetRows) -> SheetRows:
+        import collections
+        import threading
+
+        state = [collections.deque(), False]
+        with self._cond:
+            self._jobs.append((iter(rows.chunks), state))
+            self._cond.notify_all()
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="toolkit-xlsx-prefetch", daemon=True)
+                self._thread.start()
+        return SheetRows(self._consume(state), last_row=rows.last_row, last_col=rows.last_col)
+
+    def close(self) -> None:
+        """No more sheets will be added."""
+        with self._cond:
+            self._closed = True
+            self._cond.notify_all()
+
+    def stop(self) -> None:
+        """Stop generating (the workbook failed) and wait for the thread."""
+        with self._cond:
+            self._stopped = self._closed = True
+            self._cond.notify_all()
+        if self._thread is not None:
+            self._thread.join()
+
+    def _run(self) -> None:
+        index = 0
+        while True:
+            with self._cond:
+                while index >= len(self._jobs) and not self._closed and not self._stopped:
+                    self._cond.wait()
+                if self._stopped or index >= len(self._jobs):
+                    return
+                chunks, state = self._jobs[index]
+            try:
+                for chunk in chunks:
+                    with self._cond:
+                        while self._ahead >= self._limit and not self._stopped:
+                            self._cond.wait()
+                        if self._stopped:
+                            return
+                        state[0].append(chunk)
+                        self._ahead += len(chunk)
+                        self._cond.notify_all()
+            except BaseException as exc:  # noqa: BLE001 - raised where the rows are read
+                with self._cond:
+                    self._error = exc
+                    state[1] = True
+                    self._cond.notify_all()
+                return
+            with self._cond:
+                state[1] = True
+                self._cond.notify_all()
+            index += 1
+
+    def _consume(self, state: list) -> Iterator[bytes]:
+        while True:
+            with self._cond:
+                while not state[0] and not state[1] and self._error is None:
+                    self._cond.wait()
+                if state[0]:
+                    chunk = state[0].popleft()
+                    self._ahead -= len(chunk)
+                    self._cond.notify_all()
+                elif self._error is not None:
+                    raise self._error
+                else:
+                    return
+            yield chunk
+
+
 _SST_PART = "xl/sharedStrings.xml"
 _SST_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"
 _SST_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings"
