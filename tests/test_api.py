@@ -63,3 +63,17 @@ def test_returned_files_of_earlier_runs_are_removed_when_fixed(tmp_path):
     wb.save(ws.inbox / "办公室.xlsx")
     api.validate_workspace(ws)
     assert sorted(p.name for p in ws.returns_dir.iterdir()) == ["说明.txt"]
+
+
+def test_bulk_gc_collects_less_often_inside_and_restores_the_setting_after():
+    import gc
+
+    import pytest
+
+    before = gc.get_threshold()
+    with pytest.raises(ValueError):
+        with api.bulk_gc():
+            assert gc.get_threshold()[0] >= api.BULK_GC_THRESHOLD
+            assert gc.get_threshold()[1:] == before[1:]
+            raise ValueError
+    assert gc.get_threshold() == before

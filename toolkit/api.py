@@ -13,7 +13,9 @@ that ``toolkit --help`` starts fast.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+import gc
+from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 
@@ -54,6 +56,24 @@ def make_templates(ws: Workspace | None = None, out_dir: Path | None = None) -> 
 # Read + validate
 # ---------------------------------------------------------------------------
 
+BULK_GC_THRESHOLD = 50_000  # allocations between two young-generation collections (Python's default: 700)
+
+
+@contextlib.contextmanager
+def bulk_gc() -> Iterator[None]:
+    """Fewer cyclic-garbage collections while cells and rows are made by the hundred thousand.
+
+    The data are lists, strings and numbers without reference cycles: reference counting
+    frees them, and each collection only walks them (a tenth of the run at city scale).
+    Worker processes forked inside inherit the setting. Restored on exit."""
+    old = gc.get_threshold()
+    gc.set_threshold(max(old[0], BULK_GC_THRESHOLD), *old[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*old)
+
+
 
 def read_collection(
     folder: Path,
@@ -73,8 +93,9 @@ def read_collection(
     workers = read_workers(len(paths))
     if workers > 1:
         progress = _warming(progress)
-    files = read_files(paths, folder, units=list(units), period=period, progress=progress, workers=workers)
-    _join_warmers()  # no thread left running when a helper process is forked next
+    with bulk_gc():
+        files = read_files(paths, folder, units=list(units), period=period, progress=progress, workers=workers)
+        _join_warmers()  # no thread left running when a helper process is forked next
     return files, ignored
 
 
@@ -145,7 +166,9 @@ def check_collection(
     """Validate files already read (:func:`read_collection`); write 退回修改 copies into ``markup_dir``."""
     from .validate import validate_files
 
-    result = validate_files(files, root=Path(folder), period=period, as_of=as_of or date.today(), units=list(units))
+    with bulk_gc():
+        result = validate_files(files, root=Path(folder), period=period, as_of=as_of or date.today(),
+                                units=list(units))
     result.ignored = list(ignored) + list(result.ignored)
     if markup_dir is not None:
         write_markups(files, result, Path(markup_dir), period)
@@ -219,9 +242,10 @@ def check_workspace(ws: Workspace, files: list[FileData], ignored: list[tuple[st
 def merge_result(result: ValidationResult, out_dir: Path, ws: Workspace | None = None) -> MergeOutcome:
     from .merge import merge
 
-    if ws is None:
-        return merge(result, Path(out_dir))
-    return merge(result, Path(out_dir), org=ws.org, office=ws.office, low_closure_rate=ws.report.low_closure_rate)
+    with bulk_gc():
+        if ws is None:
+            return merge(result, Path(out_dir))
+        return merge(result, Path(out_dir), org=ws.org, office=ws.office, low_closure_rate=ws.report.low_closure_rate)
 
 
 def merge_workspace(ws: Workspace, *, progress: Progress | None = None) -> tuple[ValidationResult, MergeOutcome]:
@@ -318,7 +342,7 @@ def run_workspace(
     # On two cores a helper process writes 汇总数据.json and the report while this one writes
     # 汇总表.xlsx. It is forked first, while this process is small, and imports the Word and
     # chart libraries while this one validates and merges (toolkit.background). Same files.
-    with background.Helper() as helper:
+    with bulk_gc(), background.Helper() as helper:
         files, ignored = read_collection(ws.inbox, units=ws.units, period=ws.period, progress=progress)
         helper.warm(warm_up)
         result = check_workspace(ws, files, ignored)
