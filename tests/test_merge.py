@@ -464,7 +464,7 @@ def test_task_row_factory_is_valid():
 
 
 # ---------------------------------------------------------------------------
-# End to end: real workbooks → validate_folder → merge
+# End to end: real workbooks → validate_collection → merge
 # ---------------------------------------------------------------------------
 
 
@@ -473,7 +473,7 @@ def test_end_to_end_from_workbooks(tmp_path):
     import time
 
     from factories import UNIT_NAMES, write_unit_workbooks
-    from toolkit.validate import validate_folder
+    from toolkit.api import validate_collection
 
     rng = random.Random(2022)
     inbox = tmp_path / "收集文件"
@@ -493,7 +493,7 @@ def test_end_to_end_from_workbooks(tmp_path):
             write_unit_workbooks(inbox, unit, old, templates=("survey",), subfolder="旧版", mtime=now - 86400)
     (inbox / "损坏的文件.xlsx").write_bytes(b"this is not a workbook")
 
-    result = validate_folder(inbox, period=PERIOD, as_of=AS_OF, units=units)
+    result = validate_collection(inbox, period=PERIOD, as_of=AS_OF, units=units)
     outcome = merge(result, tmp_path / "汇总输出", org="XX市体育局")
     figures = json.loads(outcome.figures_path.read_text(encoding="utf-8"))
 

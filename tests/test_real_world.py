@@ -10,7 +10,8 @@ import messy
 from toolkit import templates
 from toolkit.read import read_file
 from toolkit.schema import SURVEY, TASK_LEDGER
-from toolkit.validate import validate_files, validate_folder
+from toolkit.api import validate_collection
+from toolkit.validate import validate_files
 
 
 def _validate(tmp_path, *paths):
@@ -106,7 +107,7 @@ def test_newer_submission_by_saved_time_not_download_time(tmp_path):
     newer = _survey_file(tmp_path / "办公室-台账-第二版.xlsx", dt.datetime(2022, 3, 25, 9, 0), 2)
     os.utime(newer, (1_650_000_000, 1_650_000_000))
     os.utime(older, (1_650_100_000, 1_650_100_000))
-    result = validate_folder(tmp_path, period=messy.PERIOD, as_of=messy.AS_OF, units=messy.UNITS)
+    result = validate_collection(tmp_path, period=messy.PERIOD, as_of=messy.AS_OF, units=messy.UNITS)
     status = {f.rel: (f.status, f.superseded_by) for f in result.files}
     assert status[older.name] == ("已被替代", newer.name)
     assert status[newer.name][0] != "已被替代"
@@ -119,7 +120,7 @@ def test_newer_submission_falls_back_to_mtime_without_a_saved_time(tmp_path):
     b = _survey_file(tmp_path / "办公室-b.xlsx", templates.FIXED_TIMESTAMP, 2)
     os.utime(a, (1_650_100_000, 1_650_100_000))
     os.utime(b, (1_650_000_000, 1_650_000_000))
-    result = validate_folder(tmp_path, period=messy.PERIOD, as_of=messy.AS_OF, units=messy.UNITS)
+    result = validate_collection(tmp_path, period=messy.PERIOD, as_of=messy.AS_OF, units=messy.UNITS)
     assert [(f.rel, f.status) for f in result.files][1] == ("办公室-b.xlsx", "已被替代")
     assert read_file(a, tmp_path).modified == 1_650_100_000
 
@@ -132,7 +133,7 @@ def test_equal_save_times_are_decided_by_mtime_not_by_file_name(tmp_path):
     second = _survey_file(tmp_path / "办公室-台账.xlsx", same, 2)
     os.utime(first, (1_650_000_000, 1_650_000_000))
     os.utime(second, (1_650_000_060, 1_650_000_060))
-    result = validate_folder(tmp_path, period=messy.PERIOD, as_of=messy.AS_OF, units=messy.UNITS)
+    result = validate_collection(tmp_path, period=messy.PERIOD, as_of=messy.AS_OF, units=messy.UNITS)
     status = {f.rel: f.status for f in result.files}
     assert status[first.name] == "已被替代" and status[second.name] != "已被替代"
     assert len(result.tables["visits"]) == 2
@@ -170,7 +171,7 @@ def test_unit_with_only_an_unreadable_file_is_sent_back_not_missing(tmp_path):
     from toolkit.merge import compute_figures
 
     messy._encrypted(tmp_path / "综合业务科-加密.xlsx")
-    result = validate_folder(tmp_path, period=messy.PERIOD, as_of=messy.AS_OF, units=messy.UNITS)
+    result = validate_collection(tmp_path, period=messy.PERIOD, as_of=messy.AS_OF, units=messy.UNITS)
     units = {u["name"]: u for u in compute_figures(result)["submission"]["units"]}
     assert units["综合业务科"]["status"] == "有退回"
     assert units["综合业务科"]["templates"] == {"survey": "有退回", "tasks": "有退回"}

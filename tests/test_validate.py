@@ -14,7 +14,8 @@ from toolkit.errors import CATALOG, make_issue
 from toolkit.model import META_COLUMNS, UNKNOWN_UNIT
 from toolkit.read import read_file
 from toolkit.schema import SHEETS
-from toolkit.validate import result_to_json, validate_files, validate_folder
+from toolkit.api import validate_collection
+from toolkit.validate import result_to_json, validate_files
 
 
 def _hashes(root: Path) -> dict[str, tuple[str, int]]:
@@ -31,8 +32,8 @@ def corpus(tmp_path_factory) -> messy.Corpus:
 def run(corpus):
     before = _hashes(corpus.root)
     seen: list[tuple[int, int, str]] = []
-    result = validate_folder(corpus.root, period=messy.PERIOD, as_of=messy.AS_OF, units=messy.UNITS,
-                             progress=lambda i, n, rel: seen.append((i, n, rel)))
+    result = validate_collection(corpus.root, period=messy.PERIOD, as_of=messy.AS_OF, units=messy.UNITS,
+                                 progress=lambda i, n, name: seen.append((i, n, name)))
     return result, before, seen
 
 
@@ -58,8 +59,10 @@ def test_input_files_are_never_modified(corpus, run):
 
 def test_progress_reports_every_file(run):
     result, _, seen = run
-    assert [s[0] for s in seen] == list(range(1, len(result.files) + 1))
+    # read_files' progress: (files done, total, next file's name) from 0, then (total, total, "")
+    assert [s[0] for s in seen] == list(range(0, len(result.files) + 1))
     assert all(n == len(result.files) for _, n, _ in seen)
+    assert [s[2] for s in seen[:-1]] == [Path(f.rel).name for f in result.files] and seen[-1][2] == ""
 
 
 def test_accounting_invariant_per_file_and_in_total(result):
@@ -210,7 +213,7 @@ def test_same_mtime_later_in_sorted_order_wins(tmp_path):
 
     os.utime(a, (1_650_000_000, 1_650_000_000))
     os.utime(b, (1_650_000_000, 1_650_000_000))
-    result = validate_folder(tmp_path, period=messy.PERIOD, as_of=messy.AS_OF, units=messy.UNITS)
+    result = validate_collection(tmp_path, period=messy.PERIOD, as_of=messy.AS_OF, units=messy.UNITS)
     assert [(f.rel, f.status) for f in result.files] == [("a.xlsx", "已被替代"), ("b.xlsx", "有提示")]
 
 

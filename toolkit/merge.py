@@ -224,8 +224,6 @@ def _floats(series: "pd.Series") -> list[float | None]:
 
 def _mask(series: "pd.Series") -> "Any":
     """A boolean series (NA → False) as a numpy array."""
-    import numpy as np
-
     return series.fillna(False).to_numpy(dtype=bool) if series.hasnans else series.to_numpy(dtype=bool)
 
 
@@ -390,8 +388,6 @@ def _int_array(series: "pd.Series", missing: int = 0) -> "Any":
 
 def _ids(df: "pd.DataFrame", prefixes: "Any") -> list[str]:
     """问题编号/task ids: prefix + "-" + 序号 (R + source row without one); repeats get -2, -3…"""
-    import numpy as np
-
     seq = _col(df, "seq")
     seq_na = seq.isna().to_numpy(dtype=bool)
     seq_int = _int_array(seq)

@@ -18,7 +18,7 @@ Skipped rows (合计行, 表尾说明行) are listed separately and are not in r
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from datetime import date, datetime
 from itertools import compress, repeat
 from operator import and_, is_, is_not, itemgetter
@@ -63,7 +63,7 @@ from .schema import SHEETS, Column, RowRule, SheetSchema, TemplateSchema, When, 
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["validate_files", "validate_folder", "result_to_json", "empty_table"]
+__all__ = ["validate_files", "result_to_json", "empty_table"]
 
 STATUS_OK = "通过"
 STATUS_HINTS = "有提示"
@@ -74,30 +74,6 @@ STATUS_SUPERSEDED = "已被替代"
 # ---------------------------------------------------------------------------
 # Entry points
 # ---------------------------------------------------------------------------
-
-
-def validate_folder(
-    folder: Path,
-    *,
-    period: Period | None = None,
-    as_of: date | None = None,
-    units: Iterable[Unit] = (),
-    progress: Callable[[int, int, str], None] | None = None,
-) -> ValidationResult:
-    """Find, read and validate every submission under ``folder``."""
-    from .read import find_files, iter_read_files
-
-    folder = Path(folder)
-    units = list(units)
-    paths, ignored = find_files(folder)
-    files: list[FileData] = []
-    for i, fd in enumerate(iter_read_files(paths, folder, units=units, period=period)):
-        files.append(fd)
-        if progress is not None:
-            progress(i + 1, len(paths), fd.rel)
-    result = validate_files(files, root=folder, period=period, as_of=as_of or date.today(), units=units)
-    result.ignored = list(ignored)
-    return result
 
 
 def validate_files(
