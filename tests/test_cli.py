@@ -182,3 +182,31 @@ def test_many_clean_files_are_summed_up_not_listed(tmp_path):
     text = console.export_text()
     assert "单位999.xlsx" in text and "单位0.xlsx" not in text
     assert f"另有 {MAX_FILES_LISTED + 5} 个文件全部通过" in text and str(10 * len(files)) in text
+
+
+@pytest.mark.skipif(sys.platform.startswith("win"), reason="process groups and SIGINT as a terminal sends them")
+def test_ctrl_c_while_reading_stops_promptly_with_one_chinese_line(tmp_path_factory, tmp_path):
+    import shutil
+    import signal
+    import time
+
+    from demo_workspace import demo_copy
+
+    root = demo_copy(tmp_path_factory, tmp_path / "ws")
+    inbox = load_workspace(root).inbox
+    originals = [p for p in inbox.rglob("*.xlsx") if not p.name.startswith("~$")]
+    for n in range(20):  # enough files for the read pool to be busy when Ctrl+C comes
+        for p in originals:
+            shutil.copyfile(p, inbox / f"副本{n}-{p.name}")
+    env = dict(os.environ, PYTHONIOENCODING="utf-8", COLUMNS="200")
+    proc = subprocess.Popen([sys.executable, "-m", "toolkit", "run"], cwd=root, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, start_new_session=True)
+    time.sleep(1.2)
+    os.killpg(proc.pid, signal.SIGINT)  # what Ctrl+C in a terminal does: the whole process group
+    start = time.monotonic()
+    _, err = proc.communicate(timeout=60)
+    assert time.monotonic() - start < 15
+    text = err.decode("utf-8")
+    assert "Traceback" not in text and "KeyboardInterrupt" not in text
+    if proc.returncode != 0:  # interrupted (on a fast machine the run may have finished first)
+        assert proc.returncode == 130 and "已中止" in text

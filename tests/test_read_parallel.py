@@ -3,6 +3,7 @@ the compact raw rows (RawRows) behave as the list of RawRow they replace."""
 
 from __future__ import annotations
 
+import multiprocessing
 import pickle
 from array import array
 
@@ -88,3 +89,33 @@ def test_raw_rows_behave_as_a_list_of_raw_rows():
         rows[3]
     assert list(pickle.loads(pickle.dumps(rows))) == expected
     assert not RawRows([], {})
+
+
+def _slow_read(path, root, **kwargs):
+    """Stands in for read_file in the pool's workers (forked: they see the monkeypatch)."""
+    import os
+    import time
+
+    from toolkit.model import FileData
+
+    with open(os.environ["TOOLKIT_TEST_READ_LOG"], "a", encoding="utf-8") as log:
+        log.write(path.name + "\n")
+    time.sleep(0.02)
+    return FileData(path=path, rel=path.name, modified=0.0, mtime=0.0)
+
+
+def test_stopping_early_drops_the_files_not_started(tmp_path, monkeypatch):
+    import toolkit.read as read_mod
+
+    if read_mod._start_method() != "fork":
+        pytest.skip("the stand-in reader reaches the workers by fork")
+    log = tmp_path / "read.log"
+    monkeypatch.setenv("TOOLKIT_TEST_READ_LOG", str(log))
+    monkeypatch.setattr(read_mod, "read_file", _slow_read)
+    paths = [tmp_path / f"{i:03d}.xlsx" for i in range(300)]
+    reading = read_mod.iter_read_files(paths, tmp_path, workers=2)
+    assert next(reading).rel == "000.xlsx"
+    reading.close()  # as when Ctrl+C interrupts the loop
+    started = log.read_text(encoding="utf-8").splitlines()
+    assert len(started) < 100  # the rest were cancelled, not read before returning
+    assert multiprocessing.active_children() == []

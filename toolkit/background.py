@@ -142,7 +142,10 @@ class Helper:
 
 def _serve(conn: Any, parent_end: Any) -> None:
     """The helper's loop: run each call received, answer ``run`` calls with ("ok", value) or ("err", exc)."""
+    import signal
+
     parent_end.close()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C is the main process's: it stops the helper
     while True:
         try:
             message = conn.recv()

@@ -188,15 +188,18 @@ def iter_read_files(
     done = 0
     if workers > 1:
         results = _read_pool(paths, root, units, period, workers)
-        while True:
-            try:
-                fd = next(results)
-            except StopIteration:
-                break
-            except Exception:  # noqa: BLE001 - no pool (sandbox, frozen app, broken worker): read here
-                break
-            done += 1
-            yield fd
+        try:
+            while True:
+                try:
+                    fd = next(results)
+                except StopIteration:
+                    break
+                except Exception:  # noqa: BLE001 - no pool (sandbox, frozen app, broken worker): read here
+                    break
+                done += 1
+                yield fd
+        finally:
+            results.close()  # stopped early (Ctrl+C, the caller gave up): files not started are dropped
     for path in paths[done:]:
         yield read_file(path, root, units=units, period=period)
 
@@ -217,8 +220,23 @@ def _read_pool(paths: list[Path], root: Path, units: list[Unit], period: Period 
     ctx = mp.get_context(_start_method())
     task = partial(read_file, root=root, units=units, period=period)
     chunk = max(1, min(8, len(paths) // (workers * 8)))
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_ignore_interrupt)
+    try:
         yield from pool.map(task, paths, chunksize=chunk)
+    except BaseException:  # Ctrl+C, an error, or the consumer stopped: drop the files not started
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
+
+
+def _ignore_interrupt() -> None:
+    """Workers leave Ctrl+C to the main process, which stops the pool (no traceback per worker)."""
+    import signal
+
+    try:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+    except (ValueError, OSError):  # pragma: no cover - not the main thread of the worker
+        pass
 
 
 # ---------------------------------------------------------------------------
