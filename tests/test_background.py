@@ -86,11 +86,12 @@ def test_an_error_in_the_helper_arrives_as_the_same_error(tmp_path_factory, tmp_
     assert multiprocessing.active_children() == []
 
 
-@needs_fork
-def test_when_the_workbook_fails_the_helper_finishes_before_the_error_is_raised(tmp_path_factory, tmp_path,
-                                                                                 monkeypatch):
+@pytest.mark.parametrize("workers", [None, "1"], ids=["helper", "serial"])
+def test_when_the_workbook_fails_every_path_leaves_the_same_files(tmp_path_factory, tmp_path, monkeypatch, workers):
     import toolkit.merge as merge_mod
 
+    if workers is None and not background.can_fork():
+        pytest.skip("the helper process needs fork and two cores")
     root = demo_copy(tmp_path_factory, tmp_path / "ws")
     ws = load_workspace(root)
 
@@ -98,11 +99,16 @@ def test_when_the_workbook_fails_the_helper_finishes_before_the_error_is_raised(
         raise OutputLockedError(Path(out_dir) / api.SUMMARY_NAME)
 
     monkeypatch.setattr(merge_mod, "write_workbook", locked)
-    monkeypatch.delenv("TOOLKIT_WORKERS", raising=False)
+    if workers is None:
+        monkeypatch.delenv("TOOLKIT_WORKERS", raising=False)
+    else:
+        monkeypatch.setenv("TOOLKIT_WORKERS", workers)
     with pytest.raises(OutputLockedError):
         api.run_workspace(ws)
     assert multiprocessing.active_children() == []
-    assert (ws.output_dir / api.FIGURES_NAME).exists()  # the helper's step completed, nothing half-written
+    # the step beside the workbook is carried out on both paths; nothing half-written
+    assert (ws.output_dir / api.FIGURES_NAME).exists() and api.default_report_path(ws).exists()
+    assert not (ws.output_dir / api.SUMMARY_NAME).exists()
     assert not list(ws.output_dir.glob(".~tmp-*"))
 
 
@@ -199,3 +205,85 @@ def test_steps_not_asked_for_still_finish_before_the_helper_stops(tmp_path, monk
     with background.Helper() as helper:
         helper.submit(Path.write_text, target, "写完")
     assert target.read_text() == "写完"
+
+
+def _echo(data: bytes) -> bytes:
+    return data[::-1]
+
+
+@needs_fork
+def test_several_large_steps_one_after_another_do_not_block_the_pipe(monkeypatch):
+    monkeypatch.delenv("TOOLKIT_WORKERS", raising=False)
+    big = [bytes([i]) * (4 << 20) for i in range(3)]  # far beyond a pipe's buffer, both ways
+    with background.Helper() as helper:
+        steps = [helper.submit(_echo, data) for data in big]
+        assert [p.in_background for p in steps] == [True, True, True]
+        assert _within(60, lambda: [p.result() for p in reversed(steps)]) == [d[::-1] for d in reversed(big)]
+
+
+def _within(seconds: float, fn):
+    import threading
+
+    out: dict = {}
+    thread = threading.Thread(target=lambda: out.setdefault("value", fn()), daemon=True)
+    thread.start()
+    thread.join(seconds)
+    assert not thread.is_alive(), f"still waiting after {seconds} s"
+    return out["value"]
+
+
+class _NeedsTwoArguments(Exception):
+    def __init__(self, a, b):
+        super().__init__(f"{a}/{b}")
+
+
+def _raise_unpicklable() -> None:
+    _STATE["ran"] = _STATE.get("ran", 0) + 1
+    raise _NeedsTwoArguments(1, 2)  # pickles, but cannot be rebuilt from its args
+
+
+@needs_fork
+def test_a_step_runs_exactly_once_even_when_its_arguments_or_its_error_do_not_travel(monkeypatch):
+    monkeypatch.delenv("TOOLKIT_WORKERS", raising=False)
+    _STATE.clear()
+    with background.Helper() as helper:
+        local = helper.submit(_where, os.getpid(), lambda: None)  # a lambda does not pickle: runs here
+        assert not local.in_background
+        with pytest.raises(TypeError):  # _where takes one argument: the step's own error, raised here
+            local.result()
+        assert helper.forked  # the helper is kept
+        remote = helper.submit(_raise_unpicklable)
+        assert remote.in_background
+        with pytest.raises(RuntimeError, match="_NeedsTwoArguments|TypeError"):
+            remote.result()
+        assert helper.submit(_where, os.getpid()).result() == "helper"
+    assert "ran" not in _STATE  # it ran in the helper only, never again here
+
+
+def _slow_report(path: str) -> None:
+    import time
+
+    from toolkit.io import atomic_path
+
+    with atomic_path(Path(path)) as tmp:
+        tmp.write_text("半成品", encoding="utf-8")
+        time.sleep(30)
+
+
+@needs_fork
+def test_ctrl_c_stops_the_helper_at_once_and_its_temporary_files_go(tmp_path, monkeypatch):
+    import time
+
+    monkeypatch.delenv("TOOLKIT_WORKERS", raising=False)
+    target = tmp_path / "情况汇报.docx"
+    start = time.monotonic()
+    with pytest.raises(KeyboardInterrupt):
+        with background.Helper() as helper:
+            helper.submit(_slow_report, str(target))
+            deadline = time.monotonic() + 10
+            while not list(tmp_path.glob(".~tmp-*")) and time.monotonic() < deadline:
+                time.sleep(0.05)  # the helper is inside the step
+            raise KeyboardInterrupt
+    assert time.monotonic() - start < 15  # not the step's 30 s
+    assert multiprocessing.active_children() == []
+    assert list(tmp_path.iterdir()) == []  # no report, no temporary file

@@ -41,6 +41,19 @@ def test_read_member_returns_what_zipfile_reads(engine, compression):
             deflate.read_member(z, "xl/worksheets/sheet9.xml")
 
 
+def test_with_isal_deflated_members_are_not_read_through_zipfile(monkeypatch):
+    if not deflate.available():
+        pytest.skip("isal is not installed")
+    with zipfile.ZipFile(io.BytesIO(_package(zipfile.ZIP_DEFLATED))) as z:
+        expected = z.read("xl/worksheets/sheet1.xml")
+
+        def refuse(*args, **kwargs):
+            raise AssertionError("read through zipfile, not ISA-L")
+
+        monkeypatch.setattr(z, "read", refuse)
+        assert deflate.read_member(z, "xl/worksheets/sheet1.xml") == expected
+
+
 def test_a_damaged_member_is_left_to_zipfile_to_report(engine):
     data = bytearray(_package(zipfile.ZIP_DEFLATED))
     start = data.index(b"PK\x03\x04") + 30 + len("xl/worksheets/sheet1.xml") + 40

@@ -375,6 +375,22 @@ def test_bar_chart_draws_one_bar_per_item_largest_on_top():
     assert charts.bar_chart([("学校", 0)]) is None
 
 
+def test_bar_chart_survives_odd_data_and_long_names():
+    from PIL import Image
+
+    require(charts.find_cjk_font() is not None, "a CJK font (fonts-noto-cjk)")
+    long_name = "全市重点项目建设推进协调服务专班" * 4
+    items = [(long_name, 3), ("企业", -4), ("学校", "x"), ("项目", float("nan")), (None, 5), ("社区", "7")]
+    image = Image.open(io.BytesIO(charts.bar_chart(items, measure="次", color="#1f4e79"))).convert("RGB")
+    width, height = image.size
+    assert height == round(max(1.4, 0.22 * 3 + 0.45) * 200)  # 社区 7, （未填） 5, the long name 3
+    pixels = image.load()
+    bar = (0x1F, 0x4E, 0x79)
+    x0 = next(x for x in range(width) if any(pixels[x, y] == bar for y in range(height)))
+    assert x0 < width * 0.5  # the shortened name leaves the bars their room
+    assert charts.bar_chart([("企业", -1), ("学校", None)]) is None
+
+
 def test_no_chart_without_font(tmp_path, monkeypatch, figures):
     monkeypatch.setattr(charts, "find_cjk_font", lambda: None)
     out = render_report(figures, tmp_path / "情况汇报.docx", settings=SETTINGS, appendix=False)

@@ -337,6 +337,27 @@ def _numbered(name: str, n: int, log: list):
         yield f"<{name}{i}>".encode()
 
 
+def _within(seconds: float, fn):
+    """fn() in a thread; fails instead of hanging the suite when fn does not return in time."""
+    import threading
+
+    out: dict = {}
+
+    def run():
+        try:
+            out["value"] = fn()
+        except BaseException as exc:  # noqa: BLE001
+            out["error"] = exc
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(seconds)
+    assert not thread.is_alive(), f"still waiting after {seconds} s"
+    if "error" in out:
+        raise out["error"]
+    return out.get("value")
+
+
 @pytest.mark.parametrize("limit", [1, 10, 1 << 20])
 def test_prefetch_yields_every_chunk_of_every_sheet_in_order(limit):
     log: list = []
@@ -345,9 +366,9 @@ def test_prefetch_yields_every_chunk_of_every_sheet_in_order(limit):
     b = prefetch.add(F.SheetRows(_numbered("b", 30, log), last_row=31, last_col=2))
     prefetch.close()
     assert (a.last_row, a.last_col, b.last_row, b.last_col) == (51, 3, 31, 2)
-    assert list(a.chunks) == [f"<a{i}>".encode() for i in range(50)]
-    assert list(b.chunks) == [f"<b{i}>".encode() for i in range(30)]
-    prefetch.stop()
+    assert _within(10, lambda: list(a.chunks)) == [f"<a{i}>".encode() for i in range(50)]
+    assert _within(10, lambda: list(b.chunks)) == [f"<b{i}>".encode() for i in range(30)]
+    _within(10, prefetch.stop)
     assert log == [("a", i) for i in range(50)] + [("b", i) for i in range(30)]  # each generated once, in order
 
 
@@ -360,8 +381,8 @@ def test_prefetch_generates_ahead_only_up_to_its_limit():
     prefetch.close()
     time.sleep(0.3)
     assert 0 < len(log) <= 6
-    assert len(list(rows.chunks)) == 100
-    prefetch.stop()
+    assert len(_within(10, lambda: list(rows.chunks))) == 100
+    _within(10, prefetch.stop)
 
 
 def _failing():
@@ -375,12 +396,12 @@ def test_a_generation_error_is_raised_where_the_rows_are_read():
     later = prefetch.add(F.SheetRows(iter([b"<x/>"]), last_row=2, last_col=0))
     prefetch.close()
     chunks = iter(rows.chunks)
-    assert next(chunks) == b"<row/>"
+    assert _within(10, lambda: next(chunks)) == b"<row/>"
     with pytest.raises(ValueError, match="第二块出错"):
-        next(chunks)
+        _within(10, lambda: next(chunks))
     with pytest.raises(ValueError):
-        list(later.chunks)  # the thread stopped at the error
-    prefetch.stop()
+        _within(10, lambda: list(later.chunks))  # the thread stopped at the error
+    _within(10, prefetch.stop)
 
 
 def test_stop_ends_a_prefetch_whose_rows_are_never_read():
@@ -388,7 +409,9 @@ def test_stop_ends_a_prefetch_whose_rows_are_never_read():
 
     log: list = []
     prefetch = F.Prefetch(limit=10)
-    prefetch.add(F.SheetRows(_numbered("a", 10_000, log), last_row=2, last_col=0))
-    prefetch.stop()  # e.g. XlsxWriter failed before the package was spliced
+    rows = prefetch.add(F.SheetRows(_numbered("a", 10_000, log), last_row=2, last_col=0))
+    _within(10, prefetch.stop)  # e.g. XlsxWriter failed before the package was spliced
     assert not any(t.name == "toolkit-xlsx-prefetch" and t.is_alive() for t in threading.enumerate())
     assert len(log) < 10_000
+    with pytest.raises(RuntimeError, match="stop"):  # reading on after stop() fails, it does not hang
+        _within(10, lambda: list(rows.chunks))

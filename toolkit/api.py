@@ -352,8 +352,10 @@ def run_workspace(
                              ws=ws, text=text, pdf=pdf)
         try:
             workbook = write_workbook(merged, ws.output_dir)
-        except BaseException:
-            side.wait()  # no child left writing after we return
+        except Exception:
+            # the step beside it is carried out all the same (in the helper it already runs;
+            # without one, here), so that every platform leaves the same files behind
+            side.wait()
             raise
         figures_path, report = side.result()
     return result, MergeOutcome(figures=merged.figures, workbook=workbook, figures_path=figures_path), report

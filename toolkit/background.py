@@ -10,12 +10,16 @@ merges), and then to write the report while this process writes the workbook.
 
 The helper is a plain forked process fed through a pipe: no thread runs in this
 process, so the read pool can still fork safely. Calls are pickled (the function by
-name), run in order, and their value or exception comes back pickled.
+name) and run in order; one step at a time is outstanding (a second ``submit`` first
+collects the previous result), so the two ends never both write to the pipe. A
+step's value or exception comes back pickled.
 
 Only where ``fork`` exists (Linux) and with two or more cores; elsewhere (Windows,
-macOS), or with ``TOOLKIT_WORKERS=1``, a step runs in this process when its result is
-asked for: the same files, written one after the other. If the helper dies, the step
-is done here.
+macOS), or with ``TOOLKIT_WORKERS=1``, a step runs in this process when its result
+(or :meth:`Pending.wait`) is asked for: the same files, written one after the other.
+A step whose arguments do not pickle runs here; if the helper dies, its step is done
+here. Ctrl+C belongs to this process: the helper ignores it and is stopped by
+:meth:`Helper.abort` (its step's temporary files are removed on the way out).
 """
 
 from __future__ import annotations
@@ -54,16 +58,24 @@ class Helper:
     def __init__(self) -> None:
         self._conn: Any = None
         self._process: Any = None
-        self._waiting: list[Pending] = []  # submitted steps whose results are still in the pipe
+        self._pending: Pending | None = None  # the step in the helper whose result is still in the pipe
         if not can_fork():
             return
         import multiprocessing as mp
+        import signal
 
         ctx = mp.get_context("fork")
+        blocked = hasattr(signal, "pthread_sigmask")
         try:
             here, there = ctx.Pipe()
             process = ctx.Process(target=_serve, args=(there, here), name="toolkit-helper", daemon=True)
-            process.start()
+            if blocked:  # no Ctrl+C between the fork and the child ignoring it
+                signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+            try:
+                process.start()
+            finally:
+                if blocked:
+                    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
         except Exception:  # noqa: BLE001 - no child possible (sandbox, limits): steps run here
             return
         there.close()
@@ -80,43 +92,54 @@ class Helper:
     def submit(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> "Pending[T]":
         """Hand ``fn(*args, **kwargs)`` to the helper (``fn`` module-level; value and errors must pickle)."""
         pending: Pending[T] = Pending(self, fn, args, kwargs)
+        if self._pending is not None:
+            self._pending.wait()  # one step at a time in the pipe
         if self._send(("run", fn, args, kwargs)):
             pending._in_helper = True
-            self._waiting.append(pending)
+            self._pending = pending
         return pending
 
     def _send(self, message: tuple) -> bool:
         if self._conn is None:
             return False
+        from multiprocessing.reduction import ForkingPickler
+
         try:
-            self._conn.send(message)
+            data = bytes(ForkingPickler.dumps(message))
+        except Exception:  # noqa: BLE001 - the call does not pickle: this step runs here, the helper stays
+            return False
+        try:
+            self._conn.send_bytes(data)
             return True
-        except Exception:  # noqa: BLE001 - the helper is gone, or the call does not pickle: run here
+        except Exception:  # noqa: BLE001 - the helper is gone: steps run here
             self._lost()
             return False
 
     def _receive(self, pending: "Pending") -> None:
-        """Collect results from the pipe, in order, up to ``pending``'s."""
-        while self._waiting:
-            first = self._waiting[0]
-            try:
-                status, payload = self._conn.recv()
-            except Exception:  # noqa: BLE001 - EOF: the helper died; the steps still waiting run here
-                self._lost()
-                return
-            self._waiting.pop(0)
-            first._settle(status, payload)
-            if first is pending:
-                return
+        """Collect ``pending``'s result from the pipe."""
+        import pickle
+
+        assert pending is self._pending
+        try:
+            data = self._conn.recv_bytes()
+        except Exception:  # noqa: BLE001 - EOF: the helper died; the step runs here
+            self._lost()
+            return
+        self._pending = None
+        try:
+            status, payload = pickle.loads(data)
+        except Exception as exc:  # noqa: BLE001 - the helper checks its replies; never run a step twice
+            status, payload = "err", RuntimeError(f"{type(exc).__name__}: {exc}")
+        pending._settle(status, payload)
 
     def _lost(self) -> None:
-        for waiting in self._waiting:
-            waiting._in_helper = False
-        self._waiting.clear()
+        if self._pending is not None:
+            self._pending._in_helper = False
+            self._pending = None
         self.close()
 
     def close(self) -> None:
-        """Stop the helper (after the steps handed to it)."""
+        """Stop the helper once the step handed to it is done."""
         conn, process = self._conn, self._process
         self._conn = self._process = None
         if conn is not None:
@@ -126,26 +149,49 @@ class Helper:
                 pass
             conn.close()
         if process is not None:
-            process.join(timeout=30)
+            process.join(timeout=60)
             if process.is_alive():  # pragma: no cover - a step that never ends
                 process.terminate()
+                process.join()
+
+    def abort(self) -> None:
+        """Stop the helper now (Ctrl+C): its step is abandoned, its temporary files removed."""
+        process, conn = self._process, self._conn
+        self._conn = self._process = None
+        if self._pending is not None:
+            self._pending._abandon()
+            self._pending = None
+        if conn is not None:
+            conn.close()
+        if process is not None:
+            process.terminate()  # SIGTERM: SystemExit in the helper, so atomic_path cleans up
+            process.join(timeout=10)
+            if process.is_alive():  # pragma: no cover
+                process.kill()
                 process.join()
 
     def __enter__(self) -> "Helper":
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        for pending in list(self._waiting):  # results not asked for: let those steps finish first
-            pending.wait()
+    def __exit__(self, exc_type: Any, *exc: object) -> None:
+        if exc_type is not None and issubclass(exc_type, KeyboardInterrupt):
+            self.abort()
+            return
+        if self._pending is not None:  # a result not asked for: let that step finish first
+            self._pending.wait()
         self.close()
 
 
 def _serve(conn: Any, parent_end: Any) -> None:
     """The helper's loop: run each call received, answer ``run`` calls with ("ok", value) or ("err", exc)."""
+    import pickle
     import signal
 
     parent_end.close()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C is the main process's: it stops the helper
+    signal.signal(signal.SIGTERM, _exit_on_term)
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     while True:
         try:
             message = conn.recv()
@@ -155,17 +201,30 @@ def _serve(conn: Any, parent_end: Any) -> None:
             break
         kind, fn, args, kwargs = message
         try:
-            value = fn(*args, **kwargs)
-            reply: tuple = ("ok", value)
+            reply: tuple = ("ok", fn(*args, **kwargs))
         except BaseException as exc:  # noqa: BLE001 - sent back and raised by Pending.result()
+            if isinstance(exc, SystemExit) and exc.code == _TERMINATED:
+                raise  # Helper.abort(): leave quietly (the step's temporary files are already gone)
             reply = ("err", exc)
         if kind != "run":
             continue  # warming: nobody waits for it
         try:
-            conn.send(reply)
-        except Exception as exc:  # noqa: BLE001 - a value or exception that does not pickle
-            conn.send(("err", RuntimeError(f"{type(exc).__name__}: {exc}")))
+            data = pickle.dumps(reply)
+            pickle.loads(data)  # what cannot travel back intact is reported as an error instead
+        except Exception as exc:  # noqa: BLE001
+            data = pickle.dumps(("err", RuntimeError(f"{type(exc).__name__}: {exc}")))
+        try:
+            conn.send_bytes(data)
+        except (BrokenPipeError, EOFError, OSError):  # the main process is gone
+            break
     conn.close()
+
+
+_TERMINATED = 128 + 15  # the exit status of a process ended by SIGTERM; an int, so nothing is printed
+
+
+def _exit_on_term(signum: int, frame: Any) -> None:
+    raise SystemExit(_TERMINATED)
 
 
 class Pending(Generic[T]):
@@ -190,8 +249,11 @@ class Pending(Generic[T]):
         else:
             self._error = payload
 
-    def result(self) -> T:
-        """The step's value (waits for the helper); the step's exception is raised here."""
+    def _abandon(self) -> None:
+        self._done = True
+        self._error = KeyboardInterrupt()
+
+    def _finish(self) -> None:
         if not self._done and self._in_helper:
             self._helper._receive(self)
         if not self._done:  # never handed over, or the helper died: do the step here
@@ -199,13 +261,17 @@ class Pending(Generic[T]):
             self._done = True
             try:
                 self._value = fn(*args, **kwargs)
-            except BaseException as exc:  # noqa: BLE001
+            except Exception as exc:  # noqa: BLE001 - raised by result()
                 self._error = exc
+
+    def result(self) -> T:
+        """The step's value (waits for the helper); the step's exception is raised here."""
+        self._finish()
         if self._error is not None:
             raise self._error
         return self._value
 
     def wait(self) -> None:
-        """Let a step running in the helper finish, without raising (an earlier step failed)."""
-        if not self._done and self._in_helper:
-            self._helper._receive(self)
+        """Make sure the step has been carried out (in the helper or here), without raising:
+        used when a step beside it failed, so that every path leaves the same files."""
+        self._finish()

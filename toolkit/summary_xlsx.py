@@ -269,39 +269,36 @@ def write_summary_workbook(
     book.strings = xlsx_fast.SharedStrings()
     generated: dict[str, Any] = {}
     prefetch = xlsx_fast.Prefetch()  # rows are generated while the other sheets are written
-    try:
-        # Plan the detail sheets (split beyond Excel's row limit) so the 说明 sheet can list them.
-        plan: dict[str, list[tuple[str, int, int]]] = {}
-        for key, sheet in S.SHEETS.items():
-            n = len(details[key])
-            chunks = max(1, -(-n // MAX_DATA_ROWS))
-            plan[key] = [
-                (sheet.name if i == 0 else f"{sheet.name}({i + 1})", i * MAX_DATA_ROWS,
-                 min(n, (i + 1) * MAX_DATA_ROWS))
-                for i in range(chunks)
-            ]
-        ws_info = wb.add_worksheet("说明")
-        _write_units(book, wb.add_worksheet("分单位统计"), figures)
-        _write_categories(book, wb.add_worksheet("分类统计"), figures)
-        generated.update({name: prefetch.add(rows)
-                          for name, rows in _write_red_list(book, wb.add_worksheet("红灯清单"), figures).items()})
-        _write_achievements(book, wb.add_worksheet("成果汇总"), figures)
-        _write_submission(book, wb.add_worksheet("报送情况"), figures, result)
-        for key in S.SHEETS:
-            for name, start, stop in plan[key]:
-                generated[name] = prefetch.add(_write_detail(book, wb.add_worksheet(name), key, details[key],
-                                                             start, stop))
-        issue_sheets = _write_issues(book, result)
-        rejected_sheets = _write_rejected(book, result)
-        _write_info(book, ws_info, figures, result, plan, issue_sheets, rejected_sheets)
-        ws_info.activate()
-        prefetch.close()
-    except BaseException:
-        prefetch.stop()
-        raise
-    finally:
-        wb.close()
-    try:
+    try:  # the prefetch thread is stopped whatever fails (XlsxWriter, close, splice)
+        try:
+            # Plan the detail sheets (split beyond Excel's row limit) so the 说明 sheet can list them.
+            plan: dict[str, list[tuple[str, int, int]]] = {}
+            for key, sheet in S.SHEETS.items():
+                n = len(details[key])
+                chunks = max(1, -(-n // MAX_DATA_ROWS))
+                plan[key] = [
+                    (sheet.name if i == 0 else f"{sheet.name}({i + 1})", i * MAX_DATA_ROWS,
+                     min(n, (i + 1) * MAX_DATA_ROWS))
+                    for i in range(chunks)
+                ]
+            ws_info = wb.add_worksheet("说明")
+            _write_units(book, wb.add_worksheet("分单位统计"), figures)
+            _write_categories(book, wb.add_worksheet("分类统计"), figures)
+            generated.update({name: prefetch.add(rows)
+                              for name, rows in _write_red_list(book, wb.add_worksheet("红灯清单"), figures).items()})
+            _write_achievements(book, wb.add_worksheet("成果汇总"), figures)
+            _write_submission(book, wb.add_worksheet("报送情况"), figures, result)
+            for key in S.SHEETS:
+                for name, start, stop in plan[key]:
+                    generated[name] = prefetch.add(_write_detail(book, wb.add_worksheet(name), key, details[key],
+                                                                 start, stop))
+            issue_sheets = _write_issues(book, result)
+            rejected_sheets = _write_rejected(book, result)
+            _write_info(book, ws_info, figures, result, plan, issue_sheets, rejected_sheets)
+            ws_info.activate()
+            prefetch.close()
+        finally:
+            wb.close()
         with atomic_path(path) as tmp:
             xlsx_fast.splice(package.getvalue(), tmp, generated, strings=book.strings)
     finally:

@@ -507,7 +507,7 @@ class Prefetch:
     def _consume(self, state: list) -> Iterator[bytes]:
         while True:
             with self._cond:
-                while not state[0] and not state[1] and self._error is None:
+                while not state[0] and not state[1] and self._error is None and not self._stopped:
                     self._cond.wait()
                 if state[0]:
                     chunk = state[0].popleft()
@@ -515,6 +515,8 @@ class Prefetch:
                     self._cond.notify_all()
                 elif self._error is not None:
                     raise self._error
+                elif not state[1]:  # stopped before this sheet was complete
+                    raise RuntimeError("rows read after Prefetch.stop()")
                 else:
                     return
             yield chunk

@@ -33,14 +33,15 @@ _KNOWN_FILES = (
     "C:/Windows/Fonts/simhei.ttf",  # 黑体
     "C:/Windows/Fonts/simsun.ttc",  # 宋体
     "C:/Windows/Fonts/simfang.ttf",  # 仿宋
-    "/System/Library/Fonts/PingFang.ttc",
+    "/System/Library/Fonts/PingFang.ttc",  # older macOS; newer ones keep it among downloadable assets
+    "/System/Library/Fonts/Hiragino Sans GB.ttc",
     "/System/Library/Fonts/STHeiti Light.ttc",
     "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
     "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
 )
 # Name fragments (lower case, no spaces or dashes) of such files, best first.
 _FILE_HINTS = ("notosanscjk", "sourcehansans", "msyh", "simhei", "notoserifcjk", "sourcehanserif", "simsun",
-               "simfang", "pingfang", "stheiti", "wqy")
+               "simfang", "pingfang", "hiraginosansgb", "stheiti", "wqy")
 _FONT_SUFFIXES = (".ttc", ".otc", ".ttf", ".otf")
 # Families in a collection (.ttc) that draw Simplified Chinese, best first.
 _SC_FAMILIES = ("SC", "Microsoft YaHei", "SimSun", "NSimSun", "PingFang SC", "Heiti SC", "WenQuanYi")
@@ -113,8 +114,11 @@ def _px(points: float) -> int:
 
 
 def bar_chart(items: list[tuple[str, int]], title: str = "", measure: str = "个", color: str = "#b22222") -> bytes | None:
-    """Horizontal bars, largest on top, value labels at the bar ends; PNG bytes."""
-    items = [(str(n), int(c)) for n, c in items if c]
+    """Horizontal bars, largest on top, value labels at the bar ends; PNG bytes.
+
+    Items whose count is not a positive number are left out; a name too long for the
+    left half of the picture is shortened with “…”."""
+    items = [(_name(n), c) for n, c in ((n, _count(c)) for n, c in items) if c > 0]
     if not items:
         return None
     path = find_cjk_font()
@@ -141,6 +145,8 @@ def bar_chart(items: list[tuple[str, int]], title: str = "", measure: str = "个
             top += _px(LABEL_PT * 1.6)
         bottom = height - margin
         tick = _px(3.5)
+        limit = width * 0.45 - margin - tick
+        items = [(_fit(draw, name, label_font, limit), count) for name, count in items]
         names_w = max(draw.textlength(name, font=label_font) for name, _ in items)
         axis_x = round(margin + names_w + tick + _px(4))
         values = [f"{count}{measure}" for _, count in items]
@@ -166,6 +172,29 @@ def bar_chart(items: list[tuple[str, int]], title: str = "", measure: str = "个
     except Exception as exc:  # pragma: no cover - never let a chart break the report
         log.warning("chart failed: %s", exc)
         return None
+
+
+def _count(value: object) -> int:
+    """A count as an int; 0 for anything that is not a finite number (left out of the chart)."""
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return 0
+    return int(number) if number == number and abs(number) != float("inf") else 0
+
+
+def _name(value: object) -> str:
+    text = "" if value is None else str(value)
+    return " ".join(text.split()) or "（未填）"
+
+
+def _fit(draw, text: str, font, limit: float) -> str:
+    """``text``, shortened with “…” so that it is at most ``limit`` pixels wide."""
+    if draw.textlength(text, font=font) <= limit:
+        return text
+    while len(text) > 1 and draw.textlength(text + "…", font=font) > limit:
+        text = text[:-1]
+    return text + "…"
 
 
 def problems_chart(figures: dict) -> bytes | None:
