@@ -77,3 +77,27 @@ def test_bulk_gc_collects_less_often_inside_and_restores_the_setting_after():
             assert gc.get_threshold()[1:] == before[1:]
             raise ValueError
     assert gc.get_threshold() == before
+
+
+def test_appendix_template_from_toolkit_toml(tmp_path_factory, tmp_path):
+    import pytest
+    from docx import Document
+
+    from demo_workspace import demo_copy
+    from toolkit.config import ConfigError, load_workspace
+    from toolkit.report.build_template import TEMPLATE_DIR
+
+    root = demo_copy(tmp_path_factory, tmp_path / "ws")
+    toml = root / "toolkit.toml"
+    text = toml.read_text(encoding="utf-8")
+    assert 'appendix_template = ""' in text  # toolkit init / the demo write the key, empty
+    toml.write_text(text.replace('appendix_template = ""', 'appendix_template = "我的附表.docx"'), encoding="utf-8")
+    ws = load_workspace(root)
+    api.merge_workspace(ws)
+    with pytest.raises(ConfigError, match="统计附表模板.*我的附表.docx"):
+        api.report_workspace(ws)
+    doc = Document(str(TEMPLATE_DIR / "统计附表.docx"))
+    doc.add_paragraph("附表尾注：自定义模板")
+    doc.save(str(root / "我的附表.docx"))
+    outcome = api.report_workspace(ws)
+    assert any(p.text == "附表尾注：自定义模板" for p in Document(str(outcome.appendix)).paragraphs)

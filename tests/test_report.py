@@ -534,3 +534,18 @@ def test_report_from_real_merge(tmp_path):
     text = "\n".join(p.text for p in all_paragraphs(doc))
     assert "None" not in text and "nan" not in text
     assert not any(m in text for m in TAG_MARKS)
+
+
+def test_a_custom_appendix_template_is_used_and_checked(tmp_path, figures):
+    doc = Document(str(TEMPLATE_DIR / "统计附表.docx"))
+    doc.add_paragraph("本附表由{{ org }}党建办编制")
+    custom = tmp_path / "我的附表.docx"
+    doc.save(str(custom))
+    out = render_report(figures, tmp_path / "情况汇报.docx", settings=SETTINGS, appendix_template=custom)
+    text = "\n".join(p.text for p in Document(str(out.appendix)).paragraphs)
+    assert f"本附表由{figures['org']}党建办编制" in text
+    broken = tmp_path / "坏附表.docx"
+    doc.add_paragraph("{{ period_nmae }}")
+    doc.save(str(broken))
+    with pytest.raises(TemplateError, match="period_nmae"):
+        render_report(figures, tmp_path / "b" / "情况汇报.docx", settings=SETTINGS, appendix_template=broken)

@@ -310,9 +310,14 @@ def make_report(
         template = ws.root / ws.report.template
     if template is not None and not Path(template).is_file():
         raise ConfigError(f"找不到报告模板 {template}。请检查文件名，或删除该设置以使用内置模板。")
+    appendix_template = ws.root / ws.report.appendix_template if ws and ws.report.appendix_template else None
+    if appendix_template is not None and not appendix_template.is_file():
+        raise ConfigError(f"找不到统计附表模板 {appendix_template}。请检查 toolkit.toml 中 appendix_template 的文件名，"
+                          "或删除该设置以使用内置模板。")
     if text is None:
         text = report_text(ws) if ws else ReportText()
-    return render_report(data, Path(out), template=template, settings=settings, text=text, pdf=pdf)
+    return render_report(data, Path(out), template=template, settings=settings, text=text, pdf=pdf,
+                         appendix_template=appendix_template)
 
 
 def report_workspace(

@@ -90,6 +90,7 @@ class ReportSettings:
     signature: str = ""  # 署名 (defaults to the organisation)
     date: date | None = None  # 成文日期 (defaults to today)
     template: str = ""  # custom .docx template, relative to the workspace
+    appendix_template: str = ""  # custom .docx template of 统计附表, relative to the workspace
     low_closure_rate: float = 60.0  # units below this closure rate (%) are named in 存在问题
 
 
@@ -230,7 +231,7 @@ def _string_list(data: dict, key: str) -> list[str]:
 KNOWN_KEYS: dict[str, tuple[str, ...]] = {
     "": ("org", "office", "as_of", "period", "report", "report_text", "folders", "units"),
     "period": ("code", "name", "start", "end"),
-    "report": ("title", "recipient", "signature", "date", "template", "low_closure_rate"),
+    "report": ("title", "recipient", "signature", "date", "template", "appendix_template", "low_closure_rate"),
     "report_text": ("highlights", "problems", "plans"),
     "folders": tuple(DEFAULT_FOLDERS),
     "units": ("code", "name", "aliases"),
@@ -325,6 +326,8 @@ def parse_workspace(data: dict, root: Path) -> Workspace:
         signature=_text(data, "report.signature", 'signature = "XX市XX局"', required=False) or org,
         date=_date(data, "report.date", "date = 2022-04-29"),
         template=_text(data, "report.template", 'template = "我的模板.docx"', required=False),
+        appendix_template=_text(data, "report.appendix_template", 'appendix_template = "我的附表模板.docx"',
+                                required=False),
         low_closure_rate=float(threshold),
     )
     text = ReportText(
@@ -396,6 +399,7 @@ def render_config(
         lines.append("# date = 2022-04-29          # 成文日期；不写则用生成报告当天")
     lines += [
         'template = ""          # 自定义的 Word 模板文件名；留空用内置模板',
+        'appendix_template = ""          # 自定义的统计附表模板文件名；留空用内置模板',
         "low_closure_rate = 60          # 办结率低于此值（%）的单位在“存在问题”中列出",
         "",
         "[report_text]          # 报告中由工作人员撰写的段落，每段用双引号括起，段与段之间用逗号分隔",

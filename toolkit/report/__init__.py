@@ -58,7 +58,8 @@ def _template_bytes(template: Path | None, name: str) -> bytes:
     if template is not None:
         path = Path(template)
         if not path.is_file():
-            raise TemplateError(f"找不到报告模板 {path}。请检查 toolkit.toml 中 report.template 的路径。")
+            key = "report.appendix_template" if name == APPENDIX_NAME else "report.template"
+            raise TemplateError(f"找不到报告模板 {path}。请检查 toolkit.toml 中 {key} 的路径。")
         return path.read_bytes()
     path = default_template(name)
     if path is not None:
@@ -348,8 +349,10 @@ def _appendix_path(out: Path) -> Path:
 
 def render_report(figures: dict, out: Path, *, template: Path | None = None, settings: ReportSettings | None = None,
                   text: ReportText | None = None, pdf: bool = False, appendix: bool = True,
-                  today: date | None = None) -> ReportOutcome:
-    """Write 情况汇报.docx (and 统计附表.docx beside it, and PDFs when asked and possible)."""
+                  today: date | None = None, appendix_template: Path | None = None) -> ReportOutcome:
+    """Write 情况汇报.docx (and 统计附表.docx beside it, and PDFs when asked and possible).
+
+    ``template`` / ``appendix_template``: custom .docx templates (checked first), else the bundled ones."""
     out = Path(out)
     settings = settings or ReportSettings()
     text = text or ReportText()
@@ -369,10 +372,13 @@ def render_report(figures: dict, out: Path, *, template: Path | None = None, set
     outcome = ReportOutcome(docx=out)
 
     if appendix:
-        appendix_bytes = _template_bytes(None, APPENDIX_NAME)
+        appendix_bytes = _template_bytes(appendix_template, APPENDIX_NAME)
+        appendix_source = str(appendix_template) if appendix_template else APPENDIX_NAME
+        if appendix_template is not None:
+            _check(appendix_bytes, appendix_source)
         outcome.appendix = _appendix_path(out)
         _render(appendix_bytes, lambda tpl: dict(base, appendix=True, dist_tables=dist_tables(base)),
-                outcome.appendix, APPENDIX_NAME)
+                outcome.appendix, appendix_source)
 
     if pdf:
         outcome.pdf = _to_pdf(out, outcome.notes)
