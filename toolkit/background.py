@@ -24,12 +24,13 @@ here. Ctrl+C belongs to this process: the helper ignores it and is stopped by
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, Generic, TypeVar
 
-__all__ = ["Helper", "Pending", "can_fork"]
+__all__ = ["Helper", "Pending", "can_fork", "interrupts_held", "leave_interrupts_to_parent"]
 
 T = TypeVar("T")
 
@@ -47,6 +48,36 @@ def can_fork() -> bool:
     return cpus >= 2
 
 
+@contextlib.contextmanager
+def interrupts_held(active: bool = True) -> Iterator[None]:
+    """Hold back Ctrl+C while child processes are forked (it is delivered right after, here).
+
+    Children inherit the held signal and call :func:`leave_interrupts_to_parent` first, so a
+    Ctrl+C between the fork and that call cannot print a traceback in a child."""
+    import signal
+
+    active = active and hasattr(signal, "pthread_sigmask")
+    if active:
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        if active:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+
+
+def leave_interrupts_to_parent() -> None:
+    """In a child process: ignore Ctrl+C (the main process stops its children), then stop holding it."""
+    import signal
+
+    try:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        if hasattr(signal, "pthread_sigmask"):
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+    except (ValueError, OSError):  # pragma: no cover - not a process's main thread
+        pass
+
+
 class Helper:
     """One helper process (when :func:`can_fork`), forked now. Use as a context manager.
 
@@ -62,20 +93,13 @@ class Helper:
         if not can_fork():
             return
         import multiprocessing as mp
-        import signal
 
         ctx = mp.get_context("fork")
-        blocked = hasattr(signal, "pthread_sigmask")
         try:
             here, there = ctx.Pipe()
             process = ctx.Process(target=_serve, args=(there, here), name="toolkit-helper", daemon=True)
-            if blocked:  # no Ctrl+C between the fork and the child ignoring it
-                signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
-            try:
+            with interrupts_held():
                 process.start()
-            finally:
-                if blocked:
-                    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
         except Exception:  # noqa: BLE001 - no child possible (sandbox, limits): steps run here
             return
         there.close()
@@ -188,10 +212,8 @@ def _serve(conn: Any, parent_end: Any) -> None:
     import signal
 
     parent_end.close()
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C is the main process's: it stops the helper
     signal.signal(signal.SIGTERM, _exit_on_term)
-    if hasattr(signal, "pthread_sigmask"):
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+    leave_interrupts_to_parent()  # Ctrl+C is the main process's: it stops the helper
     while True:
         try:
             message = conn.recv()

@@ -15,7 +15,6 @@ file is returned with ``readable=False`` and one clear :class:`Issue`.
 
 from __future__ import annotations
 
-import contextlib
 import difflib
 import re
 import zipfile
@@ -218,45 +217,20 @@ def _read_pool(paths: list[Path], root: Path, units: list[Unit], period: Period 
     from concurrent.futures import ProcessPoolExecutor
     from functools import partial
 
+    from .background import interrupts_held, leave_interrupts_to_parent
+
     ctx = mp.get_context(_start_method())
     task = partial(read_file, root=root, units=units, period=period)
     chunk = max(1, min(8, len(paths) // (workers * 8)))
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_ignore_interrupt)
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=leave_interrupts_to_parent)
     try:
-        with _interrupt_blocked(ctx.get_start_method() == "fork"):  # no Ctrl+C between fork and SIG_IGN
+        with interrupts_held(ctx.get_start_method() == "fork"):  # no Ctrl+C between fork and SIG_IGN
             results = pool.map(task, paths, chunksize=chunk)  # starts the workers
         yield from results
     except BaseException:  # Ctrl+C, an error, or the consumer stopped: drop the files not started
         pool.shutdown(wait=True, cancel_futures=True)
         raise
     pool.shutdown(wait=True)
-
-
-def _ignore_interrupt() -> None:
-    """Workers leave Ctrl+C to the main process, which stops the pool (no traceback per worker)."""
-    import signal
-
-    try:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        if hasattr(signal, "pthread_sigmask"):
-            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
-    except (ValueError, OSError):  # pragma: no cover - not the main thread of the worker
-        pass
-
-
-@contextlib.contextmanager
-def _interrupt_blocked(active: bool) -> Iterator[None]:
-    """Hold back Ctrl+C while workers are forked (delivered right after, in this process)."""
-    import signal
-
-    active = active and hasattr(signal, "pthread_sigmask")
-    if active:
-        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
-    try:
-        yield
-    finally:
-        if active:
-            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
 
 
 # ---------------------------------------------------------------------------
