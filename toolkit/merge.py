@@ -1028,21 +1028,13 @@ def write_figures(figures: dict, out_dir: Path) -> Path:
     """Write 汇总数据.json into ``out_dir`` (atomically)."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    out: list[str] = []
-    _dump(figures, out, "\n")
-    out.append("\n")
+    pieces = _figures_pieces(figures)
     target = out_dir / FIGURES_NAME
     # written piece by piece: at province scale the text is ~70 MB, joining it first would double that
     with atomic_path(target) as tmp, open(tmp, "w", encoding="utf-8", newline="") as fh:
-        for start in range(0, len(out), 4096):
-            fh.write("".join(out[start:start + 4096]))
+        for start in range(0, len(pieces), 4096):
+            fh.write("".join(pieces[start:start + 4096]))
     return target
-
-
-def write_outputs(merged: Merged, out_dir: Path) -> MergeOutcome:
-    """Write 汇总表.xlsx and 汇总数据.json into ``out_dir`` (each atomically)."""
-    workbook = write_workbook(merged, out_dir)
-    return MergeOutcome(figures=merged.figures, workbook=workbook, figures_path=write_figures(merged.figures, out_dir))
 
 
 def merge(
@@ -1053,8 +1045,10 @@ def merge(
     office: str = "",
     low_closure_rate: float = 60.0,
 ) -> MergeOutcome:
-    """Write 汇总表.xlsx and 汇总数据.json into ``out_dir`` (atomically) and return them."""
-    return write_outputs(summarize(result, org=org, office=office, low_closure_rate=low_closure_rate), out_dir)
+    """Write 汇总表.xlsx and 汇总数据.json into ``out_dir`` (each atomically) and return them."""
+    merged = summarize(result, org=org, office=office, low_closure_rate=low_closure_rate)
+    workbook = write_workbook(merged, out_dir)
+    return MergeOutcome(figures=merged.figures, workbook=workbook, figures_path=write_figures(merged.figures, out_dir))
 
 
 def figures_json(figures: dict) -> str:
@@ -1064,10 +1058,15 @@ def figures_json(figures: dict) -> str:
     indentation), about 2 µs a value: seconds for a province-scale 红灯清单. This writer
     produces the same text in one tight recursive pass.
     """
+    return "".join(_figures_pieces(figures))
+
+
+def _figures_pieces(figures: dict) -> list[str]:
+    """The text of :func:`figures_json` as a list of pieces (joined, they are that text)."""
     out: list[str] = []
     _dump(figures, out, "\n")
     out.append("\n")
-    return "".join(out)
+    return out
 
 
 def _dump(value: Any, out: list[str], newline: str) -> None:
