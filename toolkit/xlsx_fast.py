@@ -383,8 +383,7 @@ def splice(source: bytes, target: Any, sheets: dict[str, SheetRows], *, strings:
     ``xl/sharedStrings.xml`` (the package must not have one: XlsxWriter in
     ``constant_memory`` mode writes inline strings only).
     The big sheet parts are deflated at ``level`` (fast); the rest keep XlsxWriter's level.
-    Rows are generated in a helper thread while the previous chunk is deflated here:
-    pyarrow's kernels and deflate (toolkit.deflate) release the GIL, so the two overlap on two cores.
+    Wrap the rows in :class:`Prefetch` to have them generated in a thread while this deflates.
     """
     import io
 
@@ -397,7 +396,7 @@ def splice(source: bytes, target: Any, sheets: dict[str, SheetRows], *, strings:
         if strings is not None:
             patched = _add_shared_strings_part(src)
         order = [info.filename for info in src.infolist() if info.filename in by_part]
-        pieces = _ahead(_pieces(src, order, by_part))
+        pieces = _pieces(src, order, by_part)
         try:
             with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=level,
                                  allowZip64=True) as out:
@@ -551,62 +550,6 @@ def _pieces(src: zipfile.ZipFile, names: list[str], by_part: dict[str, SheetRows
         for piece in _sheet_stream(src.read(name), by_part[name]):
             yield name, piece
         yield name, None
-
-
-class _ahead:
-    """Iterate ``items`` in a helper thread, up to two items ahead of the consumer."""
-
-    _END = object()
-
-    def __init__(self, items: Iterable[Any]):
-        import queue
-        import threading
-
-        self._queue: queue.Queue = queue.Queue(maxsize=2)
-        self._stop = threading.Event()
-        self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, args=(iter(items),), daemon=True,
-                                        name="toolkit-xlsx-rows")
-        self._thread.start()
-
-    def _run(self, items: Iterator[Any]) -> None:
-        import queue
-
-        try:
-            for item in items:
-                while not self._stop.is_set():
-                    try:
-                        self._queue.put(item, timeout=0.1)
-                        break
-                    except queue.Full:
-                        continue
-                if self._stop.is_set():
-                    return
-        except BaseException as exc:  # noqa: BLE001 - re-raised in the consumer
-            self._error = exc
-        finally:
-            while not self._stop.is_set():
-                try:
-                    self._queue.put(self._END, timeout=0.1)
-                    break
-                except queue.Full:
-                    continue
-
-    def __iter__(self) -> "_ahead":
-        return self
-
-    def __next__(self) -> Any:
-        item = self._queue.get()
-        if item is self._END:
-            self._queue.put(self._END)  # stays exhausted
-            if self._error is not None:
-                raise self._error
-            raise StopIteration
-        return item
-
-    def close(self) -> None:
-        self._stop.set()
-        self._thread.join()
 
 
 def _copy_info(info: zipfile.ZipInfo) -> zipfile.ZipInfo:
