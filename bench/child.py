@@ -29,45 +29,30 @@ def _cpu_s() -> float:
     return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
 
 
+STAGE_NAMES = {"read": "read (finding files included)", "validate": "normalize+validate",
+               "merge": "merge/statistics", "workbook": "write 汇总表 (report beside it)",
+               "report": "report: wait after"}
+
+
 def run_toolkit(root: Path) -> dict:
-    """``api.run_workspace`` stage by stage, with the same helper process (toolkit.background)."""
+    """``api.run_workspace`` itself, timed at the end of each of its stages."""
     stages: dict[str, float] = {}
     t0 = time.perf_counter()
-
-    def lap(name: str, start: float) -> float:
-        now = time.perf_counter()
-        stages[name] = now - start
-        return now
-
-    from toolkit import api, background
+    from toolkit import api
     from toolkit.config import load_workspace
-    from toolkit.merge import summarize, write_workbook
-    from toolkit.read import find_files
-    from toolkit.report import warm_up
 
     ws = load_workspace(root)
-    t = time.perf_counter()
-    paths, _ignored = find_files(ws.inbox)
-    t = lap("find files", t)
-    with background.Helper() as helper:
-        files, ignored = api.read_collection(ws.inbox, units=ws.units, period=ws.period)
-        t = lap("read", t)
-        helper.warm(warm_up)
-        result = api.check_workspace(ws, files, ignored)
-        del files  # as in api.run_workspace: raw rows are not kept past validation
-        t = lap("normalize+validate", t)
-        merged = summarize(result, org=ws.org, office=ws.office, low_closure_rate=ws.report.low_closure_rate)
-        t = lap("merge/statistics", t)
-        side = helper.submit(api._figures_and_report, merged.figures, ws.output_dir, api.default_report_path(ws),
-                             ws=ws, text=None, pdf=False)
-        write_workbook(merged, ws.output_dir)
-        t = lap("write 汇总表 (report beside it)", t)
-        side.result()
-        lap("report: wait after", t)
+    last = [time.perf_counter()]
+
+    def lap(name: str) -> None:
+        now = time.perf_counter()
+        stages[STAGE_NAMES.get(name, name)] = now - last[0]
+        last[0] = now
+
+    result, merged, _report = api.run_workspace(ws, stage=lap)
     rows = result.totals()
     return {"stages": stages, "total": time.perf_counter() - t0, "peak_rss_mb": _peak_mb(),
-            "files": len(paths), "rows_read": rows["rows_read"], "rows_accepted": rows["rows_accepted"],
-            "helper": helper.forked}
+            "files": rows["files"], "rows_read": rows["rows_read"], "rows_accepted": rows["rows_accepted"]}
 
 
 def run_report(root: Path) -> dict:

@@ -7,9 +7,10 @@
 For each scale it generates (once, cached under bench/data/) a collection made
 with the toolkit's own templates, then times in fresh interpreters, round by round
 (the jobs of one round run back to back, so that ratios compare like with like):
-  * toolkit, per stage (find files, read, normalize+validate, merge/statistics,
-    write 汇总表 with the report rendered beside it, the wait for the report) and as a
-    whole process (`toolkit run`), with peak RSS; the report alone (`toolkit report`);
+  * toolkit, per stage (`api.run_workspace` itself, timed at the end of each stage: read,
+    normalize+validate, merge/statistics, write 汇总表 with the report rendered beside it,
+    the wait for the report) and as a whole process (`toolkit run`), with peak RSS; the
+    report alone (`toolkit report`);
   * the naive baseline (pandas.read_excel(engine="openpyxl") loop, concat, to_excel);
   * the read floor (python-calamine and fastexcel parsing the same sheets, nothing else);
 and `toolkit --help` start-up. Medians of the runs are printed and written as JSON.

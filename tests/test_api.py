@@ -101,3 +101,13 @@ def test_appendix_template_from_toolkit_toml(tmp_path_factory, tmp_path):
     doc.save(str(root / "我的附表.docx"))
     outcome = api.report_workspace(ws)
     assert any(p.text == "附表尾注：自定义模板" for p in Document(str(outcome.appendix)).paragraphs)
+
+
+def test_run_workspace_reports_the_end_of_each_stage_in_order(tmp_path_factory, tmp_path):
+    from demo_workspace import demo_copy
+    from toolkit.config import load_workspace
+
+    ws = load_workspace(demo_copy(tmp_path_factory, tmp_path / "ws"))
+    ended: list[str] = []
+    api.run_workspace(ws, stage=ended.append)
+    assert ended == ["read", "validate", "merge", "workbook", "report"]

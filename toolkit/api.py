@@ -338,8 +338,12 @@ def run_workspace(
     text: ReportText | None = None,
     pdf: bool = False,
     progress: Progress | None = None,
+    stage: Callable[[str], None] | None = None,
 ) -> tuple[ValidationResult, MergeOutcome, ReportOutcome]:
-    """一键完成: validate → merge → report."""
+    """一键完成: validate → merge → report.
+
+    ``stage(name)`` is called as each stage ends ("read", "validate", "merge", "workbook",
+    "report": the wait for the report after the workbook); the benchmark times them."""
     from . import background
     from .merge import summarize, write_workbook
     from .report import warm_up
@@ -348,11 +352,15 @@ def run_workspace(
     # 汇总表.xlsx. It is forked first, while this process is small, and imports the Word and
     # chart libraries while this one validates and merges (toolkit.background). Same files.
     with bulk_gc(), background.Helper() as helper:
+        done = stage or (lambda name: None)
         files, ignored = read_collection(ws.inbox, units=ws.units, period=ws.period, progress=progress)
+        done("read")
         helper.warm(warm_up)
         result = check_workspace(ws, files, ignored)
         del files  # raw rows are not needed past validation
+        done("validate")
         merged = summarize(result, org=ws.org, office=ws.office, low_closure_rate=ws.report.low_closure_rate)
+        done("merge")
         side = helper.submit(_figures_and_report, merged.figures, ws.output_dir, default_report_path(ws),
                              ws=ws, text=text, pdf=pdf)
         try:
@@ -362,7 +370,9 @@ def run_workspace(
             # without one, here), so that every platform leaves the same files behind
             side.wait()
             raise
+        done("workbook")
         figures_path, report = side.result()
+        done("report")
     return result, MergeOutcome(figures=merged.figures, workbook=workbook, figures_path=figures_path), report
 
 
