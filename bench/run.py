@@ -3,6 +3,7 @@
     python -m bench.run                 # S and M, 3 runs each (a few minutes)
     python -m bench.run --scales S,M,L  # adds the 1,000,000-row stress (L: 1 run)
     python -m bench.run --runs 5 --json bench/results/my.json
+    python -m bench.run --scales M --skip naive        # a quick before/after comparison
 
 For each scale it generates (once, cached under bench/data/) a collection made
 with the toolkit's own templates, then times in fresh interpreters, round by round
@@ -95,7 +96,8 @@ def startup(runs: int = 10) -> float:
 KINDS = ("toolkit", "naive", "floor", "fastexcel")
 
 
-def bench_scale(scale: str, runs: int, data_dir: Path, reuse: dict[str, Path] | None = None) -> dict:
+def bench_scale(scale: str, runs: int, data_dir: Path, reuse: dict[str, Path] | None = None,
+                skip: tuple[str, ...] = ()) -> dict:
     """All jobs of one scale, interleaved round by round (floor, fastexcel, toolkit, process, naive):
     a shared machine's speed drifts over minutes, and a ratio is only fair between runs made
     under the same conditions. Ratios are given of the medians and as the median of each
@@ -116,20 +118,22 @@ def bench_scale(scale: str, runs: int, data_dir: Path, reuse: dict[str, Path] | 
         print(f"[{scale}] naive reused from {naive_reused}: {samples['naive'][-1]['total']:.2f} s", flush=True)
     for i in range(n):
         for kind in ("floor", "fastexcel", "toolkit", "process", "report", "naive"):
-            if kind == "naive" and naive_reused is not None:
+            if (kind == "naive" and naive_reused is not None) or kind in skip:
                 continue
             samples[kind].append(_process(workspace) if kind == "process" else _child(kind, workspace))
             print(f"[{scale}] round {i + 1}/{n} {kind}: {samples[kind][-1]['total']:.2f} s", flush=True)
-    result: dict = {kind: _median(runs_) for kind, runs_ in samples.items()}
+    result: dict = {kind: _median(runs_) for kind, runs_ in samples.items() if runs_}
     if naive_reused is not None:
         result["naive"]["reused_from"] = str(naive_reused)
     floor = min(result["floor"]["total"], result["fastexcel"]["total"])
     per_round = [(p["total"] / f["total"], p["total"] / x["total"])
                  for p, f, x in zip(samples["process"], samples["floor"], samples["fastexcel"])]
+    naive = result.get("naive")
     result["ratios"] = {
-        "naive_cpu_over_process": result["naive"].get("cpu_s", result["naive"]["total"]) / result["process"]["total"],
-        "naive_over_toolkit": result["naive"]["total"] / result["toolkit"]["total"],
-        "naive_over_process": result["naive"]["total"] / result["process"]["total"],
+        **({} if naive is None else {
+            "naive_cpu_over_process": naive.get("cpu_s", naive["total"]) / result["process"]["total"],
+            "naive_over_toolkit": naive["total"] / result["toolkit"]["total"],
+            "naive_over_process": naive["total"] / result["process"]["total"]}),
         "toolkit_over_floor": result["toolkit"]["total"] / floor,
         "process_over_floor": result["process"]["total"] / floor,
         "process_over_calamine": result["process"]["total"] / result["floor"]["total"],
@@ -145,12 +149,15 @@ def print_table(results: dict) -> None:
     print(f"{'scale':<6}{'job':<12}{'median s':>10}{'peak MB':>10}   stages")
     for scale, res in results["scales"].items():
         for kind in ("toolkit", "process", "report", "naive", "floor", "fastexcel"):
+            if kind not in res:
+                continue
             r = res[kind]
             stages = ", ".join(f"{k} {v:.2f}" for k, v in r["stages"].items())
             print(f"{scale:<6}{kind:<12}{r['total']:>10.2f}{r['peak_rss_mb']:>10.0f}   {stages}")
         rt = res["ratios"]
-        print(f"{scale:<6}{'ratios':<12} naive/process {rt['naive_over_process']:.1f}× "
-              f"(naive CPU/process {rt['naive_cpu_over_process']:.1f}×), process/calamine floor "
+        naive = (f"naive/process {rt['naive_over_process']:.1f}× (naive CPU/process {rt['naive_cpu_over_process']:.1f}×), "
+                 if "naive_over_process" in rt else "")
+        print(f"{scale:<6}{'ratios':<12} {naive}process/calamine floor "
               f"{rt['process_over_calamine']:.2f}× (per round {rt['process_over_calamine_per_round']:.2f}×), "
               f"process/fastexcel floor {rt['process_over_fastexcel']:.2f}× "
               f"(per round {rt['process_over_fastexcel_per_round']:.2f}×)")
@@ -163,6 +170,8 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--data", type=Path, default=HERE / "data")
     parser.add_argument("--json", type=Path, default=HERE / "results" / "latest.json")
+    parser.add_argument("--skip", default="", metavar="JOBS",
+                        help="jobs left out, e.g. --skip naive (a quick comparison: the naive loop takes 45 s at M)")
     parser.add_argument("--reuse-naive", action="append", default=[], metavar="SCALE=FILE",
                         help="use a naive-baseline result measured separately (bench/child.py naive …)")
     args = parser.parse_args()
@@ -176,7 +185,8 @@ def main() -> None:
                            "platform": platform.platform()},
                "startup_s": startup(), "scales": {}}
     for scale in args.scales.split(","):
-        results["scales"][scale] = bench_scale(scale.strip(), args.runs, args.data, reuse)
+        results["scales"][scale] = bench_scale(scale.strip(), args.runs, args.data, reuse,
+                                                 tuple(j.strip() for j in args.skip.split(",") if j.strip()))
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(results, ensure_ascii=False, indent=2), encoding="utf-8")
     print_table(results)
