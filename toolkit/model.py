@@ -213,6 +213,60 @@ class Unit:
     aliases: tuple[str, ...] = ()
 
 
+def clean_name(value: Any) -> str:
+    """A unit name or code as found (None, NaN and pandas' NA are empty), stripped."""
+    if value is None:
+        return ""
+    try:
+        if value != value:  # NaN, NaT
+            return ""
+    except TypeError:  # pandas.NA
+        return ""
+    return str(value).strip()
+
+
+class UnitIndex:
+    """Resolves the unit names and codes found in files to the configured units.
+
+    A code found in a file wins over its name; names match the configured name or an alias.
+    Units not in the list keep the name found (``UNKNOWN_UNIT`` when there is none)."""
+
+    def __init__(self, units: Sequence[Unit]):
+        self.units = list(units)
+        self.by_code = {u.code: u for u in self.units if u.code}
+        self.by_name: dict[str, Unit] = {}
+        for u in self.units:
+            self.by_name[u.name] = u
+            for alias in u.aliases:
+                self.by_name.setdefault(alias, u)
+        self.order = {u.name: i for i, u in enumerate(self.units)}
+
+    def find(self, name: Any, code: Any = "") -> Unit | None:
+        code = clean_name(code)
+        if code and code in self.by_code:
+            return self.by_code[code]
+        return self.by_name.get(clean_name(name))
+
+    def display(self, name: Any, code: Any = "") -> str:
+        """The configured name of the unit, else the name found, else ``UNKNOWN_UNIT``."""
+        unit = self.find(name, code)
+        if unit is not None:
+            return unit.name
+        return clean_name(name) or UNKNOWN_UNIT
+
+    def code(self, name: Any, code: Any = "") -> str:
+        unit = self.find(name, code)
+        if unit is not None:
+            return unit.code
+        return clean_name(code)
+
+    def sort_key(self, display_name: str) -> tuple[int, int, str]:
+        """Configured units in their configured order, then others by name, ``UNKNOWN_UNIT`` last."""
+        if display_name in self.order:
+            return (0, self.order[display_name], "")
+        return (1, 1 if display_name == UNKNOWN_UNIT else 0, display_name)
+
+
 @dataclass
 class Period:
     code: str  # 2022Q1
