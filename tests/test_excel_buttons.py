@@ -40,7 +40,9 @@ from toolkit.console import (
     TEXT_FIRST_ROW,
     write_console,
 )
-from toolkit.excel import error_message, run_button, set_toml_values
+from toolkit.config import edit_config_text
+from toolkit.excel import error_message, run_button
+from toolkit.exceptions import ConversionError, TemplateError, describe
 from toolkit.io import OutputLockedError
 from toolkit.model import ReportOutcome, ValidationResult
 from toolkit.vba.project import BUTTONS
@@ -303,8 +305,10 @@ def test_report_text_comes_from_the_open_workbook_with_toml_fallback(small, monk
 @pytest.mark.parametrize("exc, expected", [
     (ConfigError("找不到汇总数据 X。请先运行汇总。"), "找不到汇总数据 X。请先运行汇总。"),
     (OutputLockedError(Path("汇总表.xlsx")), "无法写入 汇总表.xlsx：文件可能正在 Excel、WPS 或 Word 中打开。"),
-    (RuntimeError("boom"), "运行中发生意外错误：RuntimeError: boom。"),
-    (KeyError("x"), "运行中发生意外错误：KeyError: 'x'。"),
+    (TemplateError("报告模板第3段的标签 {{ x } 没有闭合。"), "报告模板第3段的标签 {{ x } 没有闭合。"),
+    (ConversionError("LibreOffice 无法转换 报告.docx。"), "LibreOffice 无法转换 报告.docx。"),
+    (RuntimeError("boom"), "程序内部错误（RuntimeError：boom）。"),
+    (KeyError("x"), "程序内部错误（KeyError：'x'）。"),
 ])
 def test_errors_become_chinese_messages_in_the_sheet_and_a_message_box(small, monkeypatch, exc, expected):
     ws, console = small
@@ -319,7 +323,7 @@ def test_errors_become_chinese_messages_in_the_sheet_and_a_message_box(small, mo
     assert status.startswith("出错：" + expected)
     assert "Traceback" not in status and "File \"" not in status
     assert book.app.alerts == [(status.removeprefix("出错："), "台账工具")]
-    assert error_message(exc) == status.removeprefix("出错：")
+    assert error_message(exc) == status.removeprefix("出错：") == describe(exc).message  # the CLI's words too
 
 
 def test_a_previous_result_is_cleared(small, monkeypatch):
@@ -338,10 +342,10 @@ def test_a_previous_result_is_cleared(small, monkeypatch):
     assert sheet._ws[f"B{FILES_FIRST_ROW + 2}"].hyperlink is None
 
 
-def test_set_toml_values_keeps_comments_and_adds_missing_keys():
+def test_editing_toolkit_toml_keeps_comments_and_adds_missing_keys():
     text = '# c\norg = "甲"   # 名称\n\n[period]\ncode = "2022Q1" # 期\n\n[[units]]\ncode = "01"\nname = "办公室"\n'
-    out = set_toml_values(text, {("", "org"): '"乙"', ("", "office"): '"办"', ("period", "code"): '"2022Q2"',
-                                 ("period", "name"): '"名"', ("folders", "inbox"): '"收"'})
+    out = edit_config_text(text, {("", "org"): "乙", ("", "office"): "办", ("period", "code"): "2022Q2",
+                                  ("period", "name"): "名", ("folders", "inbox"): "收"})
     assert 'org = "乙"   # 名称' in out and 'code = "2022Q2" # 期' in out
     assert 'code = "01"' in out  # [[units]] code untouched
     import tomllib

@@ -18,14 +18,15 @@ from typing import TYPE_CHECKING, Optional
 import typer
 
 from .config import ConfigError, Workspace, find_workspace, load_workspace
-from .io import OutputLockedError
+from .exceptions import NotAWorkspaceError, describe
 
 if TYPE_CHECKING:
     from .model import ValidationResult
 
 # --- Chinese for click/typer's own words -------------------------------------
-# typer vendors a copy of click whose strings are hard-coded in English; the help
-# text is translated after formatting and usage errors are reworded in main().
+# typer vendors a copy of click whose strings are hard-coded in English: the help text
+# is translated after formatting, usage errors are rephrased from their classes in
+# :func:`usage_message`.
 _HELP_WORDS = (
     ("Usage: ", "用法："),
     ("Show this message and exit.", "显示本帮助并退出。"),
@@ -39,15 +40,20 @@ _HELP_WORDS = (
 )
 _ERROR_PATTERNS = (
     (r"No such option: (.+)", r"没有选项 \1"),
-    (r"No such command '(.+)'\.?", r"没有命令“\1”"),
     (r"Missing argument '(.+)'\.?", r"缺少参数 \1"),
     (r"Missing option '(.+)'\.?", r"缺少选项 \1"),
     (r"Missing parameter: (.+)", r"缺少参数 \1"),
-    (r"Got unexpected extra arguments? \((.+)\)", r"多余的参数：\1"),
+    (r"Got unexpected extra argument(?:s|\(s\))? \((.+)\)", r"多余的参数：\1"),
     (r"Invalid value for (.+?): (.+)", r"\1 的值无效：\2"),
     (r"Option '(.+)' requires an argument\.?", r"选项 \1 后面需要写一个值"),
     (r"Missing command\.?", r"缺少命令"),
 )
+
+#: Chinese names that work as commands (``toolkit 校验``), shown in the help
+COMMAND_ALIASES = {
+    "初始化": "init", "生成模板": "templates", "模板": "templates", "校验": "validate", "汇总": "merge",
+    "生成报告": "report", "报告": "report", "一键完成": "run", "演示": "demo", "控制台": "console",
+}
 
 
 def _translate_help(text: str) -> str:
@@ -65,6 +71,47 @@ def _translate_error(message: str) -> str:
     return message
 
 
+def _closest(word: str, choices) -> str | None:
+    import difflib
+
+    choices = sorted(set(choices))
+    found = difflib.get_close_matches(word, choices, n=1, cutoff=0.5)
+    if found:
+        return found[0]
+    starts = [c for c in choices if c.startswith(word) or word.startswith(c)]
+    return starts[0] if len(starts) == 1 else None
+
+
+def _hint(exc) -> str:
+    """The parameter a usage error is about, as the user typed it (``--org``, ``目录``)."""
+    hint = getattr(exc, "param_hint", None)
+    if hint is None and getattr(exc, "param", None) is not None:
+        try:
+            hint = exc.param.get_error_hint()
+        except Exception:  # noqa: BLE001 - only for wording
+            hint = getattr(exc.param, "name", "")
+    if isinstance(hint, (list, tuple)):
+        hint = " / ".join(str(h) for h in hint)
+    return str(hint or "").replace("'", "").replace('"', "")
+
+
+def usage_message(exc: BaseException) -> str:
+    """A click/typer usage error in Chinese, with a suggestion where one helps."""
+    kind = {cls.__name__ for cls in type(exc).__mro__}
+    if "NoSuchOption" in kind:
+        name = getattr(exc, "option_name", "")
+        best = _closest(name, getattr(exc, "possibilities", None) or ())
+        return f"没有选项 {name}" + (f"，您是不是要用 {best}？" if best else "")
+    if "MissingParameter" in kind:
+        what = {"option": "选项", "argument": "参数"}.get(getattr(exc, "param_type", None) or
+                                                         getattr(getattr(exc, "param", None), "param_type_name", ""),
+                                                         "参数")
+        return f"缺少{what} {_hint(exc)}"
+    if "BadParameter" in kind:
+        return f"{_hint(exc)} 的值无效：{_translate_error(getattr(exc, 'message', str(exc)))}"
+    return _translate_error(exc.format_message() if hasattr(exc, "format_message") else str(exc))
+
+
 class _ChineseHelp:
     def format_help(self, ctx, formatter):
         super().format_help(ctx, formatter)  # type: ignore[misc]
@@ -76,7 +123,17 @@ class _ChineseCommand(_ChineseHelp, typer.core.TyperCommand):
 
 
 class _ChineseGroup(_ChineseHelp, typer.core.TyperGroup):
-    pass
+    def get_command(self, ctx, cmd_name):
+        return super().get_command(ctx, COMMAND_ALIASES.get(cmd_name, cmd_name))
+
+    def resolve_command(self, ctx, args):
+        name = args[0] if args else ""
+        if name and not name.startswith("-") and self.get_command(ctx, name) is None:
+            best = _closest(name, [*self.commands, *COMMAND_ALIASES])
+            best = COMMAND_ALIASES.get(best, best) if best else None
+            tip = f"，您是不是要用 toolkit {best}？" if best else "。可用的命令见 toolkit -h"
+            raise typer._click.exceptions.UsageError(f"没有命令“{name}”{tip}", ctx)
+        return super().resolve_command(ctx, args)
 
 
 app = typer.Typer(
@@ -105,43 +162,33 @@ def escape(text: str) -> str:
     return _escape(str(text))
 
 
-def _fail(message: str, code: int = 2) -> None:
-    sys.stderr.write(f"错误：{message}\n")
-    raise typer.Exit(code)
+NOT_A_WORKSPACE = "这里不是工作区（找不到 toolkit.toml）。请进入工作区目录，或先运行 toolkit init <目录> 创建。"
 
 
 def _workspace(path: Optional[Path], required: bool = True) -> Workspace | None:
     root = find_workspace(path) if path else find_workspace()
     if root is None:
         if required:
-            _fail("这里不是工作区（找不到 toolkit.toml）。请进入工作区目录，或先运行 toolkit init <目录> 创建。")
+            raise NotAWorkspaceError(NOT_A_WORKSPACE)
         return None
     return load_workspace(root)
 
 
 def _run(fn):
-    """Run a command body; every failure becomes one Chinese message and exit status 2.
+    """Run a command body; every failure becomes one Chinese message (:func:`toolkit.exceptions.describe`).
 
     Problems found in submissions are results, not failures: only what stops the
     command itself (configuration, paths, a locked output, a broken template, an
     unexpected error) ends up here. No traceback reaches the user.
     """
-    from .office import ConversionError
-    from .report import TemplateError
-
     try:
         return fn()
-    except (ConfigError, OutputLockedError, TemplateError, ConversionError) as exc:
-        _fail(str(exc))
-    except KeyboardInterrupt:
-        _fail("已中止。", 130)
-    except OSError as exc:
-        where = exc.filename or ""
-        _fail(f"无法读写 {where}：{exc.strerror or exc}。请检查路径是否正确、文件夹是否存在、是否有写入权限，"
-              "以及该位置是否被同名文件占用。")
-    except Exception as exc:  # a bug: say so plainly, with what the maintainer needs
-        _fail(f"程序内部错误（{type(exc).__name__}：{exc}）。已完成的输出不受影响；"
-              "请把这条信息和所用的文件发给维护人员。")
+    except (typer.Exit, SystemExit):
+        raise
+    except BaseException as exc:  # noqa: BLE001 - Ctrl+C included: one message, its exit status
+        failure = describe(exc)
+        sys.stderr.write(f"错误：{failure.message}\n")
+        raise typer.Exit(failure.exit_code) from None
 
 
 def _progress_factory(console):
@@ -221,15 +268,25 @@ def print_validation(result: "ValidationResult", console=None) -> None:
             console.print(f"  …… 另有 {len(problems) - MAX_ISSUES_SHOWN} 条，详见退回修改文件或 --json 输出。")
         if f.markup_path:
             console.print(f"  已生成退回修改文件：{escape(f.markup_path)}")
-    if result.units:
-        delivered = {f.unit_code for f in result.files if f.delivered}
-        sent = {f.unit_code for f in result.files if f.unit_code}
-        resend = [u for u in result.units if u.code in sent and u.code not in delivered]
-        missing = [u for u in result.units if u.code not in sent]
-        if resend:
-            console.print("\n[bold]报来的文件无法使用、需重新报送的单位：[/]" + escape("、".join(u.name for u in resend)))
-        if missing:
-            console.print("\n[bold]未报送单位（催报名单）：[/]" + escape("、".join(u.name for u in missing)))
+    print_submission(result, console)
+
+
+def print_submission(result: "ValidationResult", console=None) -> None:
+    """退回名单 and 催报名单 of ``result`` (toolkit.submission decides them)."""
+    from .submission import MISSING, submission_status
+
+    if not result.units:
+        return
+    console = console or _console()
+    sub = submission_status(result)
+    if sub.returns:
+        console.print("\n[bold]退回名单（报来的文件有错误或无法使用，需修改后重新报送）：[/]")
+        for unit in sub.returns:
+            for r in unit.returned:
+                console.print(f"  {escape(unit.name)}：{escape(r.file)}（{escape(r.reason)}）")
+    if sub.chase:
+        names = [u.name if u.status == MISSING else f"{u.name}（缺{'、'.join(u.missing_templates)}）" for u in sub.chase]
+        console.print("\n[bold]催报名单（尚未报送）：[/]" + escape("、".join(names)))
 
 
 def _write_json(target: str, data: dict) -> None:
@@ -245,7 +302,7 @@ def _write_json(target: str, data: dict) -> None:
 def _collection_args(folder: Optional[Path], ws: Workspace | None) -> tuple[Path, dict]:
     if folder is None:
         if ws is None:
-            _fail("请指定收集目录，例如：toolkit validate 收集文件；或在工作区中运行。")
+            raise NotAWorkspaceError("请指定收集目录，例如：toolkit validate 收集文件；或在工作区中运行。")
         return ws.inbox, dict(period=ws.period, as_of=ws.reference_date(), units=ws.units)
     if ws is not None:
         return folder, dict(period=ws.period, as_of=ws.reference_date(), units=ws.units)
@@ -509,14 +566,18 @@ def main(argv: list[str] | None = None) -> None:
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
     except (typer.Abort, KeyboardInterrupt):
-        sys.stderr.write("已中止。\n")
-        sys.exit(130)
+        failure = describe(KeyboardInterrupt())
+        sys.stderr.write(f"错误：{failure.message}\n")
+        sys.exit(failure.exit_code)
     except Exception as exc:
         if not _is_usage_error(exc):
-            raise
+            failure = describe(exc)
+            sys.stderr.write(f"错误：{failure.message}\n")
+            sys.exit(failure.exit_code)
         ctx = getattr(exc, "ctx", None)
         cmd = ctx.command_path if ctx else "toolkit"
-        sys.stderr.write(f"错误：{_translate_error(exc.format_message())}。\n运行 {cmd} -h 查看用法。\n")
+        message = usage_message(exc).rstrip("。？") + ("？" if usage_message(exc).endswith("？") else "。")
+        sys.stderr.write(f"错误：{message}\n运行 {cmd} -h 查看用法。\n")
         sys.exit(2)
     if isinstance(code, int) and code:
         sys.exit(code)

@@ -36,8 +36,7 @@ DEFAULT_TITLE = "关于开展“能力作风建设年”大走访大调研活动
 QUARTER_NAMES = {1: "第一季度", 2: "第二季度", 3: "第三季度", 4: "第四季度"}
 
 
-class ConfigError(Exception):
-    """A problem with toolkit.toml or the command line, in Chinese, for the user."""
+from .exceptions import ConfigError, NotAWorkspaceError  # noqa: E402,F401 - re-exported: callers import them from here
 
 
 # ---------------------------------------------------------------------------
@@ -351,8 +350,31 @@ DEFAULT_UNITS = (
 )
 
 
-def _q(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+def toml_value(value: Any) -> str:
+    """``value`` written as a TOML value (a string quoted and escaped, a date as 2022-04-29)."""
+    import tomlkit
+
+    return tomlkit.item(value).as_string()
+
+
+
+
+def edit_config_text(text: str, values: dict[tuple[str, str], Any]) -> str:
+    """toolkit.toml ``text`` with keys set to ``values`` — comments, order and layout kept (tomlkit).
+
+    ``values`` maps (table, key) to a Python value; table ``""`` is the top level. A key that
+    is missing is added to its table (a missing table is appended)."""
+    import tomlkit
+
+    doc = tomlkit.parse(text)
+    for (table, key), value in values.items():
+        if not table:
+            doc[key] = value
+            continue
+        if table not in doc:
+            doc[table] = tomlkit.table()
+        doc[table][key] = value
+    return tomlkit.dumps(doc)
 
 
 def render_config(
@@ -373,8 +395,8 @@ def render_config(
         "# 工作区配置文件：可以用记事本打开修改，保存时选择 UTF-8 编码。",
         "# 文字要用英文双引号括起来；日期写成 2022-04-29；以 # 开头的行是说明，不起作用。",
         "",
-        f"org = {_q(org)}          # 本单位名称（报告署名默认用它）",
-        f"office = {_q(office)}          # 负责汇总的科室",
+        f"org = {toml_value(org)}          # 本单位名称（报告署名默认用它）",
+        f"office = {toml_value(office)}          # 负责汇总的科室",
     ]
     if as_of:
         lines.append(f"as_of = {as_of.isoformat()}          # 判断逾期的基准日期；删除此行则按当天计算")
@@ -383,15 +405,15 @@ def render_config(
     lines += [
         "",
         "[period]          # 统计期",
-        f"code = {_q(period.code)}          # 2022Q1（季度）、2022-03（月份）、2022H1（半年）或 2022（全年）",
-        f"name = {_q(period.name)}",
+        f"code = {toml_value(period.code)}          # 2022Q1（季度）、2022-03（月份）、2022H1（半年）或 2022（全年）",
+        f"name = {toml_value(period.name)}",
         f"start = {period.start.isoformat()}",
         f"end = {period.end.isoformat()}",
         "",
         "[report]          # 情况汇报",
-        f"title = {_q(DEFAULT_TITLE)}",
-        f"recipient = {_q(recipient)}          # 主送机关，如 市委组织部",
-        f"signature = {_q(org)}          # 署名",
+        f"title = {toml_value(DEFAULT_TITLE)}",
+        f"recipient = {toml_value(recipient)}          # 主送机关，如 市委组织部",
+        f"signature = {toml_value(org)}          # 署名",
     ]
     if report_date:
         lines.append(f"date = {report_date.isoformat()}          # 成文日期；不写则用生成报告当天")
@@ -403,18 +425,18 @@ def render_config(
         "low_closure_rate = 60          # 办结率低于此值（%）的单位在“存在问题”中列出",
         "",
         "[report_text]          # 报告中由工作人员撰写的段落，每段用双引号括起，段与段之间用逗号分隔",
-        "highlights = [" + ", ".join(_q(t) for t in text.highlights) + "]          # 工作亮点",
-        "problems = [" + ", ".join(_q(t) for t in text.problems) + "]          # 存在问题",
-        "plans = [" + ", ".join(_q(t) for t in text.plans) + "]          # 下步打算",
+        "highlights = [" + ", ".join(toml_value(t) for t in text.highlights) + "]          # 工作亮点",
+        "problems = [" + ", ".join(toml_value(t) for t in text.problems) + "]          # 存在问题",
+        "plans = [" + ", ".join(toml_value(t) for t in text.plans) + "]          # 下步打算",
         "",
         "[folders]          # 工作区内的文件夹名",
     ]
     for key, label in (("templates", "下发给各单位的模板"), ("inbox", "各单位报回的文件放这里"),
                        ("output", "汇总表和报告"), ("returns", "退回各单位修改的文件")):
-        lines.append(f"{key} = {_q(DEFAULT_FOLDERS[key])}          # {label}")
+        lines.append(f"{key} = {toml_value(DEFAULT_FOLDERS[key])}          # {label}")
     lines += ["", "# 填报单位：每个单位一段 [[units]]，code 为编码（唯一），name 为名称。"]
     for unit in units:
-        lines += ["[[units]]", f"code = {_q(unit.code)}", f"name = {_q(unit.name)}", ""]
+        lines += ["[[units]]", f"code = {toml_value(unit.code)}", f"name = {toml_value(unit.name)}", ""]
     return "\n".join(lines).rstrip() + "\n"
 
 

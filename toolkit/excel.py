@@ -30,7 +30,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable
 
-from .config import ConfigError, ReportText, Workspace, load_workspace, parse_period, parse_workspace
+from .config import ConfigError, ReportText, Workspace, edit_config_text, load_workspace, parse_period, parse_workspace
 from .console import (
     COUNTS,
     FILES_FIRST_ROW,
@@ -50,7 +50,7 @@ from .console import (
     report_text_from_rows,
     setting_values,
 )
-from .io import OutputLockedError, write_text_atomic
+from .io import write_text_atomic
 
 ALERT_TITLE = "台账工具"
 
@@ -116,21 +116,28 @@ def _validation_parts(result) -> tuple[dict[str, int], list[tuple[str, Path]], l
             problems.append([f.rel, f.unit, f.status, issue.severity, issue.message])
     for rel, reason in result.ignored:
         problems.append([rel, "", "已忽略", "提示", reason])
-    missing = ""
-    if result.units:
-        submitted = {f.unit_code for f in result.files if f.status in ("通过", "有提示", "有错误")}
-        names = [u.name for u in result.units if u.code not in submitted]
+    from .submission import MISSING, submission_status
+
+    sub = submission_status(result) if result.units else None
+    chased = ""
+    if sub is not None:
+        for unit in sub.returns:
+            for r in unit.returned:
+                problems.append([r.file, unit.name, "有退回", "退回", f"需修改后重新报送：{r.reason}"])
+        names = [u.name if u.status == MISSING else f"{u.name}（缺{'、'.join(u.missing_templates)}）" for u in sub.chase]
         if names:
-            missing = "、".join(names)
-            problems.append(["", missing, "未报送", "提示", f"以下单位尚未报送（催报名单）：{missing}"])
+            chased = "、".join(names)
+            problems.append(["", chased, "未报送", "催报", f"以下单位尚未报送（催报名单）：{chased}"])
     summary = (
         f"共 {totals['files']} 个文件，通过 {totals['rows_accepted']} 行，退回 {totals['rows_rejected']} 行；"
         f"错误 {totals['errors']} 处，提示 {totals['hints']} 处。"
     )
     if any(f.markup_path for f in result.files):
         summary += "有错误的文件已标注并放入退回修改文件夹，请退回各单位修改。"
-    if missing:
-        summary += f"未报送：{missing}。"
+    if sub is not None and sub.returns:
+        summary += f"需退回修改：{'、'.join(u.name for u in sub.returns)}。"
+    if chased:
+        summary += f"催报：{chased}。"
     return totals, links, problems, summary
 
 
@@ -245,16 +252,10 @@ def workspace_root(book: Any) -> Path:
 
 
 def error_message(exc: BaseException) -> str:
-    """A Chinese message for the user: ours as they are, anything else short, never a traceback."""
-    if isinstance(exc, (ConfigError, OutputLockedError)):
-        return str(exc)
-    if isinstance(exc, PermissionError):
-        name = getattr(exc, "filename", "") or ""
-        return f"无法写入或读取文件 {name}：文件可能正在 Excel、WPS 或 Word 中打开。请关闭后重试。"
-    if isinstance(exc, FileNotFoundError):
-        return f"找不到文件或文件夹 {getattr(exc, 'filename', '') or ''}。请检查设置中的文件夹名。"
-    detail = str(exc).strip() or type(exc).__name__
-    return f"运行中发生意外错误：{type(exc).__name__}: {detail}。请把这段文字截图发给负责维护本工具的同事。"
+    """What the button shows for ``exc``: the same words as the command line (toolkit.exceptions.describe)."""
+    from .exceptions import describe
+
+    return describe(exc).message
 
 
 def _alert(book: Any, message: str) -> None:
@@ -327,73 +328,7 @@ def read_settings(sheet: Any) -> dict[str, str]:
     return {key: _cell_text(sheet.range(cell).value) for key, (cell, _label, _note) in SETTINGS.items()}
 
 
-def _toml_string(text: str) -> str:
-    out = []
-    for ch in text:
-        if ch in '"\\':
-            out.append("\\" + ch)
-        elif ch == "\n":
-            out.append("\\n")
-        elif ch == "\t":
-            out.append("\\t")
-        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
-            out.append(f"\\u{ord(ch):04X}")
-        else:
-            out.append(ch)
-    return '"' + "".join(out) + '"'
-
-
-_TABLE_RE = re.compile(r"^\s*(\[\[?)\s*([A-Za-z0-9_.-]+)\s*\]\]?\s*(#.*)?$")
-_VALUE_RE = r'("(?:[^"\\\n]|\\.)*"|\'[^\'\n]*\'|[^\s#]+)'
-
-
-def set_toml_values(text: str, edits: dict[tuple[str, str], str]) -> str:
-    """Replace ``key = value`` lines in ``text`` keeping comments; add missing keys.
-
-    ``edits`` maps (table, key) to a TOML literal; table "" is the top level.
-    Only single-line values are replaced (the keys the console edits).
-    """
-    lines = text.splitlines()
-    table = ""
-    done: set[tuple[str, str]] = set()
-    first_table_line: int | None = None
-    table_lines: dict[str, int] = {}
-    for i, line in enumerate(lines):
-        m = _TABLE_RE.match(line)
-        if m:
-            table = m[2] + ("[]" if m[1] == "[[" else "")
-            if first_table_line is None:
-                first_table_line = i
-            table_lines.setdefault(table, i)
-            continue
-        for (tbl, key), literal in edits.items():
-            if tbl != table or (tbl, key) in done:
-                continue
-            km = re.match(rf"^(\s*{re.escape(key)}\s*=\s*){_VALUE_RE}(.*)$", line)
-            if km:
-                lines[i] = km[1] + literal + km[3]
-                done.add((tbl, key))
-    inserts: dict[int, list[str]] = {}
-    appended: list[str] = []
-    for (tbl, key), literal in edits.items():
-        if (tbl, key) in done:
-            continue
-        if tbl == "":
-            at = first_table_line if first_table_line is not None else len(lines)
-            inserts.setdefault(at, []).append(f"{key} = {literal}")
-        elif tbl in table_lines:
-            inserts.setdefault(table_lines[tbl] + 1, []).append(f"{key} = {literal}")
-        else:
-            if f"[{tbl}]" not in appended:
-                appended += ["", f"[{tbl}]"]
-            appended.append(f"{key} = {literal}")
-    for at in sorted(inserts, reverse=True):
-        lines[at:at] = inserts[at]
-    lines += appended  # a new [table] after [[units]] is its own table, not part of the array
-    return "\n".join(lines) + "\n"
-
-
-def settings_edits(ws: Workspace, values: dict[str, str]) -> dict[tuple[str, str], str]:
+def settings_edits(ws: Workspace, values: dict[str, str]) -> dict[tuple[str, str], Any]:
     """The toolkit.toml edits that make ``ws`` match the sheet ``values`` (empty: nothing changed)."""
     labels = {key: label for key, (_cell, label, _note) in SETTINGS.items()}
     for key in ("org", "period", *FOLDER_KEYS):
@@ -402,21 +337,21 @@ def settings_edits(ws: Workspace, values: dict[str, str]) -> dict[tuple[str, str
     current = setting_values(ws)
     edits: dict[tuple[str, str], str] = {}
     if values["org"] != current["org"]:
-        edits[("", "org")] = _toml_string(values["org"])
+        edits[("", "org")] = values["org"]
     if values.get("office", "") and values["office"] != current["office"]:
-        edits[("", "office")] = _toml_string(values["office"])
+        edits[("", "office")] = values["office"]
     if parse_period(values["period"]).code != ws.period.code:
         period = parse_period(values["period"])
-        edits[("period", "code")] = _toml_string(period.code)
-        edits[("period", "name")] = _toml_string(period.name)
-        edits[("period", "start")] = period.start.isoformat()
-        edits[("period", "end")] = period.end.isoformat()
+        edits[("period", "code")] = period.code
+        edits[("period", "name")] = period.name
+        edits[("period", "start")] = period.start
+        edits[("period", "end")] = period.end
     for key in FOLDER_KEYS:
         folder = values[key].strip()
         if folder != current[key]:
             if any(ch in folder for ch in '<>:"|?*') or folder in (".", ".."):
                 raise ConfigError(f"控制台中“{labels[key]}”的文件夹名“{folder}”含有不能用于文件夹名的字符，请修改。")
-            edits[("folders", key)] = _toml_string(folder)
+            edits[("folders", key)] = folder
     return edits
 
 
@@ -429,7 +364,7 @@ def save_settings(root: Path, values: dict[str, str]) -> Workspace:
     if not edits:
         return ws
     path = ws.config_path
-    new_text = set_toml_values(path.read_text(encoding="utf-8-sig"), edits)
+    new_text = edit_config_text(path.read_text(encoding="utf-8-sig"), edits)
     new_ws = parse_workspace(tomllib.loads(new_text), ws.root)  # raises ConfigError before anything is written
     write_text_atomic(path, new_text)
     for name in new_ws.folders:
@@ -448,4 +383,4 @@ def read_report_text(book: Any, ws: Workspace) -> ReportText:
 
 
 __all__ = ["make_templates", "validate", "merge", "report", "run_all", "run_button", "error_message",
-           "save_settings", "set_toml_values"]
+           "save_settings"]

@@ -14,18 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 
-class OutputLockedError(Exception):
-    """The target file could not be replaced (usually: it is open in Excel/WPS/Word)."""
-
-    def __init__(self, path: Path):
-        self.path = Path(path)
-        super().__init__(
-            f"无法写入 {self.path}：文件可能正在 Excel、WPS 或 Word 中打开。"
-            f"请关闭该文件后重新运行；原文件未被改动。"
-        )
-
-    def __reduce__(self):  # travels from a child process (toolkit.background) intact
-        return (type(self), (self.path,))
+from .exceptions import OutputLockedError  # noqa: F401 - re-exported: callers import it from here
 
 
 @contextlib.contextmanager

@@ -23,7 +23,7 @@ from openpyxl.utils import get_column_letter
 
 from .model import ERROR, HINT, UNKNOWN_UNIT, FileData, FileReport, Issue, Period
 from .schema import FIRST_DATA_ROW, META_LABELS, SheetSchema, TemplateSchema, template_by_id, template_of_sheet
-from .templates import _print_setup, build_workbook, save_workbook, set_meta, write_cell
+from .templates import print_setup, build_workbook, save_workbook, set_meta, write_cell
 
 __all__ = ["write_markup", "RETURN_SHEET", "COMMENT_AUTHOR", "ERROR_FILL", "HINT_FILL", "LIST_HEADERS",
            "LIST_HEADER_ROW"]
@@ -230,7 +230,7 @@ def _build_list_sheet(wb, file: FileData, report: FileReport, template: Template
     ws.freeze_panes = ws.cell(LIST_HEADER_ROW + 1, 1).coordinate
     if r > LIST_HEADER_ROW:
         ws.auto_filter.ref = f"A{LIST_HEADER_ROW}:{get_column_letter(ncols)}{r}"
-    _print_setup(ws, landscape=True, title_rows=f"{LIST_HEADER_ROW}:{LIST_HEADER_ROW}")
+    print_setup(ws, landscape=True, title_rows=f"{LIST_HEADER_ROW}:{LIST_HEADER_ROW}")
 
     wb.active = 0
     for i, sheet in enumerate(wb.worksheets):

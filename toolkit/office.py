@@ -19,8 +19,7 @@ INSTALL_HINT = (
 )
 
 
-class ConversionError(Exception):
-    pass
+from .exceptions import ConversionError  # noqa: E402,F401 - re-exported: callers import it from here
 
 
 def find_soffice() -> str | None:

@@ -346,7 +346,7 @@ def _protect(ws, *, allow_edit_rows: bool) -> None:
     )
 
 
-def _print_setup(ws, *, landscape: bool, title_rows: str | None) -> None:
+def print_setup(ws, *, landscape: bool, title_rows: str | None) -> None:
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.orientation = "landscape" if landscape else "portrait"
     ws.page_setup.fitToWidth = 1
@@ -455,7 +455,7 @@ def _build_data_sheet(wb, template: TemplateSchema, sheet: SheetSchema, unit: st
 
     ws.freeze_panes = ws.cell(FIRST_DATA_ROW, 1).coordinate
     ws.auto_filter.ref = f"A{HEADER_ROW}:{last_letter}{last_row}"
-    _print_setup(ws, landscape=True, title_rows=f"{TITLE_ROW}:{HEADER_ROW}")
+    print_setup(ws, landscape=True, title_rows=f"{TITLE_ROW}:{HEADER_ROW}")
     _protect(ws, allow_edit_rows=True)
 
 
@@ -565,7 +565,7 @@ def _build_guide_sheet(wb, template: TemplateSchema) -> None:
                 longest = max(longest, -(-len(str(text)) // per_line))
             ws.row_dimensions[r].height = max(20, 14 * longest + 6)
     ws.sheet_view.showGridLines = False
-    _print_setup(ws, landscape=True, title_rows=None)
+    print_setup(ws, landscape=True, title_rows=None)
     _protect(ws, allow_edit_rows=False)
 
 

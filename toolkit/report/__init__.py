@@ -37,8 +37,7 @@ _JINJA_NAMES = {"loop", "range", "dict", "lipsum", "cycler", "joiner", "namespac
                 "True", "False", "None"}
 
 
-class TemplateError(Exception):
-    """The Word template cannot be rendered; the message (Chinese) names the faulty tag."""
+from ..exceptions import TemplateError  # noqa: E402,F401 - re-exported: callers import it from here
 
 
 # ---------------------------------------------------------------------------
