@@ -1,0 +1,48 @@
+"""报送情况: one function (toolkit.submission.submission_status) and every front end agrees with it."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import five_units as F
+from toolkit import api
+from toolkit.submission import MISSING, PARTIAL, RETURNED, SENT, submission_status
+
+
+def test_each_unit_gets_the_status_of_what_it_sent(tmp_path):
+    ws = F.build(tmp_path / "ws")
+    sub = submission_status(api.validate_workspace(ws))
+    assert {u.name: u.status for u in sub.units} == F.STATUS
+    assert {u.name: u.missing_templates for u in sub.chase} == F.CHASED
+    assert {u.name for u in sub.returns} == F.RETURNED
+    assert sub.expected == 5 and sub.submitted == 4  # every unit that sent files, 有退回 included
+    assert {s: sub.count(s) for s in (SENT, PARTIAL, RETURNED, MISSING)} == {SENT: 1, PARTIAL: 1, RETURNED: 2,
+                                                                             MISSING: 1}
+
+
+def test_a_returned_unit_names_each_file_and_why(tmp_path):
+    ws = F.build(tmp_path / "ws")
+    sub = submission_status(api.validate_workspace(ws))
+    encrypted = sub.unit(F.ENCRYPTED)
+    assert [r.file for r in encrypted.returned] == [f"{F.ENCRYPTED}-大走访大调研台账-2022年第一季度.xlsx"]
+    assert "密码" in encrypted.returned[0].reason
+    assert encrypted.templates == {"survey": RETURNED, "tasks": SENT}
+    rejected = sub.unit(F.REJECTED)
+    (file,) = rejected.returned
+    assert file.rows_rejected == 3 and file.errors >= 3 and file.markup and "退回修改" in file.reason
+    assert rejected.templates == {"survey": RETURNED, "tasks": SENT}
+
+
+def test_a_unit_that_sent_files_is_never_called_missing_by_the_command_line(tmp_path):
+    ws = F.build(tmp_path / "ws")
+    env = dict(os.environ, PYTHONIOENCODING="utf-8", COLUMNS="200")
+    out = subprocess.run([sys.executable, "-m", "toolkit", "validate"], cwd=ws.root, env=env, capture_output=True,
+                         text=True, encoding="utf-8")
+    assert out.returncode == 0, out.stderr
+    returns = out.stdout.split("退回名单", 1)[1].split("催报名单", 1)[0]
+    chase = out.stdout.split("催报名单", 1)[1]
+    assert {name for name in F.STATUS if f"  {name}：" in returns} == F.RETURNED
+    assert f"{F.PARTIAL}（缺大走访大调研台账）" in chase and F.NOTHING in chase
+    assert not any(name in chase for name in F.RETURNED | {F.CLEAN})
