@@ -24,7 +24,7 @@ class OutputLockedError(Exception):
             f"请关闭该文件后重新运行；原文件未被改动。"
         )
 
-    def __reduce__(self):  # travels from a child process (toolkit.background) intact
+    def __reduce__(self):  # travels from a child process (toolkit.runtime) intact
         return (type(self), (self.path,))
 
 
