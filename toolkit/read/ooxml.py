@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 import zipfile
 from xml.etree import ElementTree as ET
@@ -94,7 +95,10 @@ class XlsxParts:
                 continue  # a formula whose cached result is the empty string
             col, row = _split_ref(m.group(1).decode())
             fm = _FORMULA_RE.search(inner)
-            formula = "=" + _xml_unescape(fm.group(1).decode("utf-8", "replace")) if fm and fm.group(1) else "公式"
+            if fm and fm.group(1):  # entity and character references decoded (&amp;, &quot;, &#28857; alike)
+                formula = "=" + html.unescape(fm.group(1).decode("utf-8", "replace"))
+            else:
+                formula = "公式"
             out[(row, col)] = formula
         return out
 
@@ -143,7 +147,3 @@ def _split_ref(ref: str) -> tuple[int, int]:
     for ch in m[1]:
         col = col * 26 + ord(ch) - 64
     return col - 1, int(m[2]) - 1
-
-
-def _xml_unescape(text: str) -> str:
-    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"').replace("&apos;", "'").replace("&amp;", "&")
