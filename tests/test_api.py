@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from datetime import date
 
-from toolkit import api
+from toolkit import api, runtime
 from toolkit.config import init_workspace
 from toolkit.model import Unit
 from toolkit.sample import generate_unit_rows
@@ -72,8 +72,8 @@ def test_bulk_gc_collects_less_often_inside_and_restores_the_setting_after():
 
     before = gc.get_threshold()
     with pytest.raises(ValueError):
-        with api.bulk_gc():
-            assert gc.get_threshold()[0] >= api.BULK_GC_THRESHOLD
+        with runtime.bulk_gc():
+            assert gc.get_threshold()[0] >= runtime.BULK_GC_THRESHOLD
             assert gc.get_threshold()[1:] == before[1:]
             raise ValueError
     assert gc.get_threshold() == before

@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 
 from demo_workspace import demo_copy
-from toolkit import api, background
+from toolkit import api, runtime
 from toolkit.config import load_workspace
 from toolkit.io import OutputLockedError
 
-needs_fork = pytest.mark.skipif(not background.can_fork(), reason="the helper process needs fork and two cores")
+needs_fork = pytest.mark.skipif(not runtime.can_fork(), reason="the helper process needs fork and two cores")
 
 
 def _parts(path: Path) -> dict[str, bytes]:
@@ -34,7 +34,7 @@ def _run(root: Path, monkeypatch, workers: str | None):
 
 
 _CALLS: list[int] = []
-_REAL_STEP = api._figures_and_report
+_REAL_STEP = api.write_figures_and_report
 
 
 def _spy(*args, **kwargs):
@@ -46,7 +46,7 @@ def _spy(*args, **kwargs):
 def test_run_with_a_helper_writes_the_same_files_as_one_step_after_another(tmp_path_factory, tmp_path, monkeypatch):
     calls = _CALLS
     calls.clear()
-    monkeypatch.setattr(api, "_figures_and_report", _spy)  # the forked helper inherits it
+    monkeypatch.setattr(api, "write_figures_and_report", _spy)  # the forked helper inherits it
     serial_root = demo_copy(tmp_path_factory, tmp_path / "serial")
     helper_root = demo_copy(tmp_path_factory, tmp_path / "helper")
     ws1, (result1, merged1, report1) = _run(serial_root, monkeypatch, "1")
@@ -90,7 +90,7 @@ def test_an_error_in_the_helper_arrives_as_the_same_error(tmp_path_factory, tmp_
 def test_when_the_workbook_fails_every_path_leaves_the_same_files(tmp_path_factory, tmp_path, monkeypatch, workers):
     import toolkit.merge as merge_mod
 
-    if workers is None and not background.can_fork():
+    if workers is None and not runtime.can_fork():
         pytest.skip("the helper process needs fork and two cores")
     root = demo_copy(tmp_path_factory, tmp_path / "ws")
     ws = load_workspace(root)
@@ -121,7 +121,7 @@ def _die_in_a_child(parent: int) -> int:
 @needs_fork
 def test_a_helper_that_dies_is_replaced_by_this_process(monkeypatch):
     monkeypatch.delenv("TOOLKIT_WORKERS", raising=False)
-    with background.Helper() as helper:
+    with runtime.Helper() as helper:
         assert helper.forked
         pending = helper.submit(_die_in_a_child, os.getpid())
         assert pending.in_background
@@ -136,7 +136,7 @@ def _where(parent: int) -> str:
 def test_without_fork_steps_run_here_when_asked_and_warm_up_is_skipped(monkeypatch):
     monkeypatch.setenv("TOOLKIT_WORKERS", "1")
     warmed = []
-    with background.Helper() as helper:
+    with runtime.Helper() as helper:
         assert not helper.forked
         helper.warm(lambda: warmed.append(1))
         pending = helper.submit(_where, os.getpid())
@@ -148,7 +148,7 @@ def test_without_fork_steps_run_here_when_asked_and_warm_up_is_skipped(monkeypat
 @needs_fork
 def test_with_fork_the_step_runs_in_the_helper(monkeypatch):
     monkeypatch.delenv("TOOLKIT_WORKERS", raising=False)
-    with background.Helper() as helper:
+    with runtime.Helper() as helper:
         assert helper.submit(_where, os.getpid()).result() == "helper"
 
 
@@ -162,7 +162,7 @@ def test_a_step_error_is_raised_by_result_every_time(monkeypatch, workers):
         monkeypatch.delenv("TOOLKIT_WORKERS", raising=False)
     else:
         monkeypatch.setenv("TOOLKIT_WORKERS", workers)
-    with background.Helper() as helper:
+    with runtime.Helper() as helper:
         pending = helper.submit(_fail, "报告模板有误")
         for _ in range(2):
             with pytest.raises(ValueError, match="报告模板有误"):
@@ -188,7 +188,7 @@ def _square(x: int) -> tuple[int, int]:
 def test_warming_runs_in_the_helper_before_the_steps_and_results_come_back_in_any_order(monkeypatch):
     monkeypatch.delenv("TOOLKIT_WORKERS", raising=False)
     _STATE.clear()
-    with background.Helper() as helper:
+    with runtime.Helper() as helper:
         helper.warm(_prepare)
         warmed = helper.submit(_read_state, "warmed")
         first, second = helper.submit(_square, 3), helper.submit(_square, 4)
@@ -202,7 +202,7 @@ def test_warming_runs_in_the_helper_before_the_steps_and_results_come_back_in_an
 def test_steps_not_asked_for_still_finish_before_the_helper_stops(tmp_path, monkeypatch):
     monkeypatch.delenv("TOOLKIT_WORKERS", raising=False)
     target = tmp_path / "out.txt"
-    with background.Helper() as helper:
+    with runtime.Helper() as helper:
         helper.submit(Path.write_text, target, "写完")
     assert target.read_text() == "写完"
 
@@ -215,7 +215,7 @@ def _echo(data: bytes) -> bytes:
 def test_several_large_steps_one_after_another_do_not_block_the_pipe(monkeypatch):
     monkeypatch.delenv("TOOLKIT_WORKERS", raising=False)
     big = [bytes([i]) * (4 << 20) for i in range(3)]  # far beyond a pipe's buffer, both ways
-    with background.Helper() as helper:
+    with runtime.Helper() as helper:
         steps = [helper.submit(_echo, data) for data in big]
         assert [p.in_background for p in steps] == [True, True, True]
         assert _within(60, lambda: [p.result() for p in reversed(steps)]) == [d[::-1] for d in reversed(big)]
@@ -246,7 +246,7 @@ def _raise_unpicklable() -> None:
 def test_a_step_runs_exactly_once_even_when_its_arguments_or_its_error_do_not_travel(monkeypatch):
     monkeypatch.delenv("TOOLKIT_WORKERS", raising=False)
     _STATE.clear()
-    with background.Helper() as helper:
+    with runtime.Helper() as helper:
         local = helper.submit(_where, os.getpid(), lambda: None)  # a lambda does not pickle: runs here
         assert not local.in_background
         with pytest.raises(TypeError):  # _where takes one argument: the step's own error, raised here
@@ -278,7 +278,7 @@ def test_ctrl_c_stops_the_helper_at_once_and_its_temporary_files_go(tmp_path, mo
     target = tmp_path / "情况汇报.docx"
     start = time.monotonic()
     with pytest.raises(KeyboardInterrupt):
-        with background.Helper() as helper:
+        with runtime.Helper() as helper:
             helper.submit(_slow_report, str(target))
             deadline = time.monotonic() + 10
             while not list(tmp_path.glob(".~tmp-*")) and time.monotonic() < deadline:

@@ -213,6 +213,26 @@ def test_formula_without_cached_value_is_an_issue_not_silently_empty(corpus):
     assert found == [("走访情况", 20, "L", "当场解决数", "=K20-1"), ("问题清单", 10, "J", "责任人", "=H10")]
 
 
+def test_formula_without_value_is_shown_with_its_own_characters(tmp_path):
+    import zipfile
+
+    from toolkit import templates
+    from toolkit.schema import SURVEY
+
+    formula = '=HYPERLINK("http://example.com/?a=1&b=2","点击查看")'
+    wb = templates.build_workbook(SURVEY, unit="办公室", period=messy.PERIOD)
+    templates.fill_rows(wb, "visits", [messy.visit(1)])
+    wb["走访记录"]["O4"] = formula  # 备注: a formula never calculated (no cached value)
+    path = templates.save_workbook(wb, tmp_path / "办公室-大走访大调研台账.xlsx")
+    with zipfile.ZipFile(path) as z:  # the sheet XML holds character references and entities
+        xml = b"".join(z.read(n) for n in z.namelist() if n.startswith("xl/worksheets/"))
+    assert b"&#28857;&#20987;" in xml and b"&amp;b=2" in xml
+    fd = read_file(path, tmp_path, units=messy.UNITS, period=messy.PERIOD)
+    found = [(i.sheet, i.row, i.column, i.value) for i in fd.issues if i.code == "formula-no-value"]
+    assert found == [("走访记录", 4, "O", formula)]
+    assert formula in next(i.message for i in fd.issues if i.code == "formula-no-value")
+
+
 def test_total_and_footer_rows_skipped_and_listed(corpus):
     visits = _sheet(_read(corpus, "messy"), "visits")
     assert [(s.row, s.reason) for s in visits.skipped] == [(21, "合计行"), (23, "表尾说明行")]

@@ -10,9 +10,9 @@ from array import array
 import pytest
 
 import messy
-from toolkit import api
+from toolkit import api, runtime
 from toolkit.model import RawRow, RawRows
-from toolkit.read import find_files, iter_read_files, read_files, read_workers
+from toolkit.read import collection, find_files, iter_read_files, read_file, read_files, read_workers
 from toolkit.validate import result_to_json, validate_files
 
 
@@ -54,16 +54,14 @@ def test_progress_is_called_in_order(corpus):
 
 
 def test_a_broken_pool_falls_back_to_reading_here(corpus, monkeypatch):
-    import toolkit.read as read_mod
-
     paths, _ = find_files(corpus.root)
     expected = [f.rel for f in read_files(paths, corpus.root, workers=1)]
 
     def broken(*args, **kwargs):
-        yield read_mod.read_file(paths[0], corpus.root)
+        yield read_file(paths[0], corpus.root)
         raise OSError("no processes here")
 
-    monkeypatch.setattr(read_mod, "_read_pool", broken)
+    monkeypatch.setattr(runtime, "pool_map", broken)
     assert [f.rel for f in iter_read_files(paths, corpus.root, workers=2)] == expected
 
 
@@ -105,15 +103,13 @@ def _slow_read(path, root, **kwargs):
 
 
 def test_stopping_early_drops_the_files_not_started(tmp_path, monkeypatch):
-    import toolkit.read as read_mod
-
-    if read_mod._start_method() != "fork":
+    if runtime.start_method() != "fork":
         pytest.skip("the stand-in reader reaches the workers by fork")
     log = tmp_path / "read.log"
     monkeypatch.setenv("TOOLKIT_TEST_READ_LOG", str(log))
-    monkeypatch.setattr(read_mod, "read_file", _slow_read)
+    monkeypatch.setattr(collection, "read_file", _slow_read)
     paths = [tmp_path / f"{i:03d}.xlsx" for i in range(300)]
-    reading = read_mod.iter_read_files(paths, tmp_path, workers=2)
+    reading = iter_read_files(paths, tmp_path, workers=2)
     assert next(reading).rel == "000.xlsx"
     reading.close()  # as when Ctrl+C interrupts the loop
     started = log.read_text(encoding="utf-8").splitlines()

@@ -13,14 +13,13 @@ that ``toolkit --help`` starts fast.
 
 from __future__ import annotations
 
-import contextlib
-import gc
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
 from .config import ConfigError, ReportText, Workspace
 from .model import FileData, MergeOutcome, Period, ReportOutcome, Unit, ValidationResult
+from .runtime import bulk_gc
 
 Progress = Callable[[int, int, str], None]  # (done, total, current file)
 
@@ -56,25 +55,6 @@ def make_templates(ws: Workspace | None = None, out_dir: Path | None = None) -> 
 # Read + validate
 # ---------------------------------------------------------------------------
 
-BULK_GC_THRESHOLD = 50_000  # allocations between two young-generation collections (Python's default: 700)
-
-
-@contextlib.contextmanager
-def bulk_gc() -> Iterator[None]:
-    """Fewer cyclic-garbage collections while cells and rows are made by the hundred thousand.
-
-    The data are lists, strings and numbers without reference cycles: reference counting
-    frees them, and each collection only walks them (a tenth of the run at city scale).
-    Worker processes forked inside inherit the setting. Restored on exit."""
-    old = gc.get_threshold()
-    gc.set_threshold(max(old[0], BULK_GC_THRESHOLD), *old[1:])
-    try:
-        yield
-    finally:
-        gc.set_threshold(*old)
-
-
-
 def read_collection(
     folder: Path,
     *,
@@ -83,7 +63,8 @@ def read_collection(
     progress: Progress | None = None,
 ) -> tuple[list[FileData], list[tuple[str, str]]]:
     """Find and read every workbook under ``folder`` (never raises for a bad file)."""
-    from .read import find_files, read_files, read_workers
+    from .read import find_files, read_files
+    from .runtime import join_warmers, read_workers, warming
 
     folder = Path(folder)
     if not folder.is_dir():
@@ -92,51 +73,11 @@ def read_collection(
     # Many files are read by a small process pool (same results, same order); few in this process.
     workers = read_workers(len(paths))
     if workers > 1:
-        progress = _warming(progress)
+        progress = warming(progress)  # pandas imported meanwhile (toolkit.runtime)
     with bulk_gc():
         files = read_files(paths, folder, units=list(units), period=period, progress=progress, workers=workers)
-        _join_warmers()  # no thread left running when a helper process is forked next
+        join_warmers()  # no thread left running when a helper process is forked next
     return files, ignored
-
-
-def _warming(progress: Progress | None) -> Progress:
-    """``progress`` that also imports pandas in a thread once the pool's first file is in.
-
-    This process mostly waits while the workers read; validation needs pandas next
-    (about half a second to import). The workers exist by then (no fork during an import).
-    """
-    started = False
-
-    def call(done: int, total: int, name: str) -> None:
-        nonlocal started
-        if not started:
-            started = True
-            import sys
-            import threading
-
-            if "pandas" not in sys.modules:
-                thread = threading.Thread(target=_import_pandas, name="toolkit-import-pandas")
-                thread.start()
-                _WARMERS.append(thread)
-        if progress:
-            progress(done, total, name)
-
-    return call
-
-
-_WARMERS: list = []  # import threads started by _warming
-
-
-def _join_warmers() -> None:
-    while _WARMERS:
-        _WARMERS.pop().join()
-
-
-def _import_pandas() -> None:
-    try:
-        import pandas  # noqa: F401
-    except Exception:  # noqa: BLE001 - validation will report it where it is needed
-        pass
 
 
 def validate_collection(
@@ -344,14 +285,14 @@ def run_workspace(
 
     ``stage(name)`` is called as each stage ends ("read", "validate", "merge", "workbook",
     "report": the wait for the report after the workbook); the benchmark times them."""
-    from . import background
     from .merge import summarize, write_workbook
     from .report import warm_up
+    from .runtime import Helper
 
     # On two cores a helper process writes 汇总数据.json and the report while this one writes
     # 汇总表.xlsx. It is forked first, while this process is small, and imports the Word and
-    # chart libraries while this one validates and merges (toolkit.background). Same files.
-    with bulk_gc(), background.Helper() as helper:
+    # chart libraries while this one validates and merges (toolkit.runtime). Same files.
+    with bulk_gc(), Helper() as helper:
         done = stage or (lambda name: None)
         files, ignored = read_collection(ws.inbox, units=ws.units, period=ws.period, progress=progress)
         done("read")
@@ -361,7 +302,7 @@ def run_workspace(
         done("validate")
         merged = summarize(result, org=ws.org, office=ws.office, low_closure_rate=ws.report.low_closure_rate)
         done("merge")
-        side = helper.submit(_figures_and_report, merged.figures, ws.output_dir, default_report_path(ws),
+        side = helper.submit(write_figures_and_report, merged.figures, ws.output_dir, default_report_path(ws),
                              ws=ws, text=text, pdf=pdf)
         try:
             workbook = write_workbook(merged, ws.output_dir)
@@ -376,9 +317,10 @@ def run_workspace(
     return result, MergeOutcome(figures=merged.figures, workbook=workbook, figures_path=figures_path), report
 
 
-def _figures_and_report(figures: dict, out_dir: Path, report_path: Path, *, ws: Workspace,
-                        text: ReportText | None, pdf: bool) -> tuple[Path, ReportOutcome]:
-    """Write 汇总数据.json, then the report from the same figures."""
+def write_figures_and_report(figures: dict, out_dir: Path, report_path: Path, *, ws: Workspace,
+                             text: ReportText | None, pdf: bool) -> tuple[Path, ReportOutcome]:
+    """Write 汇总数据.json, then the report from the same figures: the step ``run_workspace``
+    hands to the helper process beside the 汇总表 writer."""
     from .merge import write_figures
 
     figures_path = write_figures(figures, out_dir)

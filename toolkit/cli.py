@@ -547,20 +547,11 @@ def _is_usage_error(exc: BaseException) -> bool:
     return any(cls.__name__ == "UsageError" for cls in type(exc).__mro__)
 
 
-_FREEZE_AT_EXIT = False
-
-
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the ``toolkit`` command; usage errors are explained in Chinese."""
-    global _FREEZE_AT_EXIT
-    if not _FREEZE_AT_EXIT:
-        import atexit
-        import gc
+    from .runtime import freeze_gc_at_exit
 
-        # At exit Python walks every object still alive in its last garbage collections (a quarter
-        # of a second after a city-scale run). Outputs are closed by then; freezing skips the walk.
-        atexit.register(gc.freeze)
-        _FREEZE_AT_EXIT = True
+    freeze_gc_at_exit()  # no garbage-collector walk over every object at exit
     try:
         code = app(args=argv, prog_name="toolkit", standalone_mode=False)
     except typer.Exit as exc:

@@ -328,7 +328,7 @@ def _to_pdf(docx: Path, notes: list[str]) -> Path | None:
 
 def warm_up() -> None:
     """Import what rendering a report needs (Word, templates, charts and their font), so
-    that a helper process can do it ahead of the figures (toolkit.background)."""
+    that a helper process can do it ahead of the figures (toolkit.runtime)."""
     import docxtpl  # noqa: F401
     from docx.shared import Mm  # noqa: F401
 

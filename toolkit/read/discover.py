@@ -1,0 +1,52 @@
+"""Finding the submissions in the collection folder, and saying why the other files are left aside."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+__all__ = ["SPREADSHEET_SUFFIXES", "find_files"]
+
+SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls")
+
+_OTHER_SUFFIX_REASONS = {
+    ".et": "WPS表格专用格式（.et），无法读取。请在WPS中“另存为”Excel文件（.xlsx）后重新报送",
+    ".csv": "CSV文本文件，不是下发的模板。请用下发的Excel模板填写",
+    ".xlsb": "Excel二进制工作簿（.xlsb），请另存为 .xlsx 后重新报送",
+    ".ods": "OpenDocument表格（.ods），请另存为 .xlsx 后重新报送",
+    ".doc": "Word文档，不是Excel表格",
+    ".docx": "Word文档，不是Excel表格",
+    ".pdf": "PDF文件，不是Excel表格",
+    ".zip": "压缩包，请解压后把其中的Excel文件放入收集文件夹",
+    ".rar": "压缩包，请解压后把其中的Excel文件放入收集文件夹",
+    ".7z": "压缩包，请解压后把其中的Excel文件放入收集文件夹",
+}
+
+
+def find_files(folder: Path) -> tuple[list[Path], list[tuple[str, str]]]:
+    """Every .xlsx/.xlsm/.xls under ``folder`` (recursive, sorted by relative path),
+    and the files left aside as (relative path, Chinese reason)."""
+    folder = Path(folder)
+    files: list[Path] = []
+    ignored: list[tuple[str, str]] = []
+    if not folder.is_dir():
+        return files, ignored
+    entries = [p for p in folder.rglob("*") if p.is_file()]
+    entries.sort(key=lambda p: p.relative_to(folder).as_posix())
+    for p in entries:
+        rel = p.relative_to(folder).as_posix()
+        if any(part.startswith(".") for part in p.relative_to(folder).parts[:-1]):
+            continue  # hidden folders (.git, .~tmp): not submissions
+        name = p.name
+        suffix = p.suffix.lower()
+        if name.startswith("~$"):
+            ignored.append((rel, "Excel或WPS打开文件时生成的临时锁定文件（~$开头），不是报送的表格，已忽略"))
+        elif name.startswith((".~lock", ".~", "~")) or suffix in (".tmp", ".bak", ".wbk"):
+            ignored.append((rel, "临时文件，不是报送的表格，已忽略"))
+        elif name.startswith("."):
+            ignored.append((rel, "隐藏的系统文件，已忽略"))
+        elif suffix in SPREADSHEET_SUFFIXES:
+            files.append(p)
+        else:
+            reason = _OTHER_SUFFIX_REASONS.get(suffix, f"不是Excel表格（{suffix or '没有扩展名'}），未读取")
+            ignored.append((rel, reason))
+    return files, ignored
