@@ -1,0 +1,110 @@
+"""The history store itself: one transaction per period, replaced whole, clear Chinese errors."""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+
+import pytest
+
+from toolkit.exceptions import StoreError
+from toolkit.history import PeriodRecord, open_store, table_columns
+
+
+def period(code: str, start: str, end: str) -> PeriodRecord:
+    return PeriodRecord(code=code, name=f"名称{code}", start=start, end=end, as_of=end,
+                        folders={"inbox": f"{code}/收集文件"}, headline={"visits": {"count": 3}})
+
+
+def problems(ids: list[str], unit: str = "01") -> dict[str, list]:
+    n = len(ids)
+    return {"unit_code": [unit] * n, "unit": ["办公室"] * n, "file": ["a.xlsx"] * n, "row": list(range(4, 4 + n)),
+            "notes": [""] * n, "id": ids, "first_period": ["2022Q1"] * n, "updated": [1] * n,
+            "status": ["办理中"] * n, "description": [f"问题{i}" for i in ids], "deadline": ["2022-03-20"] * n}
+
+
+def test_a_period_is_written_and_read_back_by_a_fresh_process(tmp_path):
+    path = tmp_path / "台账历史.sqlite"
+    with open_store(path) as store:
+        store.record_period(period("2022Q1", "2022-01-01", "2022-03-31"), {"problems": problems(["A", "B"])},
+                            [{"code": "01", "name": "办公室", "status": "已报送", "templates": {}, "files": ["a.xlsx"]}])
+    code = ("import sys, json; from toolkit.history import open_store\n"
+            "s = open_store(sys.argv[1], create=False)\n"
+            "cols = s.columns('problems', '2022Q1')\n"
+            "print(json.dumps([[p.code, p.headline] for p in s.periods()] + [cols['id'], cols['deadline']]))")
+    out = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == '[["2022Q1", {"visits": {"count": 3}}], ["A", "B"], ["2022-03-20", "2022-03-20"]]'
+
+
+def test_recording_a_period_again_replaces_that_period_only(tmp_path):
+    with open_store(tmp_path / "h.sqlite") as store:
+        store.record_period(period("2022Q1", "2022-01-01", "2022-03-31"), {"problems": problems(["A", "B"])}, [])
+        store.record_period(period("2022Q2", "2022-04-01", "2022-06-30"), {"problems": problems(["A", "C"])}, [])
+        store.record_period(period("2022Q1", "2022-01-01", "2022-03-31"), {"problems": problems(["A"])}, [])
+        assert [p.code for p in store.periods()] == ["2022Q1", "2022Q2"]
+        assert store.columns("problems", "2022Q1")["id"] == ["A"]
+        assert store.columns("problems", "2022Q2")["id"] == ["A", "C"]
+        assert store.issued_ids("problems", "01", "2022-07-01") == {"A", "C"}
+        assert store.issued_ids("problems", "01", "2022-04-01") == {"A"}
+
+
+def test_a_failed_write_leaves_the_period_as_it_was(tmp_path):
+    with open_store(tmp_path / "h.sqlite") as store:
+        store.record_period(period("2022Q1", "2022-01-01", "2022-03-31"), {"problems": problems(["A", "B"])}, [])
+        broken = problems(["X", "Y"])
+        broken["id"] = ["X", None]  # NOT NULL: the insert fails half-way
+        with pytest.raises(StoreError):
+            store.record_period(period("2022Q1", "2022-01-01", "2022-03-31"), {"problems": broken}, [])
+        assert store.columns("problems", "2022Q1")["id"] == ["A", "B"]
+        assert store.period("2022Q1").headline == {"visits": {"count": 3}}
+
+
+def test_a_locked_store_is_a_chinese_message_and_nothing_is_written(tmp_path, monkeypatch):
+    from toolkit.history import store as store_module
+
+    monkeypatch.setattr(store_module, "BUSY_TIMEOUT_S", 0.1)
+    path = tmp_path / "h.sqlite"
+    with open_store(path) as store:
+        store.record_period(period("2022Q1", "2022-01-01", "2022-03-31"), {"problems": problems(["A"])}, [])
+    other = sqlite3.connect(str(path), isolation_level=None)
+    other.execute("BEGIN EXCLUSIVE")  # another program holds the file
+    try:
+        with pytest.raises(StoreError) as err:
+            with open_store(path) as store:
+                store.record_period(period("2022Q2", "2022-04-01", "2022-06-30"), {"problems": problems(["B"])}, [])
+        assert "正被另一个程序使用" in str(err.value)
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    with open_store(path) as store:
+        assert [p.code for p in store.periods()] == ["2022Q1"]
+
+
+def test_a_damaged_store_is_a_chinese_message(tmp_path):
+    path = tmp_path / "h.sqlite"
+    path.write_bytes(b"this is not a database" * 100)
+    with pytest.raises(StoreError) as err:
+        open_store(path)
+    assert "已损坏" in str(err.value) and str(path) in str(err.value)
+
+
+def test_a_store_from_a_newer_toolkit_is_refused(tmp_path):
+    path = tmp_path / "h.sqlite"
+    open_store(path).close()
+    conn = sqlite3.connect(str(path))
+    conn.execute("UPDATE meta SET value = '99' WHERE key = 'format'")
+    conn.commit()
+    conn.close()
+    with pytest.raises(StoreError) as err:
+        open_store(path)
+    assert "更新版本" in str(err.value)
+
+
+def test_every_schema_column_has_a_place_in_its_table():
+    from toolkit.schema import SHEETS
+
+    for key, sheet in SHEETS.items():
+        columns = table_columns(key)
+        assert {c.key for c in sheet.columns} <= set(columns)
+        assert len(columns) == len(set(columns))

@@ -1,0 +1,279 @@
+"""The history store: one SQLite file per workspace (``台账历史.sqlite``), documented in docs/history.md.
+
+Each recorded period keeps its accepted 走访记录 rows, the state of every problem and task
+at the end of that period (carried items included), each unit's 报送情况 and the headline
+figures. Writing a period is one transaction that replaces that period's records only;
+the other periods are never touched. The file opens in any SQLite tool.
+
+Only the standard library (sqlite3) and the schema are used; the tables are derived from
+the schema, so a column added there is stored under its key. Plain data goes in and out:
+rows as columns (``dict[column, list]``) with dates as ISO text.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from .. import schema as S
+from ..exceptions import StoreError
+
+STORE_NAME = "台账历史.sqlite"
+FORMAT = 1  # bumped when a table changes in a way older toolkits cannot read
+BUSY_TIMEOUT_S = 5.0
+
+_SQL_TYPES = {"int": "INTEGER", "number": "REAL", "percent": "REAL"}
+
+#: columns every row table has, before the schema columns: (column, SQL type, meaning)
+ROW_COLUMNS: tuple[tuple[str, str, str], ...] = (
+    ("period", "TEXT NOT NULL", "统计期代码（periods.code）"),
+    ("unit_code", "TEXT NOT NULL", "单位编码（不在名单中的单位为空）"),
+    ("unit", "TEXT NOT NULL", "单位名称（名单中的名称）"),
+    ("file", "TEXT", "来源文件（收集文件夹内的相对路径）；结转未更新的条目为空"),
+    ("row", "INTEGER", "来源文件中的 Excel 行号"),
+    ("notes", "TEXT", "校验提示"),
+)
+#: columns of the item tables (problems, tasks), after ROW_COLUMNS
+ITEM_COLUMNS: tuple[tuple[str, str, str], ...] = (
+    ("id", "TEXT NOT NULL", "编号：首次汇总时由工具给出，终身不变"),
+    ("first_period", "TEXT NOT NULL", "首次列入清单的统计期"),
+    ("updated", "INTEGER NOT NULL", "1 = 本期报送中有这一条；0 = 本期未更新（按上期状态结转）"),
+    ("light", "TEXT", "亮灯（红/黄/绿）"),
+    ("overdue", "TEXT", "是否逾期（是/否）"),
+    ("days_overdue", "INTEGER", "逾期天数"),
+)
+ITEM_SHEETS = ("problems", "tasks")
+
+
+def _schema_columns(sheet_key: str) -> list[tuple[str, str]]:
+    sheet = S.SHEETS[sheet_key]
+    taken = {c for c, _t, _m in ROW_COLUMNS + ITEM_COLUMNS}
+    return [(c.key, _SQL_TYPES.get(c.kind, "TEXT")) for c in sheet.columns if c.key not in taken]
+
+
+def table_columns(sheet_key: str) -> list[str]:
+    """Every column of the table of ``sheet_key``, in order."""
+    cols = [c for c, _t, _m in ROW_COLUMNS]
+    if sheet_key in ITEM_SHEETS:
+        cols += [c for c, _t, _m in ITEM_COLUMNS]
+    return cols + [c for c, _t in _schema_columns(sheet_key)]
+
+
+def _create_statements() -> list[str]:
+    out = [
+        "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+        """CREATE TABLE IF NOT EXISTS periods (
+            code TEXT PRIMARY KEY, name TEXT NOT NULL, start TEXT NOT NULL, "end" TEXT NOT NULL,
+            as_of TEXT NOT NULL, recorded_at TEXT NOT NULL, folder TEXT NOT NULL DEFAULT '',
+            folders TEXT NOT NULL DEFAULT '{}', headline TEXT NOT NULL DEFAULT '{}',
+            figures TEXT NOT NULL DEFAULT '{}')""",
+        """CREATE TABLE IF NOT EXISTS submissions (
+            period TEXT NOT NULL, unit_code TEXT NOT NULL, unit TEXT NOT NULL, status TEXT NOT NULL,
+            templates TEXT NOT NULL, files TEXT NOT NULL, PRIMARY KEY (period, unit))""",
+    ]
+    for key in S.SHEETS:
+        cols = list(ROW_COLUMNS) + (list(ITEM_COLUMNS) if key in ITEM_SHEETS else [])
+        defs = [f'"{c}" {t}' for c, t, _m in cols] + [f'"{c}" {t}' for c, t in _schema_columns(key)]
+        out.append(f"CREATE TABLE IF NOT EXISTS {key} ({', '.join(defs)})")
+        out.append(f"CREATE INDEX IF NOT EXISTS {key}_period ON {key} (period, unit_code)")
+        if key in ITEM_SHEETS:
+            out.append(f"CREATE INDEX IF NOT EXISTS {key}_id ON {key} (id, period)")
+    return out
+
+
+@dataclass
+class PeriodRecord:
+    """One row of ``periods``."""
+
+    code: str
+    name: str
+    start: str  # ISO dates
+    end: str
+    as_of: str
+    recorded_at: str = ""
+    folder: str = ""  # the period's folder, relative to the workspace ("" = the workspace itself)
+    folders: dict[str, str] = field(default_factory=dict)  # templates/inbox/output/returns, relative
+    headline: dict[str, Any] = field(default_factory=dict)
+    figures: dict[str, Any] = field(default_factory=dict)
+
+
+def _message(path: Path, exc: BaseException) -> str:
+    text = str(exc).lower()
+    if "locked" in text or "busy" in text:
+        return (f"历史记录文件 {path.name} 正被另一个程序使用（可能同时运行了两次 toolkit，或在 SQLite 工具中打开着）。"
+                "请等待另一次运行结束或关闭该程序后重试；历史记录未被改动。")
+    if "readonly" in text or "read-only" in text or "permission" in text or "unable to open" in text:
+        return (f"无法写入历史记录文件 {path}：没有写入权限或文件夹不存在。请检查工作区文件夹的权限后重试；"
+                "历史记录未被改动。")
+    if "full" in text:
+        return f"磁盘空间不足，无法写入历史记录文件 {path}。请清理磁盘后重试；历史记录未被改动。"
+    return (f"历史记录文件 {path} 已损坏，无法读取（{exc}）。请用备份替换它（工作区中的 {path.name}.bak 是上次写入前的副本），"
+            "或把它改名后重新汇总各期以重建历史记录。")
+
+
+class Store:
+    """The history store of one workspace. Use :func:`open_store`; close it (or use ``with``)."""
+
+    def __init__(self, path: Path, conn: sqlite3.Connection):
+        self.path = Path(path)
+        self._conn = conn
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._conn.close()
+
+    @contextmanager
+    def _guard(self) -> Iterator[sqlite3.Connection]:
+        try:
+            yield self._conn
+        except sqlite3.Error as exc:
+            raise StoreError(_message(self.path, exc)) from None
+
+    # --- periods -----------------------------------------------------------
+
+    def periods(self) -> list[PeriodRecord]:
+        """Every recorded period, in time order."""
+        with self._guard() as conn:
+            rows = conn.execute('SELECT code, name, start, "end", as_of, recorded_at, folder, folders, headline '
+                                'FROM periods ORDER BY start, "end", code').fetchall()
+        return [PeriodRecord(c, n, s, e, a, r, f, json.loads(fs), json.loads(h)) for c, n, s, e, a, r, f, fs, h in rows]
+
+    def period(self, code: str) -> PeriodRecord | None:
+        with self._guard() as conn:
+            row = conn.execute('SELECT code, name, start, "end", as_of, recorded_at, folder, folders, headline, figures '
+                               'FROM periods WHERE code = ?', (code,)).fetchone()
+        if row is None:
+            return None
+        c, n, s, e, a, r, f, fs, h, fig = row
+        return PeriodRecord(c, n, s, e, a, r, f, json.loads(fs), json.loads(h), json.loads(fig))
+
+    def previous(self, code: str, start: str) -> PeriodRecord | None:
+        """The latest recorded period that starts before ``start`` (other than ``code``)."""
+        earlier = [p for p in self.periods() if p.code != code and p.start < start]
+        return earlier[-1] if earlier else None
+
+    # --- writing -----------------------------------------------------------
+
+    def record_period(self, period: PeriodRecord, tables: dict[str, dict[str, Sequence[Any]]],
+                      submissions: list[dict[str, Any]]) -> None:
+        """Replace everything of ``period.code`` by ``tables`` (sheet key → columns) in one transaction."""
+        period.recorded_at = period.recorded_at or datetime.now().replace(microsecond=0).isoformat()
+        with self._guard() as conn:
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                for key in S.SHEETS:
+                    conn.execute(f"DELETE FROM {key} WHERE period = ?", (period.code,))
+                conn.execute("DELETE FROM submissions WHERE period = ?", (period.code,))
+                conn.execute("DELETE FROM periods WHERE code = ?", (period.code,))
+                conn.execute(
+                    'INSERT INTO periods (code, name, start, "end", as_of, recorded_at, folder, folders, headline, '
+                    "figures) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (period.code, period.name, period.start, period.end, period.as_of, period.recorded_at,
+                     period.folder, _dumps(period.folders), _dumps(period.headline), _dumps(period.figures)))
+                for key, columns in tables.items():
+                    self._insert(conn, key, period.code, columns)
+                conn.executemany(
+                    "INSERT INTO submissions (period, unit_code, unit, status, templates, files) VALUES (?, ?, ?, ?, ?, ?)",
+                    [(period.code, s.get("code", ""), s["name"], s["status"], _dumps(s.get("templates", {})),
+                      _dumps(s.get("files", []))) for s in submissions])
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+
+    @staticmethod
+    def _insert(conn: sqlite3.Connection, key: str, code: str, columns: dict[str, Sequence[Any]]) -> None:
+        names = table_columns(key)
+        n = len(next(iter(columns.values()))) if columns else 0
+        if not n:
+            return
+        values = [[code] * n if name == "period" else columns.get(name) for name in names]
+        values = [col if col is not None else [None] * n for col in values]
+        quoted = ", ".join(f'"{c}"' for c in names)
+        marks = ", ".join("?" for _ in names)
+        conn.executemany(f"INSERT INTO {key} ({quoted}) VALUES ({marks})", zip(*values))
+
+    def delete_period(self, code: str) -> None:
+        with self._guard() as conn:
+            with conn:
+                for key in S.SHEETS:
+                    conn.execute(f"DELETE FROM {key} WHERE period = ?", (code,))
+                conn.execute("DELETE FROM submissions WHERE period = ?", (code,))
+                conn.execute("DELETE FROM periods WHERE code = ?", (code,))
+
+    # --- reading -----------------------------------------------------------
+
+    def columns(self, key: str, period: str, where: str = "", params: Sequence[Any] = ()) -> dict[str, list[Any]]:
+        """The rows of table ``key`` in ``period`` as columns (in stored order)."""
+        names = table_columns(key)
+        quoted = ", ".join(f'"{c}"' for c in names)
+        sql = f"SELECT {quoted} FROM {key} WHERE period = ?" + (f" AND ({where})" if where else "") + " ORDER BY rowid"
+        with self._guard() as conn:
+            rows = conn.execute(sql, (period, *params)).fetchall()
+        if not rows:
+            return {name: [] for name in names}
+        return {name: list(col) for name, col in zip(names, zip(*rows))}
+
+    def submissions(self, period: str) -> list[dict[str, Any]]:
+        with self._guard() as conn:
+            rows = conn.execute("SELECT unit_code, unit, status, templates, files FROM submissions WHERE period = ? "
+                                "ORDER BY rowid", (period,)).fetchall()
+        return [{"code": c, "name": n, "status": s, "templates": json.loads(t), "files": json.loads(f)}
+                for c, n, s, t, f in rows]
+
+    def issued_ids(self, key: str, unit_code: str, before_start: str) -> set[str]:
+        """Every 编号 given to ``unit_code`` in table ``key`` in periods starting before ``before_start``."""
+        with self._guard() as conn:
+            rows = conn.execute(
+                f"SELECT DISTINCT t.id FROM {key} t JOIN periods p ON p.code = t.period "
+                "WHERE t.unit_code = ? AND p.start < ?", (unit_code, before_start)).fetchall()
+        return {r[0] for r in rows}
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+def open_store(path: Path, *, create: bool = True) -> Store:
+    """Open (or create) the store at ``path``; a damaged, locked or too new store raises :class:`StoreError`."""
+    path = Path(path)
+    if not path.exists() and not create:
+        raise StoreError(f"找不到历史记录文件 {path}。请先在工作区中运行一次汇总（toolkit merge 或 toolkit run）。")
+    try:
+        conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_S, isolation_level=None)
+    except sqlite3.Error as exc:
+        raise StoreError(_message(path, exc)) from None
+    store = Store(path, conn)
+    try:
+        with store._guard():
+            conn.execute("PRAGMA foreign_keys = ON")
+            found = conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'meta'").fetchone()
+            if found:
+                row = conn.execute("SELECT value FROM meta WHERE key = 'format'").fetchone()
+                version = int(row[0]) if row and str(row[0]).isdigit() else 0
+                if version > FORMAT:
+                    raise StoreError(f"历史记录文件 {path.name} 由更新版本的 toolkit 写入（格式 {version}），本版本无法读取。"
+                                     "请升级 toolkit 后再运行。")
+            conn.execute("BEGIN IMMEDIATE")
+            for statement in _create_statements():
+                conn.execute(statement)
+            conn.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('format', ?)", (str(FORMAT),))
+            conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        conn.close()
+        raise
+    return store
