@@ -15,7 +15,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, get_args
 
 if TYPE_CHECKING:  # pandas is imported lazily: the CLI must start fast
     import pandas as pd
@@ -154,7 +154,11 @@ class FileData:
     readable: bool = True
 
 
+# The status of a submitted file (docs/validation.md), the words every front end shows:
+# 通过 (no issue), 有提示 (hints only), 有错误 (at least one 错误), 无法读取 (not a readable
+# submission), 已被替代 (the same unit sent the same template again; the newer file wins).
 FileStatus = Literal["通过", "有提示", "有错误", "无法读取", "已被替代"]
+FILE_OK, FILE_HINTS, FILE_ERRORS, FILE_UNREADABLE, FILE_SUPERSEDED = FILE_STATUSES = get_args(FileStatus)
 
 
 @dataclass
@@ -186,9 +190,9 @@ class FileReport:
     def delivered(self) -> bool:
         """Counts as the unit's submission (报送情况, 催报名单): readable, not superseded,
         and clean or with at least one row taken."""
-        if self.status in ("无法读取", "已被替代"):
+        if self.status in (FILE_UNREADABLE, FILE_SUPERSEDED):
             return False
-        return self.status in ("通过", "有提示") or self.rows_accepted > 0
+        return self.status in (FILE_OK, FILE_HINTS) or self.rows_accepted > 0
 
     @property
     def hints(self) -> int:

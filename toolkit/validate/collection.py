@@ -1,0 +1,90 @@
+"""Across files: which submissions are superseded (the same unit sending the same template
+again: the newer file wins), and :func:`validate_files`, the validation of a collection."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from ..errors import make_issue
+from ..model import (
+    FILE_SUPERSEDED,
+    FILE_UNREADABLE,
+    UNKNOWN_UNIT,
+    FileData,
+    FileReport,
+    Period,
+    RejectedRow,
+    Unit,
+    ValidationResult,
+)
+from .accept import data_rows, file_report, validate_file
+from .cells import Context
+from .tables import Tables
+
+
+def validate_files(
+    files: list[FileData],
+    *,
+    root: Path,
+    period: Period | None,
+    as_of: date,
+    units: list[Unit],
+) -> ValidationResult:
+    """Validate what the reader found; decide which rows are accepted."""
+    files = list(files)
+    newer = _superseded(files)
+    ctx = Context(period, as_of)
+    reports: list[FileReport] = []
+    rejected: list[RejectedRow] = []
+    tables = Tables()
+    for index, fd in enumerate(files):
+        if not fd.readable or fd.template_id is None:
+            reports.append(file_report(fd, FILE_UNREADABLE, list(fd.issues)))
+        elif index in newer:
+            reports.append(_superseded_report(fd, files[newer[index]]))
+        else:
+            report, rej, acc = validate_file(fd, ctx)
+            reports.append(report)
+            rejected.extend(rej)
+            for key, columns in acc.items():
+                tables.add_columns(key, columns)
+    return ValidationResult(
+        root=Path(root),
+        period=period,
+        as_of=as_of,
+        units=list(units),
+        files=reports,
+        ignored=[],
+        tables=tables.tables(),
+        rejected=rejected,
+    )
+
+
+def _superseded(files: list[FileData]) -> dict[int, int]:
+    """index of an older duplicate submission → index of the newer one that replaces it."""
+    groups: dict[tuple[str, str], list[int]] = {}
+    for i, fd in enumerate(files):
+        if not fd.readable or fd.template_id is None or fd.unit == UNKNOWN_UNIT:
+            continue
+        groups.setdefault((fd.template_id, fd.unit_code or fd.unit), []).append(i)
+    out: dict[int, int] = {}
+    for members in groups.values():
+        if len(members) < 2:
+            continue
+        # saved time first (core properties, second resolution), then the file's mtime, then order
+        winner = max(members, key=lambda i: (files[i].modified, files[i].mtime, i))
+        for i in members:
+            if i != winner:
+                out[i] = winner
+    return out
+
+
+def _superseded_report(fd: FileData, newer: FileData) -> FileReport:
+    rows = data_rows(fd)
+    issue = make_issue("superseded", file=fd.rel, unit=fd.unit, newer=newer.rel, rows=rows)
+    report = file_report(fd, FILE_SUPERSEDED, [issue])
+    report.rows_read = rows
+    report.rows_superseded = rows
+    report.superseded_by = newer.rel
+    return report
