@@ -2,8 +2,10 @@
 
 Row dicts use schema column keys and plain Python values (``date``, ``int``,
 ``float``, ``str``, ``None``), i.e. what a person typed, cleaned. ``frame()``
-turns them into the DataFrame the validator produces (schema dtypes + META
-columns); ``build_result()`` wraps submissions into a ValidationResult.
+turns them into the DataFrame the validator produces, through the validator's own
+table builder (``toolkit.validate.accepted_table``: the same columns and dtypes);
+``build_result()`` wraps submissions into a ValidationResult, its issues made from
+the error catalog (``toolkit.errors.make_issue``) as the reader and validator make them.
 
 ``scenario()`` makes a whole collection: 13 configured units of which 12 submit,
 one superseded file, one file with rejected rows, one unreadable file, one unit
@@ -22,14 +24,14 @@ from typing import Any
 import pandas as pd
 
 from toolkit import schema as S
+from toolkit.errors import make_issue, short_message
 from toolkit.model import (
-    ERROR,
-    HINT,
-    META_FILE,
-    META_NOTES,
-    META_ROW,
-    META_UNIT,
-    META_UNIT_CODE,
+    FILE_ERRORS,
+    FILE_HINTS,
+    FILE_OK,
+    FILE_SUPERSEDED,
+    FILE_UNREADABLE,
+    UNKNOWN_UNIT,
     FileReport,
     Issue,
     Period,
@@ -37,6 +39,7 @@ from toolkit.model import (
     Unit,
     ValidationResult,
 )
+from toolkit.validate import Tables, accepted_table, empty_table
 
 PERIOD = Period("2022Q1", "2022年第一季度", date(2022, 1, 1), date(2022, 3, 31))
 AS_OF = date(2022, 4, 29)
@@ -167,7 +170,7 @@ def unit_rows(
 
 
 # ---------------------------------------------------------------------------
-# DataFrames as the validator makes them
+# DataFrames as the validator makes them: through its own table builder
 # ---------------------------------------------------------------------------
 
 
@@ -181,39 +184,22 @@ def frame(
     first_row: int = S.FIRST_DATA_ROW,
     notes: dict[int, str] | None = None,
 ) -> pd.DataFrame:
-    """Accepted rows of one sheet of one file: schema keys with schema dtypes + META columns.
+    """Accepted rows of one sheet of one file, built by ``toolkit.validate.accepted_table``
+    (the validator's own builder: the same columns and dtypes as validation gives).
 
     ``notes`` maps a 0-based row position to its 提示 text.
     """
-    sheet = S.SHEETS[sheet_key]
-    data: dict[str, Any] = {}
-    for col in sheet.columns:
-        values = [r.get(col.key) for r in rows]
-        if col.kind == "int":
-            data[col.key] = pd.array(values, dtype="Int64")
-        elif col.kind in ("number", "percent"):
-            data[col.key] = pd.array([None if v is None else float(v) for v in values], dtype="Float64")
-        elif col.kind == "date":
-            data[col.key] = pd.to_datetime(pd.Series([pd.NaT if v is None else pd.Timestamp(v) for v in values],
-                                                     dtype="datetime64[ns]"))
-        else:
-            data[col.key] = pd.Series([pd.NA if v is None else str(v) for v in values], dtype="str")
-    n = len(rows)
-    notes = notes or {}
-    data[META_UNIT] = pd.Series([unit] * n, dtype="str")
-    data[META_UNIT_CODE] = pd.Series([unit_code] * n, dtype="str")
-    data[META_FILE] = pd.Series([file] * n, dtype="str")
-    data[META_ROW] = pd.array(list(range(first_row, first_row + n)), dtype="Int64")
-    data[META_NOTES] = pd.Series([notes.get(i, "") for i in range(n)], dtype="str")
-    df = pd.DataFrame(data)
-    for col in sheet.columns:  # pandas may infer the dates' resolution; keep it explicit
-        if col.kind == "date":
-            df[col.key] = df[col.key].astype("datetime64[ns]")
-    return df
+    return accepted_table(sheet_key, rows, unit=unit, unit_code=unit_code, file=file,
+                          row_numbers=range(first_row, first_row + len(rows)), notes=_notes(notes, len(rows)))
 
 
 def empty_tables() -> dict[str, pd.DataFrame]:
-    return {key: frame(key, []) for key in S.SHEETS}
+    return {key: empty_table(key) for key in S.SHEETS}
+
+
+def _notes(notes: dict[int, str] | None, n: int) -> list[str]:
+    notes = notes or {}
+    return [notes.get(i, "") for i in range(n)]
 
 
 @dataclass
@@ -224,14 +210,16 @@ class Submission:
     unit_code: str
     template: str  # "survey" | "tasks"
     rel: str
-    rows: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # accepted rows per sheet key
-    status: str = "通过"
+    rows: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # rows per sheet key (accepted unless superseded)
+    status: str = FILE_OK
     rejected: list[RejectedRow] = field(default_factory=list)
     issues: list[Issue] = field(default_factory=list)
     superseded_by: str | None = None
-    superseded_rows: int = 0
     notes: dict[str, dict[int, str]] = field(default_factory=dict)  # sheet key -> position -> 提示
-    skipped: int = 0
+
+    @property
+    def superseded_rows(self) -> int:
+        return sum(len(v) for v in self.rows.values()) if self.superseded_by else 0
 
     def report(self, root: Path) -> FileReport:
         accepted = 0 if self.superseded_by else sum(len(v) for v in self.rows.values())
@@ -239,8 +227,8 @@ class Submission:
         return FileReport(
             path=str(root / self.rel), rel=self.rel, unit=self.unit, unit_code=self.unit_code,
             template=self.template, template_name=template.name, status=self.status,  # type: ignore[arg-type]
-            rows_read=accepted + len(self.rejected) + self.skipped + self.superseded_rows,
-            rows_accepted=accepted, rows_rejected=len(self.rejected), rows_skipped=self.skipped,
+            rows_read=accepted + len(self.rejected) + self.superseded_rows,
+            rows_accepted=accepted, rows_rejected=len(self.rejected),
             rows_superseded=self.superseded_rows, superseded_by=self.superseded_by, issues=list(self.issues),
         )
 
@@ -252,9 +240,11 @@ def build_result(
     period: Period | None = PERIOD,
     as_of: date = AS_OF,
     root: Path = Path("/collect"),
-    unreadable: list[tuple[str, str]] = (),  # (rel, message)
+    unreadable: list[tuple[str, Issue]] = (),  # (rel, the reader's issue: toolkit.errors.make_issue)
 ) -> ValidationResult:
-    parts: dict[str, list[pd.DataFrame]] = {k: [] for k in S.SHEETS}
+    """The ValidationResult of ``submissions``; tables built as validation builds them
+    (``toolkit.validate.Tables``, file after file)."""
+    tables = Tables()
     files: list[FileReport] = []
     rejected: list[RejectedRow] = []
     for sub in submissions:
@@ -263,19 +253,17 @@ def build_result(
         if sub.superseded_by:
             continue
         for key, rows in sub.rows.items():
-            parts[key].append(frame(key, rows, unit=sub.unit, unit_code=sub.unit_code, file=sub.rel,
-                                    notes=sub.notes.get(key)))
-    for rel, message in unreadable:
+            if rows:  # validation adds a file's sheet only when it has accepted rows
+                tables.add_rows(key, rows, unit=sub.unit, unit_code=sub.unit_code, file=sub.rel,
+                                row_numbers=range(S.FIRST_DATA_ROW, S.FIRST_DATA_ROW + len(rows)),
+                                notes=_notes(sub.notes.get(key), len(rows)))
+    for rel, issue in unreadable:
         files.append(FileReport(
-            path=str(root / rel), rel=rel, unit="未识别", unit_code="", template=None, template_name="",
-            status="无法读取", issues=[Issue("file_unreadable", ERROR, message, file=rel)],
+            path=str(root / rel), rel=rel, unit=UNKNOWN_UNIT, unit_code="", template=None, template_name="",
+            status=FILE_UNREADABLE, issues=[issue],
         ))
-    tables = {}
-    for key in S.SHEETS:
-        frames = [f for f in parts[key] if len(f)]
-        tables[key] = pd.concat(frames, ignore_index=True) if frames else frame(key, [])
     return ValidationResult(root=root, period=period, as_of=as_of, units=list(units or []), files=files,
-                            ignored=[], tables=tables, rejected=rejected)
+                            ignored=[], tables=tables.tables(), rejected=rejected)
 
 
 # ---------------------------------------------------------------------------
@@ -297,9 +285,18 @@ class Scenario:
     unknown_unit: str
 
 
-def _issue(rel: str, sheet: str, row: int, message: str) -> Issue:
-    return Issue("required", ERROR, message, file=rel, sheet=sheet, sheet_key="tasks", row=row,
-                 column="C", column_key="name", header="任务名称", value="")
+def _missing_name(rel: str, row: int) -> Issue:
+    """The validator's issue for a task row without 任务名称 (column C of 任务清单)."""
+    col = S.SHEETS["tasks"].column("name")
+    return make_issue("missing-value", file=rel, sheet="任务清单", sheet_key="tasks", row=row, column="C",
+                      column_key=col.key, header=col.header, rule=col.rule_text() or col.help)
+
+
+def _lost_zero(rel: str, row: int, phone: str) -> Issue:
+    """The validator's 提示 for a landline typed as a number (its leading 0 lost)."""
+    col = S.SHEETS["visits"].column("phone")
+    return make_issue("phone-lost-zero", file=rel, sheet="走访记录", sheet_key="visits", row=row, column="K",
+                      column_key=col.key, header=col.header, value=phone[1:].replace("-", ""), fixed=phone)
 
 
 def scenario(seed: int = 7, n_units: int = 13) -> Scenario:
@@ -316,30 +313,31 @@ def scenario(seed: int = 7, n_units: int = 13) -> Scenario:
                          rng.randint(2, 8))
         survey = f"{unit.name}-大走访大调研台账-2022年第一季度.xlsx"
         tasks = f"{unit.name}-任务推进台账-2022年第一季度.xlsx"
-        notes = {"visits": {0: "联系电话格式可能有误"}} if i == 0 else {}
-        subs.append(Submission(unit.name, unit.code, "survey", survey,
-                               {"visits": rows["visits"], "problems": rows["problems"]},
-                               status="有提示" if notes else "通过", notes=notes,
-                               issues=[Issue("phone_format", HINT, "联系电话格式可能有误", file=survey, sheet="走访记录",
-                                             sheet_key="visits", row=4, column="K", column_key="phone",
-                                             header="联系电话", value="1381234")] if notes else []))
+        sub = Submission(unit.name, unit.code, "survey", survey, {"visits": rows["visits"], "problems": rows["problems"]})
+        if i == 0:  # a 提示 on the first visit: kept, with its note
+            rows["visits"][0]["phone"] = "0531-88886666"
+            hint = _lost_zero(survey, S.FIRST_DATA_ROW, rows["visits"][0]["phone"])
+            sub.status, sub.issues, sub.notes = FILE_HINTS, [hint], {"visits": {0: short_message(hint)}}
+        subs.append(sub)
         if i == 1:  # an older copy of the survey, superseded by the one above
             old = f"旧版/{unit.name}-大走访大调研台账.xlsx"
             superseded_file = old
-            subs.append(Submission(unit.name, unit.code, "survey", old,
-                                   {"visits": unit_rows(rng, 4, 2, 0)["visits"]},
-                                   status="已被替代", superseded_by=survey, superseded_rows=6))
+            old_rows = {"visits": unit_rows(rng, 4, 2, 0)["visits"]}
+            notice = make_issue("superseded", file=old, unit=unit.name, newer=survey,
+                                rows=sum(len(v) for v in old_rows.values()))
+            subs.append(Submission(unit.name, unit.code, "survey", old, old_rows, status=FILE_SUPERSEDED,
+                                   issues=[notice], superseded_by=survey))
         task_sub = Submission(unit.name, unit.code, "tasks", tasks, {"tasks": rows["tasks"]})
         if i == 3:  # a file with rejected rows: two rows lack 任务名称
             rejected_file = tasks
-            task_sub.status = "有错误"
+            task_sub.status = FILE_ERRORS
             for k in range(2):
-                row = 4 + len(rows["tasks"]) + k
-                message = f"第{row}行“任务名称”未填写，请补充。"
-                task_sub.issues.append(_issue(tasks, "任务清单", row, message))
+                row = S.FIRST_DATA_ROW + len(rows["tasks"]) + k
+                issue = _missing_name(tasks, row)
+                task_sub.issues.append(issue)
                 task_sub.rejected.append(RejectedRow(tasks, unit.name, "tasks", "任务清单", row,
                                                      {"序号": len(rows["tasks"]) + k + 1, "任务名称": None,
-                                                      "完成进度": "50%"}, [message]))
+                                                      "完成进度": "50%"}, [short_message(issue)]))
         subs.append(task_sub)
         accepted[unit.name] = rows
     # A unit not in toolkit.toml.
@@ -349,7 +347,7 @@ def scenario(seed: int = 7, n_units: int = 13) -> Scenario:
     subs.append(Submission(unknown, "", "tasks", f"{unknown}-任务推进台账.xlsx", {"tasks": extra["tasks"]}))
     accepted[unknown] = extra
     unreadable = "新建文件夹/加密的文件.xlsx"
-    result = build_result(subs, units=units, unreadable=[(unreadable, "文件已加密，无法打开。请去掉密码后重新报送。")])
+    result = build_result(subs, units=units, unreadable=[(unreadable, make_issue("file-encrypted", file=unreadable))])
     return Scenario(result, units, accepted, subs, missing, superseded_file, rejected_file, unreadable,
                     no_problem, unknown)
 

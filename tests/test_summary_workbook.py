@@ -217,7 +217,8 @@ def test_submission_sheet(merged, book):
     text = "\n".join(str(v) for r in _rows(book["报送情况"]) for v in r if v is not None)
     assert sc.missing_unit.name in text and "催报名单（1 个单位）" in text
     assert sc.rejected_file in text and sc.superseded_file in text and sc.unreadable_file in text
-    assert "文件已加密" in text and sc.unknown_unit in text
+    unreadable = next(f for f in sc.result.files if f.rel == sc.unreadable_file)
+    assert unreadable.issues[0].message in text and sc.unknown_unit in text
 
 
 def test_info_sheet(merged, book):
