@@ -15,7 +15,7 @@ import random
 from pathlib import Path
 
 from factories import AS_OF, unit_rows, write_unit_workbooks
-from messy import _encrypted
+from messy import encrypted_workbook
 from toolkit.config import Workspace, init_workspace
 from toolkit.model import Unit
 from toolkit.schema import SURVEY
@@ -41,6 +41,6 @@ def build(root: Path) -> Workspace:
         visit["solved_on_spot"] = 0
     write_unit_workbooks(ws.inbox, UNITS[1], rejected, period=period)
     write_unit_workbooks(ws.inbox, UNITS[2], unit_rows(rng, 0, 0, 2, period), period=period, templates=("tasks",))
-    _encrypted(ws.inbox / SURVEY.file_name(ENCRYPTED, period.name))
+    encrypted_workbook(ws.inbox / SURVEY.file_name(ENCRYPTED, period.name))
     write_unit_workbooks(ws.inbox, UNITS[3], unit_rows(rng, 0, 0, 3, period), period=period, templates=("tasks",))
     return ws

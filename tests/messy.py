@@ -320,7 +320,7 @@ def build_corpus(folder: Path) -> Corpus:
     # 8. Files that are not readable submissions.
     (folder / LOCK).write_bytes(b"\x08\xe5\x8a\x9e\xe5\x85\xac\xe5\xae\xa4" + b"\x00" * 150)
     c.files["lock"] = folder / LOCK
-    c.files["encrypted"] = _encrypted(folder / ENCRYPTED)
+    c.files["encrypted"] = encrypted_workbook(folder / ENCRYPTED)
     c.files["docx"] = _docx(folder / DOCX)
     (folder / EMPTY).write_bytes(b"")
     c.files["empty"] = folder / EMPTY
@@ -348,7 +348,7 @@ def _real_template(path: Path) -> Path:
     return path
 
 
-def _encrypted(path: Path) -> Path:
+def encrypted_workbook(path: Path) -> Path:
     """An OLE compound file as Excel writes for a password-protected .xlsx: a CFB header and
     a directory naming the EncryptionInfo and EncryptedPackage streams."""
     header = bytearray(512)
