@@ -31,6 +31,8 @@ from typing import Any
 
 from .model import (
     ERROR,
+    FILE_SUPERSEDED,
+    FILE_UNREADABLE,
     UNKNOWN_UNIT,
     FileReport,
     UnitIndex,
@@ -43,9 +45,6 @@ RETURNED = "有退回"
 MISSING = "未报送"
 PARTIAL = "部分报送"
 UNIT_STATUSES = (SENT, PARTIAL, RETURNED, MISSING)
-
-_UNREADABLE = "无法读取"
-_SUPERSEDED = "已被替代"
 
 
 @dataclass(frozen=True)
@@ -150,7 +149,7 @@ def _first_error(f: FileReport) -> str:
 
 
 def _returned(f: FileReport) -> ReturnedFile:
-    if f.status == _UNREADABLE:
+    if f.status == FILE_UNREADABLE:
         reason = _first_error(f)
     else:
         parts = [f"{f.errors}处错误"]
@@ -162,8 +161,8 @@ def _returned(f: FileReport) -> ReturnedFile:
 
 def _template_status(files: list[FileReport], template_id: str) -> tuple[str, list[FileReport]]:
     """(status, the files that make it 有退回) of one template of one unit."""
-    mine = [f for f in files if f.status != _SUPERSEDED
-            and (f.template == template_id or (f.template is None and f.status == _UNREADABLE))]
+    mine = [f for f in files if f.status != FILE_SUPERSEDED
+            and (f.template == template_id or (f.template is None and f.status == FILE_UNREADABLE))]
     if any(f.delivered and f.errors == 0 for f in mine):
         return SENT, []
     if mine:
@@ -200,7 +199,7 @@ def submission_status(result: ValidationResult) -> Submission:
     configured = {u.name for u in result.units}
     # units found in readable files but not in the list (accepted rows carry their file's unit)
     found = sorted((n for n, fs in by_unit.items()
-                    if n not in configured and n != UNKNOWN_UNIT and any(f.status != _UNREADABLE for f in fs)),
+                    if n not in configured and n != UNKNOWN_UNIT and any(f.status != FILE_UNREADABLE for f in fs)),
                    key=index.sort_key)
     units = [_unit_entry(u.code, u.name, True, by_unit.get(u.name, [])) for u in result.units]
     units += [_unit_entry(index.code(name), name, False, by_unit.get(name, [])) for name in found]
@@ -212,9 +211,9 @@ def submission_status(result: ValidationResult) -> Submission:
         superseded_files=[
             {"file": f.rel, "unit": index.display(f.unit, f.unit_code), "by": f.superseded_by or "",
              "rows": int(f.rows_superseded)}
-            for f in result.files if f.status == _SUPERSEDED or f.superseded_by],
-        unreadable_files=[{"file": f.rel, "reason": _first_error(f)} for f in result.files if f.status == _UNREADABLE],
+            for f in result.files if f.status == FILE_SUPERSEDED or f.superseded_by],
+        unreadable_files=[{"file": f.rel, "reason": _first_error(f)} for f in result.files if f.status == FILE_UNREADABLE],
         rejected_files=[
             {"file": f.rel, "unit": index.display(f.unit, f.unit_code), "errors": int(f.errors)}
-            for f in result.files if f.errors > 0 and f.status not in (_UNREADABLE, _SUPERSEDED)],
+            for f in result.files if f.errors > 0 and f.status not in (FILE_UNREADABLE, FILE_SUPERSEDED)],
     )
