@@ -1,4 +1,4 @@
-"""The error catalog: every kind of problem the reader and the validator report.
+"""The error catalog: every kind of problem the reader, the validator and the 汇总表 writer report.
 
 Each kind has a stable kebab-case ``code`` (used by the CLI, the JSON summary,
 the marked-up 退回修改 workbooks and the tests), a severity (错误 rejects the row
@@ -156,6 +156,12 @@ _KINDS: tuple[ErrorKind, ...] = (
     ErrorKind("bad-reference", ERROR, "关联记录不存在",
               "“{header}”填的是{value}，但本文件“{target_sheet}”表中没有“{target_header}”为{value}的记录。请填写对应记录的“{target_header}”。",
               "单元格", "引用的记录（如关联走访序号）在同一文件的另一张表中不存在。"),
+    # --- outputs -------------------------------------------------------------
+    ErrorKind("cell-truncated", HINT, "内容过长已截断",
+              "内容过长（{length}个字符），超过 Excel 单元格上限 {limit} 个字符，汇总表中只保留前 {kept} 个字符，"
+              "完整内容请查看来源文件。",
+              "单元格", "汇总表.xlsx 的一个单元格最多容纳 32767 个字符（UTF-16 计数，生僻字算两个）；"
+              "更长的文本在汇总表中截断并加“…（已截断）”，列在“校验问题”表中。来源文件不受影响，该行照常汇总。"),
 )
 
 CATALOG: dict[str, ErrorKind] = {k.code: k for k in _KINDS}
