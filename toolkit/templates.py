@@ -61,6 +61,7 @@ from .schema import (
     SheetSchema,
     TemplateSchema,
 )
+from .text import wrapped_lines
 
 __all__ = [
     "build_workbook",
@@ -657,20 +658,11 @@ def _write_rows(wb, sheet_key: str, rows: list[dict[str, object]], *, convert: b
             value = values.get(col.key)
             write_cell(ws, r, i, col, _convert(col, value) if convert else value)
             if isinstance(value, str) and value:
-                lines = max(lines, _estimated_lines(value, col.width))
+                lines = max(lines, wrapped_lines(value, col.width))
         if lines > 1:  # neither Excel nor LibreOffice re-fits row heights of a file they open
             ws.row_dimensions[r].height = 14.5 * min(lines, 12) + 4
         out.append(r)
     return out
-
-
-def _estimated_lines(text: str, width: float) -> int:
-    """Lines a wrapped text takes in a column of ``width`` characters (CJK counts double)."""
-    total = 0
-    for part in text.split("\n"):
-        units = sum(2 if ord(ch) > 0x2E80 else 1.1 for ch in part)
-        total += max(1, -(-int(units) // max(1, int(width - 1))))
-    return total
 
 
 def fill_rows(wb, sheet_key: str, rows: list[dict[str, object]]) -> None:

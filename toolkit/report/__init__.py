@@ -23,8 +23,8 @@ from .. import office
 from ..config import ReportSettings, ReportText
 from ..io import atomic_path
 from ..model import ReportOutcome
+from ..text import em_width
 from .context import KNOWN_VARIABLES, build_context, dist_tables
-from .numbers import text_width
 
 __all__ = ["TemplateError", "build_context", "check_template", "render_report", "default_template",
            "REPORT_NAME", "APPENDIX_NAME"]
@@ -272,7 +272,7 @@ def _fix_signature_block(document) -> None:
     if sig is None or date_p is None:
         return
     size = 16
-    ws, wd = text_width(sig.text.strip()), text_width(date_p.text.strip())
+    ws, wd = em_width(sig.text.strip()), em_width(date_p.text.strip())
     if not sig.text.strip():
         rs, rd = 2.0, 4.0
     else:

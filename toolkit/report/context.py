@@ -414,10 +414,10 @@ _TITLE_BREAK_BEFORE = ("活动", "情况", "工作", "的报告", "的情况", "
 
 def title_lines(title: str, limit: int = TITLE_LINE_CHARS) -> list[str]:
     """Split a long title into lines at a word boundary, upper line not shorter (梯形)."""
-    from .numbers import text_width
+    from ..text import em_width
 
     title = " ".join(title.split())
-    if text_width(title) <= limit:
+    if em_width(title) <= limit:
         return [title]
     best: tuple[float, int] | None = None
     depth = 0
@@ -432,7 +432,7 @@ def title_lines(title: str, limit: int = TITLE_LINE_CHARS) -> list[str]:
         natural = ch in "”，、）" or title.startswith(_TITLE_BREAK_BEFORE, pos) or title[:pos] in ("关于",)
         if not natural:
             continue
-        w1, w2 = text_width(title[:pos]), text_width(title[pos:])
+        w1, w2 = em_width(title[:pos]), em_width(title[pos:])
         if w1 > limit or w2 > limit or title[pos] in "，。、；：）”":
             continue
         score = abs(w1 - w2) + (3 if w2 > w1 else 0)

@@ -144,20 +144,6 @@ def cn_ordinal_point(n: int) -> str:
     return f"{cn_number(n)}是"
 
 
-def text_width(text: str) -> float:
-    """Width of ``text`` in em: a CJK character 1, an ASCII character 0.5, plus the
-    quarter-em Word/LibreOffice add between CJK and Latin/digits (autoSpaceDE/DN)."""
-    width = 0.0
-    prev_narrow: bool | None = None
-    for ch in text:
-        narrow = ord(ch) < 0x2E80 and ch not in "—“”‘’"
-        width += 0.5 if narrow else 1.0
-        if prev_narrow is not None and narrow != prev_narrow and not ch.isspace():
-            width += 0.25
-        prev_narrow = narrow
-    return width
-
-
 def join_cn(items: list[str], last: str = "、") -> str:
     """Join with the enumeration comma 、."""
     return "、".join(i for i in items if i)
