@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, NamedTuple
 
 SCHEMA_VERSION = "1"
 
@@ -446,6 +446,8 @@ PROBLEMS = SheetSchema(
 
 TASK_LIST_TYPES = ("重点任务", "问题整改", "重大改革")
 TASK_STATUSES = ("未启动", "推进中", "已完成", "长期推进", "延期")
+KEY_TASK = "重点任务"  # the 清单类型 whose unfinished tasks the figures list (未完成重点任务)
+TASK_DONE = "已完成"  # the 推进状态 of a finished task (completed, always green)
 
 TASKS = SheetSchema(
     key="tasks",
@@ -542,3 +544,41 @@ def template_of_sheet(sheet_key: str) -> TemplateSchema:
         if any(s.key == sheet_key for s in t.sheets):
             return t
     raise KeyError(sheet_key)
+
+
+# ---------------------------------------------------------------------------
+# Derived columns: what toolkit.merge adds to the accepted rows (computed there)
+# ---------------------------------------------------------------------------
+
+RED, YELLOW, GREEN = "红", "黄", "绿"  # 亮灯
+LIGHTS = (RED, YELLOW, GREEN)
+YES, NO = "是", "否"  # 是否逾期
+YELLOW_DAYS = 7  # a problem due in this many days or fewer (not overdue, not closed) gets 黄
+
+
+class ComputedColumn(NamedTuple):
+    """A column computed by the merge and shown on a 汇总表 detail sheet.
+
+    ``kind``: ``text``, ``int`` or ``light`` (a 亮灯 text, coloured by its value)."""
+
+    key: str
+    header: str
+    kind: str
+    width: float
+
+
+# Computed columns shown on the detail sheets, by sheet key, after the schema's columns.
+COMPUTED_COLUMNS: dict[str, tuple[ComputedColumn, ...]] = {
+    "visits": (),
+    "problems": (
+        ComputedColumn("problem_id", "问题编号", "text", 10),
+        ComputedColumn("overdue", "是否逾期", "text", 8),
+        ComputedColumn("days_overdue", "逾期天数", "int", 8),
+        ComputedColumn("light", "亮灯", "light", 6),
+    ),
+    "tasks": (ComputedColumn("light", "亮灯", "light", 6),),
+}
+# Computed but not shown on the detail sheet (红灯清单 uses them).
+HIDDEN_COMPUTED: dict[str, tuple[str, ...]] = {"tasks": ("task_id", "days_overdue")}
+# The unit's display name (the configured name when matched), added to every merged table.
+UNIT_KEY = "_unit_name"
