@@ -2,7 +2,7 @@
 
 ``make_figures()`` builds per-unit statistics from a seeded random generator and
 derives every total, rate and distribution from them, so the dict is internally
-consistent the way ``toolkit.merge.compute_figures`` output is.
+consistent the way ``toolkit.merge.summarize(...).figures`` is.
 
 Parameters: ``n_units`` (how many units), ``empty`` (nothing submitted: zero
 counts, every rate ``None``), ``special`` (names and texts containing ``& < > "``),

@@ -88,7 +88,7 @@ def test_an_error_in_the_helper_arrives_as_the_same_error(tmp_path_factory, tmp_
 
 @pytest.mark.parametrize("workers", [None, "1"], ids=["helper", "serial"])
 def test_when_the_workbook_fails_every_path_leaves_the_same_files(tmp_path_factory, tmp_path, monkeypatch, workers):
-    import toolkit.merge as merge_mod
+    from toolkit import summary_xlsx
 
     if workers is None and not runtime.can_fork():
         pytest.skip("the helper process needs fork and two cores")
@@ -98,7 +98,7 @@ def test_when_the_workbook_fails_every_path_leaves_the_same_files(tmp_path_facto
     def locked(merged, out_dir):
         raise OutputLockedError(Path(out_dir) / api.SUMMARY_NAME)
 
-    monkeypatch.setattr(merge_mod, "write_workbook", locked)
+    monkeypatch.setattr(summary_xlsx, "write_workbook", locked)
     if workers is None:
         monkeypatch.delenv("TOOLKIT_WORKERS", raising=False)
     else:

@@ -1,4 +1,4 @@
-"""汇总数据.json is written by merge.figures_json, a one-pass writer that must equal
+"""汇总数据.json is written by toolkit.merge.figures_json, a one-pass writer that must equal
 json.dumps(ensure_ascii=False, indent=2, allow_nan=False) byte for byte."""
 
 from __future__ import annotations
@@ -42,6 +42,7 @@ def test_figures_json_on_a_realistic_figures_dict():
 
 
 def test_write_figures_writes_exactly_figures_json(tmp_path):
+    from toolkit.api import load_figures
     from toolkit.merge import FIGURES_NAME, write_figures
 
     # enough values for the writer's pieces to span several chunks
@@ -50,5 +51,5 @@ def test_write_figures_writes_exactly_figures_json(tmp_path):
     path = write_figures(figures, tmp_path)
     assert path == tmp_path / FIGURES_NAME
     assert path.read_bytes() == figures_json(figures).encode("utf-8")
-    assert json.loads(path.read_text(encoding="utf-8")) == figures
+    assert json.loads(path.read_text(encoding="utf-8")) == figures == load_figures(path)
     assert not [p for p in tmp_path.iterdir() if p != path]  # no temporary file left

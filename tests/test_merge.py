@@ -14,7 +14,8 @@ import pytest
 from factories import AS_OF, PERIOD, Submission, build_result, frame, scenario, task_row, unit_rows
 
 from toolkit import schema as S
-from toolkit.merge import add_computed_columns, compute_figures, figures_json, merge
+from toolkit.api import merge_result
+from toolkit.merge import RED_LIST_COLUMNS, add_computed_columns, summarize
 from toolkit.model import Unit
 
 CLOSED = ("已办结", "已销号")
@@ -98,9 +99,13 @@ def sc():
     return scenario()
 
 
+def figures_of(result, **settings):
+    return summarize(result, **settings).figures
+
+
 @pytest.fixture(scope="module")
 def figures(sc):
-    return compute_figures(sc.result, org="XX市体育局", office="党建办")
+    return figures_of(sc.result, org="XX市体育局", office="党建办")
 
 
 def ordered_units(sc):
@@ -228,6 +233,21 @@ def test_red_list_with_days(sc, figures):
     assert any(i["kind"] == "任务" for i in expected) and any(i["kind"] == "问题" for i in expected)
 
 
+def test_red_rows_are_the_red_list_with_the_detail_tables_dates(sc):
+    merged = summarize(sc.result)
+    red, items = merged.red_rows, merged.figures["red_list"]
+    assert list(red.columns) == list(RED_LIST_COLUMNS) == list(items[0])
+    assert str(red["deadline"].dtype) == "datetime64[ns]"
+    assert [d.date().isoformat() for d in red["deadline"]] == [i["deadline"] for i in items]
+    others = [k for k in RED_LIST_COLUMNS if k != "deadline"]
+    assert red[others].to_dict("records") == [{k: i[k] for k in others} for i in items]
+    # the dates are the detail tables' own
+    for kind, key, id_col in (("问题", "problems", "problem_id"), ("任务", "tasks", "task_id")):
+        table = merged.details[key].set_index(id_col)["deadline"]
+        mine = red[red["kind"] == kind]
+        assert mine["deadline"].tolist() == table.loc[mine["id"]].tolist()
+
+
 def test_achievements(sc, figures):
     groups: dict = {}
     for name, _, r in all_rows(sc, "tasks"):
@@ -310,7 +330,6 @@ def test_json_plain_types_and_no_nan(figures):
                 assert math.isfinite(x)
 
     walk(figures)
-    json.loads(figures_json(figures))  # allow_nan=False would have raised
 
 
 def test_low_closure_units(figures):
@@ -320,11 +339,11 @@ def test_low_closure_units(figures):
 
 
 def test_deterministic_and_order_independent(sc):
-    a = compute_figures(sc.result)
+    a = figures_of(sc.result)
     reversed_tables = {k: df.iloc[::-1].reset_index(drop=True) for k, df in sc.result.tables.items()}
     sc.result.tables, original = reversed_tables, sc.result.tables
     try:
-        b = compute_figures(sc.result)
+        b = figures_of(sc.result)
     finally:
         sc.result.tables = original
     a.pop("generated_at"), b.pop("generated_at")
@@ -332,8 +351,8 @@ def test_deterministic_and_order_independent(sc):
 
 
 def test_merge_twice_identical(sc, tmp_path):
-    one = merge(sc.result, tmp_path / "a", org="XX市体育局")
-    two = merge(sc.result, tmp_path / "b", org="XX市体育局")
+    one = merge_result(sc.result, tmp_path / "a")
+    two = merge_result(sc.result, tmp_path / "b")
     f1 = json.loads(one.figures_path.read_text(encoding="utf-8"))
     f2 = json.loads(two.figures_path.read_text(encoding="utf-8"))
     f1.pop("generated_at"), f2.pop("generated_at")
@@ -417,14 +436,14 @@ def test_task_lights():
 
 def test_zero_denominators_and_empty_collection(tmp_path):
     empty = build_result([], units=[Unit("01", "办公室")])
-    f = compute_figures(empty)
+    f = figures_of(empty)
     assert f["problems"]["closure_rate"] is None
     assert f["problems"]["satisfaction_rate"] is None
     assert f["tasks"]["completion_rate"] is None and f["tasks"]["average_progress"] is None
     assert f["units"][0]["closure_rate"] is None and f["totals"]["closure_rate"] is None
     assert f["submission"]["missing"] == [{"code": "01", "name": "办公室"}]
     assert f["red_list"] == [] and f["achievements"] == []
-    merge(empty, tmp_path)  # writes without error
+    merge_result(empty, tmp_path)  # writes without error
     assert json.loads((tmp_path / "汇总数据.json").read_text(encoding="utf-8"))["totals"]["closure_rate"] is None
 
 
@@ -433,7 +452,7 @@ def test_without_configured_units():
     rows = unit_rows(rng, 4, 3, 2)
     subs = [Submission("某科", "", "survey", "a.xlsx", {"visits": rows["visits"], "problems": rows["problems"]}),
             Submission("某科", "", "tasks", "b.xlsx", {"tasks": rows["tasks"]})]
-    f = compute_figures(build_result(subs, units=[]))
+    f = figures_of(build_result(subs, units=[]))
     sub = f["submission"]
     assert sub["expected"] == 0 and sub["missing"] == [] and sub["units"] == [] and sub["unknown_units"] == []
     assert [u["name"] for u in f["units"]] == ["某科"]
@@ -448,7 +467,7 @@ def test_unit_matched_by_alias_and_code():
     b = unit_rows(rng, 3, 0, 0)["visits"]
     subs = [Submission("局办公室", "", "survey", "a.xlsx", {"visits": a}),
             Submission("办公室（旧名）", "01", "survey", "b.xlsx", {"visits": b})]
-    f = compute_figures(build_result(subs, units=units))
+    f = figures_of(build_result(subs, units=units))
     assert [u["name"] for u in f["units"]] == ["办公室"]
     assert f["units"][0]["visits"] == 5
     assert f["submission"]["unknown_units"] == []
@@ -494,7 +513,7 @@ def test_end_to_end_from_workbooks(tmp_path):
     (inbox / "损坏的文件.xlsx").write_bytes(b"this is not a workbook")
 
     result = validate_collection(inbox, period=PERIOD, as_of=AS_OF, units=units)
-    outcome = merge(result, tmp_path / "汇总输出", org="XX市体育局")
+    outcome = merge_result(result, tmp_path / "汇总输出")
     figures = json.loads(outcome.figures_path.read_text(encoding="utf-8"))
 
     expected = [expected_unit(u.name, u.code, accepted.get(u.name, {}), u.name in accepted) for u in units]

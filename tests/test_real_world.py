@@ -168,11 +168,11 @@ def test_unreadable_file_unit_without_a_unit_list(tmp_path):
 
 
 def test_unit_with_only_an_unreadable_file_is_sent_back_not_missing(tmp_path):
-    from toolkit.merge import compute_figures
+    from toolkit.merge import summarize
 
     messy.encrypted_workbook(tmp_path / "综合业务科-加密.xlsx")
     result = validate_collection(tmp_path, period=messy.PERIOD, as_of=messy.AS_OF, units=messy.UNITS)
-    units = {u["name"]: u for u in compute_figures(result)["submission"]["units"]}
+    units = {u["name"]: u for u in summarize(result).figures["submission"]["units"]}
     assert units["综合业务科"]["status"] == "有退回"
     assert units["综合业务科"]["templates"] == {"survey": "有退回", "tasks": "有退回"}
     assert units["综合业务科"]["files"] == ["综合业务科-加密.xlsx"]

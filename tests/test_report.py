@@ -523,7 +523,7 @@ def test_report_from_real_merge(tmp_path):
     import factories
     from toolkit import merge
 
-    fig = merge.compute_figures(factories.scenario().result, org="XX市体育局", office="党建办")
+    fig = merge.summarize(factories.scenario().result, org="XX市体育局", office="党建办").figures
     out = render_report(fig, tmp_path / "情况汇报.docx", settings=SETTINGS)
     doc = Document(str(out.docx))
     visits = para_with(doc, "累计开展走访")

@@ -14,8 +14,12 @@ from python_calamine import CalamineWorkbook
 from factories import scenario
 from toolkit import schema as S
 from toolkit import summary_xlsx
+from toolkit.api import merge_result
 from toolkit.io import OutputLockedError
-from toolkit.merge import COMPUTED_COLUMNS, merge
+from toolkit.merge import summarize, write_figures
+from toolkit.model import MergeOutcome
+from toolkit.schema import COMPUTED_COLUMNS
+from toolkit.text import wrapped_lines
 
 INJECTIONS = ("=HYPERLINK(\"http://example.com\",\"点我\")", "+8613812345678", "-减少3户", "@SUM(A1:A3)")
 LONG = "长" * 40_000
@@ -38,12 +42,17 @@ def _tricky_scenario():
     return sc
 
 
+def _merge(result, out, **settings) -> MergeOutcome:
+    merged = summarize(result, **settings)
+    return MergeOutcome(figures=merged.figures, workbook=summary_xlsx.write_workbook(merged, out),
+                        figures_path=write_figures(merged.figures, out))
+
+
 @pytest.fixture(scope="module")
 def merged(tmp_path_factory):
     sc = _tricky_scenario()
     out = tmp_path_factory.mktemp("merge")
-    outcome = merge(sc.result, out, org="XX市体育局", office="党建办")
-    return sc, outcome
+    return sc, _merge(sc.result, out, org="XX市体育局", office="党建办")
 
 
 @pytest.fixture(scope="module")
@@ -180,11 +189,12 @@ def test_long_cell_cut_with_hint(merged, book):
     assert cells[0].startswith("长" * 32_000)
     issues = _rows(book["校验问题"])
     header = issues[0]
-    hints = [dict(zip(header, r)) for r in issues[1:] if r[header.index("代码")] == "cell_truncated"]
+    hints = [dict(zip(header, r)) for r in issues[1:] if r[header.index("代码")] == "cell-truncated"]
     assert len(hints) == 1
     assert hints[0]["严重程度"] == "提示" and hints[0]["列名"] == "走访内容" and hints[0]["工作表"] == "走访记录"
     assert hints[0]["文件"].endswith(".xlsx") and isinstance(hints[0]["行"], int)
-    assert "40000" in hints[0]["说明"]
+    where = f"文件“{hints[0]['文件']}”“走访记录”表第{hints[0]['行']}行（走访内容）："
+    assert hints[0]["说明"].startswith(where + "内容过长（40000个字符）")
 
 
 def test_issue_and_rejected_sheets(merged, book):
@@ -207,9 +217,31 @@ def test_red_list_and_achievements_sheets(merged, book):
     assert len(body) == len(figures["red_list"])
     assert [r[3] for r in body] == [i["id"] for i in figures["red_list"]]
     assert [r[8] for r in body] == [i["days_overdue"] for i in figures["red_list"]]
+    assert all(isinstance(r[7], datetime) for r in body)
+    assert [r[7].date().isoformat() for r in body] == [i["deadline"] for i in figures["red_list"]]
     ach = _rows(book["成果汇总"])[3:]
     assert [(r[1], r[2], r[3], r[4]) for r in ach] == [
         (a["description"], pytest.approx(a["value"]), a["unit"], a["items"]) for a in figures["achievements"]]
+
+
+def test_red_list_rows_are_as_tall_as_their_wrapped_titles(tmp_path):
+    sc = scenario()
+    problems = sc.result.tables["problems"]
+    problems["description"] = ["“路灯”不亮" * (1 + 4 * (i % 4)) for i in range(len(problems))]
+    outcome = merge_result(sc.result, tmp_path)
+    ws = openpyxl.load_workbook(outcome.workbook)["红灯清单"]
+    header = [c.value for c in ws[3]]
+    title, width = header.index("名称/问题描述"), ws.column_dimensions["E"].width
+    lines, heights = [], []
+    for r in range(4, ws.max_row + 1):
+        text = ws.cell(r, title + 1).value
+        lines.append(wrapped_lines(text, width))
+        heights.append(ws.row_dimensions[r].height)
+    assert max(lines) > 1 and min(lines) == 1
+    assert all(h is None for n, h in zip(lines, heights) if n == 1)
+    tall = sorted({(n, h) for n, h in zip(lines, heights) if n > 1})
+    assert len({n for n, _ in tall}) == len(tall)  # one height per line count
+    assert [h for _, h in tall] == sorted(h for _, h in tall) and tall[0][1] > 15
 
 
 def test_submission_sheet(merged, book):
@@ -244,7 +276,7 @@ def test_split_beyond_row_limit(tmp_path, monkeypatch):
     sc = scenario()
     monkeypatch.setattr(summary_xlsx, "MAX_DATA_ROWS", 30)
     monkeypatch.setattr(summary_xlsx, "DETAIL_CHUNK", 7)
-    outcome = merge(sc.result, tmp_path)
+    outcome = merge_result(sc.result, tmp_path)
     wb = openpyxl.load_workbook(outcome.workbook)
     n = len(sc.result.tables["visits"])
     parts = [name for name in wb.sheetnames if name.startswith("走访记录")]
@@ -258,18 +290,26 @@ def test_split_beyond_row_limit(tmp_path, monkeypatch):
     assert seqs == [int(x) for x in sc.result.tables["visits"]["seq"]]
 
 
-def test_cut_counts_utf16_units():
-    astral = "𠀀" * 20_000  # 40,000 UTF-16 units in 20,000 characters
-    assert summary_xlsx._too_long(astral)
-    cut = summary_xlsx._cut(astral)
-    assert cut.endswith("…（已截断）")
-    assert summary_xlsx._utf16_len(cut) <= 32_767
-    assert not summary_xlsx._too_long("长" * 32_767)
+def test_cut_counts_utf16_units(tmp_path):
+    sc = scenario()
+    astral = "𠀀" * 20_000  # 40,000 UTF-16 units in 20,000 characters: over Excel's limit
+    at_limit = "长" * 32_767  # 32,767 units: fits
+    visits = sc.result.tables["visits"]
+    visits.loc[0, "content"], visits.loc[1, "content"] = astral, at_limit
+    outcome = merge_result(sc.result, tmp_path)
+    texts = [v for r in CalamineWorkbook.from_path(str(outcome.workbook)).get_sheet_by_name("走访记录").to_python()
+             for v in r if isinstance(v, str)]
+    cut = next(t for t in texts if t.startswith("𠀀"))
+    assert cut.endswith("…（已截断）") and cut.startswith("𠀀" * 15_000)
+    assert len(cut.encode("utf-16-le")) // 2 <= 32_767
+    assert at_limit in texts  # kept whole
+    issues = _rows(openpyxl.load_workbook(outcome.workbook, read_only=True)["校验问题"])
+    assert [r[issues[0].index("代码")] for r in issues[1:]].count("cell-truncated") == 1
 
 
 def test_locked_output_keeps_old_file(tmp_path, monkeypatch):
     sc = scenario()
-    first = merge(sc.result, tmp_path)
+    first = merge_result(sc.result, tmp_path)
     old_xlsx = first.workbook.read_bytes()
     old_json = first.figures_path.read_bytes()
 
@@ -278,7 +318,7 @@ def test_locked_output_keeps_old_file(tmp_path, monkeypatch):
 
     monkeypatch.setattr(os, "replace", locked)
     with pytest.raises(OutputLockedError) as err:
-        merge(sc.result, tmp_path, org="另一个单位")
+        merge_result(sc.result, tmp_path)
     assert "汇总表.xlsx" in str(err.value) and "关闭" in str(err.value)
     monkeypatch.undo()
     assert first.workbook.read_bytes() == old_xlsx

@@ -17,7 +17,10 @@ from factories import scenario
 from toolkit import schema as S
 from toolkit import summary_xlsx
 from toolkit import xlsx_fast as F
-from toolkit.merge import COMPUTED_COLUMNS, add_computed_columns, merge
+from toolkit.api import merge_result
+from toolkit.merge import add_computed_columns
+from toolkit.model import META_FILE, META_NOTES
+from toolkit.schema import COMPUTED_COLUMNS, UNIT_KEY
 
 TEXTS = [
     "=1+1", "=HYPERLINK(\"http://example.com\",\"x\")", "+86 138", "@SUM(A1:A2)", "a & b < c > d \"q\" 'p'",
@@ -80,15 +83,24 @@ def _write(path, df: pd.DataFrame, chunk: int = 4, shared: bool = True) -> None:
              strings=strings)
 
 
-def _expected_text(value, decoded: bool = True, shared: bool = False):
-    """What a reader returns; openpyxl does not decode the _xHHHH_ escapes that Excel and calamine decode,
-    and shows them as written (as for XlsxWriter's own cells), except _x005F_ in a shared string."""
-    if value in (None, ""):
-        return None
-    if decoded:
-        return value
-    escaped = F._xlsxwriter_escape(value)
-    return escaped.replace("_x005F_", "_") if shared else escaped
+def _expected_text(value):
+    """What Excel, calamine and LibreOffice read back: the text (an empty one is no cell)."""
+    return None if value in (None, "") else value
+
+
+def _openpyxl_reads_of_xlsxwriter(path, shared: bool) -> list:
+    """What openpyxl reads back for TEXTS written by XlsxWriter itself (shared strings, or inline strings as in
+    constant_memory mode). openpyxl does not decode the _xHHHH_ escapes that Excel and calamine decode; the
+    generated cells must read back as XlsxWriter's own."""
+    wb = xlsxwriter.Workbook(str(path), {"constant_memory": not shared})
+    ws = wb.add_worksheet("明细")
+    for r, text in enumerate(TEXTS, start=1):
+        if text:
+            ws.write_string(r, 0, text)
+    wb.close()
+    rows = openpyxl.load_workbook(path)["明细"].iter_rows(min_row=2, max_row=len(TEXTS) + 1, max_col=1,
+                                                        values_only=True)
+    return [r[0] for r in rows]
 
 
 MODES = pytest.mark.parametrize("shared", [True, False], ids=["shared", "inline"])
@@ -98,13 +110,14 @@ MODES = pytest.mark.parametrize("shared", [True, False], ids=["shared", "inline"
 def test_values_and_types_openpyxl(tmp_path, shared):
     path = tmp_path / "fast.xlsx"
     _write(path, _frame(), shared=shared)
+    expected_texts = _openpyxl_reads_of_xlsxwriter(tmp_path / "reference.xlsx", shared)
     ws = openpyxl.load_workbook(path)["明细"]
     rows = list(ws.iter_rows(min_row=2))
     assert [c.value for c in ws[1]] == HEADERS
     assert len(rows) == len(TEXTS)
     for i, row in enumerate(rows):
         text, integer, number, percent, day, light = row
-        assert text.value == _expected_text(TEXTS[i], decoded=False, shared=shared), i
+        assert text.value == expected_texts[i], i
         if text.value is not None:
             assert text.data_type == "s"  # "=1+1" stays text, never a formula
         assert integer.value == INTS[i] and (INTS[i] is None or integer.number_format == "0")
@@ -253,18 +266,22 @@ def _detail_expectation(sc):
 def test_detail_sheets_match_tables(tmp_path):
     sc = scenario()
     sc.result.tables["tasks"].loc[0, "name"] = "=1+1"
-    outcome = merge(sc.result, tmp_path)
+    outcome = merge_result(sc.result, tmp_path)
     details = _detail_expectation(sc)
     book = openpyxl.load_workbook(outcome.workbook)
     cal = CalamineWorkbook.from_path(str(outcome.workbook))
     for key, sheet in S.SHEETS.items():
-        cols = summary_xlsx._detail_columns(key)
+        # the sheet's columns: 填报单位, the schema's columns, the computed ones, 来源文件, 校验提示
+        cols = [(UNIT_KEY, "填报单位", "text"), *((c.key, c.header, c.kind) for c in sheet.columns),
+                *((c.key, c.header, c.kind) for c in COMPUTED_COLUMNS[key]),
+                (META_FILE, "来源文件", "text"), (META_NOTES, "校验提示", "text")]
         df = details[key]
         ws = book[sheet.name]
+        assert [c.value for c in ws[1]] == [header for _, header, _ in cols]
         rows = list(ws.iter_rows(min_row=2))
         crows = cal.get_sheet_by_name(sheet.name).to_python()[1:]
         assert len(rows) == len(crows) == len(df)
-        for c, (col, header, kind, _) in enumerate(cols):
+        for c, (col, header, kind) in enumerate(cols):
             values = df[col].tolist() if col in df.columns else [None] * len(df)
             for r, value in enumerate(values):
                 cell = rows[r][c]
@@ -294,7 +311,7 @@ def test_detail_split_at_row_limit(tmp_path, monkeypatch):
     sc = scenario()
     monkeypatch.setattr(summary_xlsx, "MAX_DATA_ROWS", 25)
     monkeypatch.setattr(summary_xlsx, "DETAIL_CHUNK", 6)
-    outcome = merge(sc.result, tmp_path)
+    outcome = merge_result(sc.result, tmp_path)
     details = _detail_expectation(sc)
     cal = CalamineWorkbook.from_path(str(outcome.workbook))
     book = openpyxl.load_workbook(outcome.workbook, read_only=True)

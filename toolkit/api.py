@@ -5,7 +5,8 @@ and the ``.bat`` launchers all call these functions and nothing else, with the
 same arguments. Each function runs the pipeline stages in order and passes
 their plain data along::
 
-    find_files → read_file → validate_files → write_markup → merge → render_report
+    find_files → read_file → validate_files → write_markup → summarize → write_workbook
+                                                                      + write_figures → render_report
 
 Heavy libraries (pandas, openpyxl, docxtpl) are imported inside the functions so
 that ``toolkit --help`` starts fast.
@@ -18,13 +19,13 @@ from datetime import date
 from pathlib import Path
 
 from .config import ConfigError, ReportText, Workspace
+from .merge.jsonfile import FIGURES_NAME, load_figures
 from .model import FileData, MergeOutcome, Period, ReportOutcome, Unit, ValidationResult
 from .runtime import bulk_gc
+from .summary_xlsx import SUMMARY_NAME
 
 Progress = Callable[[int, int, str], None]  # (done, total, current file)
 
-FIGURES_NAME = "汇总数据.json"
-SUMMARY_NAME = "汇总表.xlsx"
 BLANK_DIR = "空白模板"
 
 
@@ -181,12 +182,22 @@ def check_workspace(ws: Workspace, files: list[FileData], ignored: list[tuple[st
 
 
 def merge_result(result: ValidationResult, out_dir: Path, ws: Workspace | None = None) -> MergeOutcome:
-    from .merge import merge
+    """Merge, then write 汇总表.xlsx and 汇总数据.json into ``out_dir`` (each atomically)."""
+    from .merge import summarize, write_figures
+    from .summary_xlsx import write_workbook
 
     with bulk_gc():
-        if ws is None:
-            return merge(result, Path(out_dir))
-        return merge(result, Path(out_dir), org=ws.org, office=ws.office, low_closure_rate=ws.report.low_closure_rate)
+        merged = summarize(result, **merge_settings(ws))
+        workbook = write_workbook(merged, Path(out_dir))
+        return MergeOutcome(figures=merged.figures, workbook=workbook,
+                            figures_path=write_figures(merged.figures, Path(out_dir)))
+
+
+def merge_settings(ws: Workspace | None) -> dict:
+    """The workspace's settings of the merge (``summarize``'s keywords); the defaults without one."""
+    if ws is None:
+        return {}
+    return {"org": ws.org, "office": ws.office, "low_closure_rate": ws.report.low_closure_rate}
 
 
 def merge_workspace(ws: Workspace, *, progress: Progress | None = None) -> tuple[ValidationResult, MergeOutcome]:
@@ -212,21 +223,6 @@ def report_text(ws: Workspace) -> ReportText:
         if from_sheet is not None:
             return from_sheet.or_else(ws.text)
     return ws.text
-
-
-def load_figures(path: Path) -> dict:
-    import json
-
-    path = Path(path)
-    if not path.is_file():
-        raise ConfigError(f"找不到汇总数据 {path}。请先运行 toolkit merge（汇总）生成 {FIGURES_NAME}。")
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise ConfigError(f"{path.name} 不是有效的汇总数据文件（{exc}）。请重新运行汇总。") from None
-    if not isinstance(data, dict) or not str(data.get("format", "")).startswith("toolkit.figures/"):
-        raise ConfigError(f"{path.name} 不是 toolkit 生成的汇总数据文件。请重新运行汇总。")
-    return data
 
 
 def default_report_path(ws: Workspace) -> Path:
@@ -285,9 +281,10 @@ def run_workspace(
 
     ``stage(name)`` is called as each stage ends ("read", "validate", "merge", "workbook",
     "report": the wait for the report after the workbook); the benchmark times them."""
-    from .merge import summarize, write_workbook
+    from .merge import summarize
     from .report import warm_up
     from .runtime import Helper
+    from .summary_xlsx import write_workbook
 
     # On two cores a helper process writes 汇总数据.json and the report while this one writes
     # 汇总表.xlsx. It is forked first, while this process is small, and imports the Word and
@@ -300,7 +297,7 @@ def run_workspace(
         result = check_workspace(ws, files, ignored)
         del files  # raw rows are not needed past validation
         done("validate")
-        merged = summarize(result, org=ws.org, office=ws.office, low_closure_rate=ws.report.low_closure_rate)
+        merged = summarize(result, **merge_settings(ws))
         done("merge")
         side = helper.submit(write_figures_and_report, merged.figures, ws.output_dir, default_report_path(ws),
                              ws=ws, text=text, pdf=pdf)

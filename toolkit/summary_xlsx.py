@@ -8,27 +8,35 @@ Sheets, in order:
 
 Every figure on the 统计 sheets is taken from the figures dict (汇总数据.json), so
 the workbook and the Word report always quote the same numbers; totals are
-written as values, not formulas. Text from submissions is always written with
-``write_string`` (a value starting with ``=`` stays text); a text longer than
-Excel's cell limit is cut and a 提示 is listed on 校验问题.
+written as values, not formulas. The 红灯清单 rows come from ``Merged.red_rows``
+(the rows of the figures' red list, with the detail tables' dates). Text from
+submissions is always written with ``write_string`` (a value starting with ``=``
+stays text); a text longer than Excel's cell limit is cut and a 提示
+(``cell-truncated``) is listed on 校验问题.
 """
 
 from __future__ import annotations
 
 import io
 from datetime import date, datetime
-from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import schema as S
+from .errors import make_issue
 from .io import atomic_path
-from .merge import COMPUTED_COLUMNS, RED, UNIT_KEY, YELLOW, GREEN, _isna
-from .model import HINT, META_FILE, META_NOTES, META_ROW, Issue, ValidationResult
+from .merge import rate
+from .merge.frames import isna
+from .model import META_FILE, META_NOTES, META_ROW, Issue, ValidationResult
+from .schema import GREEN, RED, UNIT_KEY, YELLOW
+from .text import wrapped_lines
 
 if TYPE_CHECKING:
     import pandas as pd
 
+    from .merge import Merged
+
+SUMMARY_NAME = "汇总表.xlsx"
 EXCEL_MAX_ROWS = 1_048_576
 MAX_DATA_ROWS = EXCEL_MAX_ROWS - 1  # below the header row; tests lower it to check splitting
 CELL_LIMIT = 32_767
@@ -36,7 +44,6 @@ CELL_KEEP = 32_000
 CUT_MARK = "…（已截断）"
 DETAIL_CHUNK = 50_000  # rows converted to Python values at a time
 NA_TEXT = "暂无"
-TRUNCATED_CODE = "cell_truncated"
 
 FONT = "宋体"
 LIGHT_FILLS = {RED: "#F8696B", YELLOW: "#FFEB84", GREEN: "#63BE7B"}
@@ -141,19 +148,15 @@ class _Book:
         if _too_long(text):
             original = len(text)
             text = _cut(text)
-            w = where
-            self.truncated.append(Issue(
-                TRUNCATED_CODE, HINT,
-                f"内容过长（{original}个字符），超过 Excel 单元格上限 {CELL_LIMIT} 个字符，"
-                f"汇总表中只保留前 {CELL_KEEP} 个字符，完整内容请查看来源文件。",
-                file=w.get("file", ""), sheet=w.get("sheet", ""), row=w.get("row"),
-                header=w.get("header", ""), value=text[:50],
+            self.truncated.append(make_issue(
+                "cell-truncated", file=where.get("file", ""), sheet=where.get("sheet", ""), row=where.get("row"),
+                header=where.get("header", ""), value=text[:50], length=original, limit=CELL_LIMIT, kept=CELL_KEEP,
             ))
         return text
 
     def any(self, ws, row: int, col: int, value: Any, fmt=None, date_fmt=None, where=None) -> None:
         """Write a value as found (rejected rows): numbers as numbers, dates as dates, the rest as text."""
-        if _isna(value):
+        if isna(value):
             return
         if isinstance(value, bool):
             ws.write_string(row, col, "是" if value else "否", fmt)
@@ -173,22 +176,9 @@ class _Book:
             ws.write_number(row, col, value / 100, self.cell("pct", total))
 
 
-@lru_cache(maxsize=65_536)  # 红灯清单 titles and file names repeat
-def _display_width(text: str) -> float:
-    """Approximate width in Excel character units (a CJK character is about two)."""
-    return sum(2.0 if ord(ch) > 0x2E7F else 1.1 for ch in text)
-
-
 def _row_height(cells: list[tuple[str, float]], line: float = 14.0) -> float | None:
     """The row height for wrapped text, or None when one line fits."""
-    lines = 1
-    for text, width in cells:
-        if not text:
-            continue
-        n = 0
-        for part in str(text).split("\n"):
-            n += max(1, -(-int(_display_width(part) + 0.999) // max(int(width) - 1, 1)))
-        lines = max(lines, n)
+    lines = max([1] + [wrapped_lines(text, width) for text, width in cells if text])
     if lines > 1:
         return min(line * lines + 2, 409)
     return None
@@ -236,25 +226,18 @@ def _subtitle(figures: dict) -> str:
     return "    ".join(parts)
 
 
-def _as_date(text: str | None) -> datetime | None:
-    if not text:
-        return None
-    d = date.fromisoformat(text)
-    return datetime(d.year, d.month, d.day)
-
-
 # ---------------------------------------------------------------------------
 # Entry point
 # ---------------------------------------------------------------------------
 
 
-def write_summary_workbook(
-    path: Path, details: "dict[str, pd.DataFrame]", figures: dict, result: ValidationResult
-) -> Path:
-    """Write 汇总表.xlsx atomically; ``details`` come from ``merge.add_computed_columns``."""
+def write_workbook(merged: "Merged", out_dir: Path) -> Path:
+    """Write 汇总表.xlsx into ``out_dir`` (atomically) and return its path."""
     import xlsxwriter
 
-    path = Path(path)
+    path = Path(out_dir) / SUMMARY_NAME
+    path.parent.mkdir(parents=True, exist_ok=True)
+    details, figures, result = merged.details, merged.figures, merged.result
     package = io.BytesIO()
     wb = xlsxwriter.Workbook(package, {
         "constant_memory": True,  # rows are streamed: long lists stay in bounded memory
@@ -284,8 +267,8 @@ def write_summary_workbook(
             ws_info = wb.add_worksheet("说明")
             _write_units(book, wb.add_worksheet("分单位统计"), figures)
             _write_categories(book, wb.add_worksheet("分类统计"), figures)
-            generated.update({name: prefetch.add(rows)
-                              for name, rows in _write_red_list(book, wb.add_worksheet("红灯清单"), figures).items()})
+            generated.update({name: prefetch.add(rows) for name, rows in
+                              _write_red_list(book, wb.add_worksheet("红灯清单"), figures, merged.red_rows).items()})
             _write_achievements(book, wb.add_worksheet("成果汇总"), figures)
             _write_submission(book, wb.add_worksheet("报送情况"), figures, result)
             for key in S.SHEETS:
@@ -316,7 +299,7 @@ def _detail_columns(sheet_key: str) -> list[tuple[str, str, str, float]]:
     sheet = S.SHEETS[sheet_key]
     cols = [(UNIT_KEY, "填报单位", "text", 14)]
     cols += [(c.key, c.header, c.kind, c.width) for c in sheet.columns]
-    cols += list(COMPUTED_COLUMNS.get(sheet_key, ()))
+    cols += list(S.COMPUTED_COLUMNS.get(sheet_key, ()))
     cols += [(META_FILE, "来源文件", "text", 30), (META_NOTES, "校验提示", "text", 30)]
     return cols
 
@@ -398,8 +381,8 @@ def _cut_long_texts(book: _Book, sheet_key: str, part: "pd.DataFrame",
             continue
         file = part[META_FILE].iloc[pos] if META_FILE in part.columns else None
         row = part[META_ROW].iloc[pos] if META_ROW in part.columns else None
-        cut = book.cut(text, {"file": "" if _isna(file) else str(file), "sheet": base,
-                              "row": None if _isna(row) else int(row), "header": title})
+        cut = book.cut(text, {"file": "" if isna(file) else str(file), "sheet": base,
+                              "row": None if isna(row) else int(row), "header": title})
         out.setdefault(c, {})[pos] = cut
     return out
 
@@ -588,8 +571,6 @@ def _write_categories(book: _Book, ws, figures: dict) -> None:
 
 
 def _share(book: _Book, ws, row: int, col: int, count: int, total: int, is_total: bool = False) -> None:
-    from .merge import rate
-
     book.rate(ws, row, col, rate(count, total), is_total)
 
 
@@ -628,8 +609,11 @@ def _chart(book: _Book, ws, chart_type: str, title: str, measure: str, first: in
 # ---------------------------------------------------------------------------
 
 
-def _write_red_list(book: _Book, ws, figures: dict) -> dict[str, Any]:
-    """Title and headers with XlsxWriter; the (possibly many thousand) rows generated by ``xlsx_fast``."""
+def _write_red_list(book: _Book, ws, figures: dict, red: "pd.DataFrame") -> dict[str, Any]:
+    """Title and headers with XlsxWriter; the (possibly many thousand) rows generated by ``xlsx_fast``.
+
+    ``red``: ``Merged.red_rows``, the rows of ``figures["red_list"]`` in the same order, whose
+    时限 are the detail tables' dates (written as they are, never parsed back from text)."""
     import pandas as pd
 
     from . import xlsx_fast as F
@@ -658,8 +642,8 @@ def _write_red_list(book: _Book, ws, figures: dict) -> dict[str, Any]:
     where = {"sheet": ws.get_name()}
     keys = ("kind", "unit", "id", "title", "owner", "leader", "status")
     short = CELL_LIMIT // 2  # a str this short is within the limit whatever its UTF-16 length
-    cut = [[v if v.__class__ is str and len(v) <= short else book.cut(v, where) for v in map(i.get, keys)]
-           for i in items]  # row by row, as cells are met
+    cut = [[v if v.__class__ is str and len(v) <= short else book.cut(v, where) for v in values]
+           for values in zip(*(red[k].tolist() for k in keys))]  # row by row, as cells are met
 
     def texts(key: str) -> "pd.Series":
         k = keys.index(key)
@@ -678,9 +662,8 @@ def _write_red_list(book: _Book, ws, figures: dict) -> dict[str, Any]:
         (titles, text(f_wrap)),
         (texts("owner"), text(f_center)),
         (texts("leader"), text(f_center)),
-        (pd.Series([_as_date(i["deadline"]) for i in items], dtype="datetime64[ns]"),
-         F.Column(F.DATE, F.style_id(f_date), blank_style=F.style_id(f_text))),
-        (pd.Series([i["days_overdue"] for i in items], dtype="int64"), F.Column(F.INT, F.style_id(f_days))),
+        (red["deadline"].reset_index(drop=True), F.Column(F.DATE, F.style_id(f_date), blank_style=F.style_id(f_text))),
+        (red["days_overdue"].reset_index(drop=True), F.Column(F.INT, F.style_id(f_days))),
         (texts("status"), text(f_center)),
     ]
     heights = [_row_height([(t, 40)]) for t in titles.tolist()]

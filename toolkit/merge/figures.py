@@ -1,0 +1,247 @@
+"""The figures dict (汇总数据.json, docs/figures.md) and the merge stage's result, :class:`Merged`.
+
+    ValidationResult ─▶ add_computed_columns ─▶ figures ─▶ Merged (details, figures, red rows)
+
+Every number shown on the 统计 sheets of 汇总表.xlsx and quoted by the Word report comes
+from the figures. Everything in them is a plain Python value (int, float, str, bool, None,
+list, dict) so that they can be written as JSON as they are.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from .. import schema as S
+from ..model import UnitIndex, ValidationResult
+from .derived import add_computed_columns
+from .exact import decimal_sum, mean1, plain_number, rate
+from .frames import col, equal, floats, int_array, isos, mask, progress_values, texts
+from .jsonfile import FIGURES_FORMAT
+from .submission import submission_figures
+from .units import totals, unit_figures
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+# 红灯清单 rows: (kind, table, id column, title column), problems first.
+_RED_SOURCES = (("问题", "problems", "problem_id", "description"), ("任务", "tasks", "task_id", "name"))
+RED_LIST_COLUMNS = ("kind", "id", "unit", "title", "owner", "leader", "deadline", "days_overdue", "status")
+
+
+@dataclass
+class Merged:
+    """The merged collection, before anything is written.
+
+    ``details``: the accepted rows with their computed columns (汇总表's detail sheets);
+    ``figures``: 汇总数据.json, read by the 统计 sheets and the report; ``red_rows``: the
+    红灯清单 as a table (:func:`red_rows`, the rows of ``figures["red_list"]`` with their
+    deadlines as dates)."""
+
+    details: "dict[str, pd.DataFrame]"
+    figures: dict
+    result: ValidationResult
+    red_rows: "pd.DataFrame"
+
+
+def summarize(
+    result: ValidationResult,
+    *,
+    org: str = "",
+    office: str = "",
+    low_closure_rate: float = 60.0,
+) -> Merged:
+    """Merge the accepted rows and compute the figures (no file is written)."""
+    details = add_computed_columns(result.tables, result.as_of, result.units, period=result.period)
+    red = red_rows(details)
+    figures = _figures(details, red, result, org=org, office=office, low_closure_rate=low_closure_rate)
+    return Merged(details=details, figures=figures, result=result, red_rows=red)
+
+
+def _figures(
+    details: "dict[str, pd.DataFrame]",
+    red: "pd.DataFrame",
+    result: ValidationResult,
+    *,
+    org: str,
+    office: str,
+    low_closure_rate: float,
+) -> dict:
+    index = UnitIndex(result.units)
+    visits, problems, tasks = details["visits"], details["problems"], details["tasks"]
+    period = result.period
+    counts = result.totals()
+    submission = submission_figures(result, index)
+    units = unit_figures(details, result, index, submission)
+    total = totals(units, tasks)
+
+    figures: dict[str, Any] = {
+        "format": FIGURES_FORMAT,
+        "generated_at": datetime.now().replace(microsecond=0).isoformat(),
+        "org": org,
+        "office": office,
+        "period": None if period is None else {
+            "code": period.code, "name": period.name,
+            "start": period.start.isoformat(), "end": period.end.isoformat(),
+        },
+        "as_of": result.as_of.isoformat(),
+        "validation": {k: int(counts[k]) for k in (
+            "files", "rows_read", "rows_accepted", "rows_rejected", "rows_skipped", "rows_superseded",
+            "errors", "hints")},
+        "submission": submission,
+        "visits": {
+            "count": int(len(visits)),
+            "participants": total["participants"],
+            "objects": total["objects"],
+            "problems_found": total["problems_found"],
+            "solved_on_spot": total["solved_on_spot"],
+            "by_object_type": _distribution(col(visits, "object_type"), S.OBJECT_TYPES),
+            "by_method": _distribution(col(visits, "method"), S.VISIT_METHODS),
+        },
+        "problems": _problem_block(problems),
+        "tasks": _task_block(tasks),
+        "achievements": _achievements(tasks),
+        "red_list": _red_list(red),
+        "units": units,
+        "totals": total,
+        "low_closure_rate": float(low_closure_rate),
+        "low_closure_units": [
+            u["name"] for u in units if u["closure_rate"] is not None and u["closure_rate"] < low_closure_rate
+        ],
+    }
+    return figures
+
+
+def _distribution(series: "pd.Series", names: tuple[str, ...]) -> list[dict[str, Any]]:
+    counts = series.value_counts(dropna=True).to_dict()
+    out = [{"name": n, "count": int(counts.get(n, 0))} for n in names]
+    # Values outside the list should not get past validation; never drop them silently.
+    for extra in sorted(str(k) for k in counts if k not in names):
+        out.append({"name": extra, "count": int(counts[extra])})
+    return out
+
+
+def _problem_block(p: "pd.DataFrame") -> dict[str, Any]:
+    status = col(p, "status")
+    satisfaction = col(p, "satisfaction")
+    count = int(len(p))
+    closed = int(status.isin(S.CLOSED_STATUSES).fillna(False).sum())
+    rated = int(satisfaction.isin(S.SATISFACTION).fillna(False).sum())
+    satisfied = int(satisfaction.isin(S.SATISFIED).fillna(False).sum())
+    lights = col(p, "light").value_counts().to_dict()
+    return {
+        "count": count,
+        "closed": closed,
+        "closure_rate": rate(closed, count),
+        "cancelled": int((status == "已销号").fillna(False).sum()),
+        "rated": rated,
+        "satisfied": satisfied,
+        "satisfaction_rate": rate(satisfied, rated),
+        "overdue": int((col(p, "overdue") == S.YES).fillna(False).sum()),
+        "lights": {k: int(lights.get(k, 0)) for k in S.LIGHTS},
+        "by_category": _distribution(col(p, "category"), S.PROBLEM_CATEGORIES),
+        "by_source": _distribution(col(p, "source"), S.PROBLEM_SOURCES),
+        "by_status": _distribution(status, S.PROBLEM_STATUSES),
+    }
+
+
+def _task_block(t: "pd.DataFrame") -> dict[str, Any]:
+    import numpy as np
+
+    status = col(t, "status")
+    count = int(len(t))
+    done = equal(status, S.TASK_DONE)
+    completed = int(done.sum())
+    lights = col(t, "light").value_counts().to_dict()
+    by_type = []
+    list_type = col(t, "list_type")
+    progress = col(t, "progress")
+    for name in S.TASK_LIST_TYPES:
+        mine = equal(list_type, name)
+        by_type.append({
+            "name": name,
+            "count": int(mine.sum()),
+            "completed": int((mine & done).sum()),
+            "average_progress": mean1(progress_values(progress[mine].to_frame("progress"))),
+        })
+    key = np.flatnonzero(equal(list_type, S.KEY_TASK) & mask(status != S.TASK_DONE))
+    sub = t.iloc[key]
+    deadlines = isos(col(sub, "deadline"))
+    rows = sorted(zip(((d is None, d or "", pos) for pos, d in enumerate(deadlines)),
+                      sub[S.UNIT_KEY].tolist(), texts(col(sub, "name")), deadlines, floats(col(sub, "progress")),
+                      texts(col(sub, "status")), texts(col(sub, "owner")), texts(col(sub, "leader"))),
+                  key=lambda r: r[0])  # by 完成时限; ties keep the unit order of the table
+    return {
+        "count": count,
+        "completed": completed,
+        "completion_rate": rate(completed, count),
+        "average_progress": mean1(progress_values(t)),
+        "overdue": int(lights.get(S.RED, 0)),
+        "lights": {k: int(lights.get(k, 0)) for k in S.LIGHTS},
+        "by_type": by_type,
+        "by_status": _distribution(status, S.TASK_STATUSES),
+        "unfinished_key": [
+            {"unit": unit, "name": name, "deadline": deadline, "progress": progress, "status": st, "owner": owner,
+             "leader": leader}
+            for _, unit, name, deadline, progress, st, owner, leader in rows
+        ],
+    }
+
+
+def _achievements(t: "pd.DataFrame") -> list[dict[str, Any]]:
+    import numpy as np
+
+    rows = np.flatnonzero(col(t, "result_value").notna().to_numpy(dtype=bool))
+    t = t.iloc[rows]
+    groups: dict[tuple[str, str], list[Any]] = {}  # (说明, 计量单位) → [values, units (ordered), items]
+    for value, text, name, unit, unit_name in zip(
+            col(t, "result_value").tolist(), texts(col(t, "result_text")), texts(col(t, "name")),
+            texts(col(t, "result_unit")), t[S.UNIT_KEY].tolist()):
+        g = groups.get((text or name, unit))
+        if g is None:
+            g = groups[(text or name, unit)] = [[], {}, 0]
+        g[0].append(value)
+        g[1].setdefault(unit_name, None)
+        g[2] += 1
+    return [
+        {"description": d, "value": plain_number(decimal_sum(g[0])), "unit": u, "units": list(g[1]),
+         "items": g[2]}
+        for (d, u), g in groups.items()
+    ]
+
+
+def red_rows(details: "dict[str, pd.DataFrame]") -> "pd.DataFrame":
+    """The 红灯清单: red problems, then red tasks, each most overdue first (ties in table order).
+
+    Columns ``RED_LIST_COLUMNS``: texts stripped, ``deadline`` the detail table's dates
+    (datetime64), ``days_overdue`` int64. ``figures["red_list"]`` is this table, row by row.
+    """
+    import numpy as np
+    import pandas as pd
+
+    parts = []
+    for kind, key, id_col, title_col in _RED_SOURCES:
+        df = details[key]
+        red = df.iloc[np.flatnonzero(equal(col(df, "light"), S.RED))]
+        days = int_array(col(red, "days_overdue")) if len(red) else np.zeros(0, dtype=np.int64)
+        order = np.argsort(-days, kind="stable")  # most overdue first, ties in row order
+        red = red.iloc[order]
+        parts.append(pd.DataFrame({
+            "kind": pd.Series([kind] * len(red), dtype=object),
+            "id": pd.Series(texts(col(red, id_col)), dtype=object),
+            "unit": pd.Series(red[S.UNIT_KEY].tolist(), dtype=object),
+            "title": pd.Series(texts(col(red, title_col)), dtype=object),
+            "owner": pd.Series(texts(col(red, "owner")), dtype=object),
+            "leader": pd.Series(texts(col(red, "leader")), dtype=object),
+            "deadline": pd.Series(pd.to_datetime(col(red, "deadline"), errors="coerce").to_numpy(
+                dtype="datetime64[ns]"), dtype="datetime64[ns]"),
+            "days_overdue": pd.Series(days[order], dtype=np.int64),
+            "status": pd.Series(texts(col(red, "status")), dtype=object),
+        }))
+    return pd.concat(parts, ignore_index=True)
+
+
+def _red_list(red: "pd.DataFrame") -> list[dict[str, Any]]:
+    columns = [isos(red[k]) if k == "deadline" else red[k].tolist() for k in RED_LIST_COLUMNS]
+    return [dict(zip(RED_LIST_COLUMNS, values)) for values in zip(*columns)]
