@@ -20,7 +20,7 @@ The vocabulary (computed-column declarations, light names, 是/否) is declared 
 from .derived import add_computed_columns
 from .exact import rate
 from .figures import RED_LIST_COLUMNS, Merged, red_rows, summarize
-from .jsonfile import FIGURES_FORMAT, FIGURES_NAME, figures_json, load_figures, write_figures
+from .jsonfile import FIGURES_FORMAT, FIGURES_NAME, encode_figures, load_figures, write_figures
 
 __all__ = [
     "FIGURES_FORMAT",
@@ -28,7 +28,7 @@ __all__ = [
     "RED_LIST_COLUMNS",
     "Merged",
     "add_computed_columns",
-    "figures_json",
+    "encode_figures",
     "load_figures",
     "rate",
     "red_rows",
