@@ -9,7 +9,17 @@ from __future__ import annotations
 from typing import Any
 
 from .. import schema as S
-from ..model import ERROR, META_UNIT, META_UNIT_CODE, UNKNOWN_UNIT, FileReport, UnitIndex, ValidationResult
+from ..model import (
+    ERROR,
+    FILE_SUPERSEDED,
+    FILE_UNREADABLE,
+    META_UNIT,
+    META_UNIT_CODE,
+    UNKNOWN_UNIT,
+    FileReport,
+    UnitIndex,
+    ValidationResult,
+)
 from .frames import col, factorize_pairs
 
 TEMPLATE_OK = "已报送"
@@ -35,8 +45,8 @@ def submission_figures(result: ValidationResult, index: UnitIndex) -> dict[str, 
 
     def template_status(unit_files: list[FileReport], template_id: str) -> str:
         # an unreadable file (template unknown) of the unit counts as sent back for every template
-        mine = [f for f in unit_files if (f.template == template_id or (f.template is None and f.status == "无法读取"))
-                and f.status != "已被替代"]
+        mine = [f for f in unit_files if (f.template == template_id or (f.template is None and f.status == FILE_UNREADABLE))
+                and f.status != FILE_SUPERSEDED]
         if any(f.delivered and f.errors == 0 for f in mine):
             return TEMPLATE_OK
         if mine:
@@ -56,7 +66,7 @@ def submission_figures(result: ValidationResult, index: UnitIndex) -> dict[str, 
                     if index.find(n, c) is None:
                         table_names.add(index.display(n, c))
         unknown = sorted(
-            {n for n in found_names if any(f.status != "无法读取" for f in by_unit[n]) and n != UNKNOWN_UNIT}
+            {n for n in found_names if any(f.status != FILE_UNREADABLE for f in by_unit[n]) and n != UNKNOWN_UNIT}
             | (table_names - {UNKNOWN_UNIT}),
             key=index.sort_key,
         )
@@ -90,15 +100,15 @@ def submission_figures(result: ValidationResult, index: UnitIndex) -> dict[str, 
         "units": units_out,
         "rejected_files": [
             {"file": f.rel, "unit": index.display(f.unit, f.unit_code), "errors": int(f.errors)}
-            for f in files if f.errors > 0 and f.status not in ("无法读取", "已被替代")
+            for f in files if f.errors > 0 and f.status not in (FILE_UNREADABLE, FILE_SUPERSEDED)
         ],
         "superseded_files": [
             {"file": f.rel, "unit": index.display(f.unit, f.unit_code), "by": f.superseded_by or "",
              "rows": int(f.rows_superseded)}
-            for f in files if f.status == "已被替代" or f.superseded_by
+            for f in files if f.status == FILE_SUPERSEDED or f.superseded_by
         ],
         "unreadable_files": [
-            {"file": f.rel, "reason": _unreadable_reason(f)} for f in files if f.status == "无法读取"
+            {"file": f.rel, "reason": _unreadable_reason(f)} for f in files if f.status == FILE_UNREADABLE
         ],
         "unknown_units": unknown,
     }

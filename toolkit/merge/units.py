@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from .. import schema as S
-from ..model import META_UNIT_CODE, UnitIndex, ValidationResult
+from ..model import FILE_UNREADABLE, META_UNIT_CODE, UnitIndex, ValidationResult
 from .exact import mean1, rate
 from .frames import col, equal, factorize, int_array, mask, present_floats, progress_values, text, texts
 
@@ -175,7 +175,7 @@ def unit_figures(details: "dict[str, pd.DataFrame]", result: ValidationResult, i
     configured = {u.name for u in result.units}
     found = set(stats) | {n for n in submission["unknown_units"]}
     if not result.units:  # no unit list: every unit found in readable files
-        found |= {index.display(f.unit, f.unit_code) for f in result.files if f.status != "无法读取"}
+        found |= {index.display(f.unit, f.unit_code) for f in result.files if f.status != FILE_UNREADABLE}
     for name in sorted(found - configured, key=index.sort_key):
         names.append((_first_code(details, name), name))
     accepted_units = {index.display(f.unit, f.unit_code) for f in result.files if f.delivered}
