@@ -8,19 +8,16 @@ import importlib.util
 import json
 import math
 import sys
-from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from factories import scenario
+from figures_fixture import make_figures
 from toolkit.api import load_figures
 from toolkit.config import ConfigError
 from toolkit.merge import FIGURES_NAME, encode_figures, summarize, write_figures
-
-sys.path.insert(0, str(Path(__file__).parent))
-from figures_fixture import make_figures  # noqa: E402
 
 HAS_ORJSON = importlib.util.find_spec("orjson") is not None
 LIBRARIES = ["orjson", "json"] if HAS_ORJSON else ["json"]

@@ -17,6 +17,9 @@ Vocabulary
 ``SheetSchema`` the columns and rules of one sheet (走访记录, 问题清单, 任务清单).
 ``TemplateSchema`` a workbook made of sheets (大走访大调研台账, 任务推进台账),
                 with a stable id and a schema version stored in every workbook.
+``ComputedColumn`` a column the merge adds to the accepted rows (问题编号, 是否逾期,
+                逾期天数, 亮灯), declared in ``COMPUTED_COLUMNS`` with the light names
+                and 是/否 (computed in ``toolkit.merge.derived``).
 
 Only the standard library is imported here: the CLI imports this module at
 start-up.
