@@ -220,28 +220,31 @@ def red_rows(details: "dict[str, pd.DataFrame]") -> "pd.DataFrame":
     import numpy as np
     import pandas as pd
 
-    parts = []
+    texts_of: dict[str, list[str]] = {k: [] for k in ("kind", "id", "unit", "title", "owner", "leader", "status")}
+    deadlines, days = [], []
     for kind, key, id_col, title_col in _RED_SOURCES:
         df = details[key]
-        red = df.iloc[np.flatnonzero(equal(col(df, "light"), S.RED))]
-        days = int_array(col(red, "days_overdue")) if len(red) else np.zeros(0, dtype=np.int64)
-        order = np.argsort(-days, kind="stable")  # most overdue first, ties in row order
-        red = red.iloc[order]
-        parts.append(pd.DataFrame({
-            "kind": pd.Series([kind] * len(red), dtype=object),
-            "id": pd.Series(texts(col(red, id_col)), dtype=object),
-            "unit": pd.Series(red[S.UNIT_KEY].tolist(), dtype=object),
-            "title": pd.Series(texts(col(red, title_col)), dtype=object),
-            "owner": pd.Series(texts(col(red, "owner")), dtype=object),
-            "leader": pd.Series(texts(col(red, "leader")), dtype=object),
-            "deadline": pd.Series(pd.to_datetime(col(red, "deadline"), errors="coerce").to_numpy(
-                dtype="datetime64[ns]"), dtype="datetime64[ns]"),
-            "days_overdue": pd.Series(days[order], dtype=np.int64),
-            "status": pd.Series(texts(col(red, "status")), dtype=object),
-        }))
-    return pd.concat(parts, ignore_index=True)
+        rows = np.flatnonzero(equal(col(df, "light"), S.RED))
+        overdue = int_array(col(df, "days_overdue").iloc[rows]) if len(rows) else np.zeros(0, dtype=np.int64)
+        order = np.argsort(-overdue, kind="stable")  # most overdue first, ties in row order
+        red = df.iloc[rows[order]]
+        texts_of["kind"] += [kind] * len(red)
+        texts_of["id"] += texts(col(red, id_col))
+        texts_of["unit"] += red[S.UNIT_KEY].tolist()
+        texts_of["title"] += texts(col(red, title_col))
+        texts_of["owner"] += texts(col(red, "owner"))
+        texts_of["leader"] += texts(col(red, "leader"))
+        texts_of["status"] += texts(col(red, "status"))
+        deadlines.append(pd.to_datetime(col(red, "deadline"), errors="coerce").to_numpy(dtype="datetime64[ns]"))
+        days.append(overdue[order])
+    data: dict[str, Any] = {k: pd.Series(v, dtype=object) for k, v in texts_of.items()}
+    data["deadline"] = pd.Series(np.concatenate(deadlines), dtype="datetime64[ns]")
+    data["days_overdue"] = pd.Series(np.concatenate(days), dtype=np.int64)
+    return pd.DataFrame({k: data[k] for k in RED_LIST_COLUMNS})
 
 
 def _red_list(red: "pd.DataFrame") -> list[dict[str, Any]]:
     columns = [isos(red[k]) if k == "deadline" else red[k].tolist() for k in RED_LIST_COLUMNS]
-    return [dict(zip(RED_LIST_COLUMNS, values)) for values in zip(*columns)]
+    return [{"kind": kind, "id": id_, "unit": unit, "title": title, "owner": owner, "leader": leader,
+             "deadline": deadline, "days_overdue": days, "status": status}
+            for kind, id_, unit, title, owner, leader, deadline, days, status in zip(*columns)]
