@@ -133,11 +133,26 @@ def test_scenario_has_what_the_brief_needs(sc):
     assert sc.accepted[sc.no_problem_unit]["problems"] == []
 
 
+def expected_status(sc, name: str) -> str:
+    """报送情况 of a unit from the scenario's files, by the rules of docs/figures.md."""
+    mine = [s for s in sc.submissions if s.unit == name and not s.superseded_by]
+    clean = {s.template for s in mine if s.status != "有错误"}
+    if any(s.status == "有错误" for s in mine):
+        return "有退回"
+    if clean == {"survey", "tasks"}:
+        return "已报送"
+    return "部分报送" if clean else "未报送"
+
+
 def test_per_unit_statistics(sc, figures):
     expected = []
     for code, name in ordered_units(sc):
-        expected.append(expected_unit(name, code, sc.accepted.get(name, {}), name in sc.accepted))
-    assert figures["units"] == expected
+        entry = expected_unit(name, code, sc.accepted.get(name, {}), expected_status(sc, name) != "未报送")
+        entry["status"] = expected_status(sc, name)
+        expected.append(entry)
+    assert [u["name"] for u in figures["units"]] == [u["name"] for u in expected]
+    assert figures["units"] == [{k: e[k] for k in u} for u, e in zip(figures["units"], expected)]
+    assert {u["status"] for u in figures["units"]} == {"已报送", "有退回", "未报送"}  # the scenario has each
 
 
 def test_totals_are_sums_with_recomputed_rates(sc, figures):
@@ -272,7 +287,12 @@ def test_submission(sc, figures):
     sub = figures["submission"]
     assert sub["expected"] == 13
     assert sub["submitted"] == 12
-    assert sub["missing"] == [{"code": sc.missing_unit.code, "name": sc.missing_unit.name}]
+    assert sub["missing"] == [{"code": sc.missing_unit.code, "name": sc.missing_unit.name, "status": "未报送",
+                               "templates": ["大走访大调研台账", "任务推进台账"]}]
+    rejected = next(s for s in sc.submissions if s.rel == sc.rejected_file)
+    assert [(u["name"], [f["file"] for f in u["files"]]) for u in sub["returned"]] == [(rejected.unit, [rejected.rel])]
+    statuses = [expected_status(sc, u.name) for u in sc.units]
+    assert sub["counts"] == {k: statuses.count(k) for k in ("已报送", "部分报送", "有退回", "未报送")}
     by_name = {u["name"]: u for u in sub["units"]}
     assert [u["name"] for u in sub["units"]] == [n for _, n in ordered_units(sc)]
     assert by_name[sc.missing_unit.name]["status"] == "未报送"
@@ -441,7 +461,7 @@ def test_zero_denominators_and_empty_collection(tmp_path):
     assert f["problems"]["satisfaction_rate"] is None
     assert f["tasks"]["completion_rate"] is None and f["tasks"]["average_progress"] is None
     assert f["units"][0]["closure_rate"] is None and f["totals"]["closure_rate"] is None
-    assert f["submission"]["missing"] == [{"code": "01", "name": "办公室"}]
+    assert [(m["code"], m["name"], m["status"]) for m in f["submission"]["missing"]] == [("01", "办公室", "未报送")]
     assert f["red_list"] == [] and f["achievements"] == []
     merge_result(empty, tmp_path)  # writes without error
     assert json.loads((tmp_path / "汇总数据.json").read_text(encoding="utf-8"))["totals"]["closure_rate"] is None
@@ -517,10 +537,12 @@ def test_end_to_end_from_workbooks(tmp_path):
     figures = json.loads(outcome.figures_path.read_text(encoding="utf-8"))
 
     expected = [expected_unit(u.name, u.code, accepted.get(u.name, {}), u.name in accepted) for u in units]
-    assert figures["units"] == expected
+    for i, (u, e) in enumerate(zip(units, expected)):  # unit 3's task file has a rejected row: it goes back
+        e["status"] = "未报送" if u.name not in accepted else "有退回" if i == 3 else "已报送"
+    assert figures["units"] == [{k: e[k] for k in u} for u, e in zip(figures["units"], expected)]
     sub = figures["submission"]
     assert sub["expected"] == 13 and sub["submitted"] == 12
-    assert sub["missing"] == [{"code": "13", "name": units[12].name}]
+    assert [(m["code"], m["name"]) for m in sub["missing"]] == [("13", units[12].name)]
     assert [f["unit"] for f in sub["superseded_files"]] == [units[1].name]
     assert sub["superseded_files"][0]["file"].startswith("旧版/")
     assert [(f["unit"], f["errors"]) for f in sub["rejected_files"]] == [(units[3].name, 1)]

@@ -247,7 +247,10 @@ def test_red_list_rows_are_as_tall_as_their_wrapped_titles(tmp_path):
 def test_submission_sheet(merged, book):
     sc, outcome = merged
     text = "\n".join(str(v) for r in _rows(book["报送情况"]) for v in r if v is not None)
-    assert sc.missing_unit.name in text and "催报名单（1 个单位）" in text
+    assert sc.missing_unit.name in text and "催报名单（1 个单位，尚有台账未报送）" in text
+    rejected_unit = next(s.unit for s in sc.submissions if s.rel == sc.rejected_file)
+    returns = text.split("三、退回名单", 1)[1].split("四、", 1)[0]
+    assert rejected_unit in returns and sc.rejected_file in returns and sc.missing_unit.name not in returns
     assert sc.rejected_file in text and sc.superseded_file in text and sc.unreadable_file in text
     unreadable = next(f for f in sc.result.files if f.rel == sc.unreadable_file)
     assert unreadable.issues[0].message in text and sc.unknown_unit in text

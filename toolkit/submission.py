@@ -202,7 +202,8 @@ def submission_status(result: ValidationResult) -> Submission:
                     if n not in configured and n != UNKNOWN_UNIT and any(f.status != FILE_UNREADABLE for f in fs)),
                    key=index.sort_key)
     units = [_unit_entry(u.code, u.name, True, by_unit.get(u.name, [])) for u in result.units]
-    units += [_unit_entry(index.code(name), name, False, by_unit.get(name, [])) for name in found]
+    if result.units:  # without a unit list nobody is expected: there is no 报送情况 to tell
+        units += [_unit_entry(index.code(name), name, False, by_unit.get(name, [])) for name in found]
     return Submission(
         expected=len(result.units),
         units=units,

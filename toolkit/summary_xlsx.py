@@ -29,6 +29,7 @@ from .merge import rate
 from .merge.frames import isna
 from .model import META_FILE, META_NOTES, META_ROW, Issue, ValidationResult
 from .schema import GREEN, RED, UNIT_KEY, YELLOW
+from .submission import MISSING, PARTIAL, RETURNED, UNIT_STATUSES
 from .text import wrapped_lines
 
 if TYPE_CHECKING:
@@ -47,7 +48,7 @@ NA_TEXT = "暂无"
 
 FONT = "宋体"
 LIGHT_FILLS = {RED: "#F8696B", YELLOW: "#FFEB84", GREEN: "#63BE7B"}
-STATUS_FILLS = {"未报送": "#F8696B", "有退回": "#FFEB84", "部分报送": "#FFEB84"}
+STATUS_FILLS = {MISSING: "#F8696B", RETURNED: "#FFEB84", PARTIAL: "#FFEB84"}
 
 SHEET_INFO = (
     ("说明", "本表的统计口径、数据来源和各工作表的内容。"),
@@ -707,7 +708,8 @@ def _write_submission(book: _Book, ws, figures: dict, result: ValidationResult) 
     last = len(widths) - 1
     for c, w in enumerate(widths):
         ws.set_column(c, c, w)
-    summary = (f"应报 {sub['expected']} 个单位，已报 {sub['submitted']} 个，未报 {len(sub['missing'])} 个"
+    counts = sub.get("counts", {})
+    summary = (f"应报 {sub['expected']} 个单位：" + "，".join(f"{k} {counts.get(k, 0)} 个" for k in UNIT_STATUSES)
                if sub["expected"] else "未配置单位名单")
     _title(book, ws, "报送情况", _subtitle(figures) + "    " + summary, last)
     row = 3
@@ -751,25 +753,32 @@ def _write_submission(book: _Book, ws, figures: dict, result: ValidationResult) 
             _fit_height(ws, row, [(files, widths[-1])])
             row += 1
     row += 1
-    heading(f"二、催报名单（{len(sub['missing'])} 个单位）")
+    heading(f"二、催报名单（{len(sub['missing'])} 个单位，尚有台账未报送）")
     if sub["missing"]:
-        headers(("序号", "单位编码", "单位"))
+        headers(("序号", "单位编码", "单位", "报送状态", "未报送的台账"))
         for n, unit in enumerate(sub["missing"], start=1):
             ws.write_number(row, 0, n, book.cell("seq"))
             book.text(ws, row, 1, unit["code"], book.cell("center"))
             book.text(ws, row, 2, unit["name"], book.cell())
+            book.text(ws, row, 3, unit["status"], book.cell("center", fill=STATUS_FILLS.get(unit["status"])))
+            ws.merge_range(row, 4, row, last, "", book.cell("wrap"))
+            book.text(ws, row, 4, "、".join(unit["templates"]), book.cell("wrap"))
             row += 1
     else:
         none("无" if sub["expected"] else "未配置单位名单")
     row += 1
-    heading(f"三、需退回修改的文件（{len(sub['rejected_files'])} 个）")
-    if sub["rejected_files"]:
-        headers(("序号", "单位", "文件", "错误数"))
-        for n, item in enumerate(sub["rejected_files"], start=1):
+    returned = [(unit, f) for unit in sub.get("returned", []) for f in unit["files"]]
+    heading(f"三、退回名单（{len(sub.get('returned', []))} 个单位、{len(returned)} 个文件，需修改后重新报送）")
+    if returned:
+        headers(("序号", "单位", "文件", "台账", "错误数", "原因"))
+        for n, (unit, item) in enumerate(returned, start=1):
             ws.write_number(row, 0, n, book.cell("seq"))
-            book.text(ws, row, 1, item["unit"], book.cell())
+            book.text(ws, row, 1, unit["name"], book.cell())
             book.text(ws, row, 2, item["file"], book.cell("wrap"))
-            ws.write_number(row, 3, item["errors"], book.cell("int"))
+            book.text(ws, row, 3, item["template"] or "—", book.cell("center"))
+            ws.write_number(row, 4, item["errors"], book.cell("int"))
+            book.text(ws, row, 5, item["reason"], book.cell("wrap"))
+            _fit_height(ws, row, [(item["reason"], widths[5]), (item["file"], widths[2])])
             row += 1
     else:
         none()

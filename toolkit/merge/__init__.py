@@ -8,7 +8,7 @@ Modules, one concern each:
 ``derived``     the computed columns (问题编号, 是否逾期, 逾期天数, 亮灯, task ids) and the stable row order
 ``figures``     the figures dict of 汇总数据.json (docs/figures.md), :class:`Merged`, :func:`summarize`
 ``units``       per-unit counts (分单位统计) and the 合计 row
-``submission``  报送情况 (the ``submission`` block)
+(报送情况, the ``submission`` block, comes from ``toolkit.submission``, read by every front end)
 ``frames``      pandas/numpy column helpers (whole columns, one Python step per distinct value)
 ``exact``       exact decimal rates, means and sums, rounded half-up
 ``jsonfile``    writing and loading 汇总数据.json

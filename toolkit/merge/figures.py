@@ -19,7 +19,7 @@ from .derived import add_computed_columns
 from .exact import decimal_sum, mean1, plain_number, rate
 from .frames import col, equal, floats, int_array, isos, mask, progress_values, texts
 from .jsonfile import FIGURES_FORMAT
-from .submission import submission_figures
+from ..submission import submission_status
 from .units import totals, unit_figures
 
 if TYPE_CHECKING:
@@ -72,8 +72,9 @@ def _figures(
     visits, problems, tasks = details["visits"], details["problems"], details["tasks"]
     period = result.period
     counts = result.totals()
-    submission = submission_figures(result, index)
-    units = unit_figures(details, result, index, submission)
+    status = submission_status(result)  # the one 报送情况 every front end reads
+    submission = status.to_json()
+    units = unit_figures(details, result, index, status)
     total = totals(units, tasks)
 
     figures: dict[str, Any] = {

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import schema as S
 from ..model import FILE_UNREADABLE, META_UNIT_CODE, UnitIndex, ValidationResult
+from ..submission import MISSING, SENT, Submission
 from .exact import mean1, rate
 from .frames import col, equal, factorize, int_array, mask, present_floats, progress_values, text, texts
 
@@ -139,12 +140,13 @@ def _empty_unit_stats() -> dict[str, Any]:
     }
 
 
-def _unit_entry(code: str, name: str, submitted: bool | int, st: dict[str, Any] | None) -> dict[str, Any]:
+def _unit_entry(code: str, name: str, status: str, st: dict[str, Any] | None) -> dict[str, Any]:
     st = st or _empty_unit_stats()
     return {
         "code": code,
         "name": name,
-        "submitted": submitted,
+        "submitted": status != MISSING,  # sent files (有退回 included: it sent something)
+        "status": status,  # 报送情况: 已报送 / 部分报送 / 有退回 / 未报送
         "visits": st["visits"],
         "participants": st["participants"],
         "objects": st["objects"],
@@ -168,18 +170,19 @@ def _unit_entry(code: str, name: str, submitted: bool | int, st: dict[str, Any] 
 
 
 def unit_figures(details: "dict[str, pd.DataFrame]", result: ValidationResult, index: UnitIndex,
-                 submission: dict) -> list[dict[str, Any]]:
+                 submission: Submission) -> list[dict[str, Any]]:
     """The ``units`` list of the figures: configured units in order, then the others found (by name)."""
     stats = _unit_stats(details)
     names: list[tuple[str, str]] = [(u.code, u.name) for u in result.units]
     configured = {u.name for u in result.units}
-    found = set(stats) | {n for n in submission["unknown_units"]}
+    found = set(stats) | set(submission.unknown_units)
     if not result.units:  # no unit list: every unit found in readable files
         found |= {index.display(f.unit, f.unit_code) for f in result.files if f.status != FILE_UNREADABLE}
     for name in sorted(found - configured, key=index.sort_key):
         names.append((_first_code(details, name), name))
-    accepted_units = {index.display(f.unit, f.unit_code) for f in result.files if f.delivered}
-    return [_unit_entry(code, name, name in accepted_units, stats.get(name)) for code, name in names]
+    statuses = {u.name: u.status for u in submission.units}
+    return [_unit_entry(code, name, statuses.get(name, SENT if name in stats else MISSING), stats.get(name))
+            for code, name in names]
 
 
 def _first_code(details, name: str) -> str:

@@ -137,9 +137,14 @@ def _submission_paragraph(fig: dict) -> str:
     head = f"截至{as_of}，" if as_of else ""
     if not submitted:
         return f"{head}应报送台账的{expected}个单位均未报送，暂无汇总数据。"
-    if submitted >= expected:
+    counts = sub.get("counts") or {}
+    complete = _n(counts.get("已报送"))
+    if complete >= expected:
         return f"{head}应报送台账的{expected}个单位已全部报送，以下数据据此汇总。"
-    return f"{head}应报送台账的{expected}个单位中已报送{submitted}个，以下数据据此汇总。"
+    pending = [f"{n}个单位部分报送" if k == "部分报送" else f"{n}个单位的台账退回修改" if k == "有退回"
+               else f"{n}个单位未报送" for k in ("部分报送", "有退回", "未报送") if (n := _n(counts.get(k)))]
+    detail = f"（{'、'.join(pending)}）" if pending else ""
+    return f"{head}应报送台账的{expected}个单位中已有{submitted}个报送{detail}，以下数据据此汇总。"
 
 
 def _visits_paragraphs(fig: dict, period: str) -> list[str]:
@@ -325,10 +330,13 @@ def _issues(fig: dict, settings: ReportSettings, text: ReportText) -> list[str]:
     idle = [u["name"] for u in units if u.get("submitted") and not _n(u.get("visits"))]
     if idle:
         points.append(f"个别单位走访工作开展不够。{_names(idle)}本期没有走访记录，深入基层的主动性有待加强。")
-    missing = [_clean(m.get("name")) for m in _get(fig, "submission", "missing", default=[]) if isinstance(m, dict)]
-    missing = [m for m in missing if m]
-    if missing:
-        points.append(f"台账报送不够及时。{_names(missing)}未按时报送台账数据，本报告未包含其工作情况。")
+    chased = [m for m in _get(fig, "submission", "missing", default=[]) if isinstance(m, dict) and _clean(m.get("name"))]
+    nothing = [_clean(m["name"]) for m in chased if m.get("status") in (None, "未报送")]
+    partial = [f"{_clean(m['name'])}未报送{'、'.join(m.get('templates') or [])}" for m in chased
+               if m.get("status") not in (None, "未报送") and m.get("templates")]
+    if nothing or partial:
+        parts = ([f"{_names(nothing)}未按时报送台账数据，本报告未包含其工作情况"] if nothing else []) + partial
+        points.append(f"台账报送不够及时。{'；'.join(parts)}。")
     points += [t for t in (text.problems or []) if _clean(t)]
     if not points:
         return ["从汇总数据看，本期各项工作总体推进有序，未发现突出问题。下一步将持续跟踪问题办理和任务推进情况，"
@@ -451,7 +459,7 @@ def title_lines(title: str, limit: int = TITLE_LINE_CHARS) -> list[str]:
 def _unit_row(u: dict, index: int | str) -> dict:
     row = {"index": str(index), "code": _clean(u.get("code")), "name": _clean(u.get("name")),
            "submitted": "是" if u.get("submitted") else "否"}
-    absent = u.get("submitted") is False  # a listed unit that sent nothing: no zeros that look like data
+    absent = u.get("status", "未报送" if u.get("submitted") is False else "") == "未报送"  # sent nothing: no zeros
     if absent:
         row["name"] = f"{row['name']}（未报送）"
     for _, key, kind in UNIT_COLUMNS:
