@@ -20,7 +20,7 @@ from pathlib import Path
 
 from .config import ConfigError, ReportText, Workspace
 from .merge.jsonfile import FIGURES_NAME, load_figures
-from .model import FileData, MergeOutcome, Period, ReportOutcome, Unit, ValidationResult
+from .model import FILE_SUPERSEDED, FileData, MergeOutcome, Period, ReportOutcome, Unit, ValidationResult
 from .runtime import bulk_gc
 from .summary_xlsx import SUMMARY_NAME
 
@@ -126,7 +126,7 @@ def write_markups(files: list[FileData], result: ValidationResult, out_dir: Path
         data = by_rel.get(report.rel)
         if data is None or not data.readable or not data.template_id or report.errors == 0:
             continue
-        if report.status == "已被替代":
+        if report.status == FILE_SUPERSEDED:
             continue
         from .markup import write_markup  # openpyxl: imported only when a file goes back
 

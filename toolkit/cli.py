@@ -19,6 +19,7 @@ import typer
 
 from .config import ConfigError, Workspace, find_workspace, load_workspace
 from .exceptions import NotAWorkspaceError, describe
+from .model import FILE_ERRORS, FILE_HINTS, FILE_OK, FILE_SUPERSEDED, FILE_UNREADABLE
 
 if TYPE_CHECKING:
     from .model import ValidationResult
@@ -217,7 +218,7 @@ def _progress_factory(console):
 # Output helpers
 # ---------------------------------------------------------------------------
 
-STATUS_STYLE = {"通过": "green", "有提示": "yellow", "有错误": "red", "无法读取": "red", "已被替代": "dim"}
+STATUS_STYLE = {FILE_OK: "green", FILE_HINTS: "yellow", FILE_ERRORS: "red", FILE_UNREADABLE: "red", FILE_SUPERSEDED: "dim"}
 MAX_ISSUES_SHOWN = 15
 MAX_FILES_LISTED = 40  # above this, the table lists only the files that are not 通过
 
@@ -238,8 +239,8 @@ def print_validation(result: "ValidationResult", console=None) -> None:
     for col in ("读取", "通过", "退回", "跳过", "错误", "提示"):
         table.add_column(col, justify="right", no_wrap=True)
     # With many files, the rows that need nobody's attention are summed up in one line.
-    clean = [f for f in result.files if f.status == "通过"]
-    listed = result.files if len(result.files) <= MAX_FILES_LISTED else [f for f in result.files if f.status != "通过"]
+    clean = [f for f in result.files if f.status == FILE_OK]
+    listed = result.files if len(result.files) <= MAX_FILES_LISTED else [f for f in result.files if f.status != FILE_OK]
     for f in listed:
         style = STATUS_STYLE.get(f.status, "")
         table.add_row(escape(f.rel), escape(f.unit), escape(f.template_name or "—"), f"[{style}]{f.status}[/]",

@@ -131,8 +131,8 @@ class Submission:
                                      "errors": r.errors, "rows_rejected": r.rows_rejected} for r in u.returned]}
                          for u in self.returns],
             "units": [{"code": u.code, "name": u.name, "status": u.status, "templates": dict(u.templates),
-                       "template_names": {tid: names[tid] for tid in u.templates}, "files": list(u.files)}
-                      for u in self.units],
+                       "files": list(u.files)} for u in self.units],
+            "template_names": names,
             "rejected_files": self.rejected_files,
             "superseded_files": self.superseded_files,
             "unreadable_files": self.unreadable_files,
