@@ -527,6 +527,30 @@ def console_cmd() -> None:
     _run(go)
 
 
+COMMAND_ALIASES["离线安装包"] = "bundle"
+
+
+@app.command("bundle", cls=_ChineseCommand)
+def bundle_cmd(
+    directory: Path = typer.Argument(..., metavar="目录", help="安装包文件夹（新建；已有的安装包会被替换）"),
+    platform: Optional[str] = typer.Option(None, "--platform", metavar="平台",
+                                           help="目标电脑：win_amd64、win32、manylinux_x86_64 或 manylinux_aarch64（默认：本机）"),
+    python: Optional[str] = typer.Option(None, "--python", metavar="版本", help="目标电脑的 Python 版本，如 3.11（默认：本机的）"),
+) -> None:
+    """生成离线安装包：toolkit 和它用到的全部软件包，以及安装脚本和安装说明，拷到没有网络的电脑上双击安装。"""
+    from . import api
+
+    def go():
+        c = _console()
+        bundle = api.make_bundle(directory, platform=platform, python=python,
+                                 progress=lambda message: c.print(f"[dim]{escape(message)}[/]"))
+        c.print(f"[green]已生成离线安装包[/] {escape(str(bundle.folder))}（{bundle.platform}，Python {bundle.python}，"
+                f"{len(bundle.wheels)} 个安装包，共 {bundle.size / 1e6:.0f} MB）")
+        c.print(f"  安装：在目标电脑上运行 {escape(bundle.installer.name)}；说明见 {escape(bundle.readme.name)}")
+
+    _run(go)
+
+
 def _version_callback(value: bool) -> None:
     if value:
         from . import __version__
