@@ -330,7 +330,7 @@ def write_figures_and_report(figures: dict, out_dir: Path, report_path: Path, *,
 
 
 def install_front_ends(ws: Workspace) -> list[Path]:
-    """Write 控制台.xlsm (Excel buttons) and the .bat launchers into the workspace."""
+    """Write 控制台.xlsm (Excel buttons) and the launchers (.bat, .sh, .desktop) into the workspace."""
     from .console import write_console
     from .launchers import write_launchers
 
