@@ -267,17 +267,21 @@ def write_console(ws: Workspace, path: Path | None = None, *, interpreter: str |
     return target
 
 
+def _from_old_console(target: Path, read):
+    """What ``read`` finds in the console about to be replaced; None when there is none or it
+    cannot be read (then everything starts from toolkit.toml)."""
+    if not target.is_file():
+        return None
+    try:
+        return read(target)
+    except Exception:  # an unreadable old console
+        return None
+
+
 def _carried_text(target: Path, fallback: ReportText) -> ReportText:
     """Regenerating the console keeps the paragraphs staff wrote into its 报告要素 sheet."""
-    if not target.is_file():
-        return fallback
-    try:
-        old = read_report_text(target)
-    except Exception:  # an unreadable old console: start from toolkit.toml
-        return fallback
-    if old is None:
-        return fallback
-    return old.or_else(fallback)
+    old = _from_old_console(target, read_report_text)
+    return fallback if old is None else old.or_else(fallback)
 
 
 def units_fingerprint(units: list[Unit]) -> str:
@@ -341,12 +345,7 @@ def _carried_units(target: Path, units: list[Unit]) -> tuple[list[list[str]], st
     sheet not yet saved into toolkit.toml (rows differing from what it was filled with), which are
     kept, with their stamp, for the next button to save."""
     fresh = (unit_rows(units), units_fingerprint(units))
-    if not target.is_file():
-        return fresh
-    try:
-        old = read_units_sheet(target)
-    except Exception:  # an unreadable old console: start from toolkit.toml
-        return fresh
+    old = _from_old_console(target, read_units_sheet)
     if old is None or not old[1]:
         return fresh
     rows, stamp = old
