@@ -227,7 +227,7 @@ def print_validation(result: "ValidationResult", console=None) -> None:
 
     console = console or _console()
     if not result.files:
-        console.print(f"[yellow]在 {escape(str(result.root))} 中没有找到表格文件（.xlsx、.xlsm、.xls）。"
+        console.print(f"[yellow]在 {escape(str(result.root))} 中没有找到表格文件（.xlsx、.xlsm、.xls、.ods、.et）。"
                       "请把各单位报回的文件放进这个文件夹（可以有子文件夹）后重新运行。[/]")
     table = Table(title="校验结果", show_lines=False, header_style="bold")
     # file names wrap instead of being cut: a person must see which file a line is about
@@ -516,7 +516,7 @@ def demo_cmd(
 
 @app.command("console", cls=_ChineseCommand)
 def console_cmd() -> None:
-    """在工作区中重新生成 控制台.xlsm（Excel 按钮）和 .bat 启动脚本。"""
+    """在工作区中重新生成 控制台.xlsm（Excel 按钮）和启动脚本（.bat、.sh，Linux 上还有 .desktop）。"""
     from . import api
 
     def go():
