@@ -12,13 +12,18 @@ from oletools.olevba import VBA_Parser
 
 from toolkit.config import ConfigError, ReportText, init_workspace
 from toolkit.console import (
+    CODE_NAMES,
     SETTINGS,
     SHEET_CONF,
     SHEET_CONSOLE,
     SHEET_TEXT,
+    SHEET_UNITS,
     TEXT_FIRST_ROW,
+    UNITS_FIRST_ROW,
     read_report_text,
+    read_units_sheet,
     report_text_from_rows,
+    units_from_rows,
     write_console,
 )
 from toolkit.vba.project import BUTTONS, toolkit_modules
@@ -54,25 +59,71 @@ def vba_modules(path: Path) -> dict[str, str]:
 
 def test_sheets_and_their_code_names(console):
     wb = load_workbook(console, keep_vba=True)
-    assert wb.sheetnames == [SHEET_CONSOLE, SHEET_TEXT, SHEET_CONF]
+    assert wb.sheetnames == [SHEET_CONSOLE, SHEET_UNITS, SHEET_TEXT, SHEET_CONF]
     assert not any(name.lower().endswith(".py") for name in wb.sheetnames)  # would switch RunPython to a licensed mode
     with zipfile.ZipFile(console) as z:
         assert 'codeName="ThisWorkbook"' in z.read("xl/workbook.xml").decode()
-        for i in (1, 2, 3):
+        for i, name in enumerate(wb.sheetnames, start=1):
+            assert CODE_NAMES[name] == f"Sheet{i}"
             assert f'codeName="Sheet{i}"' in z.read(f"xl/worksheets/sheet{i}.xml").decode()
         assert "xl/vbaProject.bin" in z.namelist()
         assert "application/vnd.ms-excel.sheet.macroEnabled.main+xml" in z.read("[Content_Types].xml").decode()
     # every sheet has its document module
-    assert {"ThisWorkbook", "Sheet1", "Sheet2", "Sheet3"} <= set(vba_modules(console))
+    assert {"ThisWorkbook", "Sheet1", "Sheet2", "Sheet3", "Sheet4"} <= set(vba_modules(console))
 
 
-def test_xlwings_conf_sheet_holds_exactly_the_two_settings(console):
+def _vba_function(source: str, name: str) -> str:
+    m = re.search(rf"^(?:Public )?(?:Function|Sub) {name}\(.*?^End (?:Function|Sub)", source, flags=re.M | re.S)
+    assert m, name
+    return m[0]
+
+
+def _windows_part(body: str) -> str:
+    """The body without its #If Mac Then branches (what runs on Windows)."""
+    out, skipping = [], []
+    for line in body.splitlines():
+        s = line.strip()
+        if s.startswith("#If "):
+            skipping.append("Mac" in s and "Not Mac" not in s)
+            continue
+        if s.startswith("#Else") and skipping:
+            skipping[-1] = not skipping[-1]
+            continue
+        if s.startswith("#End If") and skipping:
+            skipping.pop()
+            continue
+        if not any(skipping):
+            out.append(line)
+    return "\n".join(out)
+
+
+def test_xlwings_conf_sheet_pins_every_setting_the_buttons_read(console):
+    """xlwings' GetConfig looks at the workbook's xlwings.conf sheet first (column A from A1 down to the
+    first blank cell, keys upper-cased); a key found there wins, even with an empty value, over the
+    directory and user xlwings.conf files and the add-in. So every key RunPython, ExecuteWindows and
+    ShowError read on Windows must be on the sheet."""
+    from toolkit.vba.project import module_source
+
+    source = module_source("xlwings")
+    read = set()
+    for function in ("RunPython", "ExecuteWindows", "ShowError"):
+        read |= set(re.findall(r'GetConfig\("([^"]+)"', _windows_part(_vba_function(source, function))))
+    assert {"USE UDF SERVER", "CONDA PATH", "CONDA ENV", "PYTHONPATH", "SHOW CONSOLE"} <= read
+    read.discard("INTERPRETER")  # legacy key, read only when INTERPRETER_WIN is empty
     sh = load_workbook(console)[SHEET_CONF]
-    assert [[c.value for c in row] for row in sh.iter_rows(min_row=1, max_row=3, max_col=2)] == [
-        ["Interpreter_Win", r"C:\Python311\pythonw.exe"],
-        ["ADD_WORKBOOK_TO_PYTHONPATH", "False"],
-        [None, None],  # xlwings reads column A down to the last filled cell
-    ]
+    rows = [[c.value for c in row] for row in sh.iter_rows(min_row=1, max_row=sh.max_row, max_col=2)]
+    keys = [r[0] for r in rows]
+    first_blank = keys.index(None) if None in keys else len(keys)
+    assert all(k is None for k in keys[first_blank:])  # nothing below the block xlwings reads
+    sheet = {k.upper(): v for k, v in rows[:first_blank]}
+    assert read <= set(sheet), read - set(sheet)
+    assert sheet["INTERPRETER_WIN"] == r"C:\Python311\pythonw.exe"
+    assert sheet["ADD_WORKBOOK_TO_PYTHONPATH"] == "False" and sheet["USE UDF SERVER"] == "False"
+    assert sheet["SHOW CONSOLE"] == "False" and sheet["SHOW_ERROR_POPUPS"] == "True"
+    for key in ("CONDA PATH", "CONDA ENV", "PYTHONPATH", "LICENSE_KEY", "ONEDRIVE_CONSUMER_WIN",
+                "ONEDRIVE_COMMERCIAL_WIN", "SHAREPOINT_WIN"):
+        assert sheet[key] in (None, ""), key
+    assert sheet["TEMP DIR"] == "%TEMP%"  # xlwings' own default, expanded by xlwings
 
 
 def test_default_interpreter_is_this_python(tmp_path):
@@ -118,7 +169,7 @@ def test_each_button_is_bound_to_exactly_one_sub_of_the_vba_project(console):
 
 def test_vba_modules_in_the_workbook_are_exactly_the_toolkit_sources(console):
     found = vba_modules(console)
-    expected = {m.name: m.source for m in toolkit_modules(("Sheet1", "Sheet2", "Sheet3"))}
+    expected = {m.name: m.source for m in toolkit_modules(tuple(CODE_NAMES.values()))}
     assert found.keys() == expected.keys()
     for name, source in expected.items():
         assert found[name].replace("\r\n", "\n") == source.replace("\r\n", "\n")

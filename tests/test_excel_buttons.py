@@ -109,20 +109,24 @@ def demo(tmp_path_factory, tmp_path) -> Path:
 
 
 def click(console: Path, caption: str, tmp_path: Path) -> subprocess.CompletedProcess:
-    """Run the button's command like xlwings' ExecuteWindows: interpreter from the xlwings.conf
-    sheet, ``-B -c "import xlwings.utils;xlwings.utils.prepare_sys_path(...); <command>"``,
-    the working directory set to the interpreter's folder, --wb/--from_xl arguments.
-    The PYTHONPATH part of prepare_sys_path carries tests/ so that the prelude can
-    swap Book.caller() for the on-disk stand-in."""
+    """Run the button's command like xlwings' ExecuteWindows: interpreter and the PYTHONPATH
+    arguments from the xlwings.conf sheet, ``-B -c "import xlwings.utils;xlwings.utils.prepare_sys_path(...);
+    <command>"``, the working directory set to the interpreter's folder, --wb/--from_xl arguments.
+    tests/ is on the process's PYTHONPATH so that the prelude can swap Book.caller() for the
+    on-disk stand-in."""
     command = command_of_button(console, caption)
-    conf = load_workbook(console)[SHEET_CONF]
-    assert conf["A1"].value == "Interpreter_Win" and conf["A2"].value == "ADD_WORKBOOK_TO_PYTHONPATH"
-    interpreter = conf["B1"].value
-    add_dir = conf["B2"].value.lower()
+    sheet = load_workbook(console)[SHEET_CONF]
+    conf = {row[0].value.upper(): row[1].value or "" for row in sheet.iter_rows(max_col=2) if row[0].value}
+    interpreter = conf["INTERPRETER_WIN"]
+    assert conf["USE UDF SERVER"] == "False" and not conf["CONDA PATH"] and not conf["CONDA ENV"]
     fullname = str(console)
-    sys_path_args = ";".join([add_dir, fullname, fullname, "", "", "", str(TESTS)])
+    sys_path_args = ";".join([conf["ADD_WORKBOOK_TO_PYTHONPATH"].lower(), fullname, fullname,
+                              conf["ONEDRIVE_CONSUMER_WIN"], conf["ONEDRIVE_COMMERCIAL_WIN"], conf["SHAREPOINT_WIN"],
+                              conf["PYTHONPATH"]])
     alerts = tmp_path / "alerts.json"
-    env = dict(os.environ, FAKE_XLWINGS_BOOK=fullname, FAKE_XLWINGS_ALERTS=str(alerts))
+    # the sheet pins PYTHONPATH empty: tests/ (for the Book.caller() stand-in) comes from the environment
+    pythonpath = os.pathsep.join(p for p in (str(TESTS), os.environ.get("PYTHONPATH", "")) if p)
+    env = dict(os.environ, FAKE_XLWINGS_BOOK=fullname, FAKE_XLWINGS_ALERTS=str(alerts), PYTHONPATH=pythonpath)
     code = f"import xlwings.utils;xlwings.utils.prepare_sys_path({sys_path_args!r}); import fake_xlwings; {command}"
     proc = subprocess.run(
         [interpreter, "-B", "-c", code, f"--wb={console.name}", "--from_xl=1", "--app=Excel", "--hwnd=1"],
@@ -369,3 +373,164 @@ def test_a_renamed_console_sheet_is_explained_in_a_message_box(small):
     book._wb[SHEET_CONSOLE].title = "控制台（旧）"
     assert not run_button(book, "validate")
     assert "toolkit console" in book.app.alerts[0][0]
+
+
+# ---------------------------------------------------------------------------
+# 单位名单 <-> toolkit.toml
+# ---------------------------------------------------------------------------
+
+from toolkit.console import SHEET_UNITS, UNITS_FIRST_ROW, UNITS_STAMP_CELL, units_fingerprint  # noqa: E402
+
+
+def edit_units_with_openpyxl(console: Path, rows: list[list]) -> None:
+    """What a person does in Excel: overwrite the list (and clear what is below it), save."""
+    wb = load_workbook(console, keep_vba=True)
+    sh = wb[SHEET_UNITS]
+    for r in range(UNITS_FIRST_ROW, UNITS_FIRST_ROW + 200):
+        for c in range(1, 4):
+            sh.cell(r, c).value = None
+    for i, row in enumerate(rows):
+        for j, value in enumerate(row):
+            sh.cell(UNITS_FIRST_ROW + i, j + 1).value = value
+    wb.save(console)
+
+
+@pytest.fixture
+def commented(tmp_path):
+    """A workspace whose toolkit.toml has a comment on a unit (written by hand in Notepad)."""
+    ws = init_workspace(tmp_path / "工作区", "滨海市体育局", "2022Q1")
+    text = ws.config_path.read_text(encoding="utf-8").replace('name = "党建办"', 'name = "党建办"  # 牵头科室，勿删')
+    ws.config_path.write_text(text, encoding="utf-8")
+    ws = load_workspace(ws.root)
+    return ws, write_console(ws)
+
+
+def test_the_unit_list_sheet_shows_toolkit_toml(commented):
+    ws, console = commented
+    sh = load_workbook(console)[SHEET_UNITS]
+    assert [sh.cell(2, c).value for c in range(1, 4)] == ["编码", "名称", "别名"]
+    rows = [[sh.cell(r, c).value for c in range(1, 4)] for r in range(UNITS_FIRST_ROW, UNITS_FIRST_ROW + 5)]
+    assert rows == [["01", "办公室", None], ["02", "党建办", None], ["03", "政策法规科", None],
+                    ["04", "综合业务科", None], [None, None, None]]
+    assert sh[UNITS_STAMP_CELL].value == units_fingerprint(ws.units)
+    assert sh.column_dimensions["H"].hidden
+
+
+def test_edited_unit_list_is_saved_into_toolkit_toml_with_its_comments(commented, monkeypatch):
+    ws, console = commented
+    seen = {}
+    monkeypatch.setattr(api, "validate_workspace", lambda ws, progress=None: seen.setdefault("ws", ws) and
+                        _empty_result(ws))
+    # reordered, one renamed, one deleted (政策法规科), one added with two aliases, a code typed as a number
+    edit_units_with_openpyxl(console, [["02", " 党建办 ", None], ["01", "办公室（机关）", "办公室"], [None, None, None],
+                                       [5, "机关服务中心", "服务中心、机关中心"], ["04", "综合业务科", None]])
+    book = FakeBook(console)
+    assert run_button(book, "validate"), book.sheets[SHEET_CONSOLE].range(STATUS_CELL).value
+    text = ws.config_path.read_text(encoding="utf-8")
+    assert 'name = "党建办"  # 牵头科室，勿删' in text  # the unit's own comment
+    assert "# 填报单位：每个单位一段 [[units]]" in text and "# 本单位名称（报告署名默认用它）" in text
+    new = load_workspace(ws.root)
+    assert [(u.code, u.name, u.aliases) for u in new.units] == [
+        ("02", "党建办", ()), ("01", "办公室（机关）", ("办公室",)), ("5", "机关服务中心", ("服务中心", "机关中心")),
+        ("04", "综合业务科", ())]
+    assert seen["ws"].units == new.units  # the run used the new list
+    sheet = book.sheets[SHEET_UNITS]  # the sheet now shows the list as saved
+    assert sheet.range(f"A{UNITS_FIRST_ROW}:C{UNITS_FIRST_ROW + 4}").value == [
+        ["02", "党建办", None], ["01", "办公室（机关）", "办公室"], ["5", "机关服务中心", "服务中心、机关中心"],
+        ["04", "综合业务科", None], [None, None, None]]
+    assert sheet.range(UNITS_STAMP_CELL).value == units_fingerprint(new.units)
+    # a second click changes nothing
+    before = ws.config_path.read_bytes()
+    assert run_button(book, "validate")
+    assert ws.config_path.read_bytes() == before
+
+
+@pytest.mark.parametrize("rows, message", [
+    ([["01", "办公室", None], ["01", "新科室", None]],
+     "单位编码“01”重复（办公室 和 新科室）。每个单位的编码必须唯一，请改正其中一个。"),
+    ([["01", "办公室", None], ["02", "办公室", None]], "单位名称“办公室”重复出现，请删除或改名。"),
+])
+def test_a_bad_unit_list_gives_the_messages_of_toolkit_toml_and_is_not_saved(commented, monkeypatch, rows, message):
+    ws, console = commented
+    before = ws.config_path.read_bytes()
+    monkeypatch.setattr(api, "validate_workspace", lambda *a, **k: pytest.fail("must not run"))
+    edit_units_with_openpyxl(console, rows)
+    book = FakeBook(console)
+    assert not run_button(book, "validate")
+    status = book.sheets[SHEET_CONSOLE].range(STATUS_CELL).value
+    assert status == f"出错：控制台“单位名单”工作表中{message}"
+    assert ws.config_path.read_bytes() == before
+    # the same list written into toolkit.toml gives the same message
+    entries = "".join(f'[[units]]\ncode = "{c}"\nname = "{n}"\n' for c, n, _a in rows)
+    text = before.decode("utf-8").split("# 填报单位")[0] + entries
+    ws.config_path.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError) as err:
+        load_workspace(ws.root)
+    assert str(err.value) == f"toolkit.toml 中{message}"
+
+
+@pytest.mark.parametrize("rows, message", [
+    ([["01", "办公室", None], ["", "新科室", None]], "控制台“单位名单”工作表中第4行缺少“编码”（单位编码），请在 A 列填写，如 01。"),
+    ([["01", "办公室", None], [None, None, None], ["07", None, "别名"]],
+     "控制台“单位名单”工作表中第5行缺少“名称”（单位名称），请在 B 列填写，如 办公室。"),
+])
+def test_a_missing_code_or_name_names_the_row(commented, monkeypatch, rows, message):
+    ws, console = commented
+    monkeypatch.setattr(api, "validate_workspace", lambda *a, **k: pytest.fail("must not run"))
+    edit_units_with_openpyxl(console, rows)
+    book = FakeBook(console)
+    assert not run_button(book, "validate")
+    assert book.app.alerts[0][0] == message
+
+
+def test_toolkit_toml_edited_in_notepad_wins_over_an_untouched_sheet(commented, monkeypatch):
+    ws, console = commented
+    monkeypatch.setattr(api, "validate_workspace", lambda ws, progress=None: _empty_result(ws))
+    text = ws.config_path.read_text(encoding="utf-8") + '\n[[units]]\ncode = "05"\nname = "新加的科室"\n'
+    ws.config_path.write_text(text, encoding="utf-8")
+    book = FakeBook(console)  # the console still shows the four units it was written with
+    assert run_button(book, "validate")
+    assert ws.config_path.read_text(encoding="utf-8") == text
+    assert book.sheets[SHEET_UNITS].range(f"A{UNITS_FIRST_ROW + 4}:B{UNITS_FIRST_ROW + 4}").value == ["05", "新加的科室"]
+    assert not (ws.root / "toolkit.toml.bak").exists()
+
+
+def test_both_edited_the_sheet_wins_and_the_file_is_kept_as_a_backup(commented, monkeypatch):
+    ws, console = commented
+    monkeypatch.setattr(api, "validate_workspace", lambda ws, progress=None: _empty_result(ws))
+    notepad = ws.config_path.read_text(encoding="utf-8") + '\n[[units]]\ncode = "05"\nname = "记事本加的"\n'
+    ws.config_path.write_text(notepad, encoding="utf-8")
+    edit_units_with_openpyxl(console, [["01", "办公室", None], ["09", "表里加的", None]])
+    book = FakeBook(console)
+    assert run_button(book, "validate")
+    assert [u.name for u in load_workspace(ws.root).units] == ["办公室", "表里加的"]
+    assert (ws.root / "toolkit.toml.bak").read_text(encoding="utf-8") == notepad  # nothing lost
+    problems = book.sheets[SHEET_CONSOLE].range(f"A{PROBLEMS_FIRST_ROW}:E{PROBLEMS_FIRST_ROW}").value
+    assert problems[3] == "提示" and "toolkit.toml.bak" in problems[4]
+
+
+def test_regenerating_the_console_keeps_unsaved_unit_edits(commented):
+    ws, console = commented
+    edit_units_with_openpyxl(console, [["01", "办公室", None], ["09", "还没点按钮", None]])
+    write_console(load_workspace(ws.root))
+    sh = load_workbook(console)[SHEET_UNITS]
+    assert sh[f"B{UNITS_FIRST_ROW + 1}"].value == "还没点按钮"
+    assert sh[UNITS_STAMP_CELL].value == units_fingerprint(ws.units)  # still marked as an edit to save
+    # an untouched sheet shows toolkit.toml's list when regenerated
+    text = ws.config_path.read_text(encoding="utf-8").replace('name = "办公室"', 'name = "办公室（改）"')
+    ws.config_path.write_text(text, encoding="utf-8")
+    other = write_console(load_workspace(ws.root), ws.root / "另一个控制台.xlsm")
+    assert load_workbook(other)[SHEET_UNITS][f"B{UNITS_FIRST_ROW}"].value == "办公室（改）"
+
+
+@pytest.mark.slow
+def test_clicking_a_button_saves_the_unit_list_edited_in_the_workbook(demo, tmp_path):
+    console = demo / "控制台.xlsm"
+    ws = load_workspace(demo)
+    rows = [[u.code, u.name, "、".join(u.aliases) or None] for u in ws.units]
+    rows[0][2] = "新别名"
+    edit_units_with_openpyxl(console, rows)
+    proc = click(console, "校验收集文件", tmp_path)
+    assert proc.returncode == 0 and proc.alerts == [], proc.stderr
+    assert load_workspace(demo).units[0].aliases[-1] == "新别名"
+    assert sheet_results(console)["status"].startswith("校验完成")

@@ -330,8 +330,23 @@ def write_figures_and_report(figures: dict, out_dir: Path, report_path: Path, *,
 
 
 def install_front_ends(ws: Workspace) -> list[Path]:
-    """Write 控制台.xlsm (Excel buttons) and the .bat launchers into the workspace."""
+    """Write 控制台.xlsm (Excel buttons) and the launchers (.bat, .sh, .desktop) into the workspace."""
     from .console import write_console
     from .launchers import write_launchers
 
     return [write_console(ws), *write_launchers(ws)]
+
+
+# ---------------------------------------------------------------------------
+# Offline installer
+# ---------------------------------------------------------------------------
+
+
+def make_bundle(folder: Path, *, platform: str | None = None, python: str | None = None,
+                progress: Callable[[str], None] | None = None):
+    """Write an offline installer folder (``toolkit bundle``): the toolkit wheel, every dependency
+    wheel for ``platform`` and ``python`` (default: this machine's), the installer scripts and
+    安装说明.txt. Returns a :class:`toolkit.bundle.Bundle`."""
+    from .bundle import build_bundle
+
+    return build_bundle(Path(folder), platform=platform, python=python, progress=progress)

@@ -228,7 +228,7 @@ def print_validation(result: "ValidationResult", console=None) -> None:
 
     console = console or _console()
     if not result.files:
-        console.print(f"[yellow]在 {escape(str(result.root))} 中没有找到表格文件（.xlsx、.xlsm、.xls）。"
+        console.print(f"[yellow]在 {escape(str(result.root))} 中没有找到表格文件（.xlsx、.xlsm、.xls、.ods、.et）。"
                       "请把各单位报回的文件放进这个文件夹（可以有子文件夹）后重新运行。[/]")
     table = Table(title="校验结果", show_lines=False, header_style="bold")
     # file names wrap instead of being cut: a person must see which file a line is about
@@ -517,13 +517,37 @@ def demo_cmd(
 
 @app.command("console", cls=_ChineseCommand)
 def console_cmd() -> None:
-    """在工作区中重新生成 控制台.xlsm（Excel 按钮）和 .bat 启动脚本。"""
+    """在工作区中重新生成 控制台.xlsm（Excel 按钮）和启动脚本（.bat、.sh，Linux 上还有 .desktop）。"""
     from . import api
 
     def go():
         ws = _workspace(None)
         for p in api.install_front_ends(ws):
             _console().print(f"[green]已生成[/] {escape(str(p))}")
+
+    _run(go)
+
+
+COMMAND_ALIASES["离线安装包"] = "bundle"
+
+
+@app.command("bundle", cls=_ChineseCommand)
+def bundle_cmd(
+    directory: Path = typer.Argument(..., metavar="目录", help="安装包文件夹（新建；已有的安装包会被替换）"),
+    platform: Optional[str] = typer.Option(None, "--platform", metavar="平台",
+                                           help="目标电脑：win_amd64、win32、manylinux_x86_64 或 manylinux_aarch64（默认：本机）"),
+    python: Optional[str] = typer.Option(None, "--python", metavar="版本", help="目标电脑的 Python 版本，如 3.11（默认：本机的）"),
+) -> None:
+    """生成离线安装包：toolkit 和它用到的全部软件包，以及安装脚本和安装说明，拷到没有网络的电脑上双击安装。"""
+    from . import api
+
+    def go():
+        c = _console()
+        bundle = api.make_bundle(directory, platform=platform, python=python,
+                                 progress=lambda message: c.print(f"[dim]{escape(message)}[/]"))
+        c.print(f"[green]已生成离线安装包[/] {escape(str(bundle.folder))}（{bundle.platform}，Python {bundle.python}，"
+                f"{len(bundle.wheels)} 个安装包，共 {bundle.size / 1e6:.0f} MB）")
+        c.print(f"  安装：在目标电脑上运行 {escape(bundle.installer.name)}；说明见 {escape(bundle.readme.name)}")
 
     _run(go)
 

@@ -9,18 +9,13 @@ expected form.
 from __future__ import annotations
 
 import re
-import sys
+import tomllib
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 from .model import Period, Unit
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - Python 3.10
-    import tomli as tomllib
 
 CONFIG_NAME = "toolkit.toml"
 
@@ -260,6 +255,64 @@ def _check_keys(data: dict) -> None:
             check(unit, "units")
 
 
+@dataclass(frozen=True)
+class UnitSource:
+    """Where a unit list is written, for the wording of its messages; the checks are the same
+    (:func:`parse_units`) for toolkit.toml and for the console's 单位名单 sheet."""
+
+    place: str = "toolkit.toml 中"
+    item: str = "第{n}个 [[units]]"  # {n}: the entry's number (the sheet: its row)
+    code: str = "“code”（单位编码），应写成 code = \"01\""
+    name: str = "“name”（单位名称），应写成 name = \"办公室\""
+
+
+TOML_UNITS = UnitSource()
+
+
+def parse_units(raw_units: Any, source: UnitSource = TOML_UNITS, numbers: list[int] | None = None) -> list[Unit]:
+    """Check a unit list (dicts with code, name and optional aliases) and return its units.
+
+    ``numbers`` gives each entry's number for the messages (default: 1, 2, …)."""
+    if not isinstance(raw_units, list):
+        raise ConfigError('toolkit.toml 中“units”应为单位列表，每个单位写成：\n[[units]]\ncode = "01"\nname = "办公室"')
+    units: list[Unit] = []
+    seen_codes: dict[str, str] = {}
+    seen_names: set[str] = set()
+    for i, item in enumerate(raw_units, start=1):
+        where = source.item.format(n=numbers[i - 1] if numbers else i)
+        if not isinstance(item, dict):
+            raise ConfigError(f"{source.place}{where}格式有误，应写成 code = \"01\" 和 name = \"办公室\" 两行。")
+        ucode = item.get("code")
+        uname = item.get("name")
+        if ucode is None or str(ucode).strip() == "":
+            raise ConfigError(f"{source.place}{where}缺少{source.code}。")
+        if not isinstance(uname, str) or not uname.strip():
+            raise ConfigError(f"{source.place}{where}缺少{source.name}。")
+        ucode = str(ucode).strip()
+        uname = uname.strip()
+        if ucode in seen_codes:
+            raise ConfigError(
+                f"{source.place}单位编码“{ucode}”重复（{seen_codes[ucode]} 和 {uname}）。每个单位的编码必须唯一，请改正其中一个。"
+            )
+        if uname in seen_names:
+            raise ConfigError(f"{source.place}单位名称“{uname}”重复出现，请删除或改名。")
+        aliases = item.get("aliases", [])
+        if isinstance(aliases, str):
+            aliases = [aliases]
+        seen_codes[ucode] = uname
+        seen_names.add(uname)
+        units.append(Unit(ucode, uname, tuple(str(a).strip() for a in aliases if str(a).strip())))
+    return units
+
+
+def unit_entry(unit: Unit) -> dict[str, Any]:
+    """A unit as its [[units]] entry of toolkit.toml (aliases only when there are some)."""
+    entry: dict[str, Any] = {"code": unit.code, "name": unit.name}
+    if unit.aliases:
+        entry["aliases"] = list(unit.aliases)
+    return entry
+
+
 def parse_workspace(data: dict, root: Path) -> Workspace:
     _check_keys(data)
     org = _text(data, "org", 'org = "XX市XX局"')
@@ -274,36 +327,7 @@ def parse_workspace(data: dict, root: Path) -> Workspace:
     name = _text(data, "period.name", 'name = "2022年第一季度"', required=False) or period.name
     period = Period(period.code, name, start, end)
 
-    raw_units = _get(data, "units", "", required=False, default=[])
-    if not isinstance(raw_units, list):
-        raise ConfigError('toolkit.toml 中“units”应为单位列表，每个单位写成：\n[[units]]\ncode = "01"\nname = "办公室"')
-    units: list[Unit] = []
-    seen_codes: dict[str, str] = {}
-    seen_names: set[str] = set()
-    for i, item in enumerate(raw_units, start=1):
-        where = f"第{i}个 [[units]]"
-        if not isinstance(item, dict):
-            raise ConfigError(f"toolkit.toml 中{where}格式有误，应写成 code = \"01\" 和 name = \"办公室\" 两行。")
-        ucode = item.get("code")
-        uname = item.get("name")
-        if ucode is None or str(ucode).strip() == "":
-            raise ConfigError(f"toolkit.toml 中{where}缺少“code”（单位编码），应写成 code = \"01\"。")
-        if not isinstance(uname, str) or not uname.strip():
-            raise ConfigError(f"toolkit.toml 中{where}缺少“name”（单位名称），应写成 name = \"办公室\"。")
-        ucode = str(ucode).strip()
-        uname = uname.strip()
-        if ucode in seen_codes:
-            raise ConfigError(
-                f"toolkit.toml 中单位编码“{ucode}”重复（{seen_codes[ucode]} 和 {uname}）。每个单位的编码必须唯一，请改正其中一个。"
-            )
-        if uname in seen_names:
-            raise ConfigError(f"toolkit.toml 中单位名称“{uname}”重复出现，请删除或改名。")
-        aliases = item.get("aliases", [])
-        if isinstance(aliases, str):
-            aliases = [aliases]
-        seen_codes[ucode] = uname
-        seen_names.add(uname)
-        units.append(Unit(ucode, uname, tuple(str(a).strip() for a in aliases if str(a).strip())))
+    units = parse_units(_get(data, "units", "", required=False, default=[]))
 
     folders = dict(DEFAULT_FOLDERS)
     raw_folders = _get(data, "folders", "", required=False, default={})
@@ -363,11 +387,16 @@ def edit_config_text(text: str, values: dict[tuple[str, str], Any]) -> str:
     """toolkit.toml ``text`` with keys set to ``values`` — comments, order and layout kept (tomlkit).
 
     ``values`` maps (table, key) to a Python value; table ``""`` is the top level. A key that
-    is missing is added to its table (a missing table is appended)."""
+    is missing is added to its table (a missing table is appended). ``("", "units")`` takes a
+    list of entries (:func:`unit_entry`) and rewrites the [[units]] array of tables in that
+    order: an entry whose code (else name) was there before keeps its table, with its comments."""
     import tomlkit
 
     doc = tomlkit.parse(text)
     for (table, key), value in values.items():
+        if not table and key == "units":
+            _set_units(doc, value)
+            continue
         if not table:
             doc[key] = value
             continue
@@ -375,6 +404,37 @@ def edit_config_text(text: str, values: dict[tuple[str, str], Any]) -> str:
             doc[table] = tomlkit.table()
         doc[table][key] = value
     return tomlkit.dumps(doc)
+
+
+def _set_units(doc: Any, entries: list[dict[str, Any]]) -> None:
+    import tomlkit
+    from tomlkit.items import AoT
+
+    old = doc.get("units")
+    if not isinstance(old, AoT):  # absent, or written as an inline array: a fresh [[units]] array
+        if "units" in doc:
+            del doc["units"]
+        doc["units"] = old = tomlkit.aot()
+    by_code = {str(t.get("code", "")).strip(): t for t in old}
+    by_name = {str(t.get("name", "")).strip(): t for t in old}
+    tables = []
+    for entry in entries:
+        table = by_code.pop(str(entry["code"]), None) or by_name.pop(str(entry["name"]), None) or tomlkit.table()
+        by_name = {k: v for k, v in by_name.items() if v is not table}
+        by_code = {k: v for k, v in by_code.items() if v is not table}
+        for field in ("code", "name"):
+            if table.get(field) != entry[field]:
+                table[field] = entry[field]
+        aliases = entry.get("aliases") or []
+        if aliases and list(table.get("aliases") or []) != list(aliases):
+            table["aliases"] = list(aliases)
+        elif not aliases and "aliases" in table:
+            del table["aliases"]
+        tables.append(table)
+    while len(old):
+        del old[0]
+    for table in tables:
+        old.append(table)
 
 
 def render_config(

@@ -1,11 +1,12 @@
 """控制台.xlsm: the Excel control workbook with one button per toolkit step.
 
-Sheets (code names Sheet1..Sheet3, matching the document modules of the VBA
+Sheets (code names Sheet1..Sheet4, matching the document modules of the VBA
 project)::
 
     控制台        settings a person may change, the five buttons, the results area
+    单位名单      the units (编码, 名称, 别名), written back to toolkit.toml by the buttons
     报告要素      staff-written paragraphs of the report, one per row
-    xlwings.conf  Interpreter_Win and ADD_WORKBOOK_TO_PYTHONPATH for RunPython
+    xlwings.conf  every xlwings setting RunPython reads, pinned (:data:`XLWINGS_CONF`)
 
 The VBA project is built at run time from ``toolkit/data/vba/*.bas`` (fast
 and deterministic, see :mod:`toolkit.vba.project`); nothing binary is committed.
@@ -23,13 +24,38 @@ import os
 import sys
 from pathlib import Path
 
-from .config import ReportText, Workspace
+from .config import ReportText, UnitSource, Workspace, parse_units
 from .io import atomic_path
+from .model import Unit
 
 CONSOLE_NAME = "控制台.xlsm"
 SHEET_CONSOLE = "控制台"
 SHEET_TEXT = "报告要素"
+SHEET_UNITS = "单位名单"
 SHEET_CONF = "xlwings.conf"  # the name xlwings' VBA looks for; never a name ending in ".py"
+#: sheet name -> VBA code name (each has its document module in the VBA project)
+CODE_NAMES = {SHEET_CONSOLE: "Sheet1", SHEET_UNITS: "Sheet2", SHEET_TEXT: "Sheet3", SHEET_CONF: "Sheet4"}
+
+#: The xlwings.conf sheet: every setting RunPython and ExecuteWindows (xlwings.bas) read on
+#: Windows, so that xlwings' own add-in or a user's %USERPROFILE%\.xlwings\xlwings.conf on the PC
+#: cannot switch on the UDF server, Conda, a PYTHONPATH or a console window for our buttons (the
+#: sheet is the first place xlwings looks, and a key present there wins even when empty).
+#: Interpreter_Win is filled in by :func:`write_console`.
+XLWINGS_CONF: tuple[tuple[str, str], ...] = (
+    ("Interpreter_Win", ""),
+    ("ADD_WORKBOOK_TO_PYTHONPATH", "False"),
+    ("USE UDF SERVER", "False"),
+    ("SHOW CONSOLE", "False"),
+    ("CONDA PATH", ""),
+    ("CONDA ENV", ""),
+    ("PYTHONPATH", ""),
+    ("ONEDRIVE_CONSUMER_WIN", ""),
+    ("ONEDRIVE_COMMERCIAL_WIN", ""),
+    ("SHAREPOINT_WIN", ""),
+    ("LICENSE_KEY", ""),
+    ("SHOW_ERROR_POPUPS", "True"),
+    ("TEMP DIR", "%TEMP%"),
+)
 
 # Settings: key -> (cell, label, note). Keys are attributes edited in toolkit.toml.
 SETTINGS: dict[str, tuple[str, str, str]] = {
@@ -71,6 +97,18 @@ TEXT_FIRST_ROW = 3
 TEXT_ROWS = 200
 TEXT_CATEGORIES = {"工作亮点": "highlights", "存在问题": "problems", "下步打算": "plans"}
 
+# 单位名单: columns A:C from row 3 (row 1 note, row 2 header); H1 (hidden column) holds the
+# fingerprint of the list the sheet was last filled with from toolkit.toml (see toolkit.excel.save_units).
+UNIT_HEADERS = ("编码", "名称", "别名")
+UNITS_FIRST_ROW = 3
+UNITS_ROWS = 3000
+UNITS_STAMP_CELL = "H1"
+ALIAS_SEPARATOR = "、"
+#: the sheet's wording of the unit-list messages (the checks are toolkit.config.parse_units)
+UNITS_SOURCE = UnitSource(place="控制台“单位名单”工作表中", item="第{n}行",
+                          code="“编码”（单位编码），请在 A 列填写，如 01",
+                          name="“名称”（单位名称），请在 B 列填写，如 办公室")
+
 
 def default_interpreter() -> str:
     """The Python that runs the buttons: pythonw.exe beside python.exe on Windows (no console window)."""
@@ -85,7 +123,7 @@ def default_interpreter() -> str:
 def vba_project_bytes() -> bytes:
     from .vba.project import build_vba_project, toolkit_modules
 
-    return build_vba_project(toolkit_modules(("Sheet1", "Sheet2", "Sheet3")))
+    return build_vba_project(toolkit_modules(tuple(CODE_NAMES.values())))
 
 
 def setting_values(ws: Workspace) -> dict[str, str]:
@@ -102,6 +140,7 @@ def write_console(ws: Workspace, path: Path | None = None, *, interpreter: str |
 
     target = Path(path) if path else ws.root / CONSOLE_NAME
     paragraphs = _carried_text(target, ws.text)
+    unit_list, stamp = _carried_units(target, ws.units)
     with atomic_path(target) as tmp:
         wb = xlsxwriter.Workbook(str(tmp))
         wb.set_vba_name("ThisWorkbook")
@@ -119,7 +158,7 @@ def write_console(ws: Workspace, path: Path | None = None, *, interpreter: str |
         wrap = wb.add_format({"text_wrap": True, "valign": "top", "border": 1})
 
         sh = wb.add_worksheet(SHEET_CONSOLE)
-        sh.set_vba_name("Sheet1")
+        sh.set_vba_name(CODE_NAMES[SHEET_CONSOLE])
         sh.set_column("A:A", 24)
         sh.set_column("B:B", 44)
         sh.set_column("C:C", 44)
@@ -160,8 +199,28 @@ def write_console(ws: Workspace, path: Path | None = None, *, interpreter: str |
         sh.fit_to_pages(1, 0)
         sh.activate()
 
+        un = wb.add_worksheet(SHEET_UNITS)
+        un.set_vba_name(CODE_NAMES[SHEET_UNITS])
+        text_cell = wb.add_format({"num_format": "@", "border": 1})
+        un.set_column("A:A", 12, text_cell)  # typed 01 stays 01
+        un.set_column("B:B", 36, wb.add_format({"border": 1}))
+        un.set_column("C:C", 60, wb.add_format({"border": 1}))
+        un.set_column("H:H", None, None, {"hidden": True})
+        un.merge_range("A1:C1", "填报单位名单：每行一个单位。编码不能重复；别名是该单位在报回的文件中可能出现的其他写法"
+                                "（如简称），多个别名用“、”分隔。点“控制台”上的任一按钮时，修改先检查再保存到 toolkit.toml"
+                                "（有误时不保存，并说明怎样改）；删除一行即删除该单位。", hint_wrap)
+        un.set_row(0, 48)
+        un.write_row("A2", UNIT_HEADERS, header)
+        for i, row in enumerate(unit_list):
+            for j, value in enumerate(row):
+                if value:
+                    un.write_string(UNITS_FIRST_ROW - 1 + i, j, value)
+        un.write_string(UNITS_STAMP_CELL, stamp)
+        un.freeze_panes(2, 0)
+        un.fit_to_pages(1, 0)
+
         tx = wb.add_worksheet(SHEET_TEXT)
-        tx.set_vba_name("Sheet2")
+        tx.set_vba_name(CODE_NAMES[SHEET_TEXT])
         tx.set_column("A:A", 14)
         tx.set_column("B:B", 100)
         tx.merge_range("A1:B1", "报告中由工作人员撰写的段落：每行一段，A 列选择类别，B 列写内容。保存本工作簿后，命令行生成报告也使用这些段落；"
@@ -186,35 +245,115 @@ def write_console(ws: Workspace, path: Path | None = None, *, interpreter: str |
         tx.fit_to_pages(1, 0)
 
         conf = wb.add_worksheet(SHEET_CONF)
-        conf.set_vba_name("Sheet3")
+        conf.set_vba_name(CODE_NAMES[SHEET_CONF])
         conf.set_column("A:A", 32)
         conf.set_column("B:B", 80)
-        # xlwings reads A1 down to the last filled cell: no header row, nothing below.
-        conf.write_string("A1", "Interpreter_Win")
-        conf.write_string("B1", interpreter or default_interpreter())
-        conf.write_string("A2", "ADD_WORKBOOK_TO_PYTHONPATH")
-        conf.write_string("B2", "False")
+        # xlwings reads A1 down to the last filled cell of column A: no header row, no gap, nothing below.
+        for row, (key, value) in enumerate(XLWINGS_CONF):
+            if key == "Interpreter_Win":
+                value = interpreter or default_interpreter()
+            conf.write_string(row, 0, key)
+            if value:
+                conf.write_string(row, 1, value)
         conf.set_column("D:D", 50)
         conf.write("D1", "按钮所用的 Python：换了电脑或重装了 Python 时，在工作区运行 toolkit console 重新生成控制台，"
-                         "或把 B1 改成 pythonw.exe 的完整路径。不要修改本工作表的名称和 A 列。", hint_wrap)
-        conf.set_row(0, 60)
+                         "或把 B1 改成 pythonw.exe 的完整路径。其余各行固定了 xlwings 的设置（不用 UDF 服务器、Conda、"
+                         "PYTHONPATH，不显示命令窗口），使本机其他 xlwings 设置不影响按钮。不要修改本工作表的名称和 A 列。",
+                   hint_wrap)
+        conf.set_row(0, 90)
         conf.set_landscape()
         conf.fit_to_pages(1, 1)
         wb.close()
     return target
 
 
+def _from_old_console(target: Path, read):
+    """What ``read`` finds in the console about to be replaced; None when there is none or it
+    cannot be read (then everything starts from toolkit.toml)."""
+    if not target.is_file():
+        return None
+    try:
+        return read(target)
+    except Exception:  # an unreadable old console
+        return None
+
+
 def _carried_text(target: Path, fallback: ReportText) -> ReportText:
     """Regenerating the console keeps the paragraphs staff wrote into its 报告要素 sheet."""
-    if not target.is_file():
-        return fallback
+    old = _from_old_console(target, read_report_text)
+    return fallback if old is None else old.or_else(fallback)
+
+
+def units_fingerprint(units: list[Unit]) -> str:
+    """A short digest of a unit list (codes, names, aliases, in order)."""
+    import hashlib
+    import json
+
+    data = json.dumps([[u.code, u.name, list(u.aliases)] for u in units], ensure_ascii=False)
+    return hashlib.sha256(data.encode("utf-8")).hexdigest()[:16]
+
+
+def unit_rows(units: list[Unit]) -> list[list[str | None]]:
+    """The 单位名单 rows (编码, 名称, 别名) of ``units``; no aliases: an empty cell (None)."""
+    return [[u.code, u.name, ALIAS_SEPARATOR.join(u.aliases) or None] for u in units]
+
+
+def _unit_cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))  # a code typed as a number
+    return str(value).strip()
+
+
+def units_from_rows(rows: list[tuple], first_row: int = UNITS_FIRST_ROW) -> list[Unit]:
+    """The units of 单位名单 rows (编码, 名称, 别名); empty rows are skipped. Checked by
+    :func:`toolkit.config.parse_units` (the checks of toolkit.toml), messages naming the row."""
+    import re
+
+    entries, numbers = [], []
+    for offset, row in enumerate(rows):
+        cells = [_unit_cell(v) for v in (tuple(row or ()) + (None, None, None))[:3]]
+        if not any(cells):
+            continue
+        aliases = [a.strip() for a in re.split(r"[、，,；;\n]+", cells[2]) if a.strip()]
+        entries.append({"code": cells[0], "name": cells[1], "aliases": aliases})
+        numbers.append(first_row + offset)
+    return parse_units(entries, UNITS_SOURCE, numbers)
+
+
+def read_units_sheet(path: Path) -> tuple[list[list[str]], str] | None:
+    """(rows, stamp) of 单位名单 in a saved 控制台.xlsm (None if the sheet is missing)."""
+    from openpyxl import load_workbook
+
+    wb = load_workbook(Path(path), read_only=True, data_only=True)
     try:
-        old = read_report_text(target)
-    except Exception:  # an unreadable old console: start from toolkit.toml
-        return fallback
-    if old is None:
-        return fallback
-    return old.or_else(fallback)
+        if SHEET_UNITS not in wb.sheetnames:
+            return None
+        sheet = wb[SHEET_UNITS]
+        rows = [[_unit_cell(v) for v in r] for r in sheet.iter_rows(min_row=UNITS_FIRST_ROW, max_col=3, values_only=True)]
+        while rows and not any(rows[-1]):
+            rows.pop()
+        stamp = sheet[UNITS_STAMP_CELL].value
+        return rows, str(stamp or "")
+    finally:
+        wb.close()
+
+
+def _carried_units(target: Path, units: list[Unit]) -> tuple[list[list[str]], str]:
+    """Rows and stamp for 单位名单: toolkit.toml's units — unless the old console holds edits of the
+    sheet not yet saved into toolkit.toml (rows differing from what it was filled with), which are
+    kept, with their stamp, for the next button to save."""
+    fresh = (unit_rows(units), units_fingerprint(units))
+    old = _from_old_console(target, read_units_sheet)
+    if old is None or not old[1]:
+        return fresh
+    rows, stamp = old
+    try:
+        edited = units_fingerprint(units_from_rows([tuple(r) for r in rows])) != stamp
+    except Exception:  # rows that do not pass the checks are edits too: kept, the next button explains them
+        edited = True
+    return (rows, stamp) if edited else fresh
 
 
 def read_report_text(path: Path) -> ReportText | None:

@@ -8,10 +8,13 @@ the function takes the calling workbook with ``xw.Book.caller()`` and:
    toolkit.toml (the workspace file stays the single source of truth, so the
    CLI and the .bat launchers see the same settings); a bad value is not saved
    and its Chinese message is shown instead;
-2. reads the paragraphs on sheet 报告要素 (also unsaved edits), falling back per
+2. reads the unit list on sheet 单位名单 and, when it was edited, saves it into
+   toolkit.toml's [[units]] (comments kept), checked first with the checks and messages
+   of toolkit.toml itself (:func:`save_units`);
+3. reads the paragraphs on sheet 报告要素 (also unsaved edits), falling back per
    category to toolkit.toml — the same rule as ``api.report_text``;
-3. calls the same ``toolkit.api`` function as the CLI;
-4. writes back status, time, counts, the files written (as hyperlinks) and the
+4. calls the same ``toolkit.api`` function as the CLI;
+5. writes back status, time, counts, the files written (as hyperlinks) and the
    list of problems; every exception becomes a Chinese message in the status
    cell and a message box — never a traceback.
 
@@ -30,7 +33,16 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable
 
-from .config import ConfigError, ReportText, Workspace, edit_config_text, load_workspace, parse_period, parse_workspace
+from .config import (
+    ConfigError,
+    ReportText,
+    Workspace,
+    edit_config_text,
+    load_workspace,
+    parse_period,
+    parse_workspace,
+    unit_entry,
+)
 from .console import (
     COUNTS,
     FILES_FIRST_ROW,
@@ -42,13 +54,20 @@ from .console import (
     SETTINGS,
     SHEET_CONSOLE,
     SHEET_TEXT,
+    SHEET_UNITS,
     STATUS_CELL,
     TEXT_FIRST_ROW,
     TEXT_ROWS,
     TIME_CELL,
+    UNITS_FIRST_ROW,
+    UNITS_ROWS,
+    UNITS_STAMP_CELL,
     WORKSPACE_CELL,
     report_text_from_rows,
     setting_values,
+    unit_rows,
+    units_fingerprint,
+    units_from_rows,
 )
 from .io import write_text_atomic
 
@@ -221,6 +240,7 @@ def run_button(book: Any, action: str) -> bool:
         root = workspace_root(book)
         _write(sheet, WORKSPACE_CELL, str(root))
         ws = save_settings(root, read_settings(sheet))
+        ws, notes = save_units(book, ws)
         text = read_report_text(book, ws)
 
         def progress(done: int, total: int, name: str) -> None:
@@ -231,6 +251,7 @@ def run_button(book: Any, action: str) -> bool:
                     pass
 
         outcome = ACTIONS[action](api, ws, text, progress)
+        outcome.problems[:0] = [["toolkit.toml", "", "", "提示", note] for note in notes]
     except Exception as exc:  # every error becomes a Chinese message in the sheet
         message = error_message(exc)
         write_outcome(sheet, Outcome("出错：" + message))
@@ -372,6 +393,67 @@ def save_settings(root: Path, values: dict[str, str]) -> Workspace:
     return new_ws
 
 
+# ---------------------------------------------------------------------------
+# Units: sheet 单位名单 <-> toolkit.toml [[units]]
+# ---------------------------------------------------------------------------
+
+BACKUP_NAME = "toolkit.toml.bak"
+
+
+def save_units(book: Any, ws: Workspace) -> tuple[Workspace, list[str]]:
+    """Save the unit list of sheet 单位名单 into toolkit.toml when it was edited; returns the
+    workspace and notes for the problem list.
+
+    The hidden stamp (UNITS_STAMP_CELL) is the fingerprint of the list the sheet was last filled
+    with from toolkit.toml. The sheet was edited when its list differs from the stamp:
+
+    * not edited, but toolkit.toml changed meanwhile (edited with Notepad): toolkit.toml wins,
+      the sheet is filled with its list;
+    * edited: the list is checked (toolkit.config.parse_units, then the whole new file, as when
+      loading it) and written into [[units]] with comments kept; when toolkit.toml's list had
+      changed too, the file as it was is kept as toolkit.toml.bak (nothing is lost).
+
+    A bad list raises ConfigError (row and fix named); nothing is written then."""
+    from .config import tomllib
+
+    if SHEET_UNITS not in [s.name for s in book.sheets]:
+        return ws, []
+    sheet = book.sheets[SHEET_UNITS]
+    last = UNITS_FIRST_ROW + UNITS_ROWS - 1
+    rows = sheet.range(f"A{UNITS_FIRST_ROW}:C{last}").value or []
+    units = units_from_rows([tuple(r) if isinstance(r, (list, tuple)) else (r,) for r in rows])
+    stamp = str(sheet.range(UNITS_STAMP_CELL).value or "")
+    in_file = units_fingerprint(ws.units)
+    if units == ws.units:
+        if stamp != in_file:
+            sheet.range(UNITS_STAMP_CELL).value = in_file
+        return ws, []
+    if stamp and units_fingerprint(units) == stamp:  # the sheet is as it was filled: the file changed
+        _show_units(sheet, ws.units)
+        return ws, []
+    notes = []
+    path = ws.config_path
+    old_text = path.read_text(encoding="utf-8-sig")
+    new_text = edit_config_text(old_text, {("", "units"): [unit_entry(u) for u in units]})
+    new_ws = parse_workspace(tomllib.loads(new_text), ws.root)  # raises ConfigError before anything is written
+    if stamp and stamp != in_file:
+        write_text_atomic(path.with_name(BACKUP_NAME), old_text)
+        notes.append(f"toolkit.toml 中的单位名单在控制台打开后也被修改过；已按“单位名单”工作表保存，"
+                     f"修改前的 toolkit.toml 另存为 {BACKUP_NAME}。")
+    write_text_atomic(path, new_text)
+    _show_units(sheet, new_ws.units)
+    return new_ws, notes
+
+
+def _show_units(sheet: Any, units) -> None:
+    last = UNITS_FIRST_ROW + UNITS_ROWS - 1
+    sheet.range(f"A{UNITS_FIRST_ROW}:C{last}").clear_contents()
+    rows = unit_rows(units)
+    if rows:
+        sheet.range(f"A{UNITS_FIRST_ROW}").value = rows
+    sheet.range(UNITS_STAMP_CELL).value = units_fingerprint(units)
+
+
 def read_report_text(book: Any, ws: Workspace) -> ReportText:
     """Paragraphs of 报告要素 in the open workbook; an empty category falls back to toolkit.toml."""
     names = [s.name for s in book.sheets]
@@ -383,4 +465,4 @@ def read_report_text(book: Any, ws: Workspace) -> ReportText:
 
 
 __all__ = ["make_templates", "validate", "merge", "report", "run_all", "run_button", "error_message",
-           "save_settings"]
+           "save_settings", "save_units"]

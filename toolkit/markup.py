@@ -40,6 +40,14 @@ LIST_HEADERS = ("序号", "严重程度", "工作表", "本表行号", "原文�
 LIST_WIDTHS = (6, 9, 11, 9, 10, 6, 14, 22, 70)
 LIST_HEADER_ROW = 5
 
+#: originals that are not .xlsx: the 退回说明 says that the 退回修改 file is an .xlsx all the same
+_ORIGINAL_FORMATS = {
+    ".ods": "OpenDocument 表格（LibreOffice 或 WPS 保存）",
+    ".et": "WPS 表格文件",
+    ".xls": "Excel 97-2003 工作簿",
+    ".xlsm": "启用宏的 Excel 工作簿",
+}
+
 _FONT = "宋体"
 _THIN = Side(style="thin", color="FF808080")
 _BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
@@ -166,11 +174,15 @@ def _build_list_sheet(wb, file: FileData, report: FileReport, template: Template
         "把鼠标移到标色的单元格上可以看到问题说明（批注）；没有对应单元格的问题（如缺少某一列、文件整体的问题）只在下表中列出。"
         "请改正标红/标黄的单元格后，将本文件原样报回；不要改动表头和工作表名称，不要把内容复制到新文件。"
     )
+    other_format = _ORIGINAL_FORMATS.get(Path(file.rel).suffix.lower())
+    if other_format:
+        text += (f"原文件是{other_format}（{Path(file.rel).suffix.lower()}），本退回修改文件是 Excel 格式（.xlsx），"
+                 "WPS、LibreOffice 和 Excel 都能打开：请直接在本文件上修改后报回，不必改回原来的格式。")
     para = ws.cell(3, 1, text)
     para.font = Font(name=_FONT, size=11)
     para.alignment = Alignment(vertical="top", wrap_text=True)
     ws.merge_cells(start_row=3, start_column=1, end_row=3, end_column=ncols)
-    ws.row_dimensions[3].height = 66
+    ws.row_dimensions[3].height = 96 if other_format else 66
 
     legend = ws.cell(4, 1, "颜色说明：")
     legend.font = Font(name=_FONT, size=10, bold=True)

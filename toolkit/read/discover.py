@@ -6,13 +6,13 @@ from pathlib import Path
 
 __all__ = ["SPREADSHEET_SUFFIXES", "find_files"]
 
-SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls")
+#: read as submissions: Excel, OpenDocument (LibreOffice, WPS) and WPS's own .et (a BIFF8 compound
+#: file like .xls; LibreOffice files it under "MS Excel 97" too)
+SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".et")
 
 _OTHER_SUFFIX_REASONS = {
-    ".et": "WPS表格专用格式（.et），无法读取。请在WPS中“另存为”Excel文件（.xlsx）后重新报送",
     ".csv": "CSV文本文件，不是下发的模板。请用下发的Excel模板填写",
     ".xlsb": "Excel二进制工作簿（.xlsb），请另存为 .xlsx 后重新报送",
-    ".ods": "OpenDocument表格（.ods），请另存为 .xlsx 后重新报送",
     ".doc": "Word文档，不是Excel表格",
     ".docx": "Word文档，不是Excel表格",
     ".pdf": "PDF文件，不是Excel表格",
@@ -23,7 +23,7 @@ _OTHER_SUFFIX_REASONS = {
 
 
 def find_files(folder: Path) -> tuple[list[Path], list[tuple[str, str]]]:
-    """Every .xlsx/.xlsm/.xls under ``folder`` (recursive, sorted by relative path),
+    """Every .xlsx/.xlsm/.xls/.ods/.et under ``folder`` (recursive, sorted by relative path),
     and the files left aside as (relative path, Chinese reason)."""
     folder = Path(folder)
     files: list[Path] = []

@@ -23,6 +23,7 @@ from ..schema import (
     META_LABELS,
     TEMPLATES,
 )
+from .odf import OdsParts, is_ods
 from .ooxml import XlsxParts
 from .rows import read_sheet
 from .sheets import by_template, choose_sheets, choose_template, match_sheets, mixed_templates
@@ -86,7 +87,7 @@ def _read_into(fd: FileData, units: list[Unit]) -> None:
     if kind == "other":
         _unreadable(fd, "file-not-excel", actual=actual)
         return
-    xlsx_parts: XlsxParts | None = None
+    xlsx_parts: XlsxParts | OdsParts | None = None
     zf: zipfile.ZipFile | None = None
     if kind == "cfb":
         cfb = compound_kind(path)
@@ -105,11 +106,16 @@ def _read_into(fd: FileData, units: list[Unit]) -> None:
     try:  # the zip stays open for the formula cells of the sheets read (one parse of its directory)
         if zf is not None:
             names = set(zf.namelist())
-            actual = zip_contents(names)
+            ods = is_ods(zf, names)
+            actual = "" if ods else zip_contents(names)
             if actual:
                 _unreadable(fd, "file-not-excel", actual=actual)
                 return
-            if "xl/workbook.xml" in names:
+            if ods:  # LibreOffice / WPS: read like an .xlsx (calamine), metadata from meta.xml
+                xlsx_parts = OdsParts.load(zf, names)
+                if xlsx_parts.saved is not None:
+                    fd.modified = xlsx_parts.saved
+            elif "xl/workbook.xml" in names:
                 xlsx_parts = XlsxParts.load(zf, names)
                 if xlsx_parts.saved is not None:
                     fd.modified = xlsx_parts.saved  # when it was saved, not when it was downloaded
@@ -137,7 +143,7 @@ def _read_into(fd: FileData, units: list[Unit]) -> None:
             zf.close()
 
 
-def _read_workbook(fd: FileData, wb: Any, parts: XlsxParts | None, zf: zipfile.ZipFile | None,
+def _read_workbook(fd: FileData, wb: Any, parts: XlsxParts | OdsParts | None, zf: zipfile.ZipFile | None,
                    units: list[Unit]) -> None:
     meta_names = parts.names if parts else {}
     version = meta_names.get(DEFINED_NAME_VERSION) or None
@@ -196,7 +202,10 @@ def _read_workbook(fd: FileData, wb: Any, parts: XlsxParts | None, zf: zipfile.Z
             fd.issues.append(make_issue("sheet-missing", file=fd.rel, sheet_key=schema.key, expected=schema.name))
             continue
         formulas = parts.formulas_without_value(zf, c.ws_name) if (parts is not None and zf is not None) else {}
-        merged = _merged_ranges(calamine_sheets[c.ws_name])
+        if isinstance(parts, OdsParts):  # calamine does not report the merged cells of an .ods
+            merged = parts.merged_ranges(c.ws_name)
+        else:
+            merged = _merged_ranges(calamine_sheets[c.ws_name])
         fd.sheets.append(read_sheet(fd, c, sheets_values[c.ws_name], merged, formulas))
 
 

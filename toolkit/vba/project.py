@@ -31,7 +31,9 @@ TOOLKIT_MODULE = "Toolkit"
 XLWINGS_MODULE = "xlwings"
 
 #: Button caption -> (VBA Sub, Python function in toolkit.excel).  The Sub names
-#: are ASCII: VBA source is stored in the project code page.
+#: are ASCII: VBA source is stored in the project code page.  Extension point: when
+#: ``toolkit next-period`` exists (the history issue), add ("下一期", "NextPeriod", "next_period")
+#: here, its Sub to data/vba/Toolkit.bas, and the function and action to toolkit.excel.
 BUTTONS: tuple[tuple[str, str, str], ...] = (
     ("生成模板", "MakeTemplates", "make_templates"),
     ("校验收集文件", "ValidateFiles", "validate"),
