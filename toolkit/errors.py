@@ -29,6 +29,7 @@ class ErrorKind:
     template: str  # Chinese message body with {slots}; {value} and {header} are always available
     scope: str  # "文件" | "工作表" | "行" | "单元格"
     description: str = ""
+    also: Severity | None = None  # a second severity the kind takes in the case its description names
 
 
 _KINDS: tuple[ErrorKind, ...] = (
@@ -162,6 +163,33 @@ _KINDS: tuple[ErrorKind, ...] = (
               "完整内容请查看来源文件。",
               "单元格", "汇总表.xlsx 的一个单元格最多容纳 32767 个字符（UTF-16 计数，生僻字算两个）；"
               "更长的文本在汇总表中截断并加“…（已截断）”，列在“校验问题”表中。来源文件不受影响，该行照常汇总。"),
+    # --- across periods (rows carrying a 编号 issued in an earlier period) ----
+    ErrorKind("id-unknown", ERROR, "编号不是本单位的",
+              "编号“{value}”不是系统发给{unit}的{other}。“编号”由系统填写：上期结转的条目保留原编号，新增的条目请留空。"
+              "请恢复原编号，或清空本格后作为新条目报送。",
+              "单元格", "“编号”列中的编号不是工具在以前各期发给本单位的（手工填写、抄自其他单位或改动过）。"),
+    ErrorKind("id-duplicate", ERROR, "编号重复",
+              "编号“{value}”与第{first_row}行重复。同一条目只能填报一行，请删除重复的行（新增的条目“编号”留空）。",
+              "单元格", "同一个编号在一份报送中出现了不止一次；第一次出现的行保留，后面的行拒收。"),
+    ErrorKind("status-regressed", ERROR, "状态倒退",
+              "本条目在{period}已是“{before}”，本次填为“{value}”。{advice}",
+              "单元格", "已销号的问题改为其他状态是错误（该行拒收）；已办结的问题改回办理中等状态、已完成的任务改回未完成，"
+              "是提示，请确认。", also=HINT),
+    ErrorKind("progress-decreased", HINT, "进度下降",
+              "完成进度由上期（{period}）的{before}降为{value}。请确认是否填错；如确有调整，请在“进展情况”中说明。",
+              "单元格", "结转任务的完成进度比上期低。"),
+    ErrorKind("deadline-moved", HINT, "时限后移",
+              "时限由上期（{period}）的{before}改为{value}，但状态不是“延期”或“长期推进”。"
+              "如经批准延期，请把状态改为“延期”；否则请恢复原时限。",
+              "单元格", "结转条目的办理时限或完成时限比上期晚，而状态不是延期或长期推进。"),
+    ErrorKind("text-rewritten", HINT, "内容被改写",
+              "与上期（{period}）相比，“{header}”由“{before}”改为“{value}”。同一编号应是同一事项；"
+              "如是新的事项，请清空“编号”作为新条目报送。",
+              "单元格", "结转条目的问题描述或任务名称与上期不同（旧 → 新）。"),
+    ErrorKind("carried-missing", HINT, "结转条目未报",
+              "上期（{period}）未办结的条目 {value}（{title}，状态“{status}”）不在本次报送中，已按上期状态结转，记为“未更新”。"
+              "请在本表中保留这一行并更新其进展。",
+              "工作表", "上期结转给本单位的条目在本次报送中找不到；该条目不会丢失，仍按上期状态计入本期台账，标为未更新。"),
 )
 
 CATALOG: dict[str, ErrorKind] = {k.code: k for k in _KINDS}
@@ -220,17 +248,22 @@ def make_issue(
     column_key: str | None = None,
     header: str = "",
     value: object = "",
+    severity: Severity | None = None,
     **slots: object,
 ) -> Issue:
-    """An :class:`Issue` of catalog kind ``code``, message = location + body."""
+    """An :class:`Issue` of catalog kind ``code``, message = location + body.
+
+    ``severity`` may only be given for a kind that declares a second one (``ErrorKind.also``)."""
     kind = CATALOG[code]
+    if severity is not None and severity != kind.severity and severity != kind.also:
+        raise ValueError(f"issue kind {code!r} cannot be {severity}")
     shown = value if isinstance(value, str) else _shown(value)
     body = render(code, header=header, value=shown, **slots)
     where = location(file=file, sheet=sheet, row=row, column=column, header=header)
     message = f"{where}：{body}" if where else body
     return Issue(
         code=code,
-        severity=kind.severity,
+        severity=severity or kind.severity,
         message=message,
         file=file,
         sheet=sheet,

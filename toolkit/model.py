@@ -312,3 +312,25 @@ class ReportOutcome:
     pdf: Path | None = None
     appendix: Path | None = None
     notes: list[str] = field(default_factory=list)  # e.g. how to get a PDF without LibreOffice
+
+
+@dataclass
+class Carried:
+    """What earlier periods leave for this one (read from the history store, passed to
+    validation and merge as plain data). Values are as validation normalizes them
+    (dates as ``date``, 完成进度 as a number 0–100)."""
+
+    period_code: str = ""  # the previous recorded period ("" when there is none)
+    period_name: str = ""
+    # sheet key ("problems"/"tasks") -> 编号 -> last state: schema keys, plus unit_code, unit, first_period
+    open: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
+    # sheet key -> 编号 -> final status, for items closed (已销号 / 已完成) in an earlier period
+    closed: dict[str, dict[str, str]] = field(default_factory=dict)
+    closed_in: dict[str, str] = field(default_factory=dict)  # 编号 -> name of the period it was closed in
+    # sheet key -> 编号 -> (unit_code, first_period, unit name): every 编号 issued before this period
+    issued: dict[str, dict[str, tuple[str, str, str]]] = field(default_factory=dict)
+    # sheet key -> unit_code -> open 编号s, in ledger order
+    by_unit: dict[str, dict[str, list[str]]] = field(default_factory=dict)
+
+    def __bool__(self) -> bool:
+        return bool(self.period_code)

@@ -27,7 +27,8 @@ class CheckedSheet:
         self.values: dict[str, list[Any]] = {}
         self.bad: dict[str, set[int]] = {}  # column key -> rows whose value could not be accepted
         self.row_issues: dict[int, list[Issue]] = {}
-        self.issues: list[Issue] = []  # sheet-level (count mismatch)
+        self.issues: list[Issue] = []  # sheet-level (count mismatch, carried items missing)
+        self.carried: set[int] = set()  # rows of items carried from an earlier period (their 编号 checked)
         self.letters = {k: column_letter(i) for k, i in sheet.columns.items()}
 
     def add(self, i: int, issue: Issue) -> None:

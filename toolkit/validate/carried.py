@@ -1,0 +1,146 @@
+"""Cross-period checks: a unit's 问题清单 and 任务清单 against what the previous period left open.
+
+Rows that carry a 编号 are items the toolkit issued in an earlier period (the next
+period's templates are prefilled with them). For each such row of a return:
+
+* ``id-duplicate`` (错误): the same 编号 twice in one return;
+* ``id-unknown`` (错误): a 编号 the toolkit never issued to this unit;
+* ``status-regressed``: 已销号 → anything else is an 错误; 已办结 → an open status, or a task
+  已完成 → not done, is a 提示 asking to confirm;
+* ``progress-decreased`` (提示): a task's 完成进度 went down;
+* ``deadline-moved`` (提示): 办理时限 / 完成时限 moved later without 延期 (or 长期推进);
+* ``text-rewritten`` (提示): 问题描述 / 任务名称 rewritten (old → new);
+
+and for the return as a whole, ``carried-missing`` (提示) for each open item of the unit
+that is not in it: the item is not lost — it is carried with its last known state and
+marked 未更新 when merging.
+
+A row whose 编号 is one of the unit's open items is *carried*: the rules that only make
+sense for a new item (关联走访序号 pointing into this period's 走访记录, the 发现问题数 tally)
+are not applied to it; every other rule is.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..model import ERROR, HINT, Carried, FileData
+from ..schema import CLOSED_STATUSES, SHEETS
+from .sheet import CheckedSheet, Where, show
+
+ID = "id"
+_TITLE = {"problems": "description", "tasks": "name"}
+_DONE = {"problems": "已销号", "tasks": "已完成"}
+_DEADLINE_OK = ("延期", "长期推进")
+_REOPEN_ADVICE = {
+    "problems": "已销号的问题不能重新打开：请恢复为“已销号”；如问题再次出现，请另起一行作为新条目报送（“编号”留空）。",
+    "tasks": "请确认该任务确需继续推进；否则请恢复为“已完成”。",
+}
+_CONFIRM_ADVICE = "请确认：如问题确未解决、需要继续办理，可以保留；否则请恢复为“已办结”。"
+_OPEN_PROBLEM = tuple(s for s in SHEETS["problems"].column("status").choices if s not in CLOSED_STATUSES)
+
+
+def id_key(value: Any) -> str:
+    """The comparable form of a 编号 as typed (spaces and case do not matter)."""
+    return "".join(str(value).split()).upper()
+
+
+def _short(text: Any, limit: int = 24) -> str:
+    text = "" if text is None else str(text)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def mark_carried(fd: FileData, cs: CheckedSheet, carried: Carried | None) -> None:
+    """Check the 编号 column of one sheet; set ``cs.carried`` (row indices of carried items) and
+    replace each accepted 编号 by the one the toolkit issued."""
+    key = cs.schema.key
+    if key not in _TITLE or ID not in cs.sheet.columns:
+        return
+    ids = cs.column(ID)
+    if not any(v is not None for v in ids):
+        return
+    where = Where(fd, cs)
+    col = cs.schema.column(ID)
+    issued = carried.issued.get(key, {}) if carried else {}
+    open_items = carried.open.get(key, {}) if carried else {}
+    closed = carried.closed.get(key, {}) if carried else {}
+    canonical = {id_key(i): i for i in issued}
+    seen: dict[str, int] = {}
+    numbers = cs.row_numbers
+    out = list(ids)
+    for i, value in enumerate(ids):
+        if value is None:
+            continue
+        k = id_key(value)
+        if k in seen:
+            cs.add(i, where.issue("id-duplicate", numbers[i], col, str(value), first_row=seen[k]))
+            continue
+        seen[k] = numbers[i]
+        real = canonical.get(k)
+        owner = issued.get(real) if real else None
+        if real is None or owner is None or owner[0] != fd.unit_code:
+            other = f"（这是{owner[2]}的编号）" if real and owner and owner[2] else ""
+            cs.add(i, where.issue("id-unknown", numbers[i], col, str(value), unit=fd.unit, other=other))
+            continue
+        out[i] = real
+        if real in open_items:
+            cs.carried.add(i)
+            _compare(cs, where, i, open_items[real], carried.period_name if carried else "")
+        elif real in closed:
+            status = cs.column("status")[i]
+            if status is not None and status != closed[real]:
+                scol = cs.schema.column("status")
+                # a 销号 problem reopened is an error; a completed task taken up again asks to confirm
+                cs.add(i, where.issue("status-regressed", numbers[i], scol, show(scol, status), before=closed[real],
+                                      period=carried.closed_in.get(real, "") if carried else "",
+                                      advice=_REOPEN_ADVICE[key], severity=ERROR if key == "problems" else HINT))
+    cs.values[ID] = out
+
+
+def _compare(cs: CheckedSheet, where: Where, i: int, last: dict[str, Any], period: str) -> None:
+    key = cs.schema.key
+    row = cs.row_numbers[i]
+    status_col = cs.schema.column("status")
+    status = cs.column("status")[i]
+    before = last.get("status")
+    if key == "problems" and before == "已办结" and status in _OPEN_PROBLEM:
+        cs.add(i, where.issue("status-regressed", row, status_col, show(status_col, status), before=before,
+                              period=period, advice=_CONFIRM_ADVICE, severity=HINT))
+    if key == "tasks":
+        now, then = cs.column("progress")[i], last.get("progress")
+        if now is not None and then is not None and now < then:
+            pcol = cs.schema.column("progress")
+            cs.add(i, where.issue("progress-decreased", row, pcol, show(pcol, now), before=show(pcol, then),
+                                  period=period))
+    dcol = cs.schema.column("deadline")
+    now, then = cs.column("deadline")[i], last.get("deadline")
+    if now is not None and then is not None and now > then and status not in _DEADLINE_OK:
+        cs.add(i, where.issue("deadline-moved", row, dcol, show(dcol, now), before=show(dcol, then),
+                              period=period))
+    tkey = _TITLE[key]
+    tcol = cs.schema.column(tkey)
+    now, then = cs.column(tkey)[i], last.get(tkey)
+    if now is not None and then and now != then:
+        cs.add(i, where.issue("text-rewritten", row, tcol, _short(now), before=_short(then),
+                              period=period))
+
+
+def missing_items(fd: FileData, checked: dict[str, CheckedSheet], carried: Carried | None) -> None:
+    """``carried-missing`` for each open item of the unit absent from its return (per sheet)."""
+    if carried is None or not fd.unit_code:
+        return
+    for key, cs in checked.items():
+        if key not in _TITLE:
+            continue
+        mine = carried.by_unit.get(key, {}).get(fd.unit_code, ())
+        if not mine:
+            continue
+        present = {id_key(v) for v in cs.column(ID) if v is not None} if ID in cs.sheet.columns else set()
+        where = Where(fd, cs)
+        for item in mine:
+            if id_key(item) in present:
+                continue
+            last = carried.open[key][item]
+            cs.issues.append(where.issue(
+                "carried-missing", None, cs.schema.column(ID), item, title=_short(last.get(_TITLE[key])),
+                status=last.get("status") or "", period=carried.period_name))
