@@ -81,7 +81,8 @@ class SheetSpec:
     name: str
     schema: SheetSchema
     rows: list[dict[str, Any]]
-    headers: list[str] | None = None  # as written (renamed / moved / extra); default: schema headers
+    headers: list[str] | None = None  # as written (renamed / moved / extra); default: the headers a unit fills
+    # (the schema's, without the 编号 the toolkit fills: these are a unit's own layouts)
     top: list[list[Any]] = field(default_factory=list)  # rows above the header
     merges: list[str] = field(default_factory=list)
     hidden_rows: list[int] = field(default_factory=list)
@@ -110,7 +111,7 @@ def write_book(path: Path, sheets: list[SheetSpec]) -> Path:
         lookup = spec.schema.header_lookup()
         from toolkit.schema import normalize_header
 
-        headers = spec.headers or spec.schema.headers
+        headers = spec.headers or [c.header for c in spec.schema.columns if not c.system]
         for r, values in enumerate(spec.top, start=1):
             for c, v in enumerate(values, start=1):
                 if v is not None:

@@ -120,6 +120,8 @@ class Column:
     unit_column: str | None = None  # a typed unit suffix (万元) goes to this column
     references: tuple[str, str] | None = None  # (sheet key, column key) that must hold the value
     tallies: Tally | None = None  # the column's total should equal a row count of another sheet
+    system: bool = False  # filled by the toolkit (编号), never by the unit: grey, typing refused, no rules of its own
+    only_new: bool = False  # its required-when and reference rules apply to new items only, not to carried ones
     width: float = 12
     help: str = ""
     example: str = ""
@@ -133,6 +135,8 @@ class Column:
         return self.kind in ("int", "number", "percent")
 
     def requirement_text(self, sheet: "SheetSchema") -> str:
+        if self.system:
+            return "系统填写"
         if self.required:
             return "必填"
         if self.required_when is not None:
@@ -142,6 +146,8 @@ class Column:
     def rule_text(self) -> str:
         """The column's own rules in one Chinese sentence (for 填表说明 and input messages)."""
         parts: list[str] = []
+        if self.system:
+            return "由系统填写，请勿填写或修改；上期结转的条目已填好，新增的条目留空"
         if self.kind == "int":
             low = 0 if self.minimum is None else int(self.minimum)
             parts.append(f"填写不小于{low}的整数")
@@ -370,11 +376,14 @@ PROBLEMS = SheetSchema(
     title="大走访大调研问题清单",
     description="走访和其他渠道发现的每个问题一行，按 交办→办结→回访→销号 闭环管理。",
     columns=(
+        Column("id", "编号", "text", system=True, width=15,
+               help="问题的终身编号，由系统在首次汇总时给出。上期未销号的问题已带编号列在表中，请在原行更新办理情况；"
+                    "新发现的问题另起一行，编号留空。", example="01-2022Q1-P001"),
         Column("seq", "序号", "int", required=True, unique=True, minimum=1,
-               aliases=("编号", "问题序号", "No"), width=6,
+               aliases=("问题序号", "No"), width=6,
                help="本表内的行号，从1开始，不能重复。", example="1"),
         Column("visit_seq", "关联走访序号", "int", required_when=When("source", ("大走访",)),
-               minimum=1, references=("visits", "seq"),
+               minimum=1, references=("visits", "seq"), only_new=True,
                aliases=("走访序号", "对应走访序号", "关联走访记录"), width=8,
                help="来源为大走访时，填写“走访记录”表中对应走访的序号。", example="1"),
         Column("source", "来源", "choice", required=True, choices=PROBLEM_SOURCES,
@@ -458,8 +467,11 @@ TASKS = SheetSchema(
     title="任务推进台账",
     description="重点任务、问题整改、重大改革三张清单合在一张表，用“清单类型”区分；每期更新进度（挂图作战）。",
     columns=(
+        Column("id", "编号", "text", system=True, width=15,
+               help="任务的终身编号，由系统在首次汇总时给出。上期未完成的任务已带编号列在表中，请在原行更新进度；"
+                    "新增的任务另起一行，编号留空。", example="01-2022Q1-T001"),
         Column("seq", "序号", "int", required=True, unique=True, minimum=1,
-               aliases=("编号", "No"), width=6,
+               aliases=("No",), width=6,
                help="本表内的行号，从1开始，不能重复。", example="1"),
         Column("list_type", "清单类型", "choice", required=True, choices=TASK_LIST_TYPES,
                choice_aliases={"重点任务清单": "重点任务", "问题整改清单": "问题整改", "整改": "问题整改",

@@ -133,6 +133,8 @@ _HEADER_LEGEND = (
     "表头文字为红色的列必须填写；橙色的列在一定条件下必须填写（见“是否必填”）；黑色的列可以不填。"
 )
 _DATA_FONT = Font(name=_FONT_NAME, size=11)
+_SYSTEM_FONT = Font(name=_FONT_NAME, size=10, color="FF595959")  # 编号: filled by the toolkit
+_SYSTEM_FILL = PatternFill("solid", fgColor="FFEDEDED")
 _UNLOCKED = Protection(locked=False)
 _LOCKED = Protection(locked=True)
 _CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
@@ -287,7 +289,10 @@ def _validation(col: Column, sheet: SheetSchema, period: Period | None,
                 lists: dict[tuple[str, str], tuple[str, str, list[str]]]) -> DataValidation:
     kwargs: dict[str, object] = {}
     style = "stop"
-    if col.kind == "choice":
+    if col.system:  # 编号: typing into it is refused (clearing it is not: the row then counts as new)
+        letter = get_column_letter(sheet.keys.index(col.key) + 1)
+        kwargs = {"type": "custom", "formula1": f"LEN({letter}{FIRST_DATA_ROW})=0"}
+    elif col.kind == "choice":
         kwargs = {"type": "list", "formula1": lists[(sheet.key, col.key)][1]}
     elif col.kind == "int":
         low = 0 if col.minimum is None else int(col.minimum)
@@ -324,6 +329,9 @@ def _validation(col: Column, sheet: SheetSchema, period: Period | None,
         dv.errorStyle = style
         dv.errorTitle = _error_title(col)
         dv.error = _error_message(col, sheet, period)
+    if col.system:
+        dv.errorTitle = _clip(f"“{col.header}”由系统填写", _PROMPT_TITLE_MAX)
+        dv.error = _clip(f"“{col.header}”由系统填写，请勿输入或修改。新增的条目请让“{col.header}”留空。", _PROMPT_MAX)
     return dv
 
 
@@ -371,7 +379,9 @@ def _style_data_cell(cell, col: Column) -> None:
     cell.number_format = NUMBER_FORMATS[col.kind]
     cell.protection = _UNLOCKED
     cell.alignment = _data_alignment(col)
-    cell.font = _DATA_FONT
+    cell.font = _SYSTEM_FONT if col.system else _DATA_FONT
+    if col.system:
+        cell.fill = _SYSTEM_FILL
 
 
 def _build_data_sheet(wb, template: TemplateSchema, sheet: SheetSchema, unit: str | None,

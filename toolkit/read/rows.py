@@ -74,6 +74,9 @@ def read_sheet(
                                      header=col.header, first=column_letter(columns[key])))
         else:
             columns[key] = idx
+    if "seq" not in columns and "id" in columns:
+        # a unit's own layout numbers its rows under "编号": without a 序号 column that is the 序号
+        columns["seq"] = columns.pop("id")
 
     # Fill vertically merged cells of the data area with their top value.
     first_data = c.header_idx + 1

@@ -24,6 +24,7 @@ from ..model import (
     RejectedRow,
 )
 from ..schema import SHEETS, template_by_id
+from .carried import mark_carried, missing_items
 from .cells import Context, check_cells
 from .files import check_file
 from .rows import check_rows
@@ -49,9 +50,11 @@ def validate_file(fd: FileData, ctx: Context) -> tuple[FileReport, list[Rejected
         cs = CheckedSheet(sheet, SHEETS[sheet.sheet_key])
         where = Where(fd, cs)
         check_cells(cs, where, ctx, unknown_cells)
+        mark_carried(fd, cs, ctx.carried)  # before the row rules: carried items skip those for new items only
         check_rows(cs, where)
         checked[sheet.sheet_key] = cs
     check_file(fd, checked)
+    missing_items(fd, checked, ctx.carried)
     if row_issues:
         for key, cs in checked.items():
             for i, row in enumerate(cs.row_numbers):

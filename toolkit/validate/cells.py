@@ -15,7 +15,7 @@ from itertools import repeat
 from operator import itemgetter
 from typing import Any
 
-from ..model import Period
+from ..model import Carried, Period
 from ..normalize import (
     NormalizeError,
     is_blank,
@@ -35,9 +35,10 @@ from .sheet import CheckedSheet, Where, show
 class Context:
     """What a value's outcome depends on besides its column (the run), and the caches."""
 
-    def __init__(self, period: Period | None, as_of: date):
+    def __init__(self, period: Period | None, as_of: date, carried: Carried | None = None):
         self.period = period
         self.as_of = as_of
+        self.carried = carried  # what earlier periods left open (None: no history)
         self.default_year = period.start.year if period is not None else as_of.year
         self.outcomes: dict[int, dict[type, dict[Any, Any]]] = {}  # id(Column) -> class -> value -> outcome
         self.clean: dict[int, dict[type, dict[Any, Any]]] = {}  # the same, normalized value of clean outcomes

@@ -11,6 +11,7 @@ from ..model import (
     FILE_SUPERSEDED,
     FILE_UNREADABLE,
     UNKNOWN_UNIT,
+    Carried,
     FileData,
     FileReport,
     Period,
@@ -30,11 +31,14 @@ def validate_files(
     period: Period | None,
     as_of: date,
     units: list[Unit],
+    carried: Carried | None = None,
 ) -> ValidationResult:
-    """Validate what the reader found; decide which rows are accepted."""
+    """Validate what the reader found; decide which rows are accepted.
+
+    ``carried``: what earlier periods left open (the history store), for the cross-period checks."""
     files = list(files)
     newer = _superseded(files)
-    ctx = Context(period, as_of)
+    ctx = Context(period, as_of, carried)
     reports: list[FileReport] = []
     rejected: list[RejectedRow] = []
     tables = Tables()

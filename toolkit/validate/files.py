@@ -34,6 +34,8 @@ def check_file(fd: FileData, checked: dict[str, CheckedSheet]) -> None:
                 target = checked.get(target_key)
                 known = set(target.column(target_col_key)) if target else set()
                 values = cs.column(col.key)
+                if col.only_new and cs.carried:  # a carried item points into an earlier period's 走访记录
+                    values = [None if i in cs.carried else v for i, v in enumerate(values)]
                 try:
                     if not (set(values) - known - {None}):
                         continue  # every reference found
@@ -66,7 +68,8 @@ def _check_counts(fd: FileData, checked: dict[str, CheckedSheet]) -> None:
             if other is None or tally.when.column not in other.sheet.columns:
                 continue
             cond = tally.when
-            rows = sum(1 for v in other.column(cond.column) if holds(cond, v))
+            # items carried from an earlier period were found then, not by this period's visits
+            rows = sum(1 for i, v in enumerate(other.column(cond.column)) if holds(cond, v) and i not in other.carried)
             total = sum(v or 0 for v in target.column(count_col.key))
             if total != rows:
                 where = Where(fd, target)

@@ -22,8 +22,9 @@ def check_rows(cs: CheckedSheet, where: Where) -> None:
         mine = cs.values[col.key]
         cond = cs.column(when.column)
         bad = cs.bad.get(col.key, ())
+        skip = cs.carried if col.only_new else ()
         for i in _rows_where(mine, cond, when):
-            if i not in bad:
+            if i not in bad and i not in skip:
                 cs.add(i, where.issue("missing-conditional", numbers[i], col, "",
                                       condition=when.describe(schema),
                                       rule=col.rule_text() or col.help or "相应内容"))
