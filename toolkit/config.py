@@ -116,13 +116,33 @@ class Workspace:
     report: ReportSettings
     text: ReportText
     as_of: date | None = None  # reference date for overdue checks; None = today
+    period_folder: str = ""  # the period's own folder, relative to the workspace ("" = the workspace itself)
 
     @property
     def config_path(self) -> Path:
         return self.root / CONFIG_NAME
 
+    @property
+    def store_path(self) -> Path:
+        """The history store of the workspace (toolkit.history)."""
+        from .history.store import STORE_NAME
+
+        return self.root / STORE_NAME
+
+    @property
+    def period_dir(self) -> Path:
+        return self.root / self.period_folder if self.period_folder else self.root
+
     def folder(self, name: str) -> Path:
-        return self.root / self.folders[name]
+        return self.period_dir / self.folders[name]
+
+    def with_period(self, period: Period, *, folder: str, folders: dict[str, str] | None = None,
+                    as_of: date | None = None) -> "Workspace":
+        """This workspace seen from another period (an earlier recorded one: its folders and 统计截止日)."""
+        from dataclasses import replace
+
+        return replace(self, period=period, period_folder=folder, folders={**self.folders, **(folders or {})},
+                       as_of=as_of)
 
     @property
     def templates_dir(self) -> Path:
@@ -224,7 +244,7 @@ def _string_list(data: dict, key: str) -> list[str]:
 
 KNOWN_KEYS: dict[str, tuple[str, ...]] = {
     "": ("org", "office", "as_of", "period", "report", "report_text", "folders", "units"),
-    "period": ("code", "name", "start", "end"),
+    "period": ("code", "name", "start", "end", "folder"),
     "report": ("title", "recipient", "signature", "date", "template", "appendix_template", "low_closure_rate"),
     "report_text": ("highlights", "problems", "plans"),
     "folders": tuple(DEFAULT_FOLDERS),
@@ -326,6 +346,7 @@ def parse_workspace(data: dict, root: Path) -> Workspace:
         raise ConfigError(f"toolkit.toml 中 period.end（{end}）早于 period.start（{start}），请改正。")
     name = _text(data, "period.name", 'name = "2022年第一季度"', required=False) or period.name
     period = Period(period.code, name, start, end)
+    period_folder = _text(data, "period.folder", 'folder = "2022年第一季度"', required=False)
 
     units = parse_units(_get(data, "units", "", required=False, default=[]))
 
@@ -359,7 +380,7 @@ def parse_workspace(data: dict, root: Path) -> Workspace:
         plans=_string_list(data, "report_text.plans"),
     )
     as_of = _date(data, "as_of", "as_of = 2022-04-29")
-    return Workspace(Path(root).resolve(), org, office, period, units, folders, report, text, as_of)
+    return Workspace(Path(root).resolve(), org, office, period, units, folders, report, text, as_of, period_folder)
 
 
 # ---------------------------------------------------------------------------
@@ -447,8 +468,10 @@ def render_config(
     as_of: date | None = None,
     recipient: str = "",
     text: ReportText | None = None,
+    period_folder: str | None = None,
 ) -> str:
-    """A commented toolkit.toml that staff can edit by hand."""
+    """A commented toolkit.toml that staff can edit by hand (the period's folder defaults to its name)."""
+    period_folder = period.name if period_folder is None else period_folder
     units = units if units is not None else [Unit(c, n) for c, n in DEFAULT_UNITS]
     text = text or ReportText()
     lines = [
@@ -469,6 +492,7 @@ def render_config(
         f"name = {toml_value(period.name)}",
         f"start = {period.start.isoformat()}",
         f"end = {period.end.isoformat()}",
+        f"folder = {toml_value(period_folder)}          # 本期文件夹（其中有下发模板、收集文件等）；toolkit next-period 切换到下一期时自动修改",
         "",
         "[report]          # 情况汇报",
         f"title = {toml_value(DEFAULT_TITLE)}",

@@ -233,6 +233,33 @@ class Store:
         return [{"code": c, "name": n, "status": s, "templates": json.loads(t), "files": json.loads(f)}
                 for c, n, s, t, f in rows]
 
+    def issued(self, key: str, before_start: str) -> dict[str, tuple[str, str, str]]:
+        """编号 → (unit_code, first_period, unit) of every item of ``key`` recorded before ``before_start``."""
+        with self._guard() as conn:
+            rows = conn.execute(
+                f"SELECT t.id, t.unit_code, t.first_period, t.unit FROM {key} t JOIN periods p ON p.code = t.period "
+                "WHERE p.start < ? ORDER BY p.start, t.rowid", (before_start,)).fetchall()
+        out: dict[str, tuple[str, str, str]] = {}
+        for item_id, unit_code, first, unit in rows:
+            out.setdefault(item_id, (unit_code, first, unit))
+        return out
+
+    def closed(self, key: str, before_start: str, final: str) -> tuple[dict[str, str], dict[str, str]]:
+        """Items of ``key`` whose latest state before ``before_start`` is ``final``:
+        (编号 → that status, 编号 → the period code of the first record at that status)."""
+        with self._guard() as conn:
+            rows = conn.execute(
+                f"SELECT t.id, t.status, t.period FROM {key} t JOIN periods p ON p.code = t.period "
+                "WHERE p.start < ? ORDER BY p.start, t.rowid", (before_start,)).fetchall()
+        latest: dict[str, str | None] = {}
+        since: dict[str, str] = {}
+        for item_id, status, period in rows:
+            if status == final and latest.get(item_id) != final:
+                since[item_id] = period
+            latest[item_id] = status
+        closed = {i: s for i, s in latest.items() if s == final}
+        return closed, {i: since[i] for i in closed}
+
     def issued_ids(self, key: str, unit_code: str, before_start: str) -> set[str]:
         """Every 编号 given to ``unit_code`` in table ``key`` in periods starting before ``before_start``."""
         with self._guard() as conn:
