@@ -72,7 +72,7 @@ def test_run_with_a_helper_writes_the_same_files_as_one_step_after_another(tmp_p
 @needs_fork
 def test_an_error_in_the_helper_arrives_as_the_same_error(tmp_path_factory, tmp_path, monkeypatch):
     root = demo_copy(tmp_path_factory, tmp_path / "ws")
-    target = root / "汇总输出" / "报告.docx"
+    target = load_workspace(root).output_dir / "报告.docx"
 
     def locked(*args, **kwargs):
         raise OutputLockedError(target)
@@ -82,7 +82,7 @@ def test_an_error_in_the_helper_arrives_as_the_same_error(tmp_path_factory, tmp_
         _run(root, monkeypatch, None)
     assert info.value.path == target
     assert str(info.value) == str(OutputLockedError(target))  # the Chinese message, not a pickled repr
-    assert (root / "汇总输出" / api.SUMMARY_NAME).exists()  # this process's step was done
+    assert (load_workspace(root).output_dir / api.SUMMARY_NAME).exists()  # this process's step was done
     assert multiprocessing.active_children() == []
 
 

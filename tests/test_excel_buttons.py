@@ -248,8 +248,9 @@ def test_changed_settings_are_saved_into_toolkit_toml_before_running(small, monk
     assert (new.org, new.period.code, new.period.name, new.folders["inbox"]) == (
         "滨海市文化局", "2022Q2", "2022年第二季度", "报回文件")
     assert str(new.period.start) == "2022-04-01" and str(new.period.end) == "2022-06-30"
-    assert seen["ws"].org == "滨海市文化局" and seen["ws"].inbox == ws.root / "报回文件"
-    assert (ws.root / "报回文件").is_dir()
+    assert new.period_folder == "2022年第二季度"  # a new period gets its own folder
+    assert seen["ws"].org == "滨海市文化局" and seen["ws"].inbox == ws.root / "2022年第二季度" / "报回文件"
+    assert (ws.root / "2022年第二季度" / "报回文件").is_dir()
     text = ws.config_path.read_text(encoding="utf-8")
     assert "# 本单位名称（报告署名默认用它）" in text  # comments kept
     assert sheet.range(STATUS_CELL).value.startswith("校验完成")

@@ -367,6 +367,8 @@ def settings_edits(ws: Workspace, values: dict[str, str]) -> dict[tuple[str, str
         edits[("period", "name")] = period.name
         edits[("period", "start")] = period.start
         edits[("period", "end")] = period.end
+        if ws.period_folder:  # each period in its own folder: the new period gets its own
+            edits[("period", "folder")] = period.name
     for key in FOLDER_KEYS:
         folder = values[key].strip()
         if folder != current[key]:
