@@ -384,9 +384,12 @@ def test_make_issue_builds_location_and_keeps_unknown_slots_blank():
 
 
 def test_docs_list_every_catalog_code():
+    from toolkit.errors import catalog_markdown
+
     text = (Path(__file__).parent.parent / "docs" / "validation.md").read_text(encoding="utf-8")
     for code in CATALOG:
         assert f"`{code}`" in text, code
+    assert catalog_markdown() in text  # regenerate with: python -m toolkit.errors
 
 
 def test_messages_never_double_their_final_punctuation():

@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 
 import string
+from pathlib import Path
 from dataclasses import dataclass
 
 from .model import ERROR, HINT, Issue, Severity
@@ -307,5 +308,20 @@ def catalog_markdown() -> str:
     lines = ["| 代码 | 级别 | 范围 | 名称 | 含义 | 提示文字模板 |", "|---|---|---|---|---|---|"]
     for k in _KINDS:
         tpl = k.template.replace("|", "\\|")
-        lines.append(f"| `{k.code}` | {k.severity} | {k.scope} | {k.title} | {k.description} | {tpl} |")
+        severity = f"{k.severity}／{k.also}" if k.also else k.severity
+        lines.append(f"| `{k.code}` | {severity} | {k.scope} | {k.title} | {k.description} | {tpl} |")
     return "\n".join(lines)
+
+
+def write_catalog_docs(path: Path) -> None:
+    """Replace the catalog table in docs/validation.md by :func:`catalog_markdown` (``python -m toolkit.errors``)."""
+    text = path.read_text(encoding="utf-8")
+    head = "| 代码 | 级别 | 范围 | 名称 | 含义 | 提示文字模板 |"
+    start = text.index(head)
+    end = text.find("\n\n", start)
+    end = len(text) if end < 0 else end
+    path.write_text(text[:start] + catalog_markdown() + text[end:], encoding="utf-8")
+
+
+if __name__ == "__main__":  # pragma: no cover - a maintainer's command
+    write_catalog_docs(Path(__file__).resolve().parent.parent / "docs" / "validation.md")
