@@ -240,7 +240,8 @@ def test_red_list_with_days(sc, figures):
         items = sorted(items, key=lambda x: (-(AS_OF - x[1]["deadline"]).days, order[x[0]], x[1]["seq"]))
         for n, r in items:
             expected.append({
-                "kind": kind, "id": f"{codes[n] or n}-{r['seq']}", "unit": n, "title": r[title],
+                "kind": kind, "id": f"{codes[n] or n}-2022Q1-{'P' if kind == '问题' else 'T'}{r['seq']:03d}",
+                "unit": n, "title": r[title],
                 "owner": r["owner"], "leader": r["leader"], "deadline": r["deadline"].isoformat(),
                 "days_overdue": (AS_OF - r["deadline"]).days, "status": r["status"],
             })
@@ -257,7 +258,7 @@ def test_red_rows_are_the_red_list_with_the_detail_tables_dates(sc):
     others = [k for k in RED_LIST_COLUMNS if k != "deadline"]
     assert red[others].to_dict("records") == [{k: i[k] for k in others} for i in items]
     # the dates are the detail tables' own
-    for kind, key, id_col in (("问题", "problems", "problem_id"), ("任务", "tasks", "task_id")):
+    for kind, key, id_col in (("问题", "problems", "id"), ("任务", "tasks", "id")):
         table = merged.details[key].set_index(id_col)["deadline"]
         mine = red[red["kind"] == kind]
         assert mine["deadline"].tolist() == table.loc[mine["id"]].tolist()
@@ -413,7 +414,8 @@ def test_problem_lights_boundaries():
     days = [None if v is None or v != v else int(v) for v in out["days_overdue"].astype(object).where(
         out["days_overdue"].notna(), None).tolist()]
     assert days == [1, None, None, None, None, None, 3]
-    assert out["problem_id"].tolist() == [f"01-{i}" for i in range(1, 8)]
+    assert out["id"].tolist() == [f"01-2022Q1-P{i:03d}" for i in range(1, 8)]  # 编号: unit, period, 序号
+    assert out["state"].tolist() == ["新增"] * 7
 
 
 def test_problem_ids_unique_and_named_without_code():
@@ -423,9 +425,9 @@ def test_problem_ids_unique_and_named_without_code():
         frame("problems", rows[:1], unit="办公室", unit_code="01", file="b.xlsx"),  # same unit, second file
         frame("problems", rows[:1], unit="后勤科", unit_code="", file="c.xlsx"),
     ], ignore_index=True)}
-    out = add_computed_columns(tables, AS_OF, [Unit("01", "办公室")])["problems"]
-    ids = out["problem_id"].tolist()
-    assert ids == ["01-1", "01-2", "01-1-2", "后勤科-1"]
+    out = add_computed_columns(tables, AS_OF, [Unit("01", "办公室")], period=PERIOD)["problems"]
+    ids = out["id"].tolist()
+    assert ids == ["01-2022Q1-P001", "01-2022Q1-P002", "01-2022Q1-P001-2", "后勤科-2022Q1-P001"]
     assert len(set(ids)) == len(ids)
 
 
@@ -450,7 +452,7 @@ def test_task_lights():
     tables = {"tasks": frame("tasks", rows, unit="办公室", unit_code="01", file="t.xlsx")}
     out = add_computed_columns(tables, AS_OF, [Unit("01", "办公室")], period=PERIOD)["tasks"]
     assert out["light"].tolist() == ["红", "绿", "黄", "绿", "黄", "绿", "绿", "黄"]
-    assert out["task_id"].tolist()[0] == "01-1"
+    assert out["id"].tolist()[0] == "01-2022Q1-T001"
     assert int(out["days_overdue"].iloc[0]) == 1
 
 
@@ -555,7 +557,7 @@ def test_end_to_end_from_workbooks(tmp_path):
     assert figures["tasks"]["lights"]["红"] == sum(1 for _, r in all_tasks if task_light(r) == "红")
     codes = {u.name: u.code for u in units}
     assert sorted(i["id"] for i in figures["red_list"] if i["kind"] == "问题") == sorted(
-        f"{codes[n]}-{r['seq']}" for n, r in all_problems if problem_overdue(r))
+        f"{codes[n]}-2022Q1-P{r['seq']:03d}" for n, r in all_problems if problem_overdue(r))
     assert os.path.getsize(outcome.workbook) > 0
     wb = __import__("openpyxl").load_workbook(outcome.workbook, read_only=True)
     assert wb["问题清单"].max_row - 1 == len(all_problems)

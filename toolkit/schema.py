@@ -586,14 +586,24 @@ class ComputedColumn(NamedTuple):
 COMPUTED_COLUMNS: dict[str, tuple[ComputedColumn, ...]] = {
     "visits": (),
     "problems": (
-        ComputedColumn("problem_id", "问题编号", "text", 10),
         ComputedColumn("overdue", "是否逾期", "text", 8),
         ComputedColumn("days_overdue", "逾期天数", "int", 8),
         ComputedColumn("light", "亮灯", "light", 6),
+        ComputedColumn("state", "本期情况", "text", 8),
     ),
-    "tasks": (ComputedColumn("light", "亮灯", "light", 6),),
+    "tasks": (
+        ComputedColumn("light", "亮灯", "light", 6),
+        ComputedColumn("state", "本期情况", "text", 8),
+    ),
 }
-# Computed but not shown on the detail sheet (红灯清单 uses them).
-HIDDEN_COMPUTED: dict[str, tuple[str, ...]] = {"tasks": ("task_id", "days_overdue")}
+# Computed but not shown on the detail sheet (红灯清单 and the history store use them).
+HIDDEN_COMPUTED: dict[str, tuple[str, ...]] = {"tasks": ("days_overdue",), "problems": (), "visits": ()}
+# 本期情况 of a problem or task in the period's ledger
+STATE_NEW = "新增"  # first listed this period (its 编号 is given now)
+STATE_UPDATED = "已更新"  # carried from an earlier period and reported again
+STATE_STALE = "未更新"  # carried, but not in this period's return: kept with its last known state
+ITEM_SHEETS = ("problems", "tasks")  # the sheets whose rows are items with a 编号 for life
+ID_LETTERS = {"problems": "P", "tasks": "T"}  # 编号 = unit code - period - letter + 序号
+FIRST_PERIOD_KEY = "_first_period"  # merged item tables: the period the item was first listed in
 # The unit's display name (the configured name when matched), added to every merged table.
 UNIT_KEY = "_unit_name"

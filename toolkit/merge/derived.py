@@ -1,4 +1,5 @@
-"""The computed columns of the merged tables (问题编号, 是否逾期, 逾期天数, 亮灯, task ids) and their row order.
+"""The period's ledger: computed columns of the merged tables (编号, 本期情况, 是否逾期, 逾期天数, 亮灯), the
+items carried unchanged from the previous period, and the row order.
 
 The columns are declared in the schema (``schema.COMPUTED_COLUMNS``, ``schema.UNIT_KEY``);
 this module computes them. Every step works on whole columns (a Python loop only over
@@ -11,7 +12,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from .. import schema as S
-from ..model import META_COLUMNS, META_FILE, META_ROW, META_UNIT, META_UNIT_CODE, Period, Unit, UnitIndex
+from ..model import META_COLUMNS, META_FILE, META_ROW, META_UNIT, META_UNIT_CODE, Carried, Period, Unit, UnitIndex
 from .frames import col, factorize, factorize_pairs, int_array, isna, ranks
 
 if TYPE_CHECKING:
@@ -24,17 +25,23 @@ def add_computed_columns(
     units: list[Unit],
     *,
     period: Period | None = None,
+    carried: Carried | None = None,
 ) -> "dict[str, pd.DataFrame]":
-    """Copies of the accepted-row tables, in a stable order, with the computed columns.
+    """The period's ledger: copies of the accepted-row tables, in a stable order, with the computed columns.
 
-    Rows are ordered by unit (configured order, then unknown units by name), source
-    file and source row, so the output does not depend on the order files were read.
+    问题清单 and 任务清单 also hold every item ``carried`` from the previous period that the
+    units did not report again: with its last known state, no source file, and 本期情况
+    ``未更新`` — nothing open is lost between periods. Rows are ordered by unit (configured
+    order, then unknown units by name), then the unit's reported rows by source file and
+    row, then its items carried unchanged in their earlier order.
 
-    Every table gets ``UNIT_KEY`` (the unit's display name). 问题清单: ``problem_id``
-    问题编号 (unit code, or the unit name when the code is empty, + "-" + 序号; unique
-    across units), ``overdue`` 是否逾期 ("是"/"否"), ``days_overdue`` 逾期天数 (NA when
-    not overdue), ``light`` 亮灯 (红/黄/绿). 任务清单: ``light`` 亮灯, plus ``task_id`` and
-    ``days_overdue`` for 红灯清单. ``period`` gives the start used when a task has no 开始日期.
+    Every table gets ``UNIT_KEY`` (the unit's display name). Items get their 编号 (``id``:
+    kept for a carried item, given now to a new one: unit code, or the unit name when the
+    code is empty, ``-`` period, ``-P``/``-T`` + 序号; unique in the workspace), 本期情况
+    (``state``) and ``_first_period``. 问题清单: ``overdue`` 是否逾期 ("是"/"否"),
+    ``days_overdue`` 逾期天数 (NA when not overdue), ``light`` 亮灯 (红/黄/绿). 任务清单:
+    ``light``, and ``days_overdue`` for 红灯清单. ``period`` gives the start used when a task
+    has no 开始日期.
     """
     import numpy as np
     import pandas as pd
@@ -52,50 +59,105 @@ def add_computed_columns(
         for name in (*META_COLUMNS, *S.SHEETS[key].keys):
             if name not in df.columns:
                 df[name] = pd.Series([pd.NA] * len(df), index=df.index, dtype=object)
+        stale = np.zeros(len(df), dtype=bool)
+        if key in S.ITEM_SHEETS and carried:
+            df, stale = _with_stale_items(df, key, carried)
         pair_codes, pairs = factorize_pairs(df[META_UNIT], df[META_UNIT_CODE])
         display = [index.display(n, c) for n, c in pairs]
         prefix = [index.code(n, c) or d for (n, c), d in zip(pairs, display)]
-        # Stable order: unit, file, row (ties keep the input order).
+        # Stable order: unit, reported before carried unchanged, file, row (ties keep the input order).
         unit_rank = ranks([index.sort_key(d) for d in display])[pair_codes]
         file_codes, file_values = factorize(df[META_FILE])
         file_rank = ranks(["" if isna(f) else str(f) for f in file_values] + [""])[file_codes]
         row_key = int_array(df[META_ROW], missing=-1)
-        positions = np.lexsort((row_key, file_rank, unit_rank))
+        positions = np.lexsort((row_key, file_rank, stale, unit_rank))
         if not (positions == np.arange(len(positions))).all():
             df = df.take(positions)
             pair_codes = pair_codes[positions]
+            stale = stale[positions]
         df = df.reset_index(drop=True)
         df[S.UNIT_KEY] = pd.Series(np.asarray(display + [""], dtype=object)[pair_codes], index=df.index,
                                    dtype=object)
-        ids = _ids(df, np.asarray(prefix + [""], dtype=object)[pair_codes])
+        if key in S.ITEM_SHEETS:
+            _item_columns(df, key, np.asarray(prefix + [""], dtype=object)[pair_codes], stale, period, carried)
         if key == "problems":
-            df = _problem_columns(df, as_of_ts, ids)
+            df = _problem_columns(df, as_of_ts)
         elif key == "tasks":
-            df = _task_columns(df, as_of_ts, ids, period)
+            df = _task_columns(df, as_of_ts, period)
         out[key] = df
     return out
 
 
-def _ids(df: "pd.DataFrame", prefixes: "Any") -> list[str]:
-    """问题编号/task ids: prefix + "-" + 序号 (R + source row without one); repeats get -2, -3…"""
+STALE_NOTE = "本期报送中没有这一条，按上期状态结转（未更新）"
+
+
+def _with_stale_items(df: "pd.DataFrame", key: str, carried: Carried) -> "tuple[pd.DataFrame, Any]":
+    """``df`` with the carried items that no accepted row reports again appended (and their mask)."""
+    import numpy as np
+    import pandas as pd
+
+    from ..validate import Tables
+
+    reported = {v for v in df["id"].tolist() if not isna(v)} if len(df) else set()
+    items = carried.open.get(key, {})
+    stale_ids = [i for i in items if i not in reported]
+    if not stale_ids:
+        return df, np.zeros(len(df), dtype=bool)
+    keys = S.SHEETS[key].keys
+    tables = Tables()
+    by_unit: dict[tuple[str, str], list[str]] = {}
+    for item_id in stale_ids:
+        item = items[item_id]
+        by_unit.setdefault((item.get("unit") or "", item.get("unit_code") or ""), []).append(item_id)
+    for (unit, code), ids in by_unit.items():
+        rows = [{k: items[i].get(k) for k in keys} for i in ids]
+        for row, item_id in zip(rows, ids):
+            row["id"] = item_id
+        tables.add_rows(key, rows, unit=unit, unit_code=code, file="", row_numbers=[0] * len(rows),
+                        notes=[STALE_NOTE] * len(rows))
+    extra = tables.tables()[key]
+    combined = pd.concat([df, extra[[c for c in df.columns if c in extra.columns]]], ignore_index=True)
+    stale = np.zeros(len(combined), dtype=bool)
+    stale[len(df):] = True
+    return combined, stale
+
+
+def period_token(period: Period | None) -> str:
+    """The period part of a 编号: ``2022Q1``, ``202205``, ``2022H1``, ``2022``."""
+    return period.code.replace("-", "") if period is not None else ""
+
+
+def _item_columns(df: "pd.DataFrame", key: str, prefixes: "Any", stale: "Any", period: Period | None,
+                  carried: Carried | None) -> None:
+    """编号 for new items, 本期情况 and the first period of every item (in place)."""
+    import numpy as np
+    import pandas as pd
+
+    ids = df["id"].tolist()
+    new = np.asarray([isna(v) for v in ids], dtype=bool)
+    token = period_token(period)
+    letter = S.ID_LETTERS[key]
     seq = col(df, "seq")
     seq_na = seq.isna().to_numpy(dtype=bool)
     seq_int = int_array(seq)
     rows = int_array(df[META_ROW])
-    bases = [f"{p}-R{r}" if na else f"{p}-{n}"
-             for p, n, r, na in zip(prefixes.tolist(), seq_int.tolist(), rows.tolist(), seq_na.tolist())]
-    if len(set(bases)) == len(bases):
-        return bases
-    seen: set[str] = set()
-    ids: list[str] = []
-    for base in bases:
+    taken = {v for v, n in zip(ids, new.tolist()) if not n}
+    for i in np.flatnonzero(new).tolist():
+        head = f"{prefixes[i]}-{token}-{letter}" if token else f"{prefixes[i]}-{letter}"
+        base = f"{head}R{rows[i]}" if seq_na[i] else f"{head}{seq_int[i]:03d}"
         candidate, n = base, 1
-        while candidate in seen:  # two files of one unit: keep every 编号 unique
+        while candidate in taken:  # two files of one unit, or a clash with a carried 编号: keep each unique
             n += 1
             candidate = f"{base}-{n}"
-        seen.add(candidate)
-        ids.append(candidate)
-    return ids
+        taken.add(candidate)
+        ids[i] = candidate
+    df["id"] = pd.Series(ids, index=df.index, dtype=object)
+    state = np.where(new, S.STATE_NEW, np.where(stale, S.STATE_STALE, S.STATE_UPDATED)).astype(object)
+    df["state"] = pd.Series(state, index=df.index, dtype=object)
+    issued = carried.issued.get(key, {}) if carried else {}
+    this = period.code if period is not None else ""
+    first = [this if n else (issued[v][1] if v in issued else this) for v, n in zip(ids, new.tolist())]
+    df[S.FIRST_PERIOD_KEY] = pd.Series(first, index=df.index, dtype=object)
 
 
 def _dates(series: "pd.Series") -> "pd.Series":
@@ -115,7 +177,7 @@ def _days(delta: "pd.Series") -> "Any":
     return days
 
 
-def _problem_columns(df: "pd.DataFrame", as_of: "pd.Timestamp", ids: list[str]) -> "pd.DataFrame":
+def _problem_columns(df: "pd.DataFrame", as_of: "pd.Timestamp") -> "pd.DataFrame":
     import numpy as np
     import pandas as pd
 
@@ -125,7 +187,6 @@ def _problem_columns(df: "pd.DataFrame", as_of: "pd.Timestamp", ids: list[str]) 
     has_deadline = deadline.notna().to_numpy(dtype=bool)
     overdue = has_deadline & (deadline < as_of).fillna(False).to_numpy(dtype=bool) & ~closed
     yellow = has_deadline & ~closed & ~overdue & (np.nan_to_num(days_left, nan=np.inf) <= S.YELLOW_DAYS)
-    df["problem_id"] = pd.Series(ids, index=df.index, dtype=object)
     df["overdue"] = pd.Series(np.where(overdue, S.YES, S.NO).astype(object), index=df.index, dtype=object)
     days = pd.array(np.where(overdue, -np.nan_to_num(days_left), 0).astype(np.int64), dtype="Int64")
     days[~overdue] = pd.NA
@@ -135,7 +196,7 @@ def _problem_columns(df: "pd.DataFrame", as_of: "pd.Timestamp", ids: list[str]) 
     return df
 
 
-def _task_columns(df: "pd.DataFrame", as_of: "pd.Timestamp", ids: list[str], period: Period | None) -> "pd.DataFrame":
+def _task_columns(df: "pd.DataFrame", as_of: "pd.Timestamp", period: Period | None) -> "pd.DataFrame":
     import numpy as np
     import pandas as pd
 
@@ -159,7 +220,6 @@ def _task_columns(df: "pd.DataFrame", as_of: "pd.Timestamp", ids: list[str], per
     # progress% < elapsed share → lags behind the time schedule
     lagging = prog * share_den.astype(np.float64) < 100 * share_num.astype(np.float64)
     yellow = ~green & ~red & ~no_start & lagging
-    df["task_id"] = pd.Series(ids, index=df.index, dtype=object)
     days = pd.array(np.where(red, overdue_days, 0), dtype="Int64")
     days[~red] = pd.NA
     df["days_overdue"] = days

@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from .. import schema as S
-from ..model import UnitIndex, ValidationResult
+from ..model import Carried, UnitIndex, ValidationResult
 from .derived import add_computed_columns
 from .exact import decimal_sum, mean1, plain_number, rate
 from .frames import col, equal, floats, int_array, isos, mask, progress_values, texts
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 # 红灯清单 rows: (kind, table, id column, title column), problems first.
-_RED_SOURCES = (("问题", "problems", "problem_id", "description"), ("任务", "tasks", "task_id", "name"))
+_RED_SOURCES = (("问题", "problems", "id", "description"), ("任务", "tasks", "id", "name"))
 RED_LIST_COLUMNS = ("kind", "id", "unit", "title", "owner", "leader", "deadline", "days_overdue", "status")
 
 
@@ -51,9 +51,12 @@ def summarize(
     org: str = "",
     office: str = "",
     low_closure_rate: float = 60.0,
+    carried: Carried | None = None,
 ) -> Merged:
-    """Merge the accepted rows and compute the figures (no file is written)."""
-    details = add_computed_columns(result.tables, result.as_of, result.units, period=result.period)
+    """Merge the accepted rows (and the items ``carried`` from the previous period) and compute the
+    figures (no file is written)."""
+    details = add_computed_columns(result.tables, result.as_of, result.units, period=result.period,
+                                   carried=carried)
     red = red_rows(details)
     figures = _figures(details, red, result, org=org, office=office, low_closure_rate=low_closure_rate)
     return Merged(details=details, figures=figures, result=result, red_rows=red)
