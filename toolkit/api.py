@@ -20,7 +20,7 @@ from pathlib import Path
 
 from .config import ConfigError, ReportText, Workspace
 from .merge.jsonfile import FIGURES_NAME, load_figures
-from .model import FILE_SUPERSEDED, FileData, MergeOutcome, Period, ReportOutcome, Unit, ValidationResult
+from .model import FILE_SUPERSEDED, Carried, FileData, MergeOutcome, Period, ReportOutcome, Unit, ValidationResult
 from .runtime import bulk_gc
 from .summary_xlsx import SUMMARY_NAME
 
@@ -89,10 +89,12 @@ def validate_collection(
     units: list[Unit] | tuple = (),
     markup_dir: Path | None = None,
     progress: Progress | None = None,
+    carried: Carried | None = None,
 ) -> ValidationResult:
     """Validate every workbook under ``folder``; write 退回修改 copies into ``markup_dir``."""
     files, ignored = read_collection(folder, units=units, period=period, progress=progress)
-    return check_collection(files, ignored, folder, period=period, as_of=as_of, units=units, markup_dir=markup_dir)
+    return check_collection(files, ignored, folder, period=period, as_of=as_of, units=units, markup_dir=markup_dir,
+                            carried=carried)
 
 
 def check_collection(
@@ -104,13 +106,16 @@ def check_collection(
     as_of: date | None = None,
     units: list[Unit] | tuple = (),
     markup_dir: Path | None = None,
+    carried: Carried | None = None,
 ) -> ValidationResult:
-    """Validate files already read (:func:`read_collection`); write 退回修改 copies into ``markup_dir``."""
+    """Validate files already read (:func:`read_collection`); write 退回修改 copies into ``markup_dir``.
+
+    ``carried``: what earlier periods left open (:func:`carried_into`), for the cross-period checks."""
     from .validate import validate_files
 
     with bulk_gc():
         result = validate_files(files, root=Path(folder), period=period, as_of=as_of or date.today(),
-                                units=list(units))
+                                units=list(units), carried=carried)
     result.ignored = list(ignored) + list(result.ignored)
     if markup_dir is not None:
         write_markups(files, result, Path(markup_dir), period)
@@ -166,14 +171,42 @@ def markup_name(rel: str, unit: str, used: set[str]) -> str:
     return name
 
 
-def validate_workspace(ws: Workspace, *, progress: Progress | None = None) -> ValidationResult:
+def validate_workspace(ws: Workspace, *, progress: Progress | None = None,
+                       carried: Carried | None = None) -> ValidationResult:
     files, ignored = read_collection(ws.inbox, units=ws.units, period=ws.period, progress=progress)
-    return check_workspace(ws, files, ignored)
+    return check_workspace(ws, files, ignored, carried=carried if carried is not None else carried_into(ws))
 
 
-def check_workspace(ws: Workspace, files: list[FileData], ignored: list[tuple[str, str]]) -> ValidationResult:
+def check_workspace(ws: Workspace, files: list[FileData], ignored: list[tuple[str, str]], *,
+                    carried: Carried | None = None) -> ValidationResult:
     return check_collection(files, ignored, ws.inbox, period=ws.period, as_of=ws.reference_date(), units=ws.units,
-                            markup_dir=ws.returns_dir)
+                            markup_dir=ws.returns_dir, carried=carried)
+
+
+# ---------------------------------------------------------------------------
+# History (the campaign year)
+# ---------------------------------------------------------------------------
+
+
+def carried_into(ws: Workspace) -> Carried:
+    """What the recorded periods before ``ws.period`` leave open (nothing without a history store)."""
+    from .history import open_store
+    from .history.carry import carried_into as read_carried
+
+    if not ws.store_path.exists():
+        return Carried()
+    with open_store(ws.store_path, create=False) as store:
+        return read_carried(store, ws.period.start.isoformat(), ws.period.code)
+
+
+def record_period(ws: Workspace, merged) -> None:
+    """Record the merged ``ws.period`` in the workspace's history store (that period replaced, others kept)."""
+    from .history import open_store
+    from .history.record import record_merged
+
+    with open_store(ws.store_path) as store:
+        record_merged(store, ws, merged.details, merged.figures)
+
 
 
 # ---------------------------------------------------------------------------
@@ -181,16 +214,21 @@ def check_workspace(ws: Workspace, files: list[FileData], ignored: list[tuple[st
 # ---------------------------------------------------------------------------
 
 
-def merge_result(result: ValidationResult, out_dir: Path, ws: Workspace | None = None) -> MergeOutcome:
-    """Merge, then write 汇总表.xlsx and 汇总数据.json into ``out_dir`` (each atomically)."""
+def merge_result(result: ValidationResult, out_dir: Path, ws: Workspace | None = None, *,
+                 carried: Carried | None = None, record: bool = False) -> MergeOutcome:
+    """Merge (with the items ``carried`` from the previous period), then write 汇总表.xlsx and
+    汇总数据.json into ``out_dir`` (each atomically); ``record``: and record ``ws.period`` in the history."""
     from .merge import summarize, write_figures
     from .summary_xlsx import write_workbook
 
     with bulk_gc():
-        merged = summarize(result, **merge_settings(ws))
+        merged = summarize(result, carried=carried, **merge_settings(ws))
         workbook = write_workbook(merged, Path(out_dir))
-        return MergeOutcome(figures=merged.figures, workbook=workbook,
-                            figures_path=write_figures(merged.figures, Path(out_dir)))
+        outcome = MergeOutcome(figures=merged.figures, workbook=workbook,
+                               figures_path=write_figures(merged.figures, Path(out_dir)))
+        if record and ws is not None:
+            record_period(ws, merged)
+        return outcome
 
 
 def merge_settings(ws: Workspace | None) -> dict:
@@ -200,9 +238,12 @@ def merge_settings(ws: Workspace | None) -> dict:
     return {"org": ws.org, "office": ws.office, "low_closure_rate": ws.report.low_closure_rate}
 
 
-def merge_workspace(ws: Workspace, *, progress: Progress | None = None) -> tuple[ValidationResult, MergeOutcome]:
-    result = validate_workspace(ws, progress=progress)
-    return result, merge_result(result, ws.output_dir, ws)
+def merge_workspace(ws: Workspace, *, progress: Progress | None = None,
+                    record: bool = False) -> tuple[ValidationResult, MergeOutcome]:
+    """Validate and merge the workspace's period (``record``: and record it in the history store)."""
+    carried = carried_into(ws)
+    result = validate_workspace(ws, progress=progress, carried=carried)
+    return result, merge_result(result, ws.output_dir, ws, carried=carried, record=record)
 
 
 # ---------------------------------------------------------------------------
@@ -276,8 +317,10 @@ def run_workspace(
     pdf: bool = False,
     progress: Progress | None = None,
     stage: Callable[[str], None] | None = None,
+    record: bool = False,
 ) -> tuple[ValidationResult, MergeOutcome, ReportOutcome]:
-    """一键完成: validate → merge → report.
+    """一键完成: validate → merge → report; ``record``: and record the period in the history store
+    (``next-period`` does, and a run of an earlier recorded period).
 
     ``stage(name)`` is called as each stage ends ("read", "validate", "merge", "workbook",
     "report": the wait for the report after the workbook); the benchmark times them."""
@@ -291,13 +334,14 @@ def run_workspace(
     # chart libraries while this one validates and merges (toolkit.runtime). Same files.
     with bulk_gc(), Helper() as helper:
         done = stage or (lambda name: None)
+        carried = carried_into(ws)
         files, ignored = read_collection(ws.inbox, units=ws.units, period=ws.period, progress=progress)
         done("read")
         helper.warm(warm_up)
-        result = check_workspace(ws, files, ignored)
+        result = check_workspace(ws, files, ignored, carried=carried)
         del files  # raw rows are not needed past validation
         done("validate")
-        merged = summarize(result, **merge_settings(ws))
+        merged = summarize(result, carried=carried, **merge_settings(ws))
         done("merge")
         side = helper.submit(write_figures_and_report, merged.figures, ws.output_dir, default_report_path(ws),
                              ws=ws, text=text, pdf=pdf)
@@ -309,6 +353,8 @@ def run_workspace(
             side.wait()
             raise
         done("workbook")
+        if record:
+            record_period(ws, merged)
         figures_path, report = side.result()
         done("report")
     return result, MergeOutcome(figures=merged.figures, workbook=workbook, figures_path=figures_path), report

@@ -386,7 +386,8 @@ def validate_cmd(
         quiet = json_out == "-"
         console = _console() if not quiet else None
         progress = _progress_factory(console) if console else None
-        result = api.validate_collection(src, markup_dir=markup, progress=progress, **kwargs)
+        carried = api.carried_into(ws) if ws is not None and folder is None else None
+        result = api.validate_collection(src, markup_dir=markup, progress=progress, carried=carried, **kwargs)
         if json_out:
             _write_json(json_out, result_to_json(result))
         if not quiet:
@@ -413,9 +414,12 @@ def merge_cmd(
         target = out or ws.output_dir
         quiet = json_out == "-"
         console = _console() if not quiet else None
+        own = ws is not None and folder is None and out is None  # the workspace's own period: its history
+        carried = api.carried_into(ws) if own else None
         result = api.validate_collection(src, markup_dir=ws.returns_dir if ws else None,
-                                         progress=_progress_factory(console) if console else None, **kwargs)
-        merged = api.merge_result(result, target, ws)
+                                         progress=_progress_factory(console) if console else None,
+                                         carried=carried, **kwargs)
+        merged = api.merge_result(result, target, ws, carried=carried)
         if json_out:
             _write_json(json_out, result_to_json(result))
         if not quiet:

@@ -81,9 +81,7 @@ def _create_statements() -> list[str]:
         cols = list(ROW_COLUMNS) + (list(ITEM_COLUMNS) if key in ITEM_SHEETS else [])
         defs = [f'"{c}" {t}' for c, t, _m in cols] + [f'"{c}" {t}' for c, t in _schema_columns(key)]
         out.append(f"CREATE TABLE IF NOT EXISTS {key} ({', '.join(defs)})")
-        out.append(f"CREATE INDEX IF NOT EXISTS {key}_period ON {key} (period, unit_code)")
-        if key in ITEM_SHEETS:
-            out.append(f"CREATE INDEX IF NOT EXISTS {key}_id ON {key} (id, period)")
+        out.append(f"CREATE INDEX IF NOT EXISTS {key}_period ON {key} (period)")
     return out
 
 
@@ -285,7 +283,10 @@ def open_store(path: Path, *, create: bool = True) -> Store:
     store = Store(path, conn)
     try:
         with store._guard():
-            conn.execute("PRAGMA foreign_keys = ON")
+            # one writer at a time, readers never blocked; a crash loses at most the last period written,
+            # never a half-written one (each period is one transaction)
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = NORMAL")
             found = conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'meta'").fetchone()
             if found:
                 row = conn.execute("SELECT value FROM meta WHERE key = 'format'").fetchone()
