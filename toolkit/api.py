@@ -15,10 +15,12 @@ that ``toolkit --help`` starts fast.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
 from .config import ConfigError, ReportText, Workspace
+from .exceptions import ToolkitError
 from .merge.jsonfile import FIGURES_NAME, load_figures
 from .model import FILE_SUPERSEDED, Carried, FileData, MergeOutcome, Period, ReportOutcome, Unit, ValidationResult
 from .runtime import bulk_gc
@@ -38,7 +40,9 @@ def make_templates(ws: Workspace | None = None, out_dir: Path | None = None) -> 
     """Write the blank templates and, in a workspace, one copy per unit.
 
     In a workspace: unit copies go to the templates folder, the blank ones to its
-    ``空白模板`` sub-folder. Without a workspace: blank templates into ``out_dir``.
+    ``空白模板`` sub-folder; each unit's 问题清单 and 任务清单 list what it still has open
+    after the recorded periods before this one. Without a workspace: blank templates
+    into ``out_dir``.
     """
     from .templates import write_blank_templates, write_unit_templates
 
@@ -47,7 +51,7 @@ def make_templates(ws: Workspace | None = None, out_dir: Path | None = None) -> 
             raise ConfigError("不在工作区中：请用 --out 指定模板的输出目录，或先运行 toolkit init 创建工作区。")
         return write_blank_templates(Path(out_dir))
     target = Path(out_dir) if out_dir else ws.templates_dir
-    written = write_unit_templates(target, ws.units, ws.period, ws.org) if ws.units else []
+    written = write_unit_templates(target, ws.units, ws.period, ws.org, carried=carried_into(ws)) if ws.units else []
     written += write_blank_templates(target / BLANK_DIR)
     return written
 
@@ -396,3 +400,191 @@ def make_bundle(folder: Path, *, platform: str | None = None, python: str | None
     from .bundle import build_bundle
 
     return build_bundle(Path(folder), platform=platform, python=python, progress=progress)
+
+
+# ---------------------------------------------------------------------------
+# Periods: the campaign year
+# ---------------------------------------------------------------------------
+
+
+def workspace_for(ws: Workspace, code: str | None) -> Workspace:
+    """``ws`` itself for its current period (or ``code`` None); for an earlier recorded period,
+    the workspace seen from it: its folders and 统计截止日 as recorded."""
+    from .config import parse_period
+    from .history import open_store
+
+    if not code:
+        return ws
+    wanted = parse_period(code)
+    if wanted.code == ws.period.code:
+        return ws
+    record = None
+    if ws.store_path.exists():
+        with open_store(ws.store_path, create=False) as store:
+            record = store.period(wanted.code)
+    if record is None:
+        raise ConfigError(f"统计期“{wanted.name}”没有记录：只能处理当前统计期（{ws.period.name}）或已记录的统计期"
+                          f"（运行 toolkit status 查看）。")
+    period = Period(record.code, record.name, date.fromisoformat(record.start), date.fromisoformat(record.end))
+    return ws.with_period(period, folder=record.folder, folders=_folder_names(ws, record),
+                          as_of=date.fromisoformat(record.as_of))
+
+
+def _folder_names(ws: Workspace, record) -> dict[str, str]:
+    """The folder names (inside the period's folder) of a recorded period."""
+    out = {}
+    base = Path(record.folder) if record.folder else Path()
+    for name, rel in (record.folders or {}).items():
+        rel_path = Path(rel)
+        try:
+            out[name] = str(rel_path.relative_to(base)) if record.folder else rel
+        except ValueError:
+            out[name] = rel
+    return out
+
+
+def is_recorded(ws: Workspace) -> bool:
+    """Whether ``ws.period`` is in the history store."""
+    from .history import open_store
+
+    if not ws.store_path.exists():
+        return False
+    with open_store(ws.store_path, create=False) as store:
+        return store.period(ws.period.code) is not None
+
+
+@dataclass
+class NextPeriod:
+    """What ``next-period`` did."""
+
+    previous: Period  # the period recorded (the one that was current)
+    period: Period  # the period now current
+    changed: bool  # False: nothing to do (already switched, or the same period asked)
+    merged: bool = False  # the previous period was merged again first (its inbox was newer than its outputs)
+    templates: list[Path] = field(default_factory=list)
+    carried: dict[str, int] = field(default_factory=dict)  # sheet key -> open items carried into the new period
+    notes: list[str] = field(default_factory=list)
+
+
+def _outputs_stale(ws: Workspace) -> bool:
+    """Whether the inbox holds a file newer than the period's 汇总数据.json (or there is none)."""
+    from .read import find_files
+
+    figures = ws.output_dir / FIGURES_NAME
+    if not figures.exists():
+        return True
+    made = figures.stat().st_mtime
+    paths, _ignored = find_files(ws.inbox) if ws.inbox.is_dir() else ([], [])
+    return any(p.stat().st_mtime > made for p in paths)
+
+
+def next_period(ws: Workspace, code: str | None = None, *, console: bool = True,
+                progress: Progress | None = None) -> NextPeriod:
+    """Close the current period and open the next: record the current period in the history store
+    (merging it first when its inbox is newer than its outputs), make the next period current in
+    toolkit.toml (the next of the same kind, or ``code``), create its folders and write its
+    templates prefilled with what each unit still has open. Running it again changes nothing."""
+    from .config import edit_config_text, following_period, load_workspace, parse_period
+    from .io import write_text_atomic
+    from .read import find_files
+
+    current = ws.period
+    target = parse_period(code) if code else following_period(current)
+    if target.code == current.code:
+        return NextPeriod(current, current, False, notes=[f"{current.name}已经是当前统计期，没有改动。"])
+    if target.start <= current.start:
+        raise ConfigError(f"不能切换到{target.name}：它不晚于当前统计期{current.name}。处理较早的统计期（如补收的文件）"
+                          f"请在命令后加 --period，例如 toolkit run --period {target.code}。")
+    has_files = ws.inbox.is_dir() and bool(find_files(ws.inbox)[0])
+    if code is None and not has_files and not is_recorded(ws):
+        return NextPeriod(current, current, False, notes=[
+            f"当前统计期{current.name}的收集文件夹中还没有文件，也没有记录过：可能刚刚切换过，不再切换。"
+            f"如确实要开始下一期（{target.name}），请运行 toolkit next-period --period {target.code}。"])
+    merged_again = _outputs_stale(ws) and has_files
+    if merged_again:
+        run_workspace(ws, progress=progress, record=True)
+    else:
+        carried = carried_into(ws)
+        result = validate_workspace(ws, progress=progress, carried=carried)
+        from .merge import summarize
+
+        record_period(ws, summarize(result, carried=carried, **merge_settings(ws)))
+    values: dict[tuple[str, str], object] = {
+        ("period", "code"): target.code, ("period", "name"): target.name,
+        ("period", "start"): target.start, ("period", "end"): target.end,
+        ("period", "folder"): target.name,  # each new period in its own folder
+    }
+    notes: list[str] = []
+    shift = target.end - current.end
+    if ws.as_of is not None:
+        values[("", "as_of")] = ws.as_of + shift
+        notes.append(f"统计截止日（as_of）已由 {ws.as_of.isoformat()} 顺延为 {(ws.as_of + shift).isoformat()}，"
+                     "请按实际修改 toolkit.toml。")
+    if ws.report.date is not None:
+        values[("report", "date")] = ws.report.date + shift
+        notes.append(f"成文日期已由 {ws.report.date.isoformat()} 顺延为 {(ws.report.date + shift).isoformat()}，"
+                     "请按实际修改 toolkit.toml。")
+    text = edit_config_text(ws.config_path.read_text(encoding="utf-8-sig"), values)
+    write_text_atomic(ws.config_path, text)
+    new = load_workspace(ws.root)
+    for name in new.folders:
+        new.folder(name).mkdir(parents=True, exist_ok=True)
+    templates = make_templates(new)
+    carried = carried_into(new)
+    counts = {key: sum(len(v) for v in carried.by_unit.get(key, {}).values()) for key in ("problems", "tasks")}
+    if console:
+        try:
+            install_front_ends(new)
+        except ToolkitError as exc:  # e.g. 控制台.xlsm open in Excel: the settings there are the old period's
+            notes.append(f"控制台未更新（{exc}）。关闭控制台.xlsm 后运行 toolkit console。")
+    return NextPeriod(current, new.period, True, merged_again, templates, counts, notes)
+
+
+def status(ws: Workspace, *, progress: Progress | None = None) -> dict:
+    """Where the workspace stands (``toolkit status``): the current period and its folders, the
+    inbox, who has submitted / is chased / must resend (a validation of the inbox, nothing
+    written), and the recorded periods with their headline figures."""
+    from .history import open_store
+    from .read import find_files
+    from .submission import submission_status
+
+    files = find_files(ws.inbox)[0] if ws.inbox.is_dir() else []
+    recorded = []
+    if ws.store_path.exists():
+        with open_store(ws.store_path, create=False) as store:
+            recorded = store.periods()
+    sub = None
+    if ws.units:
+        files_read, ignored = read_collection(ws.inbox, units=ws.units, period=ws.period, progress=progress)
+        result = check_collection(files_read, ignored, ws.inbox, period=ws.period, as_of=ws.reference_date(),
+                                  units=ws.units, carried=carried_into(ws))
+        sub = submission_status(result)
+    p = ws.period
+    return {
+        "workspace": str(ws.root),
+        "period": {"code": p.code, "name": p.name, "start": p.start.isoformat(), "end": p.end.isoformat(),
+                   "as_of": ws.reference_date().isoformat(), "recorded": any(r.code == p.code for r in recorded)},
+        "folders": {name: str(ws.folder(name).resolve()) for name in ("templates", "inbox", "output", "returns")},
+        "inbox_files": len(files),
+        "units": len(ws.units),
+        "submission": None if sub is None else {
+            "submitted": [u.name for u in sub.units if u.configured and u.status != "未报送"],
+            "chased": [{"name": u.name, "status": u.status, "templates": u.missing_templates} for u in sub.chase],
+            "returned": [{"name": u.name, "files": [r.file for r in u.returned]} for u in sub.returns],
+        },
+        "history": str(ws.store_path),
+        "periods": [r.code for r in recorded],
+        "recorded": [{"code": r.code, "name": r.name, "recorded_at": r.recorded_at, "as_of": r.as_of,
+                      "headline": r.headline} for r in recorded],
+    }
+
+
+def recorded_figures(ws: Workspace) -> dict | None:
+    """The figures (汇总数据.json) recorded with ``ws.period`` in the history store, if any."""
+    from .history import open_store
+
+    if not ws.store_path.exists():
+        return None
+    with open_store(ws.store_path, create=False) as store:
+        record = store.period(ws.period.code)
+    return record.figures if record is not None and record.figures else None

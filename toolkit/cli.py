@@ -54,6 +54,7 @@ _ERROR_PATTERNS = (
 COMMAND_ALIASES = {
     "初始化": "init", "生成模板": "templates", "模板": "templates", "校验": "validate", "汇总": "merge",
     "生成报告": "report", "报告": "report", "一键完成": "run", "演示": "demo", "控制台": "console",
+    "下一期": "next-period", "状态": "status",
 }
 
 
@@ -374,13 +375,16 @@ def validate_cmd(
     folder: Optional[Path] = typer.Argument(None, metavar="收集目录", help="收集目录（在工作区中默认为其收集文件夹）"),
     json_out: Optional[str] = typer.Option(None, "--json", metavar="路径或-", help="把校验结果写成 JSON：文件路径，或 - 表示输出到屏幕"),
     returns: Optional[Path] = typer.Option(None, "--returns", metavar="目录", help="退回修改文件的输出目录（工作区中默认为其退回修改文件夹）"),
+    period: Optional[str] = typer.Option(None, "--period", metavar="统计期",
+                                         help="处理已记录的较早统计期（如补收上期的文件：--period 2022Q1）；默认当前统计期"),
 ) -> None:
     """校验各单位报回的表格：逐文件、逐行、逐列列出问题，并为有错误的文件生成退回修改文件。"""
     from . import api
     from .validate import result_to_json
 
     def go():
-        ws = _workspace(folder or None, required=folder is None)
+        ws = _workspace(folder or None, required=folder is None or period is not None)
+        ws = api.workspace_for(ws, period) if ws is not None else None
         src, kwargs = _collection_args(folder, ws)
         markup = returns or (ws.returns_dir if ws else None)
         quiet = json_out == "-"
@@ -403,13 +407,17 @@ def merge_cmd(
     folder: Optional[Path] = typer.Argument(None, metavar="收集目录", help="收集目录（在工作区中默认为其收集文件夹）"),
     out: Optional[Path] = typer.Option(None, "--out", "-o", metavar="目录", help="输出目录（工作区中默认为其汇总输出文件夹）"),
     json_out: Optional[str] = typer.Option(None, "--json", metavar="路径或-", help="把校验结果写成 JSON：文件路径，或 - 表示输出到屏幕"),
+    period: Optional[str] = typer.Option(None, "--period", metavar="统计期",
+                                         help="处理已记录的较早统计期（如补收上期的文件：--period 2022Q1）；默认当前统计期"),
 ) -> None:
     """校验并汇总：生成 汇总表.xlsx 和 汇总数据.json。"""
     from . import api
     from .validate import result_to_json
 
     def go():
-        ws = _workspace(folder or None, required=folder is None or out is None)
+        ws = _workspace(folder or None, required=folder is None or out is None or period is not None)
+        ws = api.workspace_for(ws, period) if ws is not None else None
+        earlier = ws is not None and api.is_recorded(ws) and period is not None
         src, kwargs = _collection_args(folder, ws)
         target = out or ws.output_dir
         quiet = json_out == "-"
@@ -419,12 +427,14 @@ def merge_cmd(
         result = api.validate_collection(src, markup_dir=ws.returns_dir if ws else None,
                                          progress=_progress_factory(console) if console else None,
                                          carried=carried, **kwargs)
-        merged = api.merge_result(result, target, ws, carried=carried)
+        merged = api.merge_result(result, target, ws, carried=carried, record=own and earlier)
         if json_out:
             _write_json(json_out, result_to_json(result))
         if not quiet:
             print_validation(result, console)
             print_merge(merged, console)
+            if own and earlier:
+                print_rerecorded(ws, console)
 
     _run(go)
 
@@ -463,13 +473,16 @@ def report_cmd(
     template: Optional[Path] = typer.Option(None, "--template", metavar="模板.docx", help="自定义 Word 模板（默认用内置的情况汇报模板）"),
     out: Optional[Path] = typer.Option(None, "--out", "-o", metavar="报告.docx", help="报告文件，如 报告.docx"),
     pdf: bool = typer.Option(False, "--pdf", help="同时转换为 PDF（需要 LibreOffice）"),
+    period: Optional[str] = typer.Option(None, "--period", metavar="统计期",
+                                         help="处理已记录的较早统计期（如补收上期的文件：--period 2022Q1）；默认当前统计期"),
 ) -> None:
     """生成情况汇报（Word），数字取自汇总数据。"""
     from . import api
 
     def go():
-        ws = _workspace(None, required=data is None or out is None)
-        figures = data or ws.output_dir / api.FIGURES_NAME
+        ws = _workspace(None, required=data is None or out is None or period is not None)
+        ws = api.workspace_for(ws, period) if ws is not None else None
+        figures = data or (api.recorded_figures(ws) if period else None) or ws.output_dir / api.FIGURES_NAME
         target = out or api.default_report_path(ws)
         outcome = api.make_report(figures, target, ws=ws, template=template, pdf=pdf)
         print_report(outcome)
@@ -480,17 +493,115 @@ def report_cmd(
 @app.command("run", cls=_ChineseCommand)
 def run_cmd(
     pdf: bool = typer.Option(False, "--pdf", help="同时把报告转换为 PDF（需要 LibreOffice）"),
+    period: Optional[str] = typer.Option(None, "--period", metavar="统计期",
+                                         help="处理已记录的较早统计期（如补收上期的文件：--period 2022Q1）；默认当前统计期"),
 ) -> None:
     """一键完成：在工作区中依次校验、汇总、生成报告。"""
     from . import api
 
     def go():
-        ws = _workspace(None)
+        ws = api.workspace_for(_workspace(None), period)
+        earlier = period is not None and api.is_recorded(ws)
         console = _console()
-        result, merged, report = api.run_workspace(ws, pdf=pdf, progress=_progress_factory(console))
+        result, merged, report = api.run_workspace(ws, pdf=pdf, progress=_progress_factory(console), record=earlier)
         print_validation(result, console)
         print_merge(merged, console)
         print_report(report, console)
+        if earlier:
+            print_rerecorded(ws, console)
+
+    _run(go)
+
+
+def print_rerecorded(ws: Workspace, console=None) -> None:
+    """What re-recording an earlier period changes (and what it does not)."""
+    from .config import load_workspace
+
+    console = console or _console()
+    current = load_workspace(ws.root).period
+    console.print(f"\n已按本次结果重新记录{escape(ws.period.name)}的台账。")
+    if current.code != ws.period.code:
+        console.print(f"[yellow]提示[/]：当前统计期{escape(current.name)}的下发模板是在此之前生成的，不含这次的更新；"
+                      f"校验{escape(current.name)}的报送时已按更新后的记录核对。如需让各单位看到更新后的内容，"
+                      "请运行 toolkit templates 重新生成模板（已下发、已报回的文件照常可用）。")
+
+
+@app.command("next-period", cls=_ChineseCommand)
+def next_period_cmd(
+    period: Optional[str] = typer.Option(None, "--period", metavar="统计期",
+                                         help="切换到的统计期（如 2022Q3）；默认同类型的下一期（下个月、下季度……）"),
+) -> None:
+    """结束本期、开始下一期：记录本期台账，切换统计期，生成已填好上期未办结事项的新模板。"""
+    from . import api
+
+    def go():
+        ws = _workspace(None)
+        console = _console()
+        outcome = api.next_period(ws, period, progress=_progress_factory(console))
+        if not outcome.changed:
+            for note in outcome.notes:
+                console.print(escape(note))
+            return
+        if outcome.merged:
+            console.print(f"收集文件夹中有比上次汇总更新的文件，已重新校验、汇总{escape(outcome.previous.name)}。")
+        console.print(f"[green]已记录[/] {escape(outcome.previous.name)}的台账（历史记录：{escape(str(ws.store_path))}）。")
+        console.print(f"[green]当前统计期已切换为[/] {escape(outcome.period.name)}。")
+        new = api.workspace_for(_workspace(None), None)
+        console.print(f"  结转未办结的问题 {outcome.carried.get('problems', 0)} 个、未完成的任务 "
+                      f"{outcome.carried.get('tasks', 0)} 项，已列入各单位的新模板。")
+        for name in ("templates", "inbox", "output", "returns"):
+            console.print(f"  文件夹：{escape(str(new.folder(name)))}")
+        for note in outcome.notes:
+            console.print(f"[yellow]提示[/]：{escape(note)}")
+        console.print(f"\n下一步：把 {escape(str(new.templates_dir))} 中各单位的模板发给各单位；"
+                      f"收到报回的文件后放进 {escape(str(new.inbox))}，再运行 toolkit validate。")
+
+    _run(go)
+
+
+@app.command("status", cls=_ChineseCommand)
+def status_cmd(
+    json_out: Optional[str] = typer.Option(None, "--json", metavar="路径或-", help="把状态写成 JSON：文件路径，或 - 表示输出到屏幕"),
+) -> None:
+    """查看工作区状态：当前统计期、各文件夹、收到的文件、报送情况和已记录的各期。"""
+    from . import api
+    from .report.numbers import fmt_rate
+
+    def go():
+        ws = _workspace(None)
+        quiet = json_out == "-"
+        data = api.status(ws)
+        if json_out:
+            _write_json(json_out, data)
+        if quiet:
+            return
+        c = _console()
+        p = data["period"]
+        c.print(f"[bold]当前统计期[/]：{escape(p['name'])}（{p['start']} 至 {p['end']}，统计截止日 {p['as_of']}）"
+                + ("，已记录" if p["recorded"] else ""))
+        labels = {"templates": "下发模板", "inbox": "收集文件", "output": "汇总输出", "returns": "退回修改"}
+        for key, label in labels.items():
+            c.print(f"  {label}：{escape(data['folders'][key])}")
+        c.print(f"收集文件夹中有 {data['inbox_files']} 个表格文件；单位名单 {data['units']} 个单位。")
+        sub = data["submission"]
+        if sub is not None:
+            c.print(f"  已报送：{len(sub['submitted'])} 个单位")
+            if sub["returned"]:
+                c.print("  需退回修改：" + escape("、".join(u["name"] for u in sub["returned"])))
+            if sub["chased"]:
+                c.print("  催报：" + escape("、".join(
+                    u["name"] if u["status"] == "未报送" else f"{u['name']}（缺{'、'.join(u['templates'])}）"
+                    for u in sub["chased"])))
+        if data["recorded"]:
+            c.print(f"\n[bold]已记录的统计期[/]（{escape(data['history'])}）：")
+            for r in data["recorded"]:
+                h = r["headline"]
+                v, pr, t = h.get("visits", {}), h.get("problems", {}), h.get("tasks", {})
+                c.print(f"  {escape(r['name'])}：走访 {v.get('count', 0)} 次，问题 {pr.get('count', 0)} 个"
+                        f"（办结率 {fmt_rate(pr.get('closure_rate'))}），任务 {t.get('count', 0)} 项"
+                        f"（已完成 {t.get('completed', 0)} 项）")
+        else:
+            c.print("\n还没有记录过统计期：一期工作完成后运行 toolkit next-period，记录本期并开始下一期。")
 
     _run(go)
 

@@ -67,6 +67,21 @@ def parse_period(text: str) -> Period:
     raise ConfigError(f"统计期“{text}”无法识别。请写成 {_PERIOD_FORMS}。")
 
 
+def following_period(period: Period) -> Period:
+    """The period of the same kind after ``period`` (the next month, quarter, half-year or year)."""
+    code = period.code
+    year = period.start.year
+    if re.fullmatch(r"\d{4}Q[1-4]", code):
+        q = int(code[-1])
+        return parse_period(f"{year + 1}Q1" if q == 4 else f"{year}Q{q + 1}")
+    if re.fullmatch(r"\d{4}-\d{2}", code):
+        month = int(code[-2:])
+        return parse_period(f"{year + 1}-01" if month == 12 else f"{year}-{month + 1:02d}")
+    if re.fullmatch(r"\d{4}H[12]", code):
+        return parse_period(f"{year + 1}H1" if code.endswith("2") else f"{year}H2")
+    return parse_period(str(year + 1))
+
+
 def _month_end(year: int, month: int) -> date:
     nxt = date(year + (month == 12), month % 12 + 1, 1)
     return nxt - timedelta(days=1)

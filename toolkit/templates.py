@@ -42,7 +42,7 @@ from openpyxl.worksheet.protection import SheetProtection
 from openpyxl.writer.excel import ExcelWriter
 
 from .io import atomic_path, write_bytes_atomic
-from .model import Period, Unit
+from .model import Carried, Period, Unit
 from .schema import (
     DEFINED_NAME_TEMPLATE,
     DEFINED_NAME_UNIT,
@@ -55,6 +55,7 @@ from .schema import (
     META_LABELS,
     META_ROW,
     PREPARED_ROWS,
+    SHEETS,
     TEMPLATES,
     TITLE_ROW,
     Column,
@@ -104,6 +105,7 @@ NUMBER_FORMATS: dict[str, str] = {
 }
 
 # Date validation when no period is known (or for dates not bound to the period).
+PREPARED_MARGIN = 100  # prepared rows left below a unit's carried items for new ones
 BROAD_DATE_RANGE = (dt.date(2000, 1, 1), dt.date(2099, 12, 31))
 NUMBER_LIMIT = 999_999_999_999  # bounds of a decimal column without schema bounds
 PHONE_LENGTH = (7, 20)  # textLength validation of phone columns (warning only)
@@ -498,8 +500,15 @@ def _guide_rows(template: TemplateSchema) -> Iterable[tuple[str, object]]:
         "电话号码按文本填写，座机带区号。",
         _HEADER_LEGEND + "选中单元格时会出现填写提示，填写不符合要求时会弹出提示框。",
         f"填好后直接保存（保持 .xlsx 格式），把这个文件原样报回，不要另存为其他表格或复制到新文件；"
-        f"同一张表中多条记录请按“{first.columns[0].header}”从1开始编号。",
+        f"同一张表中多条记录请按“序号”从1开始编号。",
     ]
+    items = [s for s in template.sheets if any(c.system for c in s.columns)]
+    if items:
+        names = "、".join(f"“{s.name}”" for s in items)
+        general.append(
+            f"{names}中已经列出的、带有“编号”的行，是上期报送后尚未销号（完成）的条目，内容是上期报送的情况："
+            "请在原行更新办理状态（推进状态）、日期、进度和结果，不要删除这些行，不要修改“编号”（灰色列）。"
+            "本期新发现的问题、新增的任务，接着已列条目下方另起一行填写，“编号”留空，汇总时由系统编号。")
     yield ("title", f"{template.name}填表说明")
     yield ("section", "一、总体要求")
     for i, text in enumerate(general, start=1):
@@ -787,27 +796,41 @@ def _placeholder_forms(text: str) -> tuple[bytes, bytes]:
     return text.encode("utf-8"), "".join(f"&#{ord(ch)};" for ch in text).encode("ascii")
 
 
-def _unit_copy(prototype: bytes, unit: str) -> bytes:
+def _unit_copy(prototype: bytes, unit: str, rows: dict[str, list[dict[str, object]]] | None = None) -> bytes:
+    """The prototype with the unit's name in place of the placeholder, and ``rows`` (sheet key →
+    rows) written into the prepared rows of their sheets (toolkit.prefill)."""
     from xml.sax.saxutils import escape
+
+    from .prefill import fill_sheet
+    from .xlsx_fast import sheet_parts
 
     needles = _placeholder_forms(UNIT_PLACEHOLDER)
     in_text = escape(unit).encode("utf-8")
     in_formula = escape(unit.replace('"', '""')).encode("utf-8")  # defined names hold "quoted" constants
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(prototype)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        parts = {}
+        if rows:
+            names = sheet_parts(src)
+            parts = {names[SHEETS[key].name]: key for key in rows}
         for info in src.infolist():
             data = src.read(info.filename)
             value = in_formula if info.filename == "xl/workbook.xml" else in_text
             for needle in needles:
                 data = data.replace(needle, value)
+            if info.filename in parts:
+                key = parts[info.filename]
+                data = fill_sheet(data, SHEETS[key], rows[key])
             dst.writestr(info, data)
     return out.getvalue()
 
 
-def _prototype(template: TemplateSchema, period: Period, org: str | None) -> bytes | None:
+def _prototype(template: TemplateSchema, period: Period, org: str | None,
+               prepared_rows: int = PREPARED_ROWS) -> bytes | None:
     """The serialised template for UNIT_PLACEHOLDER, or None if the placeholder was altered
     anywhere (e.g. clipped inside a message), in which case each copy is built in full."""
-    data = _package_bytes(build_workbook(template, unit=UNIT_PLACEHOLDER, period=period, org=org))
+    data = _package_bytes(build_workbook(template, unit=UNIT_PLACEHOLDER, period=period, org=org,
+                                         prepared_rows=prepared_rows))
     prefixes = _placeholder_forms(UNIT_PLACEHOLDER[:4])
     fulls = _placeholder_forms(UNIT_PLACEHOLDER)
     found = 0
@@ -821,18 +844,44 @@ def _prototype(template: TemplateSchema, period: Period, org: str | None) -> byt
     return data if found else None
 
 
-def write_unit_templates(out_dir: Path, units: list[Unit], period: Period, org: str | None = None) -> list[Path]:
+def carried_rows(carried: Carried | None, sheet_key: str, unit_code: str) -> list[dict[str, object]]:
+    """The open items of ``unit_code`` in ``sheet_key`` as template rows: every field as last
+    reported, 序号 numbered from 1 (the 编号 is what identifies them)."""
+    if carried is None or not unit_code:
+        return []
+    items = carried.open.get(sheet_key, {})
+    keys = SHEETS[sheet_key].keys
+    rows = []
+    for n, item_id in enumerate(carried.by_unit.get(sheet_key, {}).get(unit_code, ()), start=1):
+        row = {k: items[item_id].get(k) for k in keys}
+        row["id"], row["seq"] = item_id, n
+        rows.append(row)
+    return rows
+
+
+def write_unit_templates(out_dir: Path, units: list[Unit], period: Period, org: str | None = None,
+                         carried: Carried | None = None) -> list[Path]:
+    """One copy of each template per unit; with ``carried``, 问题清单 and 任务清单 list what the unit
+    still has open (toolkit.prefill)."""
     out_dir = Path(out_dir)
-    prototypes = {t.id: _prototype(t, period, org) for t in TEMPLATES} if units else {}
+    fills = {(u.code, s.key): carried_rows(carried, s.key, u.code) for u in units for t in TEMPLATES
+             for s in t.sheets}
+    most = max((len(rows) for rows in fills.values()), default=0)
+    prepared = max(PREPARED_ROWS, most + PREPARED_MARGIN)
+    prototypes = {t.id: _prototype(t, period, org, prepared) for t in TEMPLATES} if units else {}
     out: list[Path] = []
     for unit in units:
         for template in TEMPLATES:
             path = out_dir / _safe_file_name(template.file_name(unit.name, period.name))
             prototype = prototypes[template.id]
+            rows = {s.key: fills[(unit.code, s.key)] for s in template.sheets if fills[(unit.code, s.key)]}
             if prototype is None:
-                out.append(write_template(path, template, unit=unit.name, period=period, org=org))
+                wb = build_workbook(template, unit=unit.name, period=period, org=org, prepared_rows=prepared)
+                for key, values in rows.items():
+                    _write_rows(wb, key, values, convert=True)
+                out.append(save_workbook(wb, path))
             else:
-                out.append(write_bytes_atomic(path, _unit_copy(prototype, unit.name)))
+                out.append(write_bytes_atomic(path, _unit_copy(prototype, unit.name, rows)))
     return out
 
 
