@@ -1,10 +1,16 @@
-"""``toolkit demo``: a complete workspace for a fictional bureau.
+"""``toolkit demo``: a complete workspace for a fictional bureau, two periods of the campaign year.
 
-Twelve units; eleven send their two ledgers back (one unit is missing, so it
-appears in the 催报名单). The submissions carry the typical quirks of real
-files (dates typed as text, counts with units, full-width brackets, a 合计 row,
-a file sent twice, an Excel lock file) and a few real mistakes, so that one
-file is returned for correction (退回修改).
+Twelve units. In the first quarter eleven send their two ledgers back (one unit is missing,
+so it appears in the 催报名单). The submissions carry the typical quirks of real files
+(dates typed as text, counts with units, full-width brackets, a file sent twice, an Excel
+lock file) and a few real mistakes, so that one file is returned for correction (退回修改).
+
+The first quarter is then closed with ``next-period``: recorded in the history store, and the
+second quarter's templates are prefilled with what each unit still has open. The units fill
+those in as units do: most open problems are 办结 or 销号, tasks progress, new visits and
+problems are added below the carried rows — and a few slips the cross-period checks catch
+(a closed problem reopened, a task's progress going down, a deadline moved without 延期, a
+carried row deleted). The demo's current period is the second quarter.
 """
 
 from __future__ import annotations
@@ -71,19 +77,33 @@ def _set(wb, sheet_key: str, index: int, key: str, value) -> None:
         cell.number_format = "@"
 
 
-def create_demo(directory: Path, *, seed: int = 2022) -> Workspace:
-    """Create the demo workspace with filled-in submissions in its inbox."""
-    from .templates import build_workbook, fill_rows, set_meta
+def create_demo(directory: Path, *, seed: int = 2022, periods: int = 2) -> Workspace:
+    """Create the demo workspace: the first quarter recorded, the second current with its returns
+    in the inbox (``periods=1``: only the first quarter, current, with its returns)."""
     from . import api
+    from .config import load_workspace
 
     directory = Path(directory)
     ws = init_workspace(directory, DEMO_ORG, DEMO_PERIOD, units=DEMO_UNITS, report_date=DEMO_DATE,
                         as_of=DEMO_DATE, recipient="市委组织部", text=DEMO_TEXT, overwrite=True)
     rng = random.Random(seed)
-    inbox = ws.inbox
     api.make_templates(ws)
     api.install_front_ends(ws)
-    base_time = time.time() - 3600
+    _first_period_returns(ws, rng)
+    if periods < 2:
+        return ws
+    api.next_period(ws)
+    ws = load_workspace(directory)
+    _next_period_returns(ws, rng)
+    return ws
+
+
+def _first_period_returns(ws: Workspace, rng: random.Random) -> None:
+    """The first quarter's submissions, made from fresh templates."""
+    from .templates import build_workbook, fill_rows, set_meta
+
+    inbox = ws.inbox
+    base_time = time.time() - 7200
 
     for n, unit in enumerate(ws.units):
         rows = generate_unit_rows(unit, ws.period, DEMO_DATE, rng, visits=rng.randint(6, 14), tasks=rng.randint(3, 7))
@@ -135,4 +155,93 @@ def create_demo(directory: Path, *, seed: int = 2022) -> Workspace:
 
     # Excel leaves a lock file beside a workbook that is open.
     (inbox / f"~${TWICE_UNIT}-{SURVEY.name}-{ws.period.name}.xlsx").write_bytes(b"\x00" * 162)
-    return ws
+
+
+REOPENED_UNIT = "党建办"  # reopens a problem it had 办结 last quarter (a 提示 to confirm)
+SLOWER_UNIT = "竞技体育科"  # a task's 完成进度 goes down (提示)
+MOVED_UNIT = "政策法规科"  # moves a deadline later without 延期 (提示)
+DROPPED_UNIT = "青少年体育科"  # deletes one carried problem row (carried-missing: kept as 未更新)
+
+
+def _rows_of(ws_sheet, sheet_key: str) -> int:
+    """How many data rows the prefilled sheet holds (its 编号 column is filled for each)."""
+    n = 0
+    col = _column_index(sheet_key, "id")
+    while ws_sheet.cell(FIRST_DATA_ROW + n, col).value:
+        n += 1
+    return n
+
+
+def _next_period_returns(ws: Workspace, rng: random.Random) -> None:
+    """The second quarter's submissions: each unit's prefilled templates updated and extended."""
+    import openpyxl
+    from datetime import timedelta
+
+    from .templates import fill_rows, set_meta
+
+    period, as_of = ws.period, ws.reference_date()
+    latest = min(period.end, as_of)
+    base_time = time.time() - 3600
+    for n, unit in enumerate(ws.units):
+        if unit.name == MISSING_UNIT:
+            continue
+        fresh = generate_unit_rows(unit, period, as_of, rng, visits=rng.randint(4, 9), tasks=rng.randint(1, 3))
+        files = {}
+        for template in (SURVEY, TASK_LEDGER):
+            name = template.file_name(unit.name, period.name)
+            files[template.id] = (openpyxl.load_workbook(ws.templates_dir / name), name)
+        survey, tasks = files["survey"][0], files["tasks"][0]
+
+        problems = survey[SHEETS["problems"].name]
+        carried = _rows_of(problems, "problems")
+        for i in range(carried):
+            status = problems.cell(FIRST_DATA_ROW + i, _column_index("problems", "status")).value
+            roll = rng.random()
+            if status == "已办结" and roll < 0.7:  # 回访 done: 销号
+                _set(survey, "problems", i, "status", "已销号")
+                _set(survey, "problems", i, "revisit_date", period.start + timedelta(days=rng.randint(3, 40)))
+                _set(survey, "problems", i, "satisfaction", rng.choice(("满意", "满意", "基本满意")))
+            elif status in ("办理中", "已交办") and roll < 0.6:  # 办结 this quarter
+                closed = min(period.start + timedelta(days=rng.randint(5, 60)), latest)
+                _set(survey, "problems", i, "status", "已办结")
+                _set(survey, "problems", i, "closed_date", closed)
+                _set(survey, "problems", i, "result", "经协调已解决，群众反映的问题得到处理")
+        if unit.name == REOPENED_UNIT:
+            closed_rows = [i for i in range(carried) if problems.cell(
+                FIRST_DATA_ROW + i, _column_index("problems", "status")).value == "已办结"]
+            if closed_rows:
+                _set(survey, "problems", closed_rows[-1], "status", "办理中")
+        if unit.name == MOVED_UNIT and carried:
+            deadline = problems.cell(FIRST_DATA_ROW, _column_index("problems", "deadline")).value
+            if deadline is not None:
+                _set(survey, "problems", 0, "deadline", (deadline + timedelta(days=30)))
+        if unit.name == DROPPED_UNIT and carried:
+            problems.delete_rows(FIRST_DATA_ROW + carried - 1)
+            carried -= 1
+        fill_rows(survey, "visits", fresh["visits"])
+        new_problems = [dict(p, seq=carried + k + 1) for k, p in enumerate(fresh["problems"])]
+        fill_rows(survey, "problems", new_problems, first_row=FIRST_DATA_ROW + carried)
+
+        sheet = tasks[SHEETS["tasks"].name]
+        kept = _rows_of(sheet, "tasks")
+        progress = [float(sheet.cell(FIRST_DATA_ROW + i, _column_index("tasks", "progress")).value or 0)
+                    for i in range(kept)]
+        slower = max(range(kept), key=lambda i: progress[i]) if unit.name == SLOWER_UNIT and kept else -1
+        for i in range(kept):
+            value = min(1.0, progress[i] + rng.choice((0.1, 0.2, 0.3, 0.4)))
+            if i == slower:  # typed lower than last quarter
+                value = round(max(0.0, progress[i] - 0.1), 2)
+            _set(tasks, "tasks", i, "progress", value)
+            _set(tasks, "tasks", i, "status", "已完成" if value >= 1.0 else "推进中")
+        new_tasks = [dict(t, seq=kept + k + 1) for k, t in enumerate(fresh["tasks"])]
+        fill_rows(tasks, "tasks", new_tasks, first_row=FIRST_DATA_ROW + kept)
+
+        if unit.name == RETURNED_UNIT:  # a real mistake again: the file goes back
+            _set(survey, "visits", 0, "solved_on_spot", fresh["visits"][0]["problems_found"] + 2)
+        filler = fresh["visits"][0]["visitors"].split("、")[0]
+        for n_file, (wb, name) in enumerate(files.values()):
+            set_meta(wb, filler=filler, phone="0535-6688" + f"{n:03d}", fill_date=latest)
+            target = ws.inbox / name
+            wb.save(target)
+            stamp = base_time + 60 * (2 * n + n_file + 1)
+            os.utime(target, (stamp, stamp))

@@ -666,12 +666,13 @@ def write_cell(ws, row: int, col_index: int, col: Column, value: object) -> None
     cell.border = _BORDER
 
 
-def _write_rows(wb, sheet_key: str, rows: list[dict[str, object]], *, convert: bool) -> list[int]:
+def _write_rows(wb, sheet_key: str, rows: list[dict[str, object]], *, convert: bool,
+                first_row: int = FIRST_DATA_ROW) -> list[int]:
     sheet = _sheet_schema_of(wb, sheet_key)
     ws = wb[sheet.name]
     out = []
     for offset, values in enumerate(rows):
-        r = FIRST_DATA_ROW + offset
+        r = first_row + offset
         lines = 1
         for i, col in enumerate(sheet.columns, start=1):
             value = values.get(col.key)
@@ -684,14 +685,14 @@ def _write_rows(wb, sheet_key: str, rows: list[dict[str, object]], *, convert: b
     return out
 
 
-def fill_rows(wb, sheet_key: str, rows: list[dict[str, object]]) -> None:
-    """Write data rows (dicts keyed by schema column key) from ``FIRST_DATA_ROW``.
+def fill_rows(wb, sheet_key: str, rows: list[dict[str, object]], *, first_row: int = FIRST_DATA_ROW) -> None:
+    """Write data rows (dicts keyed by schema column key) from ``first_row`` on.
 
     Dates are written as dates, percentages (schema values 0–100) as fractions in a
     ``0%`` cell, phone numbers as text. Other values are written as given, so test
     generators can write deliberately wrong values (text in a number column…).
     """
-    _write_rows(wb, sheet_key, rows, convert=True)
+    _write_rows(wb, sheet_key, rows, convert=True, first_row=first_row)
 
 
 def set_meta(wb, *, filler: str | None = None, phone: str | None = None,
