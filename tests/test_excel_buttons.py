@@ -184,6 +184,14 @@ def test_clicking_each_button_runs_the_real_pipeline_and_writes_back(demo, tmp_p
         assert got["status"].startswith("报告已生成")
         assert f"{ws.period.name}情况汇报.docx" in names
         return
+    if caption == "下一期":
+        new = load_workspace(demo)
+        assert new.period.code != ws.period.code and got["status"].startswith(f"已记录{ws.period.name}的台账")
+        assert ("下发模板文件夹", new.templates_dir) in got["links"]
+        sheet = load_workbook(console)[SHEET_CONSOLE]
+        assert sheet[CELL["period"]].value == new.period.code  # the next click keeps the new period
+        assert all(v is None for v in got["counts"].values())
+        return
 
     totals = expected_totals(demo)
     assert got["counts"] == {key: totals[key] for key in COUNTS}

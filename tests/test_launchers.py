@@ -22,7 +22,7 @@ from demo_workspace import demo_copy
 from toolkit.config import init_workspace, load_workspace
 from toolkit.launchers import LAUNCHERS, render_bat, render_sh, write_launchers
 
-NAMES = ["生成模板", "校验", "汇总", "生成报告", "一键完成"]
+NAMES = ["生成模板", "校验", "汇总", "生成报告", "一键完成", "下一期"]
 
 
 def shim(folder: Path, name: str, script: str) -> Path:

@@ -588,3 +588,13 @@ def recorded_figures(ws: Workspace) -> dict | None:
     with open_store(ws.store_path, create=False) as store:
         record = store.period(ws.period.code)
     return record.figures if record is not None and record.figures else None
+
+
+def status_periods(ws: Workspace) -> list:
+    """The recorded periods of the workspace, in time order (``history.PeriodRecord``)."""
+    from .history import open_store
+
+    if not ws.store_path.exists():
+        return []
+    with open_store(ws.store_path, create=False) as store:
+        return store.periods()

@@ -615,10 +615,16 @@ def demo_cmd(
     from .demo import create_demo
 
     def go():
+        from . import api
+
         console = _console()
+        console.print("正在创建演示工作区（两个统计期，约需十几秒）……")
         ws = create_demo(directory)
         console.print(f"[green]已创建演示工作区[/] {escape(str(ws.root))}（{escape(str(ws.org))}，{len(ws.units)} 个单位）")
-        from . import api
+        for record in api.status_periods(ws):
+            console.print(f"  {escape(record.name)}：已汇总并记录（toolkit next-period），"
+                          f"文件在 {escape(str(ws.root / record.folder))}")
+        console.print(f"  当前统计期 {escape(ws.period.name)}：各单位报回了已填好上期未办结事项的模板，下面校验、汇总、生成报告。")
 
         result, merged, report = api.run_workspace(ws, pdf=pdf)
         print_validation(result, console)

@@ -104,6 +104,11 @@ def run_all() -> None:
     _button("run_all")
 
 
+def next_period() -> None:
+    """下一期"""
+    _button("next_period")
+
+
 def _button(action: str) -> None:
     import xlwings as xw
 
@@ -121,6 +126,7 @@ class Outcome:
     counts: dict[str, int] | None = None
     links: list[tuple[str, Path]] = field(default_factory=list)  # (label, file or folder)
     problems: list[list[str]] = field(default_factory=list)  # rows of PROBLEM_COLUMNS
+    settings: dict[str, str] | None = None  # new values of the settings cells (next-period changes the period)
 
 
 def _validation_parts(result) -> tuple[dict[str, int], list[tuple[str, Path]], list[list[str]], str]:
@@ -204,12 +210,30 @@ def _do_run_all(api, ws: Workspace, text: ReportText, progress) -> Outcome:
     return Outcome(f"一键完成：校验、汇总和报告均已完成。{summary}", totals, written + links, problems + notes)
 
 
+def _do_next_period(api, ws: Workspace, text: ReportText, progress) -> Outcome:
+    from .config import load_workspace
+    from .console import setting_values
+
+    outcome = api.next_period(ws, console=False, progress=progress)  # this workbook is open: its cells are set
+    notes = [["", "", "", "提示", note] for note in outcome.notes]
+    if not outcome.changed:
+        return Outcome("没有切换统计期：" + "".join(outcome.notes), problems=notes)
+    new = load_workspace(ws.root)
+    carried = outcome.carried
+    status = (f"已记录{outcome.previous.name}的台账，当前统计期切换为{outcome.period.name}。"
+              f"结转未办结的问题 {carried.get('problems', 0)} 个、未完成的任务 {carried.get('tasks', 0)} 项，"
+              f"已列入“{new.templates_dir.relative_to(new.root)}”中各单位的新模板，请下发。")
+    links = [("下发模板文件夹", new.templates_dir), ("收集文件夹", new.inbox)]
+    return Outcome(status, links=links, problems=notes, settings=setting_values(new))
+
+
 ACTIONS: dict[str, Callable[..., Outcome]] = {
     "make_templates": _do_make_templates,
     "validate": _do_validate,
     "merge": _do_merge,
     "report": _do_report,
     "run_all": _do_run_all,
+    "next_period": _do_next_period,
 }
 
 RUNNING = {
@@ -218,6 +242,7 @@ RUNNING = {
     "merge": "正在校验并汇总……",
     "report": "正在生成报告……",
     "run_all": "正在校验、汇总并生成报告……",
+    "next_period": "正在记录本期台账、生成下一期的模板……",
 }
 
 
@@ -301,6 +326,8 @@ def _clear(sheet: Any, address: str) -> None:
 
 def write_outcome(sheet: Any, outcome: Outcome) -> None:
     _write(sheet, STATUS_CELL, outcome.status)
+    for key, value in (outcome.settings or {}).items():
+        _write(sheet, SETTINGS[key][0], value)
     _write(sheet, TIME_CELL, datetime.now().strftime("%Y-%m-%d %H:%M:%S"))
     for key, (cell, _label) in COUNTS.items():
         _write(sheet, cell, None if outcome.counts is None else int(outcome.counts.get(key, 0)))
@@ -466,5 +493,5 @@ def read_report_text(book: Any, ws: Workspace) -> ReportText:
     return report_text_from_rows([tuple(r) for r in rows]).or_else(ws.text)
 
 
-__all__ = ["make_templates", "validate", "merge", "report", "run_all", "run_button", "error_message",
+__all__ = ["make_templates", "validate", "merge", "report", "run_all", "next_period", "run_button", "error_message",
            "save_settings", "save_units"]

@@ -31,14 +31,13 @@ from .config import Workspace
 from .io import write_bytes_atomic
 
 #: launcher name -> (CLI command, what it does); each gives 名称.bat, 名称.sh and, on Linux, 名称.desktop.
-#: Extension point: when ``toolkit next-period`` exists (the history issue), add
-#: ``"下一期": ("next-period", "结束本期、开始下一统计期")`` here — the three files follow.
 LAUNCHERS: dict[str, tuple[str, str]] = {
     "生成模板": ("templates", "生成下发各单位的模板"),
     "校验": ("validate", "校验收集文件，有错误的文件生成退回修改标注"),
     "汇总": ("merge", "校验并汇总，生成汇总表"),
     "生成报告": ("report", "根据汇总数据生成情况汇报"),
     "一键完成": ("run", "校验、汇总并生成情况汇报"),
+    "下一期": ("next-period", "结束本期、开始下一统计期：记录本期台账，生成已填好未办结事项的下期模板"),
 }
 
 NOT_FOUND_BAT = ("未找到安装了 toolkit 的 Python。请先安装 toolkit（离线安装包中的 安装.bat），"

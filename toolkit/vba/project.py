@@ -31,15 +31,15 @@ TOOLKIT_MODULE = "Toolkit"
 XLWINGS_MODULE = "xlwings"
 
 #: Button caption -> (VBA Sub, Python function in toolkit.excel).  The Sub names
-#: are ASCII: VBA source is stored in the project code page.  Extension point: when
-#: ``toolkit next-period`` exists (the history issue), add ("下一期", "NextPeriod", "next_period")
-#: here, its Sub to data/vba/Toolkit.bas, and the function and action to toolkit.excel.
+#: are ASCII: VBA source is stored in the project code page. A new button needs its Sub in
+#: data/vba/Toolkit.bas and its function and action in toolkit.excel.
 BUTTONS: tuple[tuple[str, str, str], ...] = (
     ("生成模板", "MakeTemplates", "make_templates"),
     ("校验收集文件", "ValidateFiles", "validate"),
     ("汇总", "MergeFiles", "merge"),
     ("生成报告", "MakeReport", "report"),
     ("一键完成", "RunAll", "run_all"),
+    ("下一期", "NextPeriod", "next_period"),
 )
 
 _WORKBOOK_BASE = "0{00020819-0000-0000-C000-000000000046}"

@@ -23,3 +23,7 @@ End Sub
 Sub RunAll()
     RunPython "import toolkit.excel as x; x.run_all()"
 End Sub
+
+Sub NextPeriod()
+    RunPython "import toolkit.excel as x; x.next_period()"
+End Sub
