@@ -55,6 +55,33 @@ def run_toolkit(root: Path) -> dict:
             "files": rows["files"], "rows_read": rows["rows_read"], "rows_accepted": rows["rows_accepted"]}
 
 
+def _inbox(root: Path) -> Path:
+    from toolkit.config import load_workspace
+
+    return load_workspace(root).inbox
+
+
+def run_next(root: Path) -> dict:
+    """``toolkit next-period`` on a copy of the workspace (records the period, writes the next one's
+    prefilled templates); the copy is made before the clock starts."""
+    import shutil
+    import tempfile
+
+    from toolkit import api
+    from toolkit.config import load_workspace
+
+    with tempfile.TemporaryDirectory(prefix="bench-next-") as tmp:
+        target = Path(tmp) / root.name
+        shutil.copytree(root, target)
+        t0 = time.perf_counter()
+        ws = load_workspace(target)
+        outcome = api.next_period(ws, console=False)
+        total = time.perf_counter() - t0
+    assert outcome.changed, outcome.notes
+    return {"stages": {}, "total": total, "peak_rss_mb": _peak_mb(), "merged_again": outcome.merged,
+            "carried": outcome.carried, "templates": len(outcome.templates)}
+
+
 def run_report(root: Path) -> dict:
     """The report alone from 汇总数据.json (imports included), as ``toolkit report`` runs it."""
     t0 = time.perf_counter()
@@ -71,7 +98,7 @@ def run_naive(root: Path) -> dict:
     import pandas as pd
 
     t0 = time.perf_counter()
-    inbox = root / "收集文件"
+    inbox = _inbox(root)
     frames: dict[str, list] = {}
     for path in sorted(inbox.rglob("*.xlsx")):
         if path.name.startswith("~$"):
@@ -97,7 +124,7 @@ def run_naive(root: Path) -> dict:
 def run_floor(root: Path, engine: str) -> dict:
     t0 = time.perf_counter()
     cells = 0
-    inbox = root / "收集文件"
+    inbox = _inbox(root)
     paths = [p for p in sorted(inbox.rglob("*.xlsx")) if not p.name.startswith("~$")]
     if engine == "calamine":
         from python_calamine import CalamineWorkbook
@@ -132,6 +159,8 @@ if __name__ == "__main__":
         out = run_floor(root, "fastexcel")
     elif kind == "report":
         out = run_report(root)
+    elif kind == "next":
+        out = run_next(root)
     else:
         raise SystemExit(f"unknown job {kind}")
     out["cpu_s"] = _cpu_s()

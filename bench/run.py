@@ -107,9 +107,14 @@ def bench_scale(scale: str, runs: int, data_dir: Path, reuse: dict[str, Path] | 
 
     t = time.perf_counter()
     workspace = make_collection(data_dir / scale, scale)
+    history = None
+    if scale == "M" and "history" not in skip:
+        from bench.generate import make_history
+
+        history = make_history(data_dir, scale)
     print(f"[{scale}] collection ready in {time.perf_counter() - t:.1f} s: {workspace}", flush=True)
     n = 1 if scale == "L" else runs
-    samples: dict[str, list[dict]] = {kind: [] for kind in (*KINDS, "process", "report")}
+    samples: dict[str, list[dict]] = {kind: [] for kind in (*KINDS, "process", "report", "history", "next")}
     naive_reused = reuse.get(scale) if reuse else None
     if naive_reused is not None:
         # the naive loop takes half an hour at L: it may be measured once on its own
@@ -117,30 +122,40 @@ def bench_scale(scale: str, runs: int, data_dir: Path, reuse: dict[str, Path] | 
         samples["naive"].append(json.loads(naive_reused.read_text(encoding="utf-8").strip().splitlines()[-1]))
         print(f"[{scale}] naive reused from {naive_reused}: {samples['naive'][-1]['total']:.2f} s", flush=True)
     for i in range(n):
-        for kind in ("floor", "fastexcel", "toolkit", "process", "report", "naive"):
+        for kind in ("floor", "fastexcel", "toolkit", "process", "report", "history", "next", "naive"):
             if (kind == "naive" and naive_reused is not None) or kind in skip:
                 continue
-            samples[kind].append(_process(workspace) if kind == "process" else _child(kind, workspace))
+            if kind in ("history", "next") and history is None:
+                continue
+            if kind == "history":  # toolkit run with three earlier periods in the store
+                samples[kind].append(_child("toolkit", history))
+            else:
+                samples[kind].append(_process(workspace) if kind == "process" else _child(kind, workspace))
             print(f"[{scale}] round {i + 1}/{n} {kind}: {samples[kind][-1]['total']:.2f} s", flush=True)
     result: dict = {kind: _median(runs_) for kind, runs_ in samples.items() if runs_}
     if naive_reused is not None:
         result["naive"]["reused_from"] = str(naive_reused)
-    floor = min(result["floor"]["total"], result["fastexcel"]["total"])
-    per_round = [(p["total"] / f["total"], p["total"] / x["total"])
-                 for p, f, x in zip(samples["process"], samples["floor"], samples["fastexcel"])]
     naive = result.get("naive")
-    result["ratios"] = {
-        **({} if naive is None else {
-            "naive_cpu_over_process": naive.get("cpu_s", naive["total"]) / result["process"]["total"],
-            "naive_over_toolkit": naive["total"] / result["toolkit"]["total"],
-            "naive_over_process": naive["total"] / result["process"]["total"]}),
-        "toolkit_over_floor": result["toolkit"]["total"] / floor,
-        "process_over_floor": result["process"]["total"] / floor,
-        "process_over_calamine": result["process"]["total"] / result["floor"]["total"],
-        "process_over_fastexcel": result["process"]["total"] / result["fastexcel"]["total"],
-        "process_over_calamine_per_round": statistics.median(r[0] for r in per_round),
-        "process_over_fastexcel_per_round": statistics.median(r[1] for r in per_round),
-    }
+    result["ratios"] = {} if naive is None else {
+        "naive_cpu_over_process": naive.get("cpu_s", naive["total"]) / result["process"]["total"],
+        "naive_over_toolkit": naive["total"] / result["toolkit"]["total"],
+        "naive_over_process": naive["total"] / result["process"]["total"]}
+    if "floor" in result and "fastexcel" in result and "process" in result:
+        floor = min(result["floor"]["total"], result["fastexcel"]["total"])
+        per_round = [(p["total"] / f["total"], p["total"] / x["total"])
+                     for p, f, x in zip(samples["process"], samples["floor"], samples["fastexcel"])]
+        result["ratios"].update({
+            "toolkit_over_floor": result["toolkit"]["total"] / floor,
+            "process_over_floor": result["process"]["total"] / floor,
+            "process_over_calamine": result["process"]["total"] / result["floor"]["total"],
+            "process_over_fastexcel": result["process"]["total"] / result["fastexcel"]["total"],
+            "process_over_calamine_per_round": statistics.median(r[0] for r in per_round),
+            "process_over_fastexcel_per_round": statistics.median(r[1] for r in per_round),
+        })
+    if "history" in result:
+        per = [h["total"] / t["total"] for h, t in zip(samples["history"], samples["toolkit"])]
+        result["ratios"]["history_over_toolkit"] = result["history"]["total"] / result["toolkit"]["total"]
+        result["ratios"]["history_over_toolkit_per_round"] = statistics.median(per)
     return result
 
 
@@ -148,7 +163,7 @@ def print_table(results: dict) -> None:
     print()
     print(f"{'scale':<6}{'job':<12}{'median s':>10}{'peak MB':>10}   stages")
     for scale, res in results["scales"].items():
-        for kind in ("toolkit", "process", "report", "naive", "floor", "fastexcel"):
+        for kind in ("toolkit", "process", "report", "history", "next", "naive", "floor", "fastexcel"):
             if kind not in res:
                 continue
             r = res[kind]
@@ -157,10 +172,15 @@ def print_table(results: dict) -> None:
         rt = res["ratios"]
         naive = (f"naive/process {rt['naive_over_process']:.1f}× (naive CPU/process {rt['naive_cpu_over_process']:.1f}×), "
                  if "naive_over_process" in rt else "")
-        print(f"{scale:<6}{'ratios':<12} {naive}process/calamine floor "
-              f"{rt['process_over_calamine']:.2f}× (per round {rt['process_over_calamine_per_round']:.2f}×), "
-              f"process/fastexcel floor {rt['process_over_fastexcel']:.2f}× "
-              f"(per round {rt['process_over_fastexcel_per_round']:.2f}×)")
+        if "process_over_calamine" in rt:
+            print(f"{scale:<6}{'ratios':<12} {naive}process/calamine floor "
+                  f"{rt['process_over_calamine']:.2f}× (per round {rt['process_over_calamine_per_round']:.2f}×), "
+                  f"process/fastexcel floor {rt['process_over_fastexcel']:.2f}× "
+                  f"(per round {rt['process_over_fastexcel_per_round']:.2f}×)")
+        if "history_over_toolkit" in rt:
+            nxt = f"; next-period {res['next']['total']:.2f} s (target < 5 s)" if "next" in res else ""
+            print(f"{scale:<6}{'history':<12} toolkit run with 3 earlier periods / without: {rt['history_over_toolkit']:.2f}×"
+                  f" (per round {rt['history_over_toolkit_per_round']:.2f}×, target ≤ 1.15×){nxt}")
     print(f"\ntoolkit --help start-up (median): {results['startup_s'] * 1000:.0f} ms")
 
 

@@ -255,3 +255,38 @@ def test_a_late_file_for_an_earlier_period_is_merged_with_period_and_re_recorded
     assert load_workspace(ws.root).period.code == "2022Q2"  # still the current period
     carried = api.carried_into(load_workspace(ws.root))
     assert len(carried.by_unit["tasks"][late.code]) == 2  # the late tasks are open in Q2 now
+
+
+def test_import_history_records_a_period_from_its_summary_workbook(tmp_path):
+    """An office that began before the history store: its 2022Q1 汇总表 is imported into a workspace
+    whose current period is 2022Q2, and carries the same open items as next-period would."""
+    from toolkit.config import init_workspace
+
+    ws = P.build(tmp_path / "old")
+    api.merge_workspace(ws)  # 汇总表.xlsx of 2022Q1, as an earlier toolkit wrote it
+    summary = ws.output_dir / "汇总表.xlsx"
+    recorded = P.next_period(ws)  # the same period recorded the usual way, for comparison
+
+    new = init_workspace(tmp_path / "new", "XX市XX局", "2022Q2", units=P.UNITS, as_of=date(2022, 7, 10))
+    env = dict(os.environ, PYTHONIOENCODING="utf-8", COLUMNS="200")
+    out = subprocess.run([sys.executable, "-m", "toolkit", "import-history", str(summary), "--period", "2022Q1",
+                          "--as-of", "2022-04-10"], cwd=new.root, env=env, capture_output=True, text=True,
+                         encoding="utf-8")
+    assert out.returncode == 0, out.stderr
+    assert "已导入 2022年第一季度" in out.stdout and "toolkit templates" in out.stdout
+    imported = api.carried_into(load_workspace(new.root))
+    usual = api.carried_into(recorded)
+    for key in ("problems", "tasks"):
+        assert imported.by_unit[key] == usual.by_unit[key]
+        for item_id, state in usual.open[key].items():
+            assert {k: imported.open[key][item_id].get(k) for k in SHEETS[key].keys} == \
+                   {k: state.get(k) for k in SHEETS[key].keys}
+
+
+def test_import_history_refuses_a_period_not_before_the_current_one(tmp_path):
+    from toolkit.config import ConfigError, init_workspace
+
+    ws = init_workspace(tmp_path / "ws", "XX市XX局", "2022Q2", units=P.UNITS)
+    with pytest.raises(ConfigError) as err:
+        api.import_history(ws, tmp_path / "汇总表.xlsx", "2022Q2")
+    assert "以前的统计期" in str(err.value)

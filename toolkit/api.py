@@ -23,7 +23,7 @@ from .config import ConfigError, ReportText, Workspace
 from .exceptions import ToolkitError
 from .merge.jsonfile import FIGURES_NAME, load_figures
 from .model import FILE_SUPERSEDED, Carried, FileData, MergeOutcome, Period, ReportOutcome, Unit, ValidationResult
-from .runtime import bulk_gc
+from .runtime import Beside, bulk_gc
 from .summary_xlsx import SUMMARY_NAME
 
 Progress = Callable[[int, int, str], None]  # (done, total, current file)
@@ -51,7 +51,7 @@ def make_templates(ws: Workspace | None = None, out_dir: Path | None = None) -> 
             raise ConfigError("不在工作区中：请用 --out 指定模板的输出目录，或先运行 toolkit init 创建工作区。")
         return write_blank_templates(Path(out_dir))
     target = Path(out_dir) if out_dir else ws.templates_dir
-    written = write_unit_templates(target, ws.units, ws.period, ws.org, carried=carried_into(ws)) if ws.units else []
+    written = write_unit_templates(target, ws.units, ws.period, ws.org, carried=carried_into(ws, full=True)) if ws.units else []
     written += write_blank_templates(target / BLANK_DIR)
     return written
 
@@ -66,8 +66,10 @@ def read_collection(
     units: list[Unit] | tuple = (),
     period: Period | None = None,
     progress: Progress | None = None,
+    beside: "Beside | None" = None,
 ) -> tuple[list[FileData], list[tuple[str, str]]]:
-    """Find and read every workbook under ``folder`` (never raises for a bad file)."""
+    """Find and read every workbook under ``folder`` (never raises for a bad file); ``beside``
+    (a ``runtime.Beside``) is started while a read pool works."""
     from .read import find_files, read_files
     from .runtime import join_warmers, read_workers, warming
 
@@ -78,7 +80,7 @@ def read_collection(
     # Many files are read by a small process pool (same results, same order); few in this process.
     workers = read_workers(len(paths))
     if workers > 1:
-        progress = warming(progress)  # pandas imported meanwhile (toolkit.runtime)
+        progress = warming(progress, beside)  # pandas imported meanwhile (toolkit.runtime)
     with bulk_gc():
         files = read_files(paths, folder, units=list(units), period=period, progress=progress, workers=workers)
         join_warmers()  # no thread left running when a helper process is forked next
@@ -192,15 +194,37 @@ def check_workspace(ws: Workspace, files: list[FileData], ignored: list[tuple[st
 # ---------------------------------------------------------------------------
 
 
-def carried_into(ws: Workspace) -> Carried:
-    """What the recorded periods before ``ws.period`` leave open (nothing without a history store)."""
+def carried_into(ws: Workspace, *, full: bool = False) -> Carried:
+    """What the recorded periods before ``ws.period`` leave open (nothing without a history store).
+
+    ``full`` False: each open item holds the fields validation compares; a merge completes the
+    items it carries unchanged (:func:`complete_carried`); templates ask for ``full``."""
     from .history import open_store
     from .history.carry import carried_into as read_carried
 
     if not ws.store_path.exists():
         return Carried()
     with open_store(ws.store_path, create=False) as store:
-        return read_carried(store, ws.period.start.isoformat(), ws.period.code)
+        return read_carried(store, ws.period.start.isoformat(), ws.period.code, full=full)
+
+
+def complete_carried(ws: Workspace | None, carried: Carried | None, result: ValidationResult) -> Carried | None:
+    """``carried`` with the whole last state of the open items no accepted row reports again (the
+    merge carries those unchanged, 未更新)."""
+    from .history import open_store
+    from .history.carry import complete
+
+    if ws is None or not carried or not ws.store_path.exists():
+        return carried
+    wanted = {}
+    for key, items in carried.open.items():
+        df = result.tables.get(key)
+        reported = set(df["id"].dropna().tolist()) if df is not None and "id" in df.columns and len(df) else set()
+        wanted[key] = {i for i in items if i not in reported}
+    if any(wanted.values()):
+        with open_store(ws.store_path, create=False) as store:
+            complete(store, carried, wanted)
+    return carried
 
 
 def record_period(ws: Workspace, merged) -> None:
@@ -226,7 +250,7 @@ def merge_result(result: ValidationResult, out_dir: Path, ws: Workspace | None =
     from .summary_xlsx import write_workbook
 
     with bulk_gc():
-        merged = summarize(result, carried=carried, **merge_settings(ws))
+        merged = summarize(result, carried=complete_carried(ws, carried, result), **merge_settings(ws))
         workbook = write_workbook(merged, Path(out_dir))
         outcome = MergeOutcome(figures=merged.figures, workbook=workbook,
                                figures_path=write_figures(merged.figures, Path(out_dir)))
@@ -338,14 +362,16 @@ def run_workspace(
     # chart libraries while this one validates and merges (toolkit.runtime). Same files.
     with bulk_gc(), Helper() as helper:
         done = stage or (lambda name: None)
-        carried = carried_into(ws)
-        files, ignored = read_collection(ws.inbox, units=ws.units, period=ws.period, progress=progress)
+        history = Beside(lambda: carried_into(ws))  # the store is read while the pool reads the files
+        files, ignored = read_collection(ws.inbox, units=ws.units, period=ws.period, progress=progress,
+                                         beside=history)
+        carried = history.result()
         done("read")
         helper.warm(warm_up)
         result = check_workspace(ws, files, ignored, carried=carried)
         del files  # raw rows are not needed past validation
         done("validate")
-        merged = summarize(result, carried=carried, **merge_settings(ws))
+        merged = summarize(result, carried=complete_carried(ws, carried, result), **merge_settings(ws))
         done("merge")
         side = helper.submit(write_figures_and_report, merged.figures, ws.output_dir, default_report_path(ws),
                              ws=ws, text=text, pdf=pdf)
@@ -508,7 +534,7 @@ def next_period(ws: Workspace, code: str | None = None, *, console: bool = True,
         result = validate_workspace(ws, progress=progress, carried=carried)
         from .merge import summarize
 
-        record_period(ws, summarize(result, carried=carried, **merge_settings(ws)))
+        record_period(ws, summarize(result, carried=complete_carried(ws, carried, result), **merge_settings(ws)))
     values: dict[tuple[str, str], object] = {
         ("period", "code"): target.code, ("period", "name"): target.name,
         ("period", "start"): target.start, ("period", "end"): target.end,
@@ -598,3 +624,35 @@ def status_periods(ws: Workspace) -> list:
         return []
     with open_store(ws.store_path, create=False) as store:
         return store.periods()
+
+
+@dataclass
+class ImportOutcome:
+    period: Period
+    rows: dict[str, int]  # sheet key -> rows imported
+    skipped: list[str]  # rows not imported, with the reason
+    carried: dict[str, int]  # sheet key -> items left open, carried into later periods
+
+
+def import_history(ws: Workspace, summary: Path, code: str, *, as_of: date | None = None) -> ImportOutcome:
+    """Record period ``code`` from a 汇总表.xlsx the toolkit wrote earlier (start mid-year).
+
+    The period must be earlier than the current one. Its items get their 编号; the open ones
+    are carried into the next periods (run ``toolkit templates`` to prefill the current one's)."""
+    from .config import parse_period
+    from .history.importer import imported_result, read_summary
+    from .history.carry import FINAL_STATUS
+    from .merge import summarize
+
+    period = parse_period(code)
+    if period.start >= ws.period.start:
+        raise ConfigError(f"只能导入当前统计期（{ws.period.name}）以前的统计期；{period.name}不早于当前统计期。"
+                          "本期的数据请放进收集文件夹后运行 toolkit run。")
+    as_of = as_of or min(period.end, date.today())
+    imported = read_summary(Path(summary), period.start.year)
+    target = ws.with_period(period, folder=ws.period_folder if not ws.period_folder else period.name, as_of=as_of)
+    result = imported_result(imported, target, period, as_of, Path(summary).name)
+    merged = summarize(result, carried=carried_into(target, full=True), **merge_settings(target))
+    record_period(target, merged)
+    open_items = {key: int((merged.details[key]["status"] != final).sum()) for key, final in FINAL_STATUS.items()}
+    return ImportOutcome(period, {k: len(merged.details[k]) for k in merged.details}, imported.skipped, open_items)

@@ -54,7 +54,7 @@ _ERROR_PATTERNS = (
 COMMAND_ALIASES = {
     "初始化": "init", "生成模板": "templates", "模板": "templates", "校验": "validate", "汇总": "merge",
     "生成报告": "report", "报告": "report", "一键完成": "run", "演示": "demo", "控制台": "console",
-    "下一期": "next-period", "状态": "status",
+    "下一期": "next-period", "状态": "status", "导入历史": "import-history",
 }
 
 
@@ -555,6 +555,33 @@ def next_period_cmd(
             console.print(f"[yellow]提示[/]：{escape(note)}")
         console.print(f"\n下一步：把 {escape(str(new.templates_dir))} 中各单位的模板发给各单位；"
                       f"收到报回的文件后放进 {escape(str(new.inbox))}，再运行 toolkit validate。")
+
+    _run(go)
+
+
+@app.command("import-history", cls=_ChineseCommand)
+def import_history_cmd(
+    summary: Path = typer.Argument(..., metavar="汇总表.xlsx", help="toolkit 以前生成的汇总表"),
+    period: str = typer.Option(..., "--period", metavar="统计期", help="该汇总表的统计期，如 2022Q1"),
+    as_of: Optional[str] = typer.Option(None, "--as-of", metavar="日期", help="该期的统计截止日（默认为该期最后一天）"),
+) -> None:
+    """导入以前的汇总表：把本功能启用前各期的台账记入历史记录，未办结的事项结转到以后各期。"""
+    from . import api
+
+    def go():
+        ws = _workspace(None)
+        outcome = api.import_history(ws, summary, period, as_of=_parse_cli_date(as_of, "--as-of") if as_of else None)
+        c = _console()
+        rows = outcome.rows
+        c.print(f"[green]已导入[/] {escape(outcome.period.name)}：走访记录 {rows.get('visits', 0)} 行、问题 "
+                f"{rows.get('problems', 0)} 个、任务 {rows.get('tasks', 0)} 项（历史记录：{escape(str(ws.store_path))}）。")
+        for reason in outcome.skipped[:20]:
+            c.print(f"  [yellow]未导入[/] {escape(reason)}")
+        if len(outcome.skipped) > 20:
+            c.print(f"  …… 另有 {len(outcome.skipped) - 20} 行未导入。")
+        c.print(f"其中未销号的问题 {outcome.carried.get('problems', 0)} 个、未完成的任务 {outcome.carried.get('tasks', 0)} 项"
+                f"结转到以后各期。\n下一步：运行 toolkit templates，重新生成本期（{escape(ws.period.name)}）各单位的模板，"
+                "模板中会列出这些未办结的事项。")
 
     _run(go)
 

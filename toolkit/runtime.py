@@ -45,7 +45,7 @@ from typing import Any, Generic, TypeVar
 __all__ = [
     "MAX_WORKERS", "PARALLEL_MIN_FILES", "PARALLEL_MIN_FILES_SPAWN", "BULK_GC_THRESHOLD",
     "cpu_count", "workers_setting", "read_workers", "start_method", "pool_map",
-    "can_fork", "Helper", "Pending", "interrupts_held", "leave_interrupts_to_parent",
+    "can_fork", "Helper", "Pending", "Beside", "interrupts_held", "leave_interrupts_to_parent",
     "bulk_gc", "freeze_gc_at_exit", "warming", "join_warmers",
 ]
 
@@ -215,12 +215,46 @@ def freeze_gc_at_exit() -> None:
 # ---------------------------------------------------------------------------
 
 
-def warming(progress: Callable[[int, int, str], None] | None) -> Callable[[int, int, str], None]:
-    """``progress`` that also imports pandas in a thread once the pool's first file is in.
+class Beside(Generic[T]):
+    """``fn()`` run in a thread of this process while the read pool works (:func:`warming` starts it
+    once the workers exist), or here when its result is asked for before it was started."""
+
+    def __init__(self, fn: Callable[[], T]) -> None:
+        self._fn = fn
+        self._thread: Any = None
+        self._value: Any = None
+        self._error: BaseException | None = None
+
+    def start(self) -> None:
+        import threading
+
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="toolkit-beside", daemon=True)
+            self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            self._value = self._fn()
+        except BaseException as exc:  # noqa: BLE001 - raised by result()
+            self._error = exc
+
+    def result(self) -> T:
+        if self._thread is None:
+            return self._fn()
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._value
+
+
+def warming(progress: Callable[[int, int, str], None] | None,
+            beside: "Beside | None" = None) -> Callable[[int, int, str], None]:
+    """``progress`` that also imports pandas (and starts ``beside``) in threads once the pool's first
+    file is in.
 
     This process mostly waits while the workers read; validation needs pandas next
-    (about half a second to import). The workers exist by then (no fork during an import).
-    Call :func:`join_warmers` before this process forks again.
+    (about half a second to import), and the history store's open items. The workers exist by
+    then (no fork while a thread runs). Call :func:`join_warmers` before this process forks again.
     """
     started = False
 
@@ -234,6 +268,8 @@ def warming(progress: Callable[[int, int, str], None] | None) -> Callable[[int, 
                 thread = threading.Thread(target=_import_pandas, name="toolkit-import-pandas")
                 thread.start()
                 _WARMERS.append(thread)
+            if beside is not None:
+                beside.start()
         if progress:
             progress(done, total, name)
 

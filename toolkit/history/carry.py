@@ -20,50 +20,81 @@ FINAL_STATUS = {"problems": "已销号", "tasks": "已完成"}
 ITEM_SHEETS = tuple(FINAL_STATUS)
 
 
-def _typed(sheet_key: str) -> dict[str, str]:
-    return {c.key: c.kind for c in S.SHEETS[sheet_key].columns}
-
-
-def _value(kind: str, value: Any) -> Any:
-    if value is None:
+def _date(value: Any) -> date | None:
+    try:
+        return date.fromisoformat(str(value)[:10])
+    except ValueError:
         return None
+
+
+def _column(kind: str, values: list[Any]) -> list[Any]:
+    """A stored column as validation's values (dates as ``date``, numbers as int/float)."""
     if kind == "date":
-        try:
-            return date.fromisoformat(str(value)[:10])
-        except ValueError:
-            return None
+        return [None if v is None else _date(v) for v in values]
     if kind == "int":
-        return int(value)
+        return [None if v is None else int(v) for v in values]
     if kind in ("number", "percent"):
-        return float(value)
-    return value
+        return [None if v is None else float(v) for v in values]
+    return values
 
 
-def open_items(store: Store, period: str, sheet_key: str) -> dict[str, list[Any]]:
-    """The items of ``sheet_key`` still open at the end of ``period``, as stored (columns)."""
-    return store.columns(sheet_key, period, "status IS NULL OR status != ?", (FINAL_STATUS[sheet_key],))
+#: the fields of an open item the cross-period checks compare (all a validation needs)
+COMPARED = ("status", "deadline", "progress", "description", "name")
+_ITEM_META = ("unit_code", "unit", "first_period")
 
 
-def carried_into(store: Store, start: str, code: str = "") -> Carried:
-    """What the recorded periods before the period starting on ``start`` (ISO) leave for it."""
+def open_items(store: Store, period: str, sheet_key: str, fields: tuple[str, ...] | None = None) -> dict[str, list[Any]]:
+    """The items of ``sheet_key`` still open at the end of ``period``, as stored (columns; ``fields``:
+    only those schema keys, with 编号 and the unit)."""
+    names = None
+    if fields is not None:
+        keys = set(S.SHEETS[sheet_key].keys)
+        names = ["id", *_ITEM_META, *(f for f in fields if f in keys)]
+    return store.columns(sheet_key, period, "status IS NULL OR status != ?", (FINAL_STATUS[sheet_key],), names=names)
+
+
+def _states(sheet_key: str, cols: dict[str, list[Any]]) -> dict[str, dict[str, Any]]:
+    kinds = {c.key: c.kind for c in S.SHEETS[sheet_key].columns}
+    keys = [k for k in cols if k in kinds] + list(_ITEM_META)
+    values = [_column(kinds.get(k, "text"), cols[k]) for k in keys]
+    return {item_id: dict(zip(keys, row)) for item_id, row in zip(cols["id"], zip(*values))}
+
+
+def complete(store: Store, carried: Carried, wanted: dict[str, set[str]]) -> None:
+    """Replace the compared-fields-only states of the ``wanted`` open items (sheet key → 编号s) by
+    their whole last state (the items a merge carries unchanged, or a template lists)."""
+    for key, ids in wanted.items():
+        ids = [i for i in ids if i in carried.open.get(key, {})]
+        if not ids:
+            continue
+        cols = open_items(store, carried.period_code, key)
+        keep = set(ids)
+        rows = [n for n, i in enumerate(cols["id"]) if i in keep]
+        full = _states(key, {k: [v[n] for n in rows] for k, v in cols.items()})
+        carried.open[key].update(full)
+
+
+def carried_into(store: Store, start: str, code: str = "", *, full: bool = True) -> Carried:
+    """What the recorded periods before the period starting on ``start`` (ISO) leave for it.
+
+    ``full`` False: each open item holds only the fields validation compares (:data:`COMPARED`,
+    fast at city scale); :func:`complete` fetches the whole state of the items that need it."""
     previous: PeriodRecord | None = store.previous(code, start)
     if previous is None:
         return Carried()
     carried = Carried(period_code=previous.code, period_name=previous.name)
     names = {p.code: p.name for p in store.periods()}
     for key in ITEM_SHEETS:
-        kinds = _typed(key)
-        cols = open_items(store, previous.code, key)
-        keys = [k for k in cols if k in kinds or k in ("unit_code", "unit", "first_period")]
-        items: dict[str, dict[str, Any]] = {}
+        final = FINAL_STATUS[key]
+        cols = open_items(store, previous.code, key, None if full else COMPARED)
+        ids = cols["id"]
+        carried.open[key] = _states(key, cols)
         by_unit: dict[str, list[str]] = {}
-        for i, item_id in enumerate(cols["id"]):
-            items[item_id] = {k: _value(kinds.get(k, "text"), cols[k][i]) for k in keys}
-            by_unit.setdefault(cols["unit_code"][i] or "", []).append(item_id)
-        carried.open[key] = items
+        for item_id, unit_code in zip(ids, cols["unit_code"]):
+            by_unit.setdefault(unit_code or "", []).append(item_id)
         carried.by_unit[key] = by_unit
-        carried.issued[key] = store.issued(key, start)
-        closed, closed_in = store.closed(key, start, FINAL_STATUS[key])
-        carried.closed[key] = closed
-        carried.closed_in.update({i: names.get(p, p) for i, p in closed_in.items()})
+        latest = store.latest(key, start, previous.code)
+        carried.issued[key] = {i: (unit_code, first, unit) for i, unit_code, unit, first, _s, _p in latest}
+        carried.closed[key] = {i: status for i, _u, _n, _f, status, _p in latest if status == final}
+        carried.closed_in.update({i: names.get(p, p) for i, _u, _n, _f, status, p in latest if status == final})
     return carried

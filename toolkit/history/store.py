@@ -213,9 +213,10 @@ class Store:
 
     # --- reading -----------------------------------------------------------
 
-    def columns(self, key: str, period: str, where: str = "", params: Sequence[Any] = ()) -> dict[str, list[Any]]:
-        """The rows of table ``key`` in ``period`` as columns (in stored order)."""
-        names = table_columns(key)
+    def columns(self, key: str, period: str, where: str = "", params: Sequence[Any] = (),
+                names: Sequence[str] | None = None) -> dict[str, list[Any]]:
+        """The rows of table ``key`` in ``period`` as columns (in stored order; ``names``: only those)."""
+        names = list(names) if names is not None else table_columns(key)
         quoted = ", ".join(f'"{c}"' for c in names)
         sql = f"SELECT {quoted} FROM {key} WHERE period = ?" + (f" AND ({where})" if where else "") + " ORDER BY rowid"
         with self._guard() as conn:
@@ -230,6 +231,29 @@ class Store:
                                 "ORDER BY rowid", (period,)).fetchall()
         return [{"code": c, "name": n, "status": s, "templates": json.loads(t), "files": json.loads(f)}
                 for c, n, s, t, f in rows]
+
+    def latest(self, key: str, before_start: str, previous: str) -> list[tuple[str, str, str, str, str, str]]:
+        """One row per item of ``key`` recorded before ``before_start``: its latest state
+        (编号, unit_code, unit, first_period, status, period of that state).
+
+        Every item open at the end of a period is in the next one's ledger, so the ``previous``
+        period holds the latest state of all but the items closed before it; those are looked
+        up in the earlier periods (newest first)."""
+        with self._guard() as conn:
+            rows = conn.execute(
+                f"SELECT id, unit_code, unit, first_period, status, period FROM {key} WHERE period = ?",
+                (previous,)).fetchall()
+            older = conn.execute(
+                f"SELECT t.id, t.unit_code, t.unit, t.first_period, t.status, t.period FROM {key} t "
+                f"JOIN periods p ON p.code = t.period WHERE p.start < ? AND t.period != ? "
+                f"AND t.id NOT IN (SELECT id FROM {key} WHERE period = ?) ORDER BY p.start DESC, t.rowid DESC",
+                (before_start, previous, previous)).fetchall()
+        seen = {r[0] for r in rows}
+        for r in older:
+            if r[0] not in seen:
+                seen.add(r[0])
+                rows.append(r)
+        return rows
 
     def issued(self, key: str, before_start: str) -> dict[str, tuple[str, str, str]]:
         """编号 → (unit_code, first_period, unit) of every item of ``key`` recorded before ``before_start``."""
@@ -275,7 +299,7 @@ def open_store(path: Path, *, create: bool = True) -> Store:
     """Open (or create) the store at ``path``; a damaged, locked or too new store raises :class:`StoreError`."""
     path = Path(path)
     if not path.exists() and not create:
-        raise StoreError(f"找不到历史记录文件 {path}。请先在工作区中运行一次汇总（toolkit merge 或 toolkit run）。")
+        raise StoreError(f"找不到历史记录文件 {path}。一期工作完成后运行 toolkit next-period，记录本期并开始下一期。")
     try:
         conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_S, isolation_level=None)
     except sqlite3.Error as exc:
@@ -288,17 +312,19 @@ def open_store(path: Path, *, create: bool = True) -> Store:
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = NORMAL")
             found = conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'meta'").fetchone()
+            version = 0
             if found:
                 row = conn.execute("SELECT value FROM meta WHERE key = 'format'").fetchone()
                 version = int(row[0]) if row and str(row[0]).isdigit() else 0
                 if version > FORMAT:
                     raise StoreError(f"历史记录文件 {path.name} 由更新版本的 toolkit 写入（格式 {version}），本版本无法读取。"
                                      "请升级 toolkit 后再运行。")
-            conn.execute("BEGIN IMMEDIATE")
-            for statement in _create_statements():
-                conn.execute(statement)
-            conn.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('format', ?)", (str(FORMAT),))
-            conn.execute("COMMIT")
+            if version != FORMAT:  # a new store (or one without its tables): create them
+                conn.execute("BEGIN IMMEDIATE")
+                for statement in _create_statements():
+                    conn.execute(statement)
+                conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('format', ?)", (str(FORMAT),))
+                conn.execute("COMMIT")
     except BaseException:
         if conn.in_transaction:
             conn.execute("ROLLBACK")

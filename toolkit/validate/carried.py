@@ -50,6 +50,15 @@ def _short(text: Any, limit: int = 24) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def canonical_ids(carried: Carried, key: str) -> dict[str, str]:
+    """Comparable form (:func:`id_key`) → 编号 of every 编号 issued for ``key`` (built once per run)."""
+    cache = carried.__dict__.setdefault("_canonical", {})
+    found = cache.get(key)
+    if found is None:
+        found = cache[key] = {id_key(i): i for i in carried.issued.get(key, {})}
+    return found
+
+
 def mark_carried(fd: FileData, cs: CheckedSheet, carried: Carried | None) -> None:
     """Check the 编号 column of one sheet; set ``cs.carried`` (row indices of carried items) and
     replace each accepted 编号 by the one the toolkit issued."""
@@ -64,28 +73,35 @@ def mark_carried(fd: FileData, cs: CheckedSheet, carried: Carried | None) -> Non
     issued = carried.issued.get(key, {}) if carried else {}
     open_items = carried.open.get(key, {}) if carried else {}
     closed = carried.closed.get(key, {}) if carried else {}
-    canonical = {id_key(i): i for i in issued}
+    canonical = canonical_ids(carried, key) if carried else {}
     seen: dict[str, int] = {}
     numbers = cs.row_numbers
     out = list(ids)
+    unit_code = fd.unit_code
+    last = _Last(cs, carried.period_name if carried else "")
     for i, value in enumerate(ids):
         if value is None:
             continue
-        k = id_key(value)
+        owner = issued.get(value)  # as issued (the usual case: the prefilled cell untouched)
+        if owner is not None:
+            k, real = value, value
+        else:
+            k = id_key(value)
+            real = canonical.get(k)
+            owner = issued.get(real) if real else None
         if k in seen:
             cs.add(i, where.issue("id-duplicate", numbers[i], col, str(value), first_row=seen[k]))
             continue
         seen[k] = numbers[i]
-        real = canonical.get(k)
-        owner = issued.get(real) if real else None
-        if real is None or owner is None or owner[0] != fd.unit_code:
+        if real is None or owner is None or owner[0] != unit_code:
             other = f"（这是{owner[2]}的编号）" if real and owner and owner[2] else ""
             cs.add(i, where.issue("id-unknown", numbers[i], col, str(value), unit=fd.unit, other=other))
             continue
         out[i] = real
-        if real in open_items:
+        state = open_items.get(real)
+        if state is not None:
             cs.carried.add(i)
-            _compare(cs, where, i, open_items[real], carried.period_name if carried else "")
+            last.compare(where, i, state)
         elif real in closed:
             status = cs.column("status")[i]
             if status is not None and status != closed[real]:
@@ -97,32 +113,41 @@ def mark_carried(fd: FileData, cs: CheckedSheet, carried: Carried | None) -> Non
     cs.values[ID] = out
 
 
-def _compare(cs: CheckedSheet, where: Where, i: int, last: dict[str, Any], period: str) -> None:
-    key = cs.schema.key
-    row = cs.row_numbers[i]
-    status_col = cs.schema.column("status")
-    status = cs.column("status")[i]
-    before = last.get("status")
-    if key == "problems" and before == "已办结" and status in _OPEN_PROBLEM:
-        cs.add(i, where.issue("status-regressed", row, status_col, show(status_col, status), before=before,
-                              period=period, advice=_CONFIRM_ADVICE, severity=HINT))
-    if key == "tasks":
-        now, then = cs.column("progress")[i], last.get("progress")
-        if now is not None and then is not None and now < then:
-            pcol = cs.schema.column("progress")
-            cs.add(i, where.issue("progress-decreased", row, pcol, show(pcol, now), before=show(pcol, then),
+class _Last:
+    """Compares rows of one sheet with the last known state of their items (columns read once)."""
+
+    def __init__(self, cs: CheckedSheet, period: str):
+        key = cs.schema.key
+        self.cs, self.period, self.key = cs, period, key
+        self.status = cs.column("status")
+        self.deadline = cs.column("deadline")
+        self.progress = cs.column("progress") if key == "tasks" else None
+        self.title_key = _TITLE[key]
+        self.title = cs.column(self.title_key)
+
+    def compare(self, where: Where, i: int, last: dict[str, Any]) -> None:
+        cs, key, period = self.cs, self.key, self.period
+        row = cs.row_numbers[i]
+        status = self.status[i]
+        if key == "problems" and status in _OPEN_PROBLEM and last.get("status") == "已办结":
+            scol = cs.schema.column("status")
+            cs.add(i, where.issue("status-regressed", row, scol, show(scol, status), before="已办结",
+                                  period=period, advice=_CONFIRM_ADVICE, severity=HINT))
+        if self.progress is not None:
+            now, then = self.progress[i], last.get("progress")
+            if now is not None and then is not None and now < then:
+                pcol = cs.schema.column("progress")
+                cs.add(i, where.issue("progress-decreased", row, pcol, show(pcol, now), before=show(pcol, then),
+                                      period=period))
+        now, then = self.deadline[i], last.get("deadline")
+        if now is not None and then is not None and now > then and status not in _DEADLINE_OK:
+            dcol = cs.schema.column("deadline")
+            cs.add(i, where.issue("deadline-moved", row, dcol, show(dcol, now), before=show(dcol, then),
                                   period=period))
-    dcol = cs.schema.column("deadline")
-    now, then = cs.column("deadline")[i], last.get("deadline")
-    if now is not None and then is not None and now > then and status not in _DEADLINE_OK:
-        cs.add(i, where.issue("deadline-moved", row, dcol, show(dcol, now), before=show(dcol, then),
-                              period=period))
-    tkey = _TITLE[key]
-    tcol = cs.schema.column(tkey)
-    now, then = cs.column(tkey)[i], last.get(tkey)
-    if now is not None and then and now != then:
-        cs.add(i, where.issue("text-rewritten", row, tcol, _short(now), before=_short(then),
-                              period=period))
+        now, then = self.title[i], last.get(self.title_key)
+        if now is not None and then and now != then:
+            tcol = cs.schema.column(self.title_key)
+            cs.add(i, where.issue("text-rewritten", row, tcol, _short(now), before=_short(then), period=period))
 
 
 def missing_items(fd: FileData, checked: dict[str, CheckedSheet], carried: Carried | None) -> None:
