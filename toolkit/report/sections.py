@@ -67,8 +67,9 @@ def dist(items: Any) -> list[dict]:
 
 
 def staff(paragraphs: list[str] | None) -> list[str]:
-    """Paragraphs written by the office, each finished (closing punctuation, full-width marks)."""
-    return [W.finish(p) for p in paragraphs or [] if clean(p)]
+    """Paragraphs written by the office, each finished (closing punctuation, full-width marks); a
+    paragraph of punctuation only is left out."""
+    return [W.finish(p) for p in paragraphs or [] if any(ch.isalnum() for ch in clean(p))]
 
 
 def heading(settings: ReportSettings, key: str) -> str:

@@ -88,7 +88,7 @@ def close(sentence: str) -> str:
         return ""
     core = s.rstrip(_CLOSERS)
     if core and core[-1] in END_MARKS + ".!?;":
-        if core[-1] in ".!?;" and has_cjk(s):  # a Chinese sentence ending in an ASCII stop
+        if core[-1] in ".!?;":  # an ASCII stop in a Chinese document
             return core[:-1] + {".": "。", "!": "！", "?": "？", ";": "；"}[core[-1]] + s[len(core):]
         return s
     return s + "。"
