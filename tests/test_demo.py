@@ -20,6 +20,7 @@ from toolkit.demo import (
     create_demo,
 )
 from toolkit.history import open_store
+from toolkit.report.lint import lint
 
 
 def test_demo_runs_two_periods_end_to_end_and_tells_its_story(tmp_path):
@@ -61,6 +62,10 @@ def test_demo_runs_two_periods_end_to_end_and_tells_its_story(tmp_path):
     assert open_q1 <= wb_ids
 
     text = "\n".join(p.text for p in Document(str(report.docx)).paragraphs)
-    assert f"累计开展走访{merged.figures['visits']['count']}次" in text
-    assert MISSING_UNIT in text
+    assert f"开展走访{merged.figures['visits']['count']}次" in text
+    assert "领导小组" in text.split("一、工作开展情况", 1)[1].split("\n", 3)[2]  # 组织领导 comes first
+    assert "报送情况：" in text and "未按时报送" not in text  # a note of the 附件, not a problem
+    cells = [c.text for t in Document(str(report.docx)).tables for r in t.rows for c in r.cells]
+    assert f"{MISSING_UNIT}（未报送）" in cells
+    assert lint(report.docx) == [] and lint(report.appendix) == []
     assert (ws.root / "控制台.xlsm").exists() and (ws.root / "一键完成.bat").exists()

@@ -94,4 +94,6 @@ def test_the_workbook_the_json_and_the_report_name_the_same_units(workspace):
     for name in SENT_FILES:  # a unit that sent files is never 未报送, the report included
         assert f"{name}未按时报送" not in body and f"{name}（未报送）" not in cells
     assert f"{F.NOTHING}（未报送）" in cells
-    assert F.NOTHING in body.split("台账报送不够及时", 1)[1].split("\n", 1)[0]
+    note = next(p for p in body.split("\n") if p.startswith("报送情况："))
+    counts = figures["submission"]["counts"]
+    assert f"{counts['部分报送']}个单位部分报送" in note and f"{counts['未报送']}个单位未报送" in note

@@ -27,7 +27,10 @@ from toolkit.report.build_template import (  # noqa: E402
     build_appendix_template,
     build_report_template,
 )
+from toolkit.report.lint import lint  # noqa: E402
 from toolkit.report.numbers import cn_heading, fmt_amount, fmt_date, fmt_int, fmt_number, fmt_rate  # noqa: E402
+from toolkit.report.sections import HEADINGS  # noqa: E402
+from toolkit.report.wording import percent  # noqa: E402
 
 REPORT_DATE = date(2022, 4, 29)
 SETTINGS = ReportSettings(recipient="中共XX市委组织部", date=REPORT_DATE)
@@ -80,6 +83,7 @@ def figures():
 def rendered(tmp_path_factory, figures):
     out = tmp_path_factory.mktemp("report") / "情况汇报.docx"
     outcome = render_report(figures, out, settings=SETTINGS, text=TEXT)
+    assert lint(outcome.docx) == [] and lint(outcome.appendix) == []  # every report the tests make
     return outcome, Document(str(outcome.docx))
 
 
@@ -108,40 +112,43 @@ def test_number_formats():
 def test_figures_quoted_in_the_right_paragraphs(rendered, figures):
     outcome, doc = rendered
     v, p, t = figures["visits"], figures["problems"], figures["tasks"]
-    visits = para_with(doc, "累计开展走访")
-    assert f"累计开展走访{v['count']}次" in visits
+    visits = para_with(doc, "开展走访")
+    assert f"开展走访{v['count']}次" in visits
     assert f"参与{v['participants']}人次" in visits
     assert f"走访对象{v['objects']}个" in visits
-    assert f"发现问题{v['problems_found']}个，当场解决{v['solved_on_spot']}个" in visits
     first = next(d for d in v["by_object_type"] if d["count"])
-    assert f"其中{first['name']}{first['count']}" in visits
+    assert f"其中{first['name'].replace('(', '（').replace(')', '）')}{first['count']}" in visits
 
-    problems = para_with(doc, "共形成问题清单")
-    assert f"共形成问题清单{p['count']}个，已办结{p['closed']}个，办结率{fmt_rate(p['closure_rate'])}" in problems
-    assert f"满意率{fmt_rate(p['satisfaction_rate'])}" in problems
+    problems = para_with(doc, "问题清单共列入问题")
+    assert f"走访中发现问题{v['problems_found']}个、当场解决{v['solved_on_spot']}个" in problems
+    assert f"问题清单共列入问题{p['count']}个" in problems
+    assert f"已办结{p['closed']}个，办结率{percent(p['closure_rate'])}" in problems
+    assert f"满意率{percent(p['satisfaction_rate'])}" in problems
 
     tasks = para_with(doc, "三张清单")
     assert f"共梳理各类任务{t['count']}项，已完成{t['completed']}项" in tasks
-    assert f"平均完成进度{fmt_rate(t['average_progress'])}" in tasks
+    assert f"平均完成进度{percent(t['average_progress'])}" in tasks
     for kind in t["by_type"]:
         if kind["count"]:
             assert f"{kind['name']}{kind['count']}项" in tasks
 
-    gains = para_with(doc, "工作成果")
+    gains = para_with(doc, "可量化的工作成果")
     assert "成立疫情防控一线党员先锋队6支" in gains
     assert "直接拉动体育消费532.67万元" in gains and "核销政府消费券50.43万元" in gains
 
-    assert para_with(doc, "“体育+党建”工作法")  # staff highlight
+    assert para_with(doc, "“体育+党建”工作法").endswith("。")  # staff highlight, closed by 。
     missing = figures["submission"]["missing"][0]["name"]
-    assert missing in para_with(doc, "未按时报送")
+    body = "\n".join(p.text for p in doc.paragraphs)
+    assert "未按时报送" not in body  # 报送情况 is a note of the 附件, not a problem of the report
+    assert any(r.cells[1].text == f"{missing}（未报送）" for r in doc.tables[0].rows)
+    assert para_with(doc, "报送情况：").startswith("报送情况：截至")
     overdue = para_with(doc, "超过办理时限")
     assert f"仍有{p['overdue']}个问题" in overdue
-    assert "问题描述过于简单" in para_with(doc, "走访记录填写不够规范")
+    assert para_with(doc, "走访记录填写不够规范").endswith("问题描述过于简单。")
     plans = para_with(doc, "台账填报培训")
-    assert plans.startswith("一是")
-    key = para_with(doc, "重点抓好")
+    assert plans.startswith("一是") and plans.endswith("。")
+    key = para_with(doc, "聚焦重点任务抓推进")
     assert figures["tasks"]["unfinished_key"][0]["name"] in key
-    assert f"等{len(figures['tasks']['unfinished_key'])}项重点任务" in key
 
 
 def test_structure_title_recipient_signature(rendered, figures):
@@ -150,7 +157,7 @@ def test_structure_title_recipient_signature(rendered, figures):
     assert "".join(texts[:2]) == SETTINGS.title or texts[0] == SETTINGS.title
     assert "中共XX市委组织部：" in texts
     assert texts.index("一、工作开展情况") < texts.index("二、存在问题") < texts.index("三、下步打算")
-    assert "（一）走访调研情况" in texts and "（二）问题办理情况" in texts
+    assert f"（一）{HEADINGS['visits']}" in texts and f"（二）{HEADINGS['problems']}" in texts
     assert "附件：各单位工作开展情况统计表" in texts
     date_p = next(p for p in doc.paragraphs if p.text == "2022年4月29日")
     sig_p = next(p for p in doc.paragraphs if p.text == figures["org"])
@@ -191,7 +198,7 @@ def test_appendix_tables(rendered, figures):
     assert last.cells[0].text == "合计"
     totals = figures["totals"]
     texts = [c.text for c in last.cells]
-    assert str(totals["visits"]) in texts and fmt_rate(totals["closure_rate"]) in texts
+    assert str(totals["visits"]) in texts and percent(totals["closure_rate"]) in texts
     assert table.rows[0]._tr.trPr.find(qn("w:tblHeader")) is not None  # header row repeats
     appendix = Document(str(outcome.appendix))
     assert appendix.tables[0].rows[-1].cells[0].text == "合计"
@@ -245,7 +252,7 @@ def test_styles_fonts_sizes_spacing(rendered):
     # the rendered paragraphs carry the styles
     styles = {p.text: p.style.style_id for p in doc.paragraphs if p.text}
     assert styles["一、工作开展情况"] == "GwHeading1"
-    assert styles["（一）走访调研情况"] == "GwHeading2"
+    assert styles[f"（一）{HEADINGS['visits']}"] == "GwHeading2"
     assert styles[next(t for t in styles if t.startswith("按照"))] == "GwBody"
     assert styles[next(t for t in styles if t.startswith("关于"))] == "GwTitle"
 
@@ -280,10 +287,11 @@ def test_special_characters_are_escaped(tmp_path):
 
     etree.fromstring(xml.encode("utf-8"))  # still well-formed
     doc = Document(str(out.docx))
-    assert fig["org"] in para_with(doc, "按照")
-    assert '开展“体育 & 健康<进社区>”活动3场' in para_with(doc, "工作成果")
-    assert doc.tables[0].rows[1].cells[1].text == fig["units"][0]["name"]
-    assert Document(str(out.appendix)).tables[0].rows[1].cells[1].text == fig["units"][0]["name"]
+    assert fig["org"].replace('"融合"', "“融合”") in para_with(doc, "按照")  # quotes of Chinese text full-width
+    assert '开展“体育 & 健康<进社区>”活动3场' in para_with(doc, "可量化的工作成果")
+    shown = fig["units"][0]["name"].replace('"科"', "“科”")  # the quotes of Chinese text full-width
+    assert doc.tables[0].rows[1].cells[1].text == shown
+    assert Document(str(out.appendix)).tables[0].rows[1].cells[1].text == shown
 
 
 def test_empty_data_has_no_nan_none_or_zero_rates(tmp_path):
@@ -297,12 +305,13 @@ def test_empty_data_has_no_nan_none_or_zero_rates(tmp_path):
             assert bad not in text, bad
         assert not any(m in text for m in TAG_MARKS)
     doc = Document(str(out.docx))
-    assert "暂无走访记录" in "".join(p.text for p in doc.paragraphs)
+    assert not any(HEADINGS["visits"] in p.text for p in doc.paragraphs)  # nothing to say: no section
+    assert lint(out.docx) == []
 
 
 def test_context_tolerates_missing_blocks():
     ctx = build_context({}, ReportSettings(date=REPORT_DATE), ReportText())
-    assert ctx["work_sections"] and ctx["issues"] and ctx["plans"]
+    assert ctx["work_sections"] == [] and ctx["issues"] and ctx["plans"]
     assert ctx["date"] == "2022年4月29日"
     flat = repr(ctx)
     assert "None" not in flat.replace("'chart_problems': ''", "") and "nan" not in flat
@@ -334,13 +343,20 @@ def test_unit_that_did_not_submit_shows_dashes_not_zeros(tmp_path):
 # ---------------------------------------------------------------------------
 
 
-def test_chart_with_cjk_font(rendered):
+def test_charts_go_to_the_appendix_unless_asked_for_in_the_body(rendered, tmp_path, figures):
+    from dataclasses import replace
+
     require(charts.find_cjk_font() is not None, "a CJK font (fonts-noto-cjk)")
     png = charts.problems_chart(make_figures())
     assert png and png.startswith(b"\x89PNG")
-    _, doc = rendered
-    assert doc.inline_shapes and len(doc.inline_shapes) == 2
-    assert any(p.text.startswith("图1") for p in doc.paragraphs)
+    outcome, doc = rendered
+    assert len(doc.inline_shapes) == 0  # a report to a superior carries no charts in its body
+    appendix = Document(str(outcome.appendix))
+    assert len(appendix.inline_shapes) == 2 and any(p.text.startswith("图1") for p in appendix.paragraphs)
+    out = render_report(figures, tmp_path / "情况汇报.docx", settings=replace(SETTINGS, charts=True))
+    body = Document(str(out.docx))
+    assert len(body.inline_shapes) == 2 and any(p.text.startswith("图1") for p in body.paragraphs)
+    assert len(Document(str(out.appendix)).inline_shapes) == 0
 
 
 def test_bar_chart_draws_one_bar_per_item_largest_on_top():
@@ -492,8 +508,8 @@ def test_pdf_without_libreoffice_adds_hint(tmp_path, monkeypatch, figures):
 def test_pdf_conversion(rendered, figures, to_pdf, pdf_text):
     outcome, _ = rendered
     text = squash(pdf_text(to_pdf(outcome.docx)))
-    assert f"累计开展走访{figures['visits']['count']}次" in text
-    assert fmt_rate(figures["problems"]["closure_rate"]) in text
+    assert f"开展走访{figures['visits']['count']}次" in text
+    assert percent(figures["problems"]["closure_rate"]) in text
     assert "—1—" in text
     assert figures["units"][0]["name"] in squash(pdf_text(to_pdf(outcome.appendix)))
 
@@ -526,10 +542,11 @@ def test_report_from_real_merge(tmp_path):
     fig = merge.summarize(factories.scenario().result, org="XX市体育局", office="党建办").figures
     out = render_report(fig, tmp_path / "情况汇报.docx", settings=SETTINGS)
     doc = Document(str(out.docx))
-    visits = para_with(doc, "累计开展走访")
-    assert f"累计开展走访{fig['visits']['count']}次" in visits
+    visits = para_with(doc, "开展走访")
+    assert f"开展走访{fig['visits']['count']}次" in visits
     if fig["problems"]["closure_rate"] is not None:
-        assert f"办结率{fmt_rate(fig['problems']['closure_rate'])}" in para_with(doc, "共形成问题清单")
+        assert f"办结率{percent(fig['problems']['closure_rate'])}" in para_with(doc, "问题清单共列入问题")
+    assert lint(out.docx) == []
     assert len(doc.tables[0].rows) == len(fig["units"]) + 2
     text = "\n".join(p.text for p in all_paragraphs(doc))
     assert "None" not in text and "nan" not in text

@@ -322,8 +322,23 @@ def make_report(
                           "或删除该设置以使用内置模板。")
     if text is None:
         text = report_text(ws) if ws else ReportText()
-    return render_report(data, Path(out), template=template, settings=settings, text=text, pdf=pdf,
-                         appendix_template=appendix_template)
+    checks = report_checks(data, ws, text)
+    outcome = render_report(data, Path(out), template=template, settings=settings, text=text, pdf=pdf,
+                            appendix_template=appendix_template)
+    outcome.checks = checks
+    return outcome
+
+
+def report_checks(figures: dict, ws: Workspace | None, text: ReportText | None = None) -> list[dict[str, str]]:
+    """The pre-flight checks of a report (``report.preflight``): 主送机关, units not yet in, dates, fonts,
+    characters the official fonts cannot print. Printed before the report, kept in 汇总数据.json."""
+    from .config import ReportSettings
+    from .report.preflight import as_json, preflight
+
+    settings = ws.report if ws else ReportSettings(signature=str(figures.get("org", "")))
+    if text is None:
+        text = report_text(ws) if ws else ReportText()
+    return as_json(preflight(figures, settings, text))
 
 
 def report_workspace(
@@ -396,6 +411,8 @@ def write_figures_and_report(figures: dict, out_dir: Path, report_path: Path, *,
     hands to the helper process beside the 汇总表 writer."""
     from .merge import write_figures
 
+    text = text if text is not None else report_text(ws)
+    figures = dict(figures, report_checks=report_checks(figures, ws, text))
     figures_path = write_figures(figures, out_dir)
     return figures_path, make_report(figures, report_path, ws=ws, text=text, pdf=pdf)
 

@@ -454,8 +454,19 @@ def print_merge(merged, console=None) -> None:
         console.print(f"[green]已写入[/] {escape(str(path))}")
 
 
+def print_checks(checks: list[dict], console=None) -> None:
+    """The pre-flight checks of a report (toolkit.report.preflight), 警告 first."""
+    console = console or _console()
+    for check in sorted(checks, key=lambda c: c["level"] != "警告"):
+        colour = "red" if check["level"] == "警告" else "yellow"
+        console.print(f"[{colour}]{check['level']}[/]：{escape(check['message'])}")
+
+
 def print_report(outcome, console=None) -> None:
     console = console or _console()
+    if getattr(outcome, "checks", None):
+        console.print("\n[bold]报告检查[/]（印发前请看一看）：")
+        print_checks(outcome.checks, console)
     console.print(f"[green]已生成报告[/] {escape(str(outcome.docx))}")
     if outcome.appendix:
         console.print(f"[green]已生成附表[/] {escape(str(outcome.appendix))}")
@@ -467,6 +478,25 @@ def print_report(outcome, console=None) -> None:
         console.print(f"[yellow]提示[/]：{escape(note)}")
 
 
+def lint_report(path: Path | None) -> None:
+    """``toolkit report --check``: the findings of report.lint, or that the report is clean."""
+    from . import api
+    from .report.lint import lint
+
+    if path is None:
+        path = api.default_report_path(_workspace(None))
+    if not Path(path).is_file():
+        raise ConfigError(f"找不到报告 {path}。请先生成报告（toolkit report 或 toolkit run），或写出要检查的 .docx 文件。")
+    findings = lint(path)
+    c = _console()
+    if not findings:
+        c.print(f"[green]检查通过[/]：{escape(str(path))} 符合公文格式（GB/T 9704-2012）和行文规则。")
+        return
+    c.print(f"[yellow]{escape(str(path))} 有 {len(findings)} 处需要修改：[/]")
+    for f in findings:
+        c.print(f"  {escape(f.message)}" + (f"（{escape(f.where)}）" if f.where else ""))
+
+
 @app.command("report", cls=_ChineseCommand)
 def report_cmd(
     data: Optional[Path] = typer.Option(None, "--data", metavar="汇总数据.json", help="汇总数据.json（工作区中默认为最近一次汇总）"),
@@ -475,11 +505,16 @@ def report_cmd(
     pdf: bool = typer.Option(False, "--pdf", help="同时转换为 PDF（需要 LibreOffice）"),
     period: Optional[str] = typer.Option(None, "--period", metavar="统计期",
                                          help="处理已记录的较早统计期（如补收上期的文件：--period 2022Q1）；默认当前统计期"),
+    check: bool = typer.Option(False, "--check",
+                               help="只检查报告是否符合公文格式和行文规则（检查 --out 指定的报告，默认本期的报告），不生成报告"),
 ) -> None:
     """生成情况汇报（Word），数字取自汇总数据。"""
     from . import api
 
     def go():
+        if check:
+            lint_report(out)
+            return
         ws = _workspace(None, required=data is None or out is None or period is not None)
         ws = api.workspace_for(ws, period) if ws is not None else None
         figures = data or (api.recorded_figures(ws) if period else None) or ws.output_dir / api.FIGURES_NAME

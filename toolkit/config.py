@@ -101,6 +101,11 @@ class ReportSettings:
     template: str = ""  # custom .docx template, relative to the workspace
     appendix_template: str = ""  # custom .docx template of 统计附表, relative to the workspace
     low_closure_rate: float = 60.0  # units below this closure rate (%) are named in 存在问题
+    basis: str = ""  # the document the work follows, quoted in the opening: 按照《……实施方案》要求
+    closing: str = ""  # the closing line after 三、下步打算, e.g. 特此报告。
+    charts: bool = False  # charts in the body of the report (else in 统计附表 only)
+    submission: str = "appendix"  # where 报送情况 goes: "appendix" (a note of the 附件), "body" (一、), "none"
+    headings: dict[str, str] = field(default_factory=dict)  # custom 小标题 of the parts of 一、 (sections.HEADINGS)
 
 
 @dataclass
@@ -110,6 +115,7 @@ class ReportText:
     highlights: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     plans: list[str] = field(default_factory=list)
+    organization: list[str] = field(default_factory=list)  # 组织领导和动员部署 (placed first in 一、)
 
     def or_else(self, fallback: "ReportText") -> "ReportText":
         """These paragraphs, with each empty category taken from ``fallback``."""
@@ -117,6 +123,7 @@ class ReportText:
             highlights=self.highlights or fallback.highlights,
             problems=self.problems or fallback.problems,
             plans=self.plans or fallback.plans,
+            organization=self.organization or fallback.organization,
         )
 
 
@@ -248,6 +255,33 @@ def _date(data: dict, key: str, expected: str, *, required: bool = False) -> dat
     raise ConfigError(f"toolkit.toml 中“{key}”的日期“{value}”无法识别，应写成：{expected}")
 
 
+def _bool(data: dict, key: str, expected: str) -> bool:
+    value = _get(data, key, expected, required=False, default=False)
+    if not isinstance(value, bool):
+        raise ConfigError(f"toolkit.toml 中“{key}”应为 true 或 false（不加引号），写成：{expected}")
+    return value
+
+
+def _choice(data: dict, key: str, choices: tuple[str, ...], expected: str) -> str:
+    value = _get(data, key, expected, required=False, default=choices[0])
+    if not isinstance(value, str) or value.strip() not in choices:
+        raise ConfigError(f"toolkit.toml 中“{key}”的值“{value}”无法识别，应写成：{expected}")
+    return value.strip()
+
+
+def _headings(data: dict) -> dict[str, str]:
+    value = _get(data, "report.headings", "", required=False, default={})
+    if not isinstance(value, dict):
+        raise ConfigError('toolkit.toml 中“report.headings”应为一节，写成：\n[report.headings]\nvisits = "深入走访调研，察实情听民意"')
+    out = {}
+    for key, heading in value.items():
+        if not isinstance(heading, str):
+            raise ConfigError(f"toolkit.toml 中“report.headings.{key}”应为文字，写成：{key} = \"……\"")
+        if heading.strip():
+            out[key] = heading.strip()
+    return out
+
+
 def _string_list(data: dict, key: str) -> list[str]:
     value = _get(data, key, "", required=False, default=[])
     if isinstance(value, str):
@@ -260,8 +294,10 @@ def _string_list(data: dict, key: str) -> list[str]:
 KNOWN_KEYS: dict[str, tuple[str, ...]] = {
     "": ("org", "office", "as_of", "period", "report", "report_text", "folders", "units"),
     "period": ("code", "name", "start", "end", "folder"),
-    "report": ("title", "recipient", "signature", "date", "template", "appendix_template", "low_closure_rate"),
-    "report_text": ("highlights", "problems", "plans"),
+    "report": ("title", "recipient", "signature", "date", "template", "appendix_template", "low_closure_rate",
+               "basis", "closing", "charts", "submission", "headings"),
+    "report_text": ("organization", "highlights", "problems", "plans"),
+    "report.headings": ("organization", "visits", "problems", "tasks", "achievements", "units", "highlights"),
     "folders": tuple(DEFAULT_FOLDERS),
     "units": ("code", "name", "aliases"),
 }
@@ -285,6 +321,9 @@ def _check_keys(data: dict) -> None:
     for section in ("period", "report", "report_text"):
         if isinstance(data.get(section), dict):
             check(data[section], section)
+    headings = data.get("report", {}).get("headings") if isinstance(data.get("report"), dict) else None
+    if isinstance(headings, dict):
+        check(headings, "report.headings")
     for unit in data.get("units") or []:
         if isinstance(unit, dict):
             check(unit, "units")
@@ -388,11 +427,18 @@ def parse_workspace(data: dict, root: Path) -> Workspace:
         appendix_template=_text(data, "report.appendix_template", 'appendix_template = "我的附表模板.docx"',
                                 required=False),
         low_closure_rate=float(threshold),
+        basis=_text(data, "report.basis", 'basis = "《关于开展……活动的实施方案》"', required=False),
+        closing=_text(data, "report.closing", 'closing = "特此报告。"', required=False),
+        charts=_bool(data, "report.charts", "charts = false（图表只放在统计附表中）或 charts = true（放在正文中）"),
+        submission=_choice(data, "report.submission", ("appendix", "body", "none"),
+                           'submission = "appendix"（附件注明）、"body"（正文中写明）或 "none"（不写）'),
+        headings=_headings(data),
     )
     text = ReportText(
         highlights=_string_list(data, "report_text.highlights"),
         problems=_string_list(data, "report_text.problems"),
         plans=_string_list(data, "report_text.plans"),
+        organization=_string_list(data, "report_text.organization"),
     )
     as_of = _date(data, "as_of", "as_of = 2022-04-29")
     return Workspace(Path(root).resolve(), org, office, period, units, folders, report, text, as_of, period_folder)
@@ -522,8 +568,17 @@ def render_config(
         'template = ""          # 自定义的 Word 模板文件名；留空用内置模板',
         'appendix_template = ""          # 自定义的统计附表模板文件名；留空用内置模板',
         "low_closure_rate = 60          # 办结率低于此值（%）的单位在“存在问题”中列出",
+        'basis = ""          # 开头引用的依据文件，如 "《关于开展……活动的实施方案》"；留空写“按照活动部署要求”',
+        'closing = "特此报告。"          # 正文最后一行；留空不写',
+        "charts = false          # true：图表放在报告正文中；false：图表只放在统计附表中",
+        'submission = "appendix"          # 报送情况写在哪里："appendix" 附件注明，"body" 正文中写明，"none" 不写',
+        "",
+        "# [report.headings]          # 各小标题，可改；不写用默认的（organization 组织领导、visits 走访调研、",
+        "#                              problems 问题办理、tasks 任务推进、achievements 成效、units 各单位、highlights 亮点）",
+        '# visits = "深入走访调研，察实情听民意"',
         "",
         "[report_text]          # 报告中由工作人员撰写的段落，每段用双引号括起，段与段之间用逗号分隔",
+        "organization = [" + ", ".join(toml_value(t) for t in text.organization) + "]          # 组织领导和动员部署（成立领导小组、制定方案、召开动员会……）",
         "highlights = [" + ", ".join(toml_value(t) for t in text.highlights) + "]          # 工作亮点",
         "problems = [" + ", ".join(toml_value(t) for t in text.problems) + "]          # 存在问题",
         "plans = [" + ", ".join(toml_value(t) for t in text.plans) + "]          # 下步打算",

@@ -95,7 +95,7 @@ MAX_PROBLEMS = 2000
 # 报告要素: column A 类别, column B 内容, from row 3 (row 1 note, row 2 header).
 TEXT_FIRST_ROW = 3
 TEXT_ROWS = 200
-TEXT_CATEGORIES = {"工作亮点": "highlights", "存在问题": "problems", "下步打算": "plans"}
+TEXT_CATEGORIES = {"组织领导": "organization", "工作亮点": "highlights", "存在问题": "problems", "下步打算": "plans"}
 
 # 单位名单: columns A:C from row 3 (row 1 note, row 2 header); H1 (hidden column) holds the
 # fingerprint of the list the sheet was last filled with from toolkit.toml (see toolkit.excel.save_units).
@@ -238,7 +238,7 @@ def write_console(ws: Workspace, path: Path | None = None, *, interpreter: str |
             "validate": "list",
             "source": list(TEXT_CATEGORIES),
             "error_title": "类别",
-            "error_message": "请选择 工作亮点、存在问题 或 下步打算。",
+            "error_message": "请选择 组织领导、工作亮点、存在问题 或 下步打算。",
         })
         tx.freeze_panes(2, 0)
         tx.set_landscape()

@@ -49,6 +49,11 @@ RETURNED_UNIT = "体育产业科"  # its survey ledger has real mistakes: 退回
 TWICE_UNIT = "群众体育科"  # sends its survey ledger twice: the older file is superseded
 
 DEMO_TEXT = ReportText(
+    organization=[
+        "局党组把“能力作风建设年”活动作为全年重点工作，成立由局长任组长的活动领导小组，领导小组办公室设在党建办，"
+        "从机关各科室抽调人员组成工作专班；制定《市体育局大走访大调研活动实施方案》，召开动员部署会议，"
+        "明确12个科室和直属单位的包联范围和走访任务",
+    ],
     highlights=[
         "局党组把大走访大调研作为“能力作风建设年”活动的重要抓手，班子成员带头深入企业、社区、学校，做到问题在一线发现、在一线解决。",
     ],

@@ -172,7 +172,8 @@ def _report_parts(outcome) -> tuple[list[tuple[str, Path]], list[list[str]]]:
         links.append(("附表", Path(outcome.appendix)))
     if outcome.pdf:
         links.append(("PDF", Path(outcome.pdf)))
-    notes = [["", "", "", "提示", note] for note in outcome.notes]
+    notes = [["", "", "", check["level"], check["message"]] for check in getattr(outcome, "checks", [])]
+    notes += [["", "", "", "提示", note] for note in outcome.notes]
     return links, notes
 
 

@@ -312,6 +312,7 @@ class ReportOutcome:
     pdf: Path | None = None
     appendix: Path | None = None
     notes: list[str] = field(default_factory=list)  # e.g. how to get a PDF without LibreOffice
+    checks: list[dict[str, str]] = field(default_factory=list)  # the pre-flight checks (code, level, message)
 
 
 @dataclass

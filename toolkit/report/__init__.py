@@ -225,13 +225,12 @@ def _add_charts(tpl, ctx: dict, figures: dict) -> None:
 
     from . import charts
 
-    makers = {"problems": (charts.problems_chart, "问题清单按类别分布"),
-              "objects": (charts.objects_chart, "走访对象按类型分布")}
+    makers = {"objects": (charts.objects_chart, "走访对象按类型分布"),
+              "problems": (charts.problems_chart, "问题清单按类别分布")}
+    in_body = {sec.get("chart_name"): sec for sec in ctx["work_sections"] if sec.get("chart_name")}
+    order = [name for name in in_body if name in makers] or list(makers)  # the body's order, else the appendix's
     number = 0
-    for sec in ctx["work_sections"]:
-        name = sec.get("chart_name")
-        if name not in makers:
-            continue
+    for name in order:
         try:
             png = makers[name][0](figures)
         except Exception:  # noqa: BLE001 - a chart never breaks the report
@@ -241,7 +240,8 @@ def _add_charts(tpl, ctx: dict, figures: dict) -> None:
         number += 1
         image = InlineImage(tpl, BytesIO(png), width=Mm(140))
         caption = f"图{number}  {makers[name][1]}"
-        sec["chart"], sec["chart_caption"] = image, caption
+        if name in in_body:
+            in_body[name]["chart"], in_body[name]["chart_caption"] = image, caption
         ctx[f"chart_{name}"], ctx[f"chart_{name}_caption"] = image, caption
 
 
@@ -376,8 +376,14 @@ def render_report(figures: dict, out: Path, *, template: Path | None = None, set
         if appendix_template is not None:
             _check(appendix_bytes, appendix_source)
         outcome.appendix = _appendix_path(out)
-        _render(appendix_bytes, lambda tpl: dict(base, appendix=True, dist_tables=dist_tables(base)),
-                outcome.appendix, appendix_source)
+        def appendix_ctx(tpl):
+            ctx = dict(base, appendix=True, dist_tables=dist_tables(base),
+                       work_sections=[dict(s) for s in base["work_sections"]])
+            if not getattr(settings, "charts", False):  # the charts are the appendix's, not the body's
+                _add_charts(tpl, ctx, figures)
+            return ctx
+
+        _render(appendix_bytes, appendix_ctx, outcome.appendix, appendix_source)
 
     if pdf:
         outcome.pdf = _to_pdf(out, outcome.notes)

@@ -205,6 +205,9 @@ def build_report_template() -> bytes:
     _p(doc, "{%p for para in plans %}", S_BODY)
     _p(doc, "{{ para }}", S_BODY)
     _p(doc, "{%p endfor %}", S_BODY)
+    _p(doc, "{%p if closing %}", S_BODY)
+    _p(doc, "{{ closing }}", S_BODY)
+    _p(doc, "{%p endif %}", S_BODY)
 
     _p(doc, "附件：{{ attachment_title }}", S_ATTACH_NOTE)
     _p(doc, "{{ signature }}", S_SIGNATURE)
@@ -217,6 +220,9 @@ def build_report_template() -> bytes:
     _p(doc, "{{ attachment_title }}", S_TABLE_TITLE)
     _unit_table(doc, L.LANDSCAPE_TEXT_WIDTH_MM)
     _p(doc, "注：统计期为{{ period_name }}，数据截至{{ as_of }}；办结率＝已办结（含已销号）问题数÷问题清单数。", S_TABLE)
+    _p(doc, "{%p if submission_note %}", S_TABLE)
+    _p(doc, "{{ submission_note }}", S_TABLE)
+    _p(doc, "{%p endif %}", S_TABLE)
     return _save(doc)
 
 
@@ -232,6 +238,9 @@ def build_appendix_template() -> bytes:
     _p(doc, "表1  {{ attachment_title }}", S_TABLE_CAPTION)
     _unit_table(doc, width)
 
+    _p(doc, "{%p if submission_note %}", S_TABLE)
+    _p(doc, "{{ submission_note }}", S_TABLE)
+    _p(doc, "{%p endif %}", S_TABLE)
     _p(doc, "{%p for tb in dist_tables %}", S_TABLE)
     _p(doc, "表{{ loop.index + 1 }}  {{ tb.title }}", S_TABLE_CAPTION)
     _simple_table(doc, ["项目", "数量", "占比"], ["{{ r.name }}", "{{ r.count }}", "{{ r.share }}"],
@@ -243,6 +252,11 @@ def build_appendix_template() -> bytes:
                   ["{{ t.name }}", "{{ t.count }}", "{{ t.completed }}", "{{ t.average_progress }}"],
                   [50, 30, 30, 30], "t in task_types", keep_together=True)
 
+    for chart in ("objects", "problems"):  # the charts of the report live here unless [report] charts = true
+        _p(doc, f"{{%p if chart_{chart} %}}", S_CHART)
+        _p(doc, f"{{{{ chart_{chart} }}}}", S_CHART)
+        _p(doc, f"{{{{ chart_{chart}_caption }}}}", S_CAPTION)
+        _p(doc, "{%p endif %}", S_CHART)
     _capped_list(doc, "key_tasks", "key_tasks_more", "表{{ table_no.key_tasks }}  未完成重点任务清单",
                  ["序号", "责任单位", "任务名称", "完成时限", "完成进度", "推进状态", "责任人", "牵头领导"],
                  ["{{ loop.index }}", "{{ k.unit }}", "{{ k.name }}", "{{ k.deadline }}", "{{ k.progress }}",

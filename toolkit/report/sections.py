@@ -1,0 +1,466 @@
+"""The paragraphs of the report, part by part, from the figures (汇总数据.json).
+
+Each function returns finished paragraphs (``wording.finish`` applied): figures inside the
+work they measure, the right measure word, zero counts and empty sentences left out, the same
+fact said once. ``context.build_context`` puts them in order under the headings.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from ..config import ReportSettings, ReportText
+from . import wording as W
+from .numbers import cn_ordinal_point, fmt_amount, fmt_date, fmt_int, fmt_month_day, is_missing, parse_date, to_number
+
+CAMPAIGN = "能力作风建设年"
+THEME = "机关接地气、干部走基层"
+
+#: default 小标题 of the parts of 一、工作开展情况 (toolkit.toml [report.headings] overrides each)
+HEADINGS = {
+    "organization": "加强组织领导，周密部署推进",
+    "visits": "深入走访调研，察实情听民意",
+    "problems": "坚持闭环管理，推动问题解决",
+    "tasks": "坚持挂图作战，抓好任务落实",
+    "achievements": "注重实绩实效，形成一批工作成果",
+    "units": "各单位扎实推进、各有特色",
+    "highlights": "工作亮点",
+}
+#: measure word after a visit count, per 对象类型
+OBJECT_MEASURES = {
+    "企业": "家次", "村(社区)": "个次", "居民群众": "人次", "困难群众": "户次", "老党员老干部": "人次",
+    "学校": "所次", "项目": "个次", "基层站所": "个次", "两代表一委员": "人次", "其他": "次",
+}
+KEY_TASKS_CAP = 5  # unfinished key tasks named in 下步打算
+UNITS_NAMED_CAP = 6  # unit names quoted in one sentence before "等N个单位"
+ACHIEVEMENTS_CAP = 12
+OVERDUE_NAMED = 3  # units with the most overdue items named in 存在问题
+
+
+def get(data: Any, *path: str, default: Any = None) -> Any:
+    node = data
+    for key in path:
+        if not isinstance(node, dict) or key not in node:
+            return default
+        node = node[key]
+    return default if node is None else node
+
+
+def n(value: Any) -> int:
+    number = to_number(value)
+    return int(round(number)) if number is not None else 0
+
+
+def clean(text: Any) -> str:
+    return "" if is_missing(text) else str(text).strip()
+
+
+def dist(items: Any) -> list[dict]:
+    """A distribution list ``[{"name", "count"}]`` cleaned: missing counts → 0."""
+    out = []
+    for item in items or []:
+        if isinstance(item, dict) and clean(item.get("name")):
+            out.append({**item, "name": clean(item["name"]), "count": n(item.get("count"))})
+    return out
+
+
+def staff(paragraphs: list[str] | None) -> list[str]:
+    """Paragraphs written by the office, each finished (closing punctuation, full-width marks); a
+    paragraph of punctuation only is left out."""
+    return [W.finish(p) for p in paragraphs or [] if any(ch.isalnum() for ch in clean(p))]
+
+
+def heading(settings: ReportSettings, key: str) -> str:
+    custom = (settings.headings or {}).get(key, "") if hasattr(settings, "headings") else ""
+    return W.full_width(clean(custom)).rstrip("。；，") or HEADINGS[key]
+
+
+# ---------------------------------------------------------------------------
+# opening, 报送情况
+# ---------------------------------------------------------------------------
+
+
+def opening(fig: dict, settings: ReportSettings, org: str, period_name: str, has_data: bool) -> str:
+    basis = clean(getattr(settings, "basis", ""))
+    if basis:
+        quoted = basis if basis.startswith("《") else f"《{basis}》"
+        lead = f"按照{quoted}要求"
+    else:
+        lead = f"按照“{CAMPAIGN}”活动部署要求"
+    progress = "，各项工作取得阶段性成效" if has_data else ""
+    when = f"在{period_name}" if period_name else ""
+    return W.finish(f"{lead}，{org or '我单位'}以“{THEME}”为主题，{when}深入开展大走访大调研活动，"
+                    f"扎实推进问题清单、任务清单落实落地{progress}。现将有关情况汇报如下：")
+
+
+def submission(fig: dict) -> str:
+    """报送情况 in one sentence: how many units sent their ledgers, how many are partial, returned, missing."""
+    sub = get(fig, "submission", default={})
+    expected, submitted = n(sub.get("expected")), n(sub.get("submitted"))
+    if not expected:
+        return ""
+    as_of = fmt_date(fig.get("as_of"), missing="")
+    head = f"截至{as_of}，" if as_of else ""
+    if not submitted:
+        return W.finish(f"{head}应报送台账的{expected}个单位均未报送，暂无汇总数据")
+    counts = sub.get("counts") or {}
+    if n(counts.get("已报送")) >= expected:
+        return W.finish(f"{head}应报送台账的{expected}个单位已全部报送")
+    pending = W.join((
+        W.count(counts.get("部分报送"), "个单位部分报送"),
+        W.count(counts.get("有退回"), "个单位的台账退回修改"),
+        W.count(counts.get("未报送"), "个单位未报送"),
+    ))
+    return W.finish(f"{head}应报送台账的{expected}个单位中已有{submitted}个报送" + (f"，{pending}" if pending else ""))
+
+
+# ---------------------------------------------------------------------------
+# 一、工作开展情况
+# ---------------------------------------------------------------------------
+
+
+def visits(fig: dict, period_name: str) -> list[str]:
+    v = get(fig, "visits", default={})
+    count = n(v.get("count"))
+    if not count:
+        return []
+    lead = f"{period_name}，" if period_name else ""
+    s = (f"{lead}各单位坚持领导带头、分片包联，深入企业、村（社区）和群众家中察实情、听民意，"
+         f"开展走访{fmt_int(count)}次")
+    if n(v.get("participants")):
+        s += f"，参与{fmt_int(v.get('participants'))}人次"
+    if n(v.get("objects")):
+        s += f"，走访对象{fmt_int(v.get('objects'))}个"
+    parts = [W.close(s)]
+    kinds = dist(v.get("by_object_type"))
+    types = W.enumerate_counts([(d["name"], d["count"], OBJECT_MEASURES.get(d["name"], "次"))
+                                for d in kinds if d["name"] != "其他"])
+    if types:
+        parts.append(f"其中{types}{'等' if any(d['name'] == '其他' and d['count'] for d in kinds) else ''}。")
+    methods = W.enumerate_counts([(d["name"], d["count"], "次") for d in dist(v.get("by_method"))])
+    if methods:
+        parts.append(f"从走访方式看，{methods}。")
+    return [W.finish("".join(parts))]
+
+
+def problems(fig: dict) -> list[str]:
+    """The problem list: how it was filled (visits, other channels, carried) and how it is being closed."""
+    p = get(fig, "problems", default={})
+    v = get(fig, "visits", default={})
+    total = n(p.get("count"))
+    if not total:
+        return []
+    found, on_spot = n(v.get("problems_found")), n(v.get("solved_on_spot"))
+    carried = n(p.get("carried"))
+    by_source = [d for d in dist(p.get("by_source")) if d["count"]]
+    from_visits = sum(d["count"] for d in by_source if d["name"] == "大走访")
+    others = [d for d in by_source if d["name"] != "大走访"]
+    # where the list comes from, in one sentence: 走访发现 and the list's sources reconciled
+    lead = "坚持问题收集、交办、办结、回访、销号闭环管理"
+    came = (f"走访中发现问题{fmt_int(found)}个" + (f"、当场解决{fmt_int(on_spot)}个" if on_spot else "") + "；") if found \
+        else ""
+    parts = []
+    if carried:
+        parts.append(f"含上期结转{fmt_int(carried)}个")
+    if others and from_visits:
+        names = W.join(d["name"] for d in others[:3]) + ("等" if len(others) > 3 else "")
+        parts.append(f"来自大走访的{fmt_int(from_visits)}个、来自{names}渠道的{fmt_int(total - from_visits)}个")
+    detail = f"（{'，'.join(parts)}）" if parts else ""
+    s = f"{lead}。{came}问题清单共列入问题{fmt_int(total)}个{detail}"
+    closed, cancelled = n(p.get("closed")), n(p.get("cancelled"))
+    done = f"已办结{fmt_int(closed)}个" if closed else ""
+    if done and not is_missing(p.get("closure_rate")):
+        done += f"，办结率{W.percent(p.get('closure_rate'))}"
+    text = W.close(W.join((s, done), "，"))
+    follow = []
+    if cancelled:
+        follow.append(f"经回访销号{fmt_int(cancelled)}个")
+    rated, satisfied = n(p.get("rated")), n(p.get("satisfied"))
+    if rated and not is_missing(p.get("satisfaction_rate")):
+        rate = W.percent(p.get("satisfaction_rate"))
+        follow.append(f"群众满意率{rate}" if satisfied == rated else
+                      f"回访评价的{fmt_int(rated)}个问题中群众满意和基本满意{fmt_int(satisfied)}个，满意率{rate}")
+    if follow:
+        text += W.close("，".join(follow))
+    cats = sorted((d for d in dist(p.get("by_category")) if d["count"]), key=lambda d: -d["count"])
+    if cats:
+        shown = "、".join(f"{d['name']}类{d['count']}个" for d in cats[:4])
+        text += f"从问题类别看，{shown}{'等' if len(cats) > 4 else ''}较为集中。" if len(cats) > 1 else \
+            f"问题均为{cats[0]['name']}类。"
+    return [W.finish(text)]
+
+
+def tasks(fig: dict) -> list[str]:
+    t = get(fig, "tasks", default={})
+    total = n(t.get("count"))
+    if not total:
+        return []
+    s = f"对照重点任务、问题整改、重大改革“三张清单”，实行挂图作战、跑表计时，共梳理各类任务{fmt_int(total)}项"
+    if n(t.get("carried")):
+        s += f"（含上期结转{fmt_int(t.get('carried'))}项）"
+    done = n(t.get("completed"))
+    if done:
+        s += f"，已完成{fmt_int(done)}项"
+        if not is_missing(t.get("completion_rate")):
+            s += f"，完成率{W.percent(t.get('completion_rate'))}"
+    if not is_missing(t.get("average_progress")):
+        s += f"，平均完成进度{W.percent(t.get('average_progress'))}"
+    text = W.close(s)
+    kinds = []
+    for d in dist(t.get("by_type")):
+        if not d["count"]:
+            continue
+        k = f"{d['name']}{d['count']}项"
+        if n(d.get("completed")):
+            k += f"、已完成{n(d.get('completed'))}项"
+        if not is_missing(d.get("average_progress")):
+            k += f"、平均进度{W.percent(d.get('average_progress'))}"
+        kinds.append(k)
+    if len(kinds) > 1:
+        text += "其中，" + "；".join(kinds) + "。"
+    return [W.finish(text)]
+
+
+def _achievement(a: dict) -> str:
+    desc = clean(a.get("description"))
+    if not desc:
+        return ""
+    if is_missing(a.get("value")) or (to_number(a.get("value")) or 0) <= 0:
+        return desc
+    return f"{desc}{fmt_amount(a.get('value'), clean(a.get('unit')))}"
+
+
+def achievements(fig: dict) -> list[str]:
+    items = [a for a in fig.get("achievements") or [] if isinstance(a, dict)]
+    phrases = []
+    for p in (_achievement(a) for a in items):
+        if p and p not in phrases:
+            phrases.append(p)
+    if not phrases:
+        return []
+    shown = phrases[:ACHIEVEMENTS_CAP]
+    text = "各单位把大走访大调研与中心工作紧密结合，推动形成了一批看得见、可量化的工作成果：" + "；".join(shown)
+    if len(phrases) > ACHIEVEMENTS_CAP:
+        text += f"等{len(phrases)}项成果"
+    return [W.finish(text)]
+
+
+def units(fig: dict, named: set[str]) -> list[str]:
+    """Units that stand out (never one named among the problems, see :func:`wording.standouts`)."""
+    rows = [u for u in fig.get("units") or [] if isinstance(u, dict) and clean(u.get("name"))
+            and u.get("status", "已报送") != "未报送"]
+    if len(rows) < 3:
+        return []
+    sentences = []
+    top = W.standouts(rows, "visits", exclude=named)
+    if top:
+        sentences.append(W.each([(u["name"], f"{fmt_int(u['visits'])}次") for u in top], "走访") + "，走访次数较多")
+    full = [u["name"] for u in rows if n(u.get("problems")) >= 3 and to_number(u.get("closure_rate")) == 100.0
+            and u["name"] not in named]
+    if full and len(full) * 2 < len(rows):
+        sentences.append(f"{W.names(full, UNITS_NAMED_CAP)}问题清单全部办结")
+    else:
+        top = W.standouts(rows, "closure_rate", exclude=named, base=("problems", 3), points=10)
+        if top:
+            sentences.append("问题办结率较高的有" + "、".join(f"{u['name']}{W.percent(u['closure_rate'])}" for u in top))
+    top = W.standouts(rows, "average_progress", exclude=named, base=("tasks", 2), points=10)
+    if top:
+        sentences.append("任务推进较快的有" + "、".join(f"{u['name']}（平均进度{W.percent(u['average_progress'])}）"
+                                                 for u in top))
+    if not sentences:
+        return []
+    return [W.finish("从各单位情况看，" + "；".join(sentences))]
+
+
+# ---------------------------------------------------------------------------
+# 二、存在问题
+# ---------------------------------------------------------------------------
+
+
+@dataclass
+class Issues:
+    paragraphs: list[str]
+    named: set[str] = field(default_factory=set)  # units named as having a problem: never praised
+
+
+def _most(units: list[dict], key: str, cap: int = OVERDUE_NAMED) -> list[dict]:
+    return sorted((u for u in units if n(u.get(key))), key=lambda u: -n(u.get(key)))[:cap]
+
+
+def issues(fig: dict, settings: ReportSettings, text: ReportText) -> Issues:
+    as_of = fmt_date(fig.get("as_of"), missing="")
+    at = f"截至{as_of}，" if as_of else "目前"
+    rows = [u for u in fig.get("units") or [] if isinstance(u, dict) and clean(u.get("name"))]
+    red = [r for r in fig.get("red_list") or [] if isinstance(r, dict)]
+    points: list[str] = []
+    named: set[str] = set()
+
+    for key, unit_key, measure, what, tail in (
+            ("problems", "overdue_problems", "个问题", "超过办理时限未办结", ""),
+            ("tasks", "overdue_tasks", "项任务", "超过完成时限未完成", "，挂图作战、跑表计时的要求还没有完全落实到位")):
+        overdue = n(get(fig, key, "overdue"))
+        if not overdue:
+            continue
+        involved = [u for u in rows if n(u.get(unit_key))]
+        most = _most(involved, unit_key)
+        lead = "部分问题办理超期" if key == "problems" else "部分任务推进滞后"
+        s = f"{lead}。{at}仍有{overdue}{measure}{what}"
+        if len(involved) > len(most) and most:
+            s += f"，涉及{len(involved)}个单位，其中" + "、".join(f"{u['name']}（{n(u.get(unit_key))}{measure[0]}）"
+                                                            for u in most) + "较多"
+        elif involved:
+            s += f"，涉及{W.names([u['name'] for u in involved])}"
+        named |= {u["name"] for u in most}
+        if key == "problems":
+            days = [n(r.get("days_overdue")) for r in red if r.get("kind") == "问题"]
+            if days and max(days) > 0:
+                s += f"，超期最长的已逾期{max(days)}天"
+        points.append(W.finish(s + tail))
+    threshold = to_number(settings.low_closure_rate)
+    if threshold is not None:
+        low = [u for u in rows if not is_missing(u.get("closure_rate")) and n(u.get("problems"))
+               and (to_number(u.get("closure_rate")) or 0) < threshold]
+        if low:
+            low.sort(key=lambda u: to_number(u.get("closure_rate")) or 0)
+            limit = W.percent(threshold)
+            shown = low[:UNITS_NAMED_CAP]
+            values = "、".join(f"{u['name']}{W.percent(u['closure_rate'])}" for u in shown)
+            lead = (f"有{len(low)}个单位问题办结率低于{limit}，其中较低的是{values}" if len(low) > UNITS_NAMED_CAP
+                    else f"问题办结率低于{limit}的有{values}")
+            points.append(W.finish(f"部分单位问题办结率偏低。{lead}，问题办理进度偏慢，闭环管理还需加强"))
+            named |= {u["name"] for u in shown}
+    idle = [u["name"] for u in rows if u.get("status", "已报送" if u.get("submitted") else "未报送") != "未报送"
+            and not n(u.get("visits"))]
+    if idle:
+        points.append(W.finish(f"个别单位走访工作开展不够。{W.names(idle)}本期没有走访记录，深入基层的主动性有待加强"))
+        named |= set(idle)
+    points += staff(text.problems)
+    if not points:
+        points = [W.finish("从汇总数据看，本期各项工作总体推进有序，未发现突出问题。下一步将持续跟踪问题办理和任务推进情况，"
+                           "及时发现和解决苗头性、倾向性问题")]
+        return Issues(points, named)
+    return Issues(number_points(points), named)
+
+
+# ---------------------------------------------------------------------------
+# 三、下步打算
+# ---------------------------------------------------------------------------
+
+
+def key_tasks(fig: dict, limit: int | None = None) -> tuple[list[dict], int]:
+    """The unfinished key tasks with a name, formatted (the first ``limit`` only), and how many there are."""
+    rows = []
+    total = 0
+    ref = parse_date(fig.get("as_of"))
+    for t in get(fig, "tasks", "unfinished_key", default=[]):
+        if not isinstance(t, dict) or not clean(t.get("name")):
+            continue
+        total += 1
+        if limit is not None and len(rows) >= limit:
+            continue  # counted only: a large collection has thousands
+        deadline = parse_date(t.get("deadline"))
+        rows.append({
+            "name": W.full_width(clean(t.get("name"))), "unit": clean(t.get("unit")),
+            "deadline": fmt_date(t.get("deadline"), missing=""),
+            "deadline_short": fmt_month_day(t.get("deadline"), missing=""),
+            "progress": W.percent(t.get("progress"), missing=""),
+            "status": clean(t.get("status")), "owner": clean(t.get("owner")), "leader": clean(t.get("leader")),
+            "same_year": bool(ref and deadline and deadline.year == ref.year),
+            "overdue": bool(ref and deadline and deadline < ref),
+        })
+    return rows, total
+
+
+def _inner_quotes(text: str) -> str:
+    """Quotes inside a quotation become single quotes: “火眼”实验室 → ‘火眼’实验室."""
+    return W.full_width(text).replace("“", "‘").replace("”", "’")
+
+
+def _task_groups(rows: list[dict]) -> list[dict]:
+    """One entry per task name and state (overdue or not): the units sharing it, its deadlines."""
+    groups: dict[tuple[str, bool], dict] = {}
+    for r in rows:
+        g = groups.get((r["name"], r["overdue"]))
+        if g is None:
+            g = groups[(r["name"], r["overdue"])] = {"name": r["name"], "units": [], "deadlines": [],
+                                                     "overdue": r["overdue"]}
+        if r["unit"] and r["unit"] not in g["units"]:
+            g["units"].append(r["unit"])
+        deadline = r["deadline_short"] if r.get("same_year") else r["deadline"]
+        if deadline and deadline not in g["deadlines"]:
+            g["deadlines"].append(deadline)
+    return list(groups.values())
+
+
+def key_tasks_sentences(rows: list[dict], total: int | None = None) -> list[str]:
+    """下步打算 on the unfinished key tasks: overdue ones to be finished 限期, the others 按期."""
+    if not rows:
+        return []
+    groups = _task_groups(rows)
+    out = []
+    for overdue in (True, False):
+        mine = [g for g in groups if g["overdue"] == overdue]
+        if not mine:
+            continue
+        shown = []
+        for g in mine[:KEY_TASKS_CAP]:
+            units = "、".join(g["units"][:3]) + ("等" if len(g["units"]) > 3 else "")
+            when = ""
+            dl = g["deadlines"]
+            if dl:
+                if overdue:
+                    when = f"原定{dl[0]}完成" if len(dl) == 1 else f"原定{dl[0]}至{dl[-1]}完成"
+                else:
+                    when = f"{dl[0]}前完成" if len(dl) == 1 else (
+                        f"分别于{'、'.join(dl)}前完成" if len(dl) <= 3 else f"于{dl[0]}至{dl[-1]}间完成")
+            detail = "，".join(x for x in (units, when) if x)
+            shown.append(f"“{_inner_quotes(g['name'])}”（{detail}）" if detail else f"“{_inner_quotes(g['name'])}”")
+        count = len(mine)
+        listed = "、".join(shown)
+        if overdue:
+            what = f"{listed}等{count}项已超过完成时限的重点任务" if count > KEY_TASKS_CAP else \
+                (f"已超过完成时限的{listed}{count}项重点任务" if count > 1 else f"已超过完成时限的{listed}")
+            out.append(f"对{what}逐项查明原因、压实责任，限期完成")
+        else:
+            what = f"{listed}等{count}项重点任务" if count > KEY_TASKS_CAP else \
+                (f"{listed}{count}项重点任务" if count > 1 else f"重点任务{listed}")
+            out.append(f"对尚未到期的{what}倒排工期、挂图推进，确保按期完成")
+    text = "聚焦重点任务抓推进。" + "；".join(out)
+    if total is not None and total > len(rows):
+        text += f"（未完成的重点任务共{total}项，详见汇总表）"
+    return [W.finish(text)]
+
+
+def plans(fig: dict, text: ReportText, key_rows: list[dict], key_total: int | None = None) -> list[str]:
+    points = staff(text.plans)
+    key = key_tasks_sentences(key_rows, key_total)
+    if points:
+        return number_points(points + key)
+    overdue_p, overdue_t = n(get(fig, "problems", "overdue")), n(get(fig, "tasks", "overdue"))
+    if overdue_p or overdue_t:
+        items = W.join((W.count(overdue_p, "个问题"), W.count(overdue_t, "项任务")))
+        points.append(W.finish(f"紧盯超期事项抓销号。对逾期未完成的{items}逐项明确责任领导、责任人和办结时限，"
+                               "实行红黄绿亮灯管理，每周调度、跟踪问效，督促尽快办结销号"))
+    points += key
+    points.append(W.finish(f"持续深化大走访大调研。坚持“{THEME}”，推动走访常态化、制度化，做到问题早发现、早交办、早解决，"
+                           "对已办结问题及时回访，以群众满意度检验工作成效"))
+    points.append(W.finish(f"健全长效工作机制。及时总结推广好经验、好做法，把“{CAMPAIGN}”活动成效转化为推动高质量发展的实际成果"))
+    return number_points(points)
+
+
+def number_points(points: list[str]) -> list[str]:
+    """Prefix 一是/二是 … unless the staff already numbered their paragraph."""
+    import re
+
+    numbered = re.compile(r"^\s*(?:[一二三四五六七八九十]+[是、]|（[一二三四五六七八九十\d]+）|\(\d+\)|\d+[.、．])")
+    out = []
+    for i, point in enumerate(points, start=1):
+        point = point.strip()
+        out.append(point if numbered.match(point) else f"{cn_ordinal_point(i)}{point}")
+    return out
+
+
+def as_date(value: Any) -> date | None:
+    return parse_date(value)
