@@ -117,7 +117,12 @@ def check_collection(
     """Validate files already read (:func:`read_collection`); write 退回修改 copies into ``markup_dir``.
 
     ``carried``: what earlier periods left open (:func:`carried_into`), for the cross-period checks."""
+    from .paths import inside
     from .validate import validate_files
+
+    if markup_dir is not None and inside(folder, markup_dir):
+        raise ConfigError(f"退回修改文件的文件夹 {markup_dir} 在收集文件夹 {folder} 之内：退回修改文件下次会被当作报送的表格读取。"
+                          "请换一个收集文件夹以外的文件夹。")
 
     with bulk_gc():
         result = validate_files(files, root=Path(folder), period=period, as_of=as_of or date.today(),
@@ -142,7 +147,7 @@ def write_markups(files: list[FileData], result: ValidationResult, out_dir: Path
         from .markup import write_markup  # openpyxl: imported only when a file goes back
 
         target = out_dir / markup_name(report.rel, report.unit, used)
-        report.markup_path = str(write_markup(data, report, target, period=period))
+        report.markup_path = str(write_markup(data, report, target, period=period, folder=out_dir))
         written.append(target)
     _remove_stale_markups(out_dir, written)
     return written
@@ -164,16 +169,21 @@ def _remove_stale_markups(out_dir: Path, keep: list[Path]) -> None:
 
 def markup_name(rel: str, unit: str, used: set[str]) -> str:
     """File name of a 退回修改 copy: names its unit, and is unique within one run
-    (two units may both send ``大走访大调研台账.xlsx`` from different folders)."""
+    (two units may both send ``大走访大调研台账.xlsx`` from different folders).
+
+    The unit and the file stem are submitted text: the name is made by
+    :func:`toolkit.paths.safe_name` (one entry of the 退回修改 folder, at most 255 bytes)."""
+    from .paths import safe_name
+
     stem = Path(rel).stem.replace("（退回修改）", "")
     if unit and unit not in stem:
         stem = f"{unit}-{stem}"
-    name = f"{stem}（退回修改）.xlsx"
+    name = safe_name(stem, suffix="（退回修改）.xlsx")
     n = 2
-    while name in used:
-        name = f"{stem}（退回修改{n}）.xlsx"
+    while name.casefold() in used:  # as Windows compares names
+        name = safe_name(stem, suffix=f"（退回修改{n}）.xlsx")
         n += 1
-    used.add(name)
+    used.add(name.casefold())
     return name
 
 
@@ -295,7 +305,11 @@ def report_text(ws: Workspace) -> ReportText:
 
 
 def default_report_path(ws: Workspace) -> Path:
-    return ws.output_dir / f"{ws.period.name}情况汇报.docx"
+    """情况汇报.docx of the workspace's period in its output folder (the period name is
+    configured text: :func:`toolkit.paths.child` keeps the file in that folder)."""
+    from .paths import child
+
+    return child(ws.output_dir, ws.period.name, suffix="情况汇报.docx")
 
 
 def make_report(

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from .model import Period, Unit
+from .paths import folder_problem
 
 CONFIG_NAME = "toolkit.toml"
 
@@ -348,6 +349,26 @@ def unit_entry(unit: Unit) -> dict[str, Any]:
     return entry
 
 
+#: folders the toolkit writes into, by the key of [folders], and what it writes there
+WRITTEN_FOLDERS = {"templates": "下发的模板", "output": "汇总表和报告", "returns": "退回修改文件"}
+
+
+def check_folders(folders: dict[str, str]) -> None:
+    """The folders the toolkit writes into may not be the inbox or lie inside it (what it writes
+    there would be read as submissions next time), nor hold the inbox."""
+    def parts(key: str) -> tuple[str, ...]:
+        return tuple(p for p in folders[key].replace("\\", "/").split("/") if p not in ("", "."))
+
+    inbox = parts("inbox")
+    for key, what in WRITTEN_FOLDERS.items():
+        mine = parts(key)
+        if mine[: len(inbox)] == inbox or inbox[: len(mine)] == mine:
+            raise ConfigError(
+                f"toolkit.toml 中“folders.{key}”（{folders[key]}）与收集文件夹“folders.inbox”（{folders['inbox']}）"
+                f"相同或互相包含：{what}放进收集文件夹，下次会被当作报送的表格读取。"
+                f"请把它们设为不同的文件夹，如 {key} = \"{DEFAULT_FOLDERS[key]}\"、inbox = \"{DEFAULT_FOLDERS['inbox']}\"。")
+
+
 def parse_workspace(data: dict, root: Path) -> Workspace:
     _check_keys(data)
     org = _text(data, "org", 'org = "XX市XX局"')
@@ -374,7 +395,12 @@ def parse_workspace(data: dict, root: Path) -> Workspace:
             raise ConfigError(f"toolkit.toml 中 folders 下的“{key}”无法识别，可用的有：{'、'.join(folders)}。")
         if not isinstance(value, str) or not value.strip():
             raise ConfigError(f"toolkit.toml 中“folders.{key}”应为文件夹名，写成：{key} = \"{folders[key]}\"")
+        problem = folder_problem(value)
+        if problem:
+            raise ConfigError(f"toolkit.toml 中“folders.{key}”的“{value.strip()}”{problem}。"
+                              f"请写工作区内的文件夹名，如 {key} = \"{DEFAULT_FOLDERS[key]}\"")
         folders[key] = value.strip()
+    check_folders(folders)
 
     threshold = _get(data, "report.low_closure_rate", "", required=False, default=60.0)
     if not isinstance(threshold, (int, float)) or not 0 <= threshold <= 100:

@@ -15,17 +15,26 @@ from pathlib import Path
 
 
 from .exceptions import OutputLockedError  # noqa: F401 - re-exported: callers import it from here
+from .paths import inside
 
 
 @contextlib.contextmanager
-def atomic_path(target: Path) -> Iterator[Path]:
+def atomic_path(target: Path, *, folder: Path | None = None) -> Iterator[Path]:
     """Yield a temporary path beside ``target``; move it onto ``target`` on success.
 
-    The temporary file keeps the target's suffix so that writers which look at the
-    extension (openpyxl, XlsxWriter, python-docx) behave as for the real name.
+    ``folder`` is the folder the file belongs to (default: the target's own folder): the
+    target must lie inside it (:func:`toolkit.paths.inside`, else ``ValueError``), and no
+    folder is created outside it. The temporary file keeps the target's suffix so that
+    writers which look at the extension (openpyxl, XlsxWriter, python-docx) behave as for
+    the real name.
     """
     target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
+    folder = target.parent if folder is None else Path(folder)
+    if not inside(folder, target):
+        raise ValueError(f"{target} lies outside {folder}")
+    folder.mkdir(parents=True, exist_ok=True)
+    if target.parent != folder:
+        target.parent.mkdir(parents=True, exist_ok=True)  # below ``folder``: checked above
     fd, tmp_name = tempfile.mkstemp(prefix=".~tmp-", suffix=target.suffix, dir=target.parent)
     os.close(fd)
     tmp = Path(tmp_name)
@@ -55,8 +64,8 @@ def _set_mode(tmp: Path, target: Path) -> None:
         os.chmod(tmp, mode)
 
 
-def write_bytes_atomic(target: Path, data: bytes) -> Path:
-    with atomic_path(target) as tmp:
+def write_bytes_atomic(target: Path, data: bytes, *, folder: Path | None = None) -> Path:
+    with atomic_path(target, folder=folder) as tmp:
         tmp.write_bytes(data)
     return Path(target)
 

@@ -249,8 +249,10 @@ def _build_list_sheet(wb, file: FileData, report: FileReport, template: Template
         sheet.sheet_view.tabSelected = i == 0
 
 
-def write_markup(file: FileData, report: FileReport, out_path: Path, *, period: Period | None = None) -> Path:
-    """Write the 退回修改 workbook of ``file`` (atomically) and return its path."""
+def write_markup(file: FileData, report: FileReport, out_path: Path, *, period: Period | None = None,
+                 folder: Path | None = None) -> Path:
+    """Write the 退回修改 workbook of ``file`` (atomically) and return its path; ``folder``:
+    the folder it must stay in (default: ``out_path``'s own, see :func:`toolkit.io.atomic_path`)."""
     out_path = Path(out_path)
     try:
         same = out_path.resolve() == Path(file.path).resolve()
@@ -269,4 +271,4 @@ def write_markup(file: FileData, report: FileReport, out_path: Path, *, period: 
     _mark_cells(wb, placed)
     _build_list_sheet(wb, file, report, template, placed, period)
     wb.properties.title = f"{out_path.stem}"
-    return save_workbook(wb, out_path, timestamp=None)
+    return save_workbook(wb, out_path, timestamp=None, folder=folder)

@@ -43,6 +43,7 @@ from openpyxl.writer.excel import ExcelWriter
 
 from .io import atomic_path, write_bytes_atomic
 from .model import Carried, Period, Unit
+from .paths import safe_name
 from .schema import (
     DEFINED_NAME_TEMPLATE,
     DEFINED_NAME_UNIT,
@@ -751,13 +752,15 @@ def _package_bytes(wb, timestamp: dt.datetime = FIXED_TIMESTAMP) -> bytes:
     return buf.getvalue()
 
 
-def save_workbook(wb, path: Path, *, timestamp: dt.datetime | None = FIXED_TIMESTAMP) -> Path:
+def save_workbook(wb, path: Path, *, timestamp: dt.datetime | None = FIXED_TIMESTAMP,
+                  folder: Path | None = None) -> Path:
     """Save atomically. With ``timestamp`` the core properties and zip entries carry it
-    (deterministic output); with ``None`` the current time is used."""
+    (deterministic output); with ``None`` the current time is used. ``folder``: the folder
+    the file must stay in (:func:`toolkit.io.atomic_path`)."""
     path = Path(path)
     if timestamp is not None:
-        return write_bytes_atomic(path, _package_bytes(wb, timestamp))
-    with atomic_path(path) as tmp:
+        return write_bytes_atomic(path, _package_bytes(wb, timestamp), folder=folder)
+    with atomic_path(path, folder=folder) as tmp:
         now = dt.datetime.now(tz=dt.timezone.utc).replace(tzinfo=None, microsecond=0)
         wb.properties.modified = now
         if wb.properties.created == FIXED_TIMESTAMP:
@@ -767,22 +770,14 @@ def save_workbook(wb, path: Path, *, timestamp: dt.datetime | None = FIXED_TIMES
 
 
 def write_template(path: Path, template: TemplateSchema, *, unit: str | None = None,
-                   period: Period | None = None, org: str | None = None) -> Path:
+                   period: Period | None = None, org: str | None = None, folder: Path | None = None) -> Path:
     wb = build_workbook(template, unit=unit, period=period, org=org)
-    return save_workbook(wb, path)
+    return save_workbook(wb, path, folder=folder)
 
 
 def write_blank_templates(out_dir: Path) -> list[Path]:
     out_dir = Path(out_dir)
     return [write_template(out_dir / t.file_name(None, None), t) for t in TEMPLATES]
-
-
-_BAD_FILE_CHARS = '\\/:*?"<>|'
-
-
-def _safe_file_name(name: str) -> str:
-    """A file name valid on Windows: characters such as / or : in a unit name become _."""
-    return "".join("_" if ch in _BAD_FILE_CHARS or ord(ch) < 32 else ch for ch in name)
 
 
 # A unit copy differs from its template only by the unit name, so each template is
@@ -860,6 +855,20 @@ def carried_rows(carried: Carried | None, sheet_key: str, unit_code: str) -> lis
     return rows
 
 
+def unit_file_name(template: TemplateSchema, unit: str, period: Period, used: set[str]) -> str:
+    """``党建办-大走访大调研台账-2022年第一季度.xlsx``: :meth:`TemplateSchema.file_name` made safe
+    (unit and period names are configured text: :func:`toolkit.paths.safe_name`; a long unit name
+    is cut, not the template's) and unique in ``used`` (compared as Windows does, ignoring case)."""
+    tail = safe_name(f"-{template.name}-{period.name}", max_bytes=160) + ".xlsx"
+    name = safe_name(unit, suffix=tail)
+    n = 2
+    while name.casefold() in used:
+        name = safe_name(f"{unit}（{n}）", suffix=tail)
+        n += 1
+    used.add(name.casefold())
+    return name
+
+
 def write_unit_templates(out_dir: Path, units: list[Unit], period: Period, org: str | None = None,
                          carried: Carried | None = None) -> list[Path]:
     """One copy of each template per unit; with ``carried``, 问题清单 and 任务清单 list what the unit
@@ -871,18 +880,19 @@ def write_unit_templates(out_dir: Path, units: list[Unit], period: Period, org: 
     prepared = max(PREPARED_ROWS, most + PREPARED_MARGIN)
     prototypes = {t.id: _prototype(t, period, org, prepared) for t in TEMPLATES} if units else {}
     out: list[Path] = []
+    used: set[str] = set()
     for unit in units:
         for template in TEMPLATES:
-            path = out_dir / _safe_file_name(template.file_name(unit.name, period.name))
+            path = out_dir / unit_file_name(template, unit.name, period, used)
             prototype = prototypes[template.id]
             rows = {s.key: fills[(unit.code, s.key)] for s in template.sheets if fills[(unit.code, s.key)]}
             if prototype is None:
                 wb = build_workbook(template, unit=unit.name, period=period, org=org, prepared_rows=prepared)
                 for key, values in rows.items():
                     _write_rows(wb, key, values, convert=True)
-                out.append(save_workbook(wb, path))
+                out.append(save_workbook(wb, path, folder=out_dir))
             else:
-                out.append(write_bytes_atomic(path, _unit_copy(prototype, unit.name, rows)))
+                out.append(write_bytes_atomic(path, _unit_copy(prototype, unit.name, rows), folder=out_dir))
     return out
 
 

@@ -1,0 +1,170 @@
+"""Hostile and faulty submissions (issue 17): no file written outside its folder, no live formula,
+no crash, bounded memory, consistent outputs. The corpus is generated (tests/hostile.py)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path, PureWindowsPath
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import hostile as H
+from factories import AS_OF, PERIOD
+from toolkit import api
+from toolkit.config import ConfigError, init_workspace, load_workspace
+from toolkit.io import atomic_path
+from toolkit.model import Unit
+from toolkit.paths import MAX_NAME_BYTES, WINDOWS_RESERVED, child, folder_problem, inside, safe_name
+
+# ---------------------------------------------------------------------------
+# 1. Path traversal: every file lands inside the folder it belongs to
+# ---------------------------------------------------------------------------
+
+
+def _check_one_entry(name: str, suffix: str = "") -> None:
+    assert name and "/" not in name and "\\" not in name and ":" not in name
+    assert not any(ord(ch) < 32 for ch in name)
+    assert len(name.encode("utf-8")) <= MAX_NAME_BYTES
+    assert name.split(".", 1)[0].rstrip(" ").upper() not in WINDOWS_RESERVED
+    assert name == name.rstrip(". ") and not name.startswith(".")
+    assert name.endswith(suffix)
+    assert not PureWindowsPath(name).drive and len(PureWindowsPath(name).parts) == 1
+
+
+@pytest.mark.parametrize("text", H.TRAVERSAL_NAMES)
+def test_safe_name_makes_one_harmless_entry_of_the_folder(text, tmp_path):
+    for suffix in ("", ".xlsx", "（退回修改）.xlsx", "情况汇报.docx"):
+        name = safe_name(text, suffix=suffix)
+        _check_one_entry(name, suffix)
+        path = child(tmp_path, text, suffix=suffix)
+        assert path.parent == tmp_path and inside(tmp_path, path)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=400), st.sampled_from(["", ".xlsx", "（退回修改2）.xlsx"]))
+def test_safe_name_of_any_text_is_one_entry_of_at_most_255_bytes(text, suffix):
+    _check_one_entry(safe_name(text, suffix=suffix), suffix)
+
+
+def test_a_long_name_is_cut_in_bytes_keeping_the_suffix_and_whole_characters():
+    name = safe_name("党建办-" + "很长的文件名" * 40, suffix="（退回修改）.xlsx")
+    assert len(name.encode("utf-8")) <= 255 and name.endswith("…（退回修改）.xlsx")
+    name.encode("utf-8").decode("utf-8")  # no character split
+
+
+def test_atomic_path_refuses_a_target_outside_its_folder_and_creates_nothing(tmp_path):
+    folder = tmp_path / "退回修改"
+    before = H.listing(tmp_path)
+    for target in (folder / ".." / ".." / "x" / "y.xlsx", Path("/tmp/elsewhere/y.xlsx")):
+        with pytest.raises(ValueError):
+            with atomic_path(target, folder=folder) as tmp:
+                tmp.write_bytes(b"x")
+    assert H.listing(tmp_path) == before
+    assert not Path("/tmp/elsewhere").exists()
+
+
+def test_hostile_unit_names_in_submissions_write_every_return_file_inside_the_returns_folder(tmp_path):
+    inbox, returns = tmp_path / "work" / "收集文件", tmp_path / "work" / "deep" / "退回修改"
+    for n, name in enumerate(H.TRAVERSAL_NAMES):
+        H.workbook(inbox / f"第{n:02d}份.xlsx", unit=name)
+    before = H.listing(tmp_path)
+    result = api.validate_collection(inbox, period=PERIOD, as_of=AS_OF, markup_dir=returns)
+    created = H.listing(tmp_path) - before
+    written = [f.markup_path for f in result.files if f.markup_path]
+    assert len(written) == len(H.TRAVERSAL_NAMES)  # every file had a 错误 and was returned
+    # nothing outside the returns folder, no sub-folder in it, every name harmless
+    assert created == {"work/deep", "work/deep/退回修改"} | {f"work/deep/退回修改/{Path(p).name}" for p in written}
+    for path in written:
+        assert Path(path).parent == returns
+        _check_one_entry(Path(path).name, ".xlsx")
+    assert not Path("/tmp/绝对路径（退回修改）.xlsx").exists() and not (tmp_path / "逃逸").exists()
+    # the stale-file cleanup sees every one of them: once corrected, all are gone
+    for path in inbox.iterdir():
+        path.unlink()
+    api.validate_collection(inbox, period=PERIOD, as_of=AS_OF, markup_dir=returns)
+    assert list(returns.iterdir()) == []
+
+
+def test_a_249_byte_file_name_with_an_error_gets_a_return_file(tmp_path):
+    inbox, returns = tmp_path / "收集文件", tmp_path / "退回修改"
+    stem = "党建办-" + "长" * ((249 - len("党建办-".encode()) - len(".xlsx")) // 3)
+    H.workbook(inbox / f"{stem}.xlsx", unit="党建办")
+    assert 240 <= len(f"{stem}.xlsx".encode()) <= 249
+    result = api.validate_collection(inbox, period=PERIOD, as_of=AS_OF, markup_dir=returns)
+    (report,) = result.files
+    assert report.markup_path and Path(report.markup_path).exists()
+    assert len(Path(report.markup_path).name.encode()) <= 255
+
+
+def test_hostile_unit_names_in_toolkit_toml_write_templates_inside_the_templates_folder(tmp_path):
+    units = [Unit(f"{n:02d}", name) for n, name in enumerate(H.TRAVERSAL_NAMES)]
+    ws = init_workspace(tmp_path / "ws", "XX市XX局", "2022Q1", units=units)
+    before = H.listing(tmp_path)
+    written = api.make_templates(ws)
+    created = H.listing(tmp_path) - before
+    assert all(inside(ws.templates_dir, p) for p in written)
+    assert all(p.startswith("ws/下发模板/") for p in created)
+    assert len({p for p in written if p.parent == ws.templates_dir}) == 2 * len(units)
+
+
+def test_a_period_name_with_separators_keeps_the_report_in_the_output_folder(tmp_path):
+    ws = init_workspace(tmp_path / "ws", "XX市XX局", "2022Q1")
+    text = ws.config_path.read_text(encoding="utf-8").replace('name = "2022年第一季度"', 'name = "../../x/2022"')
+    ws.config_path.write_text(text, encoding="utf-8")
+    ws = load_workspace(ws.root)
+    path = api.default_report_path(ws)
+    assert path.parent == ws.output_dir and path.name == "_.._x_2022情况汇报.docx"
+
+
+@pytest.mark.parametrize("value", ["../外面", "/tmp/收集", "C:\\收集", "C:收集", "\\\\server\\share", "a/../../b",
+                                   "CON", "收集/nul", "..", "."])
+@pytest.mark.parametrize("key", ["inbox", "output", "returns", "templates"])
+def test_a_configured_folder_outside_the_workspace_is_refused_naming_the_key(key, value, tmp_path):
+    ws = init_workspace(tmp_path / "ws", "XX市XX局", "2022Q1")
+    text = ws.config_path.read_text(encoding="utf-8")
+    text = text.replace(f'\n{key} = "', f'\n{key} = {_toml(value)}  # "', 1)
+    ws.config_path.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError) as err:
+        load_workspace(ws.root)
+    assert f"folders.{key}" in str(err.value)
+
+
+def _toml(text: str) -> str:
+    from toolkit.config import toml_value
+
+    return toml_value(text)
+
+
+@pytest.mark.parametrize("returns", ["收集文件", "收集文件/退回", "./收集文件"])
+@pytest.mark.parametrize("key", ["returns", "output", "templates"])
+def test_written_folders_may_not_be_the_inbox_or_inside_it(key, returns, tmp_path):
+    ws = init_workspace(tmp_path / "ws", "XX市XX局", "2022Q1")
+    text = ws.config_path.read_text(encoding="utf-8")
+    text = text.replace(f'\n{key} = "', f'\n{key} = "{returns}"  # "', 1)
+    ws.config_path.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError) as err:
+        load_workspace(ws.root)
+    assert f"folders.{key}" in str(err.value) and "folders.inbox" in str(err.value)
+
+
+def test_the_returns_option_inside_the_collection_folder_is_refused(tmp_path):
+    inbox = tmp_path / "收集文件"
+    H.workbook(inbox / "a.xlsx", unit="党建办")
+    with pytest.raises(ConfigError, match="收集文件夹"):
+        api.validate_collection(inbox, period=PERIOD, as_of=AS_OF, markup_dir=inbox / "退回")
+    assert not (inbox / "退回").exists()
+
+
+def test_folder_problem_accepts_sub_folders_of_the_workspace():
+    assert folder_problem("收集文件") is None and folder_problem("2022/收集文件") is None
+    assert folder_problem("..") and folder_problem("/x") and folder_problem("C:x")
+
+
+def test_inside_resolves_links_and_dots(tmp_path):
+    (tmp_path / "a").mkdir()
+    os.symlink(tmp_path, tmp_path / "a" / "up")
+    assert inside(tmp_path / "a", tmp_path / "a" / "b.xlsx")
+    assert not inside(tmp_path / "a", tmp_path / "a" / ".." / "b.xlsx")
+    assert not inside(tmp_path / "a", tmp_path / "a" / "up" / "b.xlsx")
