@@ -88,6 +88,17 @@ def rewrite(path: Path, replace: dict[str, bytes], *, add: dict[str, bytes] | No
     return path
 
 
+def replace_text(path: Path, placeholder: str, text: str) -> Path:
+    """Put ``text`` where a cell of the package holds ``placeholder`` (openpyxl cuts a text to
+    32,767 characters and refuses control characters: a unit's Excel file need not)."""
+    from xml.sax.saxutils import escape
+
+    with zipfile.ZipFile(path) as zf:
+        parts = {n: zf.read(n) for n in zf.namelist() if n.endswith(".xml")}
+    old, new = escape(placeholder).encode(), escape(text).encode()
+    return rewrite(path, {n: data.replace(old, new) for n, data in parts.items() if old in data})
+
+
 def sheet_member(path: Path, index: int = 0) -> str:
     with zipfile.ZipFile(path) as zf:
         names = sorted(n for n in zf.namelist() if n.startswith("xl/worksheets/sheet"))

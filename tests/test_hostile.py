@@ -168,3 +168,138 @@ def test_inside_resolves_links_and_dots(tmp_path):
     assert inside(tmp_path / "a", tmp_path / "a" / "b.xlsx")
     assert not inside(tmp_path / "a", tmp_path / "a" / ".." / "b.xlsx")
     assert not inside(tmp_path / "a", tmp_path / "a" / "up" / "b.xlsx")
+
+
+# ---------------------------------------------------------------------------
+# 2. Formula injection: no cell of any workbook the toolkit writes holds a formula from text
+# ---------------------------------------------------------------------------
+
+
+def _formula_cells(path: Path) -> list[str]:
+    """Every formula in the worksheets of ``path``: openpyxl's view and the XML itself."""
+    import re
+    import zipfile
+
+    import openpyxl
+
+    found = []
+    wb = openpyxl.load_workbook(path, keep_vba=path.suffix == ".xlsm")
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                if cell.data_type == "f":
+                    found.append(f"{ws.title}!{cell.coordinate}={cell.value!r}")
+    with zipfile.ZipFile(path) as zf:
+        for name in zf.namelist():
+            if name.startswith("xl/worksheets/") and name.endswith(".xml") and re.search(rb"<f[ >]", zf.read(name)):
+                found.append(f"<f> in {name}")
+    return found
+
+
+def _texts(path: Path) -> set[str]:
+    import openpyxl
+
+    wb = openpyxl.load_workbook(path, keep_vba=path.suffix == ".xlsm")
+    return {c.value for ws in wb.worksheets for row in ws.iter_rows() for c in row if isinstance(c.value, str)}
+
+
+def _injected_submission(path: Path, text: str) -> Path:
+    """A submission carrying ``text`` everywhere a unit can type: the 填报单位 (title, meta cell,
+    metadata), 填报人, 联系电话, 填报日期, an unknown header and its cells, detail cells."""
+    from toolkit import templates as T
+    from toolkit.celltext import write_text
+    from toolkit.schema import FIRST_DATA_ROW, HEADER_ROW, SURVEY
+
+    data = H.rows()
+    for row in data["visits"]:
+        row["content"] = text
+        row["leader"] = text
+    data["problems"][0]["description"] = text
+    wb = T.build_workbook(SURVEY, unit=text, period=PERIOD)
+    for sheet in SURVEY.sheets:
+        T.fill_rows(wb, sheet.key, data.get(sheet.key, []))
+    T.set_meta(wb, filler=text, phone=text, fill_date=text)
+    ws = wb[SURVEY.sheets[0].name]
+    extra = len(SURVEY.sheets[0].columns) + 1
+    write_text(ws, HEADER_ROW, extra, text)
+    for r in range(FIRST_DATA_ROW, FIRST_DATA_ROW + len(data["visits"])):
+        write_text(ws, r, extra, text)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    T.save_workbook(wb, path)
+    return path
+
+
+@pytest.mark.parametrize("text", H.INJECTIONS)
+def test_injected_text_stays_text_in_return_files_and_the_summary_workbook(text, tmp_path):
+    inbox, returns, out = tmp_path / "收集文件", tmp_path / "退回修改", tmp_path / "汇总输出"
+    _injected_submission(inbox / "注入.xlsx", text)
+    assert not _formula_cells(inbox / "注入.xlsx")  # the corpus itself holds text, not formulas
+    result = api.validate_collection(inbox, period=PERIOD, as_of=AS_OF, markup_dir=returns)
+    (report,) = result.files
+    assert report.unit == text and report.markup_path  # read as written, and returned (参与人数 0)
+    markup = Path(report.markup_path)
+    assert _formula_cells(markup) == []
+    texts = _texts(markup)
+    assert text in texts  # 填报人 / 联系电话 / 填报日期 / detail cells / the unknown header in 退回说明
+    assert any(t.startswith(text) and t.endswith("（2022年第一季度）") for t in texts)  # the title
+    assert any(text in t and t.startswith("填报单位：") for t in texts)  # 退回说明's facts
+    merged = api.merge_result(result, out)
+    assert _formula_cells(Path(merged.workbook)) == []
+    assert text in _texts(Path(merged.workbook))
+
+
+@pytest.mark.parametrize("text", H.INJECTIONS)
+def test_injected_configured_text_stays_text_in_unit_templates_and_the_console(text, tmp_path):
+    from toolkit.console import write_console
+
+    ws = init_workspace(tmp_path / "ws", text, "2022Q1", units=[Unit("01", text), Unit("02", "党建办")])
+    for path in api.make_templates(ws):
+        assert _formula_cells(path) == []
+    first = sorted(ws.templates_dir.glob("*.xlsx"))
+    assert any(text in _texts(p) for p in first)
+    console = write_console(ws)
+    assert _formula_cells(console) == [] and any(t.startswith(text) for t in _texts(console))
+
+
+def test_the_console_sheet_gets_submitted_text_as_text(tmp_path):
+    import openpyxl
+
+    import fake_xlwings
+    from toolkit.excel import Outcome, write_outcome
+
+    book = openpyxl.Workbook()
+    book.active.title = "控制台"
+    sheet = fake_xlwings.FakeSheet(book.active)
+    problems = [[text, text, "有错误", "错误", f"{text}"] for text in H.INJECTIONS]
+    write_outcome(sheet, Outcome(H.INJECTIONS[0], {"files": 1}, [(H.INJECTIONS[1], tmp_path / "x.xlsx")], problems))
+    book.save(tmp_path / "console.xlsx")
+    assert _formula_cells(tmp_path / "console.xlsx") == []
+    assert set(H.INJECTIONS) <= _texts(tmp_path / "console.xlsx")
+
+
+def test_a_control_character_and_an_overlong_cell_in_a_returned_file(tmp_path):
+    """Excel writes a control character as _x0001_ (python-calamine reads it back as the
+    character): the 退回修改 copy is still written; a 40,001-character cell is cut there and the
+    cut is a 提示 on that cell (listed and marked), as in 汇总表."""
+    import openpyxl
+
+    from toolkit.celltext import CUT_MARK
+
+    inbox, returns = tmp_path / "收集文件", tmp_path / "退回修改"
+    data = H.rows()
+    data["visits"][1]["content"] = "前_x0001_后"
+    data["visits"][2]["content"] = "LONG-TEXT-PLACEHOLDER"
+    H.replace_text(H.workbook(inbox / "办公室.xlsx", unit="办公室", data=data), "LONG-TEXT-PLACEHOLDER", "长" * 40_001)
+    result = api.validate_collection(inbox, period=PERIOD, as_of=AS_OF, markup_dir=returns)
+    (report,) = result.files
+    wb = openpyxl.load_workbook(report.markup_path)
+    ws = wb["走访记录"]
+    from toolkit.schema import FIRST_DATA_ROW, SURVEY
+
+    col = SURVEY.sheets[0].keys.index("content") + 1
+    assert ws.cell(FIRST_DATA_ROW + 1, col).value == "前后"
+    cut = ws.cell(FIRST_DATA_ROW + 2, col)
+    assert cut.value.endswith(CUT_MARK) and len(cut.value) < 32_767
+    assert cut.fill.fgColor.rgb == "FFFFFF00" and "只保留前" in cut.comment.text  # marked as a 提示
+    listed = [row for row in wb["退回说明"].iter_rows(values_only=True) if row[-1] and "本退回修改文件中只保留前" in row[-1]]
+    assert len(listed) == 1 and listed[0][1] == "提示" and listed[0][4] == FIRST_DATA_ROW + 2

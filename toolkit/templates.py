@@ -41,6 +41,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.protection import SheetProtection
 from openpyxl.writer.excel import ExcelWriter
 
+from .celltext import clean, write_text, write_value
 from .io import atomic_path, write_bytes_atomic
 from .model import Carried, Period, Unit
 from .paths import safe_name
@@ -398,7 +399,7 @@ def _build_data_sheet(wb, template: TemplateSchema, sheet: SheetSchema, unit: st
         ws.column_dimensions[get_column_letter(i)].width = col.width
 
     # Title
-    title = ws.cell(TITLE_ROW, 1, _title_text(sheet, unit, period))
+    title = write_text(ws, TITLE_ROW, 1, _title_text(sheet, unit, period))
     title.font = _TITLE_FONT
     title.alignment = Alignment(horizontal="center", vertical="center")
     title.protection = _LOCKED
@@ -423,7 +424,7 @@ def _build_data_sheet(wb, template: TemplateSchema, sheet: SheetSchema, unit: st
             elif label == META_LABELS[3]:
                 vc.number_format = "yyyy-mm-dd"
         if label == META_LABELS[0] and unit:
-            ws.cell(META_ROW, first).value = unit
+            write_text(ws, META_ROW, first, unit)
         if last > first:
             ws.merge_cells(start_row=META_ROW, start_column=first, end_row=META_ROW, end_column=last)
         if label == META_LABELS[3]:
@@ -597,6 +598,7 @@ def build_workbook(template: TemplateSchema, *, unit: str | None = None, period:
     ``prepared_rows``: data rows pre-formatted with checks. Distributed templates use
     PREPARED_ROWS; generators of filled-in samples (demo, tests) may ask for fewer.
     """
+    unit = clean(unit) if unit else unit  # also into defined names and properties: XML text
     wb = openpyxl.Workbook()
     wb.remove(wb.active)
     lists = list_ranges(template)
@@ -655,14 +657,11 @@ def _convert(col: Column, value: object) -> object:
     return value
 
 
-def write_cell(ws, row: int, col_index: int, col: Column, value: object) -> None:
-    """Write one value into a data cell of a template sheet, with the column's format."""
-    cell = ws.cell(row, col_index)
-    if isinstance(value, str) and value.startswith("="):
-        cell.value = value
-        cell.data_type = "s"  # typed text, not a formula
-    else:
-        cell.value = value
+def write_cell(ws, row: int, col_index: int, col: Column, value: object, *, on_cut=None) -> None:
+    """Write one value into a data cell of a template sheet, with the column's format: text
+    stays text (never a formula, :func:`toolkit.celltext.write_value`); ``on_cut(length, text)``
+    is called when a text had to be cut to Excel's cell limit."""
+    cell = write_value(ws, row, col_index, value, on_cut=on_cut)
     _style_data_cell(cell, col)
     cell.border = _BORDER
 
@@ -714,8 +713,7 @@ def set_meta(wb, *, filler: str | None = None, phone: str | None = None,
                     value = str(int(value)) if is_whole else str(value)
                 if isinstance(value, dt.datetime) and value.time() == dt.time():
                     value = value.date()
-                cell = ws.cell(META_ROW, first)
-                cell.value = value
+                cell = write_value(ws, META_ROW, first, value)  # submitted text stays text
                 cell.number_format = "@" if label == META_LABELS[2] else (
                     "yyyy-mm-dd" if label == META_LABELS[3] else "General")
 
@@ -882,17 +880,18 @@ def write_unit_templates(out_dir: Path, units: list[Unit], period: Period, org: 
     out: list[Path] = []
     used: set[str] = set()
     for unit in units:
+        name = clean(unit.name)  # placed into the package's XML parts as text
         for template in TEMPLATES:
-            path = out_dir / unit_file_name(template, unit.name, period, used)
+            path = out_dir / unit_file_name(template, name, period, used)
             prototype = prototypes[template.id]
             rows = {s.key: fills[(unit.code, s.key)] for s in template.sheets if fills[(unit.code, s.key)]}
             if prototype is None:
-                wb = build_workbook(template, unit=unit.name, period=period, org=org, prepared_rows=prepared)
+                wb = build_workbook(template, unit=name, period=period, org=org, prepared_rows=prepared)
                 for key, values in rows.items():
                     _write_rows(wb, key, values, convert=True)
                 out.append(save_workbook(wb, path, folder=out_dir))
             else:
-                out.append(write_bytes_atomic(path, _unit_copy(prototype, unit.name, rows), folder=out_dir))
+                out.append(write_bytes_atomic(path, _unit_copy(prototype, name, rows), folder=out_dir))
     return out
 
 
