@@ -117,18 +117,15 @@ def add_far_cell(path: Path, ref: str = "XFD1048576", value: str = "1") -> Path:
 
 
 def bomb_member(size: int, unit: bytes = b"<!-- bomb -->") -> tuple[bytes, int]:
-    """A raw deflate stream inflating to ``size`` bytes of ``unit`` and its CRC, made in a
-    fraction of a second: one compressed block of 1 MiB repeated (each a full flush, so
-    blocks do not refer to each other)."""
+    """A raw deflate stream inflating to ``size`` bytes of ``unit`` (and a CRC of 0: the reader
+    must refuse such a part by its size, before any CRC could be checked), made in a fraction of
+    a second: one compressed block of 1 MiB repeated (each a full flush, so blocks do not refer
+    to each other)."""
     block = (unit * ((1 << 20) // len(unit) + 1))[: 1 << 20]
     comp = zlib.compressobj(9, zlib.DEFLATED, -15)
     one = comp.compress(block) + comp.flush(zlib.Z_FULL_FLUSH)
-    n = size // len(block)
-    crc = 0
-    for _ in range(n):  # zlib's crc32 at memory speed; ~1 s per GiB
-        crc = zlib.crc32(block, crc)
     tail = zlib.compressobj(9, zlib.DEFLATED, -15).flush(zlib.Z_FINISH)
-    return one * n + tail, crc
+    return one * (size // len(block)) + tail, 0
 
 
 def zip_with_raw_member(path: Path, name: str, raw: bytes, crc: int, size: int, *, declared: int | None = None) -> Path:
@@ -139,8 +136,11 @@ def zip_with_raw_member(path: Path, name: str, raw: bytes, crc: int, size: int, 
     src = zipfile.ZipFile(path)
     out = io.BytesIO()
     central = []
-    for info in src.infolist():
-        if info.filename == name:
+    infos = src.infolist()
+    if name not in src.namelist():
+        infos.append(zipfile.ZipInfo(name))
+    for info in infos:
+        if info.filename == name:  # (added when the package has no such member)
             data, c, usize, csize = raw, crc, declared, len(raw)
         else:
             plain = src.read(info)

@@ -303,3 +303,185 @@ def test_a_control_character_and_an_overlong_cell_in_a_returned_file(tmp_path):
     assert cut.fill.fgColor.rgb == "FFFFFF00" and "只保留前" in cut.comment.text  # marked as a 提示
     listed = [row for row in wb["退回说明"].iter_rows(values_only=True) if row[-1] and "本退回修改文件中只保留前" in row[-1]]
     assert len(listed) == 1 and listed[0][1] == "提示" and listed[0][4] == FIRST_DATA_ROW + 2
+
+
+# ---------------------------------------------------------------------------
+# 3./4. One bad file never stops the collection; what a file may cost is capped before reading
+# ---------------------------------------------------------------------------
+
+
+def _read(path: Path):
+    from toolkit.read import read_file
+
+    return read_file(path, path.parent)
+
+
+def _too_large(fd) -> str:
+    assert not fd.readable and [i.code for i in fd.issues] == ["file-too-large"], [i.message for i in fd.issues]
+    return fd.issues[0].message
+
+
+@pytest.mark.parametrize("ref", ["XFD1048576", "T1048576", "ZZZ200000", "AAA50000"])
+def test_a_far_cell_is_refused_before_python_calamine_allocates_its_range(ref, tmp_path):
+    path = H.add_far_cell(H.workbook(tmp_path / "远.xlsx", unit="办公室"), ref)
+    assert path.stat().st_size < 100_000
+    message = _too_large(_read(path))
+    assert ref in message and "删除该单元格" in message
+
+
+@pytest.mark.parametrize("ref", ["AB5", "S99999", "Z2000"])
+def test_a_wide_or_long_sheet_within_the_limit_is_read(ref, tmp_path):
+    path = H.add_far_cell(H.workbook(tmp_path / "宽.xlsx", unit="办公室"), ref)
+    fd = _read(path)
+    assert fd.readable and fd.template_id == "survey"
+
+
+@pytest.mark.parametrize("form", [
+    '<row r="1048576"><c t="n"><v>1</v></c></row>',  # a cell without r, placed by its row
+    '<row r="9"><c r="A9"><v>1</v></c><c><v>1</v></c></row><row r="1048576"><c s="0" r="XFD1048576"><v>1</v></c></row>',
+    '<row r="1048576"><x:c xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main" r="XFD1048576"><x:v>1</x:v></x:c></row>',
+    "<row r='1048576'><c r='XFD1048576'><v>1</v></c></row>",
+    '<row r="1048576"><c\nr="XFD1048576"><v>1</v></c></row>',
+    '<row r="1048576"><c r="&#88;FD1048576"><v>1</v></c></row>',
+    '<!-- <c r="A1"> --><row r="5"><c r="XFD1048576"><v>1</v></c></row>',  # the cell's ref disagrees with its row
+])
+def test_far_cells_written_in_unusual_xml_are_found_too(form, tmp_path):
+    import zipfile
+
+    path = H.workbook(tmp_path / "怪.xlsx", unit="办公室")
+    member = H.sheet_member(path)
+    with zipfile.ZipFile(path) as zf:
+        xml = zf.read(member).replace(b"</sheetData>", form.encode() + b"</sheetData>", 1)
+    H.rewrite(path, {member: xml})
+    _too_large(_read(path))
+
+
+def test_a_zip_bomb_sheet_is_refused_from_the_zip_directory(tmp_path):
+    path = H.workbook(tmp_path / "炸弹.xlsx", unit="办公室")
+    raw, crc = H.bomb_member(3 << 30)  # 3 GiB of XML in about 6 MB
+    H.zip_with_raw_member(path, H.sheet_member(path), raw, crc, 3 << 30)
+    assert path.stat().st_size < 8 << 20
+    message = _too_large(_read(path))
+    assert "解压后" in message and "3.0 GB" in message
+
+
+@pytest.mark.parametrize("member", ["sheet", "xl/sharedStrings.xml", "docProps/core.xml"])
+def test_a_zip_directory_that_lies_about_a_size_is_caught_while_inflating(member, tmp_path):
+    path = H.workbook(tmp_path / "谎报.xlsx", unit="办公室", data=H.rows(error=False))
+    name = H.sheet_member(path) if member == "sheet" else member
+    raw, crc = H.bomb_member(300 << 20)
+    H.zip_with_raw_member(path, name, raw, crc, 300 << 20, declared=4096)
+    fd = _read(path)
+    assert not fd.readable and fd.issues[0].code in ("file-too-large", "file-corrupt")
+
+
+def test_a_huge_core_properties_part_is_refused(tmp_path):
+    path = H.workbook(tmp_path / "属性.xlsx", unit="办公室")
+    raw, crc = H.bomb_member(1 << 30, b"<dc:title>x</dc:title>")
+    H.zip_with_raw_member(path, "docProps/core.xml", raw, crc, 1 << 30)
+    assert "docProps/core.xml" in _too_large(_read(path))
+
+
+def test_a_far_cell_in_an_ods_is_refused(tmp_path):
+    import zipfile
+
+    from toolkit.read.limits import MAX_SHEET_CELLS
+
+    path = tmp_path / "远.ods"
+    rows = MAX_SHEET_CELLS // 100 + 10
+    content = (
+        '<?xml version="1.0" encoding="UTF-8"?><office:document-content '
+        'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+        'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+        'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"><office:body><office:spreadsheet>'
+        '<table:table table:name="走访记录"><table:table-row><table:table-cell office:value-type="string">'
+        '<text:p>序号</text:p></table:table-cell></table:table-row>'
+        f'<table:table-row table:number-rows-repeated="{rows}"><table:table-cell table:number-columns-repeated="100" '
+        'office:value-type="float" office:value="1"><text:p>1</text:p></table:table-cell></table:table-row>'
+        '</table:table></office:spreadsheet></office:body></office:document-content>')
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr(zipfile.ZipInfo("mimetype"), "application/vnd.oasis.opendocument.spreadsheet")
+        zf.writestr("content.xml", content)
+        zf.writestr("META-INF/manifest.xml", '<?xml version="1.0" encoding="UTF-8"?><manifest:manifest '
+                    'xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0"><manifest:file-entry '
+                    'manifest:full-path="content.xml" manifest:media-type="text/xml"/></manifest:manifest>')
+    assert "走访记录" in _too_large(_read(path))
+
+
+def test_a_file_too_large_on_disk_is_refused_without_reading_it(tmp_path, monkeypatch):
+    from toolkit.read import limits
+
+    path = H.workbook(tmp_path / "大.xlsx", unit="办公室")
+    monkeypatch.setattr(limits, "MAX_FILE_BYTES", path.stat().st_size - 1)
+    assert "文件大小" in _too_large(_read(path))
+
+
+def test_one_bad_file_in_a_collection_leaves_the_others_merged(tmp_path):
+    inbox = tmp_path / "收集文件"
+    good = [H.workbook(inbox / f"{u}.xlsx", unit=u, data=H.rows(n, error=False)) for n, u in enumerate(("办公室", "党建办"))]
+    H.add_far_cell(H.workbook(inbox / "政策法规科.xlsx", unit="政策法规科"), "XFD1048576")
+    raw, crc = H.bomb_member(2 << 30)
+    H.zip_with_raw_member(H.workbook(inbox / "综合业务科.xlsx", unit="综合业务科"),
+                          "xl/worksheets/sheet1.xml", raw, crc, 2 << 30)
+    result = api.validate_collection(inbox, period=PERIOD, as_of=AS_OF, markup_dir=tmp_path / "退回修改")
+    status = {f.rel: f.status for f in result.files}
+    assert status["政策法规科.xlsx"] == status["综合业务科.xlsx"] == "无法读取"
+    assert status["办公室.xlsx"] in ("通过", "有提示") and status["党建办.xlsx"] in ("通过", "有提示")
+    assert len(result.tables["visits"]) == sum(len(H.rows(n)["visits"]) for n in range(len(good)))
+
+
+_MEMORY_CHILD = r"""
+import json, resource, sys
+from pathlib import Path
+limit = int(sys.argv[2])
+resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+from toolkit.read import read_file
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+out = {}
+for p in sorted(Path(sys.argv[1]).iterdir()):
+    fd = read_file(p, p.parent)
+    out[p.name] = [i.code for i in fd.issues]
+after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(json.dumps({"codes": out, "before_mb": before / 1024, "peak_mb": after / 1024}))
+"""
+
+
+def test_reading_bombs_and_far_cells_takes_bounded_memory(tmp_path):
+    """Under a 1 GiB address-space limit (the bomb alone would need 3 GiB, the far cell 512 GiB),
+    the reader refuses each file and its peak memory stays near that of importing it
+    (docs/validation.md states the figure)."""
+    import json
+    import subprocess
+    import sys
+
+    folder = tmp_path / "corpus"
+    raw, crc = H.bomb_member(3 << 30)
+    H.zip_with_raw_member(H.workbook(folder / "炸弹.xlsx", unit="办公室"), "xl/worksheets/sheet1.xml", raw, crc, 3 << 30)
+    H.zip_with_raw_member(H.workbook(folder / "谎报.xlsx", unit="办公室"), "xl/worksheets/sheet1.xml",
+                          *H.bomb_member(600 << 20), 600 << 20, declared=4096)
+    H.add_far_cell(H.workbook(folder / "远.xlsx", unit="办公室"), "XFD1048576")
+    raw, crc = H.bomb_member(1 << 30, b"<dc:title>x</dc:title>")
+    H.zip_with_raw_member(H.workbook(folder / "属性.xlsx", unit="办公室"), "docProps/core.xml", raw, crc, 1 << 30)
+    env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parent.parent))
+    proc = subprocess.run([sys.executable, "-c", _MEMORY_CHILD, str(folder), str(1 << 30)], capture_output=True,
+                          text=True, env=env, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    report = json.loads(proc.stdout)
+    assert all(codes[0] in ("file-too-large", "file-corrupt") for codes in report["codes"].values()), report
+    assert report["codes"]["远.xlsx"] == ["file-too-large"] and report["codes"]["炸弹.xlsx"] == ["file-too-large"]
+    assert report["peak_mb"] - report["before_mb"] < 100, report
+
+
+def test_a_formula_quoted_in_a_message_shows_its_characters_not_xml_references(tmp_path):
+    import zipfile
+
+    path = H.workbook(tmp_path / "公式.xlsx", unit="办公室")
+    member = H.sheet_member(path)
+    row = ('<row r="30"><c r="A30"><v>99</v></c><c r="C30" t="inlineStr"><is><t>张三</t></is></c><c r="L30"><f>HYPERLINK("http://x.invalid/?a=1&amp;b=2",'
+           '"&#28857;&#20987;&#26597;&#30475;")</f></c></row>')
+    with zipfile.ZipFile(path) as zf:
+        xml = zf.read(member).replace(b"</sheetData>", row.encode() + b"</sheetData>", 1)
+    H.rewrite(path, {member: xml})
+    fd = _read(path)
+    (issue,) = [i for i in fd.issues if i.code == "formula-no-value"]
+    assert '=HYPERLINK("http://x.invalid/?a=1&b=2","点击查看")' in issue.message and "&#" not in issue.message

@@ -23,6 +23,7 @@ from ..schema import (
     META_LABELS,
     TEMPLATES,
 )
+from . import limits
 from .odf import OdsParts, is_ods
 from .ooxml import XlsxParts
 from .rows import read_sheet
@@ -80,6 +81,11 @@ def _read_into(fd: FileData, units: list[Unit]) -> None:
     import python_calamine as pc
 
     path = fd.path
+    try:
+        limits.check_file(path)
+    except limits.TooCostly as exc:
+        _unreadable(fd, "file-too-large", **exc.slots())
+        return
     kind, actual = sniff(path)
     if kind == "empty":
         _unreadable(fd, "file-empty")
@@ -106,6 +112,11 @@ def _read_into(fd: FileData, units: list[Unit]) -> None:
     try:  # the zip stays open for the formula cells of the sheets read (one parse of its directory)
         if zf is not None:
             names = set(zf.namelist())
+            try:  # what the parts may cost, from the zip directory (worksheets: while they are scanned)
+                limits.check_package(zf, streamed={n for n in names if n.startswith("xl/worksheets/")} | {"content.xml"})
+            except limits.TooCostly as exc:
+                _unreadable(fd, "file-too-large", **exc.slots())
+                return
             ods = is_ods(zf, names)
             actual = "" if ods else zip_contents(names)
             if actual:
@@ -133,6 +144,8 @@ def _read_into(fd: FileData, units: list[Unit]) -> None:
             return
         try:
             _read_workbook(fd, wb, xlsx_parts, zf, units)
+        except limits.TooCostly as exc:
+            _unreadable(fd, "file-too-large", **exc.slots())
         finally:
             try:
                 wb.close()
@@ -157,6 +170,8 @@ def _read_workbook(fd: FileData, wb: Any, parts: XlsxParts | OdsParts | None, zf
             continue
         if name in (LISTS_SHEET, GUIDE_SHEET):
             continue
+        if parts is not None and zf is not None:
+            parts.scan(zf, name)  # before calamine holds the sheet's range: raises TooCostly (toolkit.read.limits)
         sheet = wb.get_sheet_by_name(name)
         calamine_sheets[name] = sheet
         sheets_values[name] = sheet.to_python(skip_empty_area=False)
