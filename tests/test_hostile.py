@@ -485,3 +485,133 @@ def test_a_formula_quoted_in_a_message_shows_its_characters_not_xml_references(t
     fd = _read(path)
     (issue,) = [i for i in fd.issues if i.code == "formula-no-value"]
     assert '=HYPERLINK("http://x.invalid/?a=1&b=2","点击查看")' in issue.message and "&#" not in issue.message
+
+
+# ---------------------------------------------------------------------------
+# Numbers outside what a column can hold; every normalizer over arbitrary Python values
+# ---------------------------------------------------------------------------
+
+
+class _Unprintable:
+    def __str__(self) -> str:
+        raise RuntimeError("no text")
+
+
+_python_values = st.recursive(
+    st.one_of(
+        st.none(), st.booleans(), st.integers(), st.integers(min_value=2**62, max_value=10**400),
+        st.integers(max_value=-(2**62), min_value=-(10**400)), st.floats(), st.decimals(), st.fractions(),
+        st.complex_numbers(), st.text(), st.text(alphabet=st.characters(codec=None)), st.binary(),
+        st.dates(), st.datetimes(), st.times(), st.timedeltas(), st.just(_Unprintable()),
+        st.sampled_from(["9" * 400, "1" + "0" * 309, "-" + "9" * 400, "1e400", "1e308万元", "1,000,000,000,000,000",
+                         "１２６人", "85％", "\x00", "_x0001_", "\x1b[31m", "\ud800", "=1+1", "0.0", "-0"]),
+    ),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=3), inner, max_size=2),
+    max_leaves=4,
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(_python_values)
+def test_every_normalizer_over_arbitrary_python_values_returns_or_raises_normalize_error(value):
+    from toolkit.errors import CATALOG
+    from toolkit.normalize import (NormalizeError, clean_text, display_value, is_blank, is_empty_mark,
+                                   normalize_choice, normalize_date, normalize_int, normalize_number,
+                                   normalize_percent, normalize_phone, normalize_text)
+    from toolkit.schema import SURVEY
+
+    col = SURVEY.sheets[0].column("object_type")
+    calls = [
+        lambda: normalize_date(value, default_year=2022), lambda: normalize_date(value),
+        lambda: normalize_int(value, units=("人",)), lambda: normalize_number(value),
+        lambda: normalize_number(value, any_suffix=True), lambda: normalize_percent(value),
+        lambda: normalize_choice(value, col.choices, col.choice_aliases), lambda: normalize_phone(value),
+        lambda: normalize_phone(value, r"1[3-9]\d{9}"), lambda: normalize_text(value),
+        lambda: normalize_text(value, long=True),
+    ]
+    for call in calls:
+        try:
+            out = call()
+        except NormalizeError as exc:
+            assert exc.code in CATALOG
+            continue
+        if isinstance(out, tuple):
+            out = out[0]
+        if isinstance(out, float):
+            assert out == out and abs(out) != float("inf")
+        if isinstance(out, str):
+            assert not any(ord(ch) < 32 and ch not in "\n" for ch in out)
+    for helper in (clean_text, display_value, is_blank, is_empty_mark):
+        try:
+            helper(value)
+        except RuntimeError:  # only _Unprintable's own __str__ failing
+            assert isinstance(value, _Unprintable) or "_Unprintable" in repr(value)
+
+
+@pytest.mark.parametrize("column, value, code", [
+    ("participants", 2**63, "too-large"), ("participants", 10**30, "too-large"), ("participants", "9" * 40, "too-large"),
+    ("participants", 10**400, "bad-integer"), ("problems_found", 1e308, "bad-integer"),
+])
+def test_a_number_a_column_cannot_hold_is_that_cells_error(column, value, code, tmp_path):
+    import zipfile
+
+    inbox = tmp_path / "收集文件"
+    data = H.rows(error=False)
+    data["visits"][0][column] = value if isinstance(value, str) else 1234567
+    path = H.workbook(inbox / "办公室.xlsx", unit="办公室", data=data)
+    if not isinstance(value, str):  # the number itself, in the sheet's XML as Excel would store it
+        member = H.sheet_member(path)
+        with zipfile.ZipFile(path) as zf:
+            xml = zf.read(member).replace(b"<v>1234567</v>", f"<v>{value!r}</v>".encode(), 1)
+        H.rewrite(path, {member: xml})
+    result = api.validate_collection(inbox, period=PERIOD, as_of=AS_OF)
+    codes = [i.code for i in result.files[0].issues if i.severity == "错误"]
+    assert codes == [code] or (code == "bad-integer" and codes == ["too-large"]), codes
+    assert len(result.tables["visits"]) == len(data["visits"]) - 1  # the row is rejected, the rest accepted
+
+
+def test_two_huge_amounts_with_the_same_description_are_rejected_and_the_summary_is_written(tmp_path):
+    inbox, out = tmp_path / "收集文件", tmp_path / "汇总输出"
+    data = H.rows(error=False)
+    for task in data["tasks"]:
+        task.update(result_text="拉动消费", result_value=1e308, result_unit="万元")
+    H.workbook(inbox / "办公室-任务推进台账.xlsx", unit="办公室", data=data, template=H.TASK_LEDGER)
+    result = api.validate_collection(inbox, period=PERIOD, as_of=AS_OF)
+    assert {i.code for i in result.files[0].issues if i.severity == "错误"} == {"too-large"}
+    merged = api.merge_result(result, out)
+    assert Path(merged.workbook).exists() and merged.figures["tasks"]["count"] == 0
+
+
+def test_a_date_cell_holding_zero_or_a_negative_number_is_not_a_valid_date(tmp_path):
+    import datetime as dt
+
+    from toolkit.normalize import NormalizeError, normalize_date
+
+    with pytest.raises(NormalizeError) as err:
+        normalize_date(dt.time(0))
+    assert err.value.slots["shown"] == "0或负数" and "1900-01-00" in err.value.hint
+    inbox = tmp_path / "收集文件"
+    data = H.rows(error=False)
+    data["visits"][0]["visit_date"] = -1
+    path = H.workbook(inbox / "办公室.xlsx", unit="办公室", data=data)
+    result = api.validate_collection(inbox, period=PERIOD, as_of=AS_OF)
+    (issue,) = [i for i in result.files[0].issues if i.code == "bad-date"]
+    assert "“0或负数”不是有效的日期" in issue.message and "00:00:00" not in issue.message
+    assert path.exists()
+
+
+def test_the_console_never_receives_control_characters_from_data(tmp_path, monkeypatch, capsys):
+    from toolkit.cli import main
+
+    inbox = tmp_path / "收集文件"
+    data = H.rows()
+    data["visits"][1]["participants"] = "_x001B_]0;标题_x0007__x001B_[31m红"  # Excel's escapes: calamine decodes them
+    H.workbook(inbox / "a\x1b[31m红\x07.xlsx", unit="办公室", data=data)
+    monkeypatch.chdir(tmp_path)
+    try:
+        main(["validate", str(inbox)])
+    except SystemExit as stop:
+        assert stop.code in (0, None)
+    out = capsys.readouterr()
+    assert "\x1b" not in out.out + out.err and "\x07" not in out.out + out.err
+    assert "办公室" in out.out and "\\x1b[31m" in out.out  # shown, harmless

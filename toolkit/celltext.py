@@ -73,6 +73,13 @@ def _is_xlsxwriter(ws: Any) -> bool:
     return hasattr(ws, "write_string")
 
 
+def _finite(value: int | float) -> bool:
+    try:
+        return math.isfinite(value)  # an int beyond float's range raises
+    except OverflowError:
+        return False
+
+
 def write_text(ws: Any, row: int, col: int, value: Any, fmt: Any = None, *, on_cut: OnCut | None = None) -> Any:
     """Write ``value`` as text into cell (``row``, ``col``) of ``ws`` and return the cell (openpyxl)
     or None (XlsxWriter). Coordinates as the library counts them: openpyxl from 1, XlsxWriter
@@ -104,8 +111,8 @@ def write_value(ws: Any, row: int, col: int, value: Any, fmt: Any = None, date_f
     text (:func:`write_text`). A number a cell cannot hold (NaN, infinite) is written as text."""
     if isinstance(value, bool) or not isinstance(value, (int, float, date, time, timedelta)):
         return write_text(ws, row, col, value, fmt, on_cut=on_cut)
-    if isinstance(value, float) and not math.isfinite(value):
-        return write_text(ws, row, col, repr(value), fmt)
+    if isinstance(value, (int, float)) and not _finite(value):
+        return write_text(ws, row, col, str(value), fmt, on_cut=on_cut)
     if _is_xlsxwriter(ws):
         if isinstance(value, (int, float)):
             ws.write_number(row, col, value, fmt)

@@ -158,10 +158,13 @@ def _console():
 
 
 def escape(text: str) -> str:
-    """Text from files and paths is printed literally, never as rich markup."""
+    """Text from files and paths is printed literally: never as rich markup, and no control
+    character of it reaches the terminal (an ESC sequence in a 填报单位 cell is shown as \\x1b)."""
     from rich.markup import escape as _escape
 
-    return _escape(str(text))
+    from .exceptions import printable
+
+    return _escape(printable(str(text)))
 
 
 NOT_A_WORKSPACE = "这里不是工作区（找不到 toolkit.toml）。请进入工作区目录，或先运行 toolkit init <目录> 创建。"
@@ -208,7 +211,7 @@ def _progress_factory(console):
             bar.start()
             state["bar"] = bar
             state["task"] = bar.add_task("", total=total)
-        state["bar"].update(state["task"], completed=done, description=name[:40])
+        state["bar"].update(state["task"], completed=done, description=escape(name[:40]))
         if done >= total:
             state["bar"].stop()
 

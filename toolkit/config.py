@@ -15,6 +15,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+from .celltext import clean
 from .model import Period, Unit
 from .paths import folder_problem
 
@@ -222,9 +223,9 @@ def _get(data: dict, key: str, expected: str, *, required: bool = True, default:
 
 def _text(data: dict, key: str, expected: str, *, required: bool = True, default: str = "") -> str:
     value = _get(data, key, expected, required=required, default=default)
-    if not isinstance(value, str) or (required and not value.strip()):
+    if not isinstance(value, str) or (required and not clean(value).strip()):
         raise ConfigError(f"toolkit.toml 中“{key}”应为非空文字，写成：{expected}")
-    return value.strip()
+    return clean(value).strip()  # no control character (a TOML "\u0007") reaches a workbook or the report
 
 
 def parse_date_text(text: str) -> date | None:

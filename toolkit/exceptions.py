@@ -19,12 +19,13 @@ Only the standard library is imported here (the CLI imports it at start-up).
 from __future__ import annotations
 
 import errno
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 __all__ = [
     "ToolkitError", "ConfigError", "NotAWorkspaceError", "OutputLockedError", "TemplateError",
-    "ConversionError", "StoreError", "Failure", "describe", "FAILURE_CODES",
+    "ConversionError", "StoreError", "Failure", "describe", "FAILURE_CODES", "printable",
 ]
 
 
@@ -93,9 +94,12 @@ class Failure:
     """What a front end tells the user about an exception."""
 
     code: str
-    message: str  # one Chinese paragraph, without the leading “错误：”
+    message: str  # one Chinese paragraph, without the leading “错误：” (no control character: printable)
     exit_code: int = 2
     internal: bool = False  # a defect of the toolkit, not something the user did
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "message", printable(self.message))
 
 
 #: every ``Failure.code`` :func:`describe` can give, with its meaning (docs/validation.md)
@@ -114,6 +118,16 @@ FAILURE_CODES: dict[str, str] = {
     "internal": "程序内部错误（请报告维护人员）",
     "usage": "命令或选项写错",
 }
+
+
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str) -> str:
+    """``text`` safe for a terminal: control characters (ESC sequences that recolour, move the
+    cursor or retitle the window; bidirectional overrides) shown as ``\\x1b``-style escapes.
+    Line feeds and tabs stay."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m[0]):02x}" if ord(m[0]) < 0x100 else f"\\u{ord(m[0]):04x}", text)
 
 
 def _where(exc: OSError) -> str:

@@ -54,6 +54,7 @@ from .schema import (
     HEADER_ROW,
     KIND_LABELS,
     LISTS_SHEET,
+    NUMBER_LIMIT,
     META_LABELS,
     META_ROW,
     PREPARED_ROWS,
@@ -109,7 +110,6 @@ NUMBER_FORMATS: dict[str, str] = {
 # Date validation when no period is known (or for dates not bound to the period).
 PREPARED_MARGIN = 100  # prepared rows left below a unit's carried items for new ones
 BROAD_DATE_RANGE = (dt.date(2000, 1, 1), dt.date(2099, 12, 31))
-NUMBER_LIMIT = 999_999_999_999  # bounds of a decimal column without schema bounds
 PHONE_LENGTH = (7, 20)  # textLength validation of phone columns (warning only)
 
 # Excel limits on data validation texts.
