@@ -615,3 +615,112 @@ def test_the_console_never_receives_control_characters_from_data(tmp_path, monke
     out = capsys.readouterr()
     assert "\x1b" not in out.out + out.err and "\x07" not in out.out + out.err
     assert "办公室" in out.out and "\\x1b[31m" in out.out  # shown, harmless
+
+
+# ---------------------------------------------------------------------------
+# 5./6. Outputs of one run, as a set; no orphans, no leftovers
+# ---------------------------------------------------------------------------
+
+
+def _small_workspace(root: Path):
+    ws = init_workspace(root, "XX市XX局", "2022Q1", units=[Unit("01", "办公室"), Unit("02", "党建办")], as_of=AS_OF)
+    for n, unit in enumerate(ws.units):
+        H.workbook(ws.inbox / f"{unit.name}-大走访大调研台账.xlsx", unit=unit.name, data=H.rows(n, error=False))
+    return ws
+
+
+@pytest.mark.parametrize("locked_name", [api.FIGURES_NAME, api.SUMMARY_NAME, "2022年第一季度统计附表.docx"])
+def test_when_one_output_cannot_be_replaced_none_is_and_the_message_names_it(locked_name, tmp_path, monkeypatch):
+    from toolkit import io as toolkit_io
+    from toolkit.exceptions import OutputLockedError, describe
+
+    ws = _small_workspace(tmp_path / "ws")
+    api.run_workspace(ws)  # a first, complete set
+    before = {p.name: p.read_bytes() for p in ws.output_dir.iterdir()}
+    assert {api.FIGURES_NAME, api.SUMMARY_NAME, locked_name} <= set(before)
+    real = os.replace
+
+    def replace(src, dst, *args, **kwargs):  # Windows: a file open in Excel/Word cannot be renamed
+        if Path(src).name == locked_name and Path(src).parent == ws.output_dir:
+            raise PermissionError(13, "The process cannot access the file", str(src))
+        return real(src, dst, *args, **kwargs)
+
+    monkeypatch.setattr(toolkit_io.os, "replace", replace)
+    (ws.inbox / "办公室-大走访大调研台账.xlsx").unlink()  # this run would give other numbers
+    with pytest.raises(OutputLockedError) as err:
+        api.run_workspace(ws)
+    assert {p.name: p.read_bytes() for p in ws.output_dir.iterdir()} == before  # nothing replaced, no temporary
+    message = describe(err.value).message
+    assert locked_name in message and "都没有写入" in message
+
+
+_ORPHAN_PARENT = r"""
+import os, sys, time
+from toolkit import runtime
+helper = runtime.Helper()
+assert helper.forked
+results = runtime.pool_map(time.sleep, [30] * 4, 2)
+import threading
+threading.Thread(target=lambda: next(results), daemon=True).start()
+time.sleep(1.0)
+kids = [int(p) for p in os.listdir("/proc") if p.isdigit() and open(f"/proc/{p}/stat").read().split(") ")[1].split()[1] == str(os.getpid())]
+print(" ".join(map(str, kids)), flush=True)
+time.sleep(60)
+"""
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc") or not __import__("toolkit.runtime").runtime.can_fork(),
+                    reason="Linux with two cores: the helper and a forked read pool")
+def test_children_die_with_a_killed_parent(tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parent.parent))
+    env.pop("TOOLKIT_WORKERS", None)
+    parent = subprocess.Popen([sys.executable, "-c", _ORPHAN_PARENT], stdout=subprocess.PIPE, text=True, env=env)
+    kids = [int(p) for p in parent.stdout.readline().split()]
+    assert len(kids) >= 3  # the helper and two read workers
+    os.kill(parent.pid, signal.SIGKILL)  # what the OOM killer does
+    parent.wait()
+    deadline = time.time() + 15
+    while time.time() < deadline and any(os.path.exists(f"/proc/{k}") and not _zombie(k) for k in kids):
+        time.sleep(0.1)
+    assert not [k for k in kids if os.path.exists(f"/proc/{k}") and not _zombie(k)]
+
+
+def _zombie(pid: int) -> bool:
+    try:
+        return open(f"/proc/{pid}/stat").read().split(") ")[1].split()[0] == "Z"
+    except OSError:
+        return True
+
+
+def test_leftover_temporaries_of_a_killed_run_are_removed_by_the_next(tmp_path):
+    import subprocess
+    import sys
+    import time
+
+    from toolkit.io import TEMP_PREFIX, remove_leftovers, temp_prefix
+
+    ws = _small_workspace(tmp_path / "ws")
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    dead_prefix = temp_prefix().replace(f"-{os.getpid()}-", f"-{int(dead.stdout)}-")
+    out = ws.output_dir
+    out.mkdir(parents=True, exist_ok=True)
+    killed = [out / f"{dead_prefix}abc.xlsx", out / f"{dead_prefix}def"]  # a file and a staging folder
+    killed[0].write_bytes(b"half")
+    killed[1].mkdir()
+    (killed[1] / "汇总数据.json").write_text("{}")
+    live = out / f"{temp_prefix()}ghi.xlsx"  # a run still going on (here: this process)
+    other_pc = out / f"{TEMP_PREFIX}ffff-1-jkl.xlsx"  # another PC's, recent
+    old = out / f"{TEMP_PREFIX}mnopqrst.xlsx"  # an older version's, two days old
+    mine = out / "我的笔记.~tmp-x.xlsx"  # not named by the toolkit
+    for p in (live, other_pc, old, mine):
+        p.write_bytes(b"x")
+    os.utime(old, (time.time() - 2 * 86400,) * 2)
+    api.run_workspace(ws)
+    assert not any(p.exists() for p in killed + [old])
+    assert live.exists() and other_pc.exists() and mine.exists()
+    assert remove_leftovers(out) == []
