@@ -724,3 +724,51 @@ def test_leftover_temporaries_of_a_killed_run_are_removed_by_the_next(tmp_path):
     assert not any(p.exists() for p in killed + [old])
     assert live.exists() and other_pc.exists() and mine.exists()
     assert remove_leftovers(out) == []
+
+
+# ---------------------------------------------------------------------------
+# 7. Symbolic links; 9. messages
+# ---------------------------------------------------------------------------
+
+
+def test_links_in_the_inbox_are_not_followed_and_say_where_they_point(tmp_path):
+    inbox, elsewhere = tmp_path / "收集文件", tmp_path / "别处"
+    H.workbook(elsewhere / "机密.xlsx", unit="办公室", data=H.rows(error=False))
+    H.workbook(inbox / "党建办.xlsx", unit="党建办", data=H.rows(error=False))
+    os.symlink(elsewhere / "机密.xlsx", inbox / "链接.xlsx")
+    os.symlink(elsewhere, inbox / "链接文件夹")
+    os.symlink(inbox / "党建办.xlsx", inbox / "内部链接.xlsx")
+    os.symlink(tmp_path / "没有", inbox / "断开.xlsx")
+    result = api.validate_collection(inbox, period=PERIOD, as_of=AS_OF)
+    assert [f.rel for f in result.files] == ["党建办.xlsx"]
+    reasons = dict(result.ignored)
+    assert "收集文件夹以外" in reasons["链接.xlsx"] and str(elsewhere / "机密.xlsx") in reasons["链接.xlsx"]
+    assert "收集文件夹以外的文件夹" in reasons["链接文件夹"]
+    assert "没有重复读取" in reasons["内部链接.xlsx"] and "不存在" in reasons["断开.xlsx"]
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads every file whatever its mode")
+def test_a_file_this_pc_may_not_read_is_not_blamed_on_the_unit(tmp_path):
+    path = H.workbook(tmp_path / "收集文件" / "办公室.xlsx", unit="办公室")
+    path.chmod(0)
+    try:
+        fd = _read(path)
+    finally:
+        path.chmod(0o644)
+    assert [i.code for i in fd.issues] == ["file-no-access"] and "不是报送单位的问题" in fd.issues[0].message
+
+
+def test_a_permission_error_while_reading_is_the_offices_problem(tmp_path, monkeypatch):
+    from toolkit.read import sniff as sniff_module
+    from toolkit.read import workbook
+
+    path = H.workbook(tmp_path / "收集文件" / "办公室.xlsx", unit="办公室")
+
+    def denied(p):
+        raise PermissionError(13, "Permission denied", str(p))
+
+    monkeypatch.setattr(workbook, "sniff", denied)
+    fd = _read(path)
+    assert [i.code for i in fd.issues] == ["file-no-access"]
+    assert "不是报送单位的问题" in fd.issues[0].message and "损坏" not in fd.issues[0].message
+    assert sniff_module.sniff(path)[0] == "zip"

@@ -49,6 +49,8 @@ def read_file(path: Path, root: Path, *, units: Iterable[Unit] = (), period: Per
     units = list(units)
     try:
         _read_into(fd, units)
+    except PermissionError as exc:  # this PC's permissions: the office's problem, not the unit's
+        _unreadable(fd, "file-no-access", detail=exc.strerror or _detail(exc))
     except Exception as exc:  # noqa: BLE001 - a bad file must never stop the whole run
         _unreadable(fd, "file-corrupt", detail=_detail(exc))
     if not fd.readable and fd.unit == UNKNOWN_UNIT:
