@@ -128,7 +128,7 @@ def test_a_configured_folder_outside_the_workspace_is_refused_naming_the_key(key
     ws.config_path.write_text(text, encoding="utf-8")
     with pytest.raises(ConfigError) as err:
         load_workspace(ws.root)
-    assert f"folders.{key}" in str(err.value)
+    assert f"folders.{key}" in str(err.value) and "行" in str(err.value)
 
 
 def _toml(text: str) -> str:
@@ -772,3 +772,78 @@ def test_a_permission_error_while_reading_is_the_offices_problem(tmp_path, monke
     assert [i.code for i in fd.issues] == ["file-no-access"]
     assert "不是报送单位的问题" in fd.issues[0].message and "损坏" not in fd.issues[0].message
     assert sniff_module.sniff(path)[0] == "zip"
+
+
+# ---------------------------------------------------------------------------
+# 8. toolkit.toml: every key's type, with its line
+# ---------------------------------------------------------------------------
+
+
+_BASE_TOML = """org = "XX市XX局"
+office = "党建办"
+
+[period]
+code = "2022Q1"
+
+[report]
+title = "报告"
+
+[folders]
+inbox = "收集文件"
+
+[[units]]
+code = "01"
+name = "办公室"
+
+[[units]]
+code = "02"
+name = "党建办"
+"""
+
+
+_UNIT2 = '[[units]]\ncode = "02"\nname = "党建办"'
+_TOP = 'office = "党建办"'
+
+
+@pytest.mark.parametrize("edits, key, line", [
+    [[(_UNIT2, _UNIT2 + "\naliases = 5")], "aliases", 20],
+    [[(_UNIT2, _UNIT2 + "\naliases = {a = 1}")], "aliases", 20],
+    [[('code = "01"', "code = true")], "code", 14],
+    [[('name = "办公室"', "name = 3")], "name", 15],
+    [[(_TOP, _TOP + "\nunits = 5"), ('[[units]]\ncode = "01"\nname = "办公室"\n', ""), (_UNIT2, "")], "units", 3],
+    [[(_TOP, _TOP + "\nas_of = 2022-04-29T10:00:00")], "as_of", 3],
+    [[('code = "2022Q1"', 'code = "2022Q1"\nstart = 2022-01-01T08:00:00')], "period.start", 6],
+    [[('code = "2022Q1"', "code = 2022.5")], "period.code", 5],
+    [[('code = "2022Q1"', 'code = "2022Q9"')], "period.code", 5],
+    [[('title = "报告"', 'title = "报告"\nlow_closure_rate = true')], "low_closure_rate", 9],
+    [[('title = "报告"', "title = 5")], "report.title", 8],
+    [[('[report]\ntitle = "报告"\n', ""), (_TOP, _TOP + "\nreport = 5")], "report", 3],
+    [[('[folders]\ninbox = "收集文件"\n', ""), (_TOP, _TOP + "\nfolders = [1]")], "folders", 3],
+    [[('inbox = "收集文件"', "inbox = 7")], "folders.inbox", 11],
+    [[(_TOP, 'office = ["党建办"]')], "office", 2],
+    [[('title = "报告"', 'titel = "报告"')], "titel", 8],
+    [[('code = "02"', 'code = "01"')], "01", 18],  # a duplicate code: the second one's line
+])
+def test_every_toml_key_of_the_wrong_type_is_named_with_its_line(edits, key, line, tmp_path):
+    text = _BASE_TOML
+    for old, new in edits:
+        text = text.replace(old, new, 1)
+    assert text != _BASE_TOML
+    (tmp_path / "toolkit.toml").write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError) as err:
+        load_workspace(tmp_path)
+    message = str(err.value)
+    assert f"toolkit.toml 第{line}行" in message and key.split(".")[-1] in message, message
+    assert "内部错误" not in message
+
+
+def test_a_valid_toml_still_loads_and_a_describe_of_its_errors_is_a_config_failure(tmp_path):
+    from toolkit.exceptions import describe
+
+    (tmp_path / "toolkit.toml").write_text(_BASE_TOML, encoding="utf-8")
+    ws = load_workspace(tmp_path)
+    assert [u.name for u in ws.units] == ["办公室", "党建办"]
+    (tmp_path / "toolkit.toml").write_text(_BASE_TOML.replace('code = "01"', "code = true"), encoding="utf-8")
+    with pytest.raises(ConfigError) as err:
+        load_workspace(tmp_path)
+    assert describe(err.value).code == "config"
