@@ -847,3 +847,81 @@ def test_a_valid_toml_still_loads_and_a_describe_of_its_errors_is_a_config_failu
     with pytest.raises(ConfigError) as err:
         load_workspace(tmp_path)
     assert describe(err.value).code == "config"
+
+
+# ---------------------------------------------------------------------------
+# One file checked and marked up in isolation
+# ---------------------------------------------------------------------------
+
+
+def _real_read_file(*args, **kwargs):
+    from toolkit.read.workbook import read_file
+
+    return read_file(*args, **kwargs)
+
+
+def _aborting_read(path, root, **kwargs):
+    """Reads like read_file, but the process aborts (as python-calamine does) on one file."""
+    if "崩溃" in Path(path).name:
+        os.abort()
+    return _real_read_file(path, root, **kwargs)
+
+
+@pytest.mark.skipif(not __import__("toolkit.runtime").runtime.can_fork(), reason="a forked read pool")
+def test_a_reader_process_that_aborts_costs_only_its_file(tmp_path, monkeypatch):
+    from toolkit.read import collection
+
+    inbox = tmp_path / "收集文件"
+    names = [f"单位{n:02d}.xlsx" for n in range(10)]
+    names[4] = "单位04-崩溃.xlsx"
+    for n, name in enumerate(names):
+        H.workbook(inbox / name, unit=f"单位{n:02d}", data=H.rows(n, error=False))
+    monkeypatch.setattr(collection, "read_file", _aborting_read)
+    monkeypatch.delenv("TOOLKIT_WORKERS", raising=False)
+    result = api.validate_collection(inbox, period=PERIOD, as_of=AS_OF)
+    status = {f.rel: f.status for f in result.files}
+    assert status.pop("单位04-崩溃.xlsx") == "无法读取"
+    assert len(status) == 9 and set(status.values()) <= {"通过", "有提示"}
+    (crashed,) = [f for f in result.files if f.status == "无法读取"]
+    assert crashed.issues[0].code == "file-check-failed" and "异常退出" in crashed.issues[0].message
+
+
+def test_a_file_whose_check_fails_is_unreadable_and_the_others_are_merged(tmp_path, monkeypatch):
+    from toolkit.validate import collection
+
+    inbox = tmp_path / "收集文件"
+    for n, unit in enumerate(("办公室", "党建办")):
+        H.workbook(inbox / f"{unit}.xlsx", unit=unit, data=H.rows(n))
+    real = collection.validate_file
+
+    def failing(fd, ctx):
+        if fd.unit == "党建办":
+            raise ValueError("模拟的程序错误")
+        return real(fd, ctx)
+
+    monkeypatch.setattr(collection, "validate_file", failing)
+    result = api.validate_collection(inbox, period=PERIOD, as_of=AS_OF, markup_dir=tmp_path / "退回修改")
+    by_unit = {f.unit: f for f in result.files}
+    assert by_unit["党建办"].status == "无法读取" and by_unit["党建办"].issues[0].code == "file-check-failed"
+    assert by_unit["办公室"].markup_path and len(result.tables["visits"]) == len(H.rows(0)["visits"]) - 1
+    assert not by_unit["党建办"].markup_path
+
+
+def test_a_return_file_that_cannot_be_written_does_not_stop_the_others(tmp_path, monkeypatch):
+    from toolkit import markup
+
+    inbox = tmp_path / "收集文件"
+    for n, unit in enumerate(("办公室", "党建办")):
+        H.workbook(inbox / f"{unit}.xlsx", unit=unit, data=H.rows(n))
+    real = markup.write_markup
+
+    def failing(data, report, target, **kwargs):
+        if data.unit == "办公室":
+            raise ValueError("无法写入的内容")
+        return real(data, report, target, **kwargs)
+
+    monkeypatch.setattr(markup, "write_markup", failing)
+    result = api.validate_collection(inbox, period=PERIOD, as_of=AS_OF, markup_dir=tmp_path / "退回修改")
+    by_unit = {f.unit: f for f in result.files}
+    assert by_unit["党建办"].markup_path and not by_unit["办公室"].markup_path
+    assert "markup-failed" in [i.code for i in by_unit["办公室"].issues]

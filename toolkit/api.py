@@ -20,9 +20,11 @@ from datetime import date
 from pathlib import Path
 
 from .config import ConfigError, ReportText, Workspace
+from .errors import make_issue
 from .exceptions import ToolkitError
 from .merge.jsonfile import FIGURES_NAME, load_figures
-from .model import FILE_SUPERSEDED, Carried, FileData, MergeOutcome, Period, ReportOutcome, Unit, ValidationResult
+from .model import (FILE_SUPERSEDED, FILE_UNREADABLE, Carried, FileData, MergeOutcome, Period, ReportOutcome, Unit,
+                    ValidationResult)
 from .runtime import Beside, bulk_gc
 from .summary_xlsx import SUMMARY_NAME
 
@@ -147,12 +149,19 @@ def write_markups(files: list[FileData], result: ValidationResult, out_dir: Path
         data = by_rel.get(report.rel)
         if data is None or not data.readable or not data.template_id or report.errors == 0:
             continue
-        if report.status == FILE_SUPERSEDED:
+        if report.status in (FILE_SUPERSEDED, FILE_UNREADABLE):
             continue
         from .markup import write_markup  # openpyxl: imported only when a file goes back
 
         target = out_dir / markup_name(report.rel, report.unit, used)
-        report.markup_path = str(write_markup(data, report, target, period=period, folder=out_dir))
+        try:
+            report.markup_path = str(write_markup(data, report, target, period=period, folder=out_dir))
+        except (OSError, ToolkitError):  # disk full, no permission, locked: the command stops and says so
+            raise
+        except Exception as exc:  # noqa: BLE001 - one file's copy never stops the others
+            detail = f"{type(exc).__name__}: {str(exc).strip()[:80]}" if str(exc).strip() else type(exc).__name__
+            report.issues.append(make_issue("markup-failed", file=report.rel, detail=detail))
+            continue
         written.append(target)
     _remove_stale_markups(out_dir, written)
     return written

@@ -46,7 +46,7 @@ from typing import Any, Generic, TypeVar
 
 __all__ = [
     "MAX_WORKERS", "PARALLEL_MIN_FILES", "PARALLEL_MIN_FILES_SPAWN", "BULK_GC_THRESHOLD",
-    "cpu_count", "workers_setting", "read_workers", "start_method", "pool_map",
+    "cpu_count", "workers_setting", "read_workers", "start_method", "pool_map", "isolated", "ChildDied",
     "can_fork", "Helper", "Pending", "Beside", "interrupts_held", "leave_interrupts_to_parent", "die_with_parent",
     "bulk_gc", "freeze_gc_at_exit", "warming", "join_warmers",
 ]
@@ -138,6 +138,65 @@ def pool_map(fn: Callable[[T], R], items: list[T], workers: int) -> Iterator[R]:
         pool.shutdown(wait=True, cancel_futures=True)
         raise
     pool.shutdown(wait=True)
+
+
+class ChildDied(Exception):
+    """The child process running a step ended without answering (aborted, killed, out of memory)."""
+
+    def __init__(self, exitcode: int | None):
+        super().__init__(f"exit code {exitcode}")
+        self.exitcode = exitcode
+
+
+def isolated(fn: Callable[..., R], *args: Any, **kwargs: Any) -> R:
+    """``fn(*args, **kwargs)`` in a forked child process of its own (Linux), so that whatever
+    it does (a library that aborts, the OOM killer) costs only that step: its value, its
+    exception raised here, or :class:`ChildDied`. Where ``fork`` does not exist it runs here."""
+    import multiprocessing as mp
+    import pickle
+
+    if not sys.platform.startswith("linux") or "fork" not in mp.get_all_start_methods():
+        return fn(*args, **kwargs)
+    ctx = mp.get_context("fork")
+    here, there = ctx.Pipe(duplex=False)
+    process = ctx.Process(target=_run_isolated, args=(there, fn, args, kwargs), name="toolkit-isolated", daemon=True)
+    with interrupts_held():
+        process.start()
+    there.close()
+    try:
+        data = here.recv_bytes()
+    except EOFError:
+        process.join()
+        raise ChildDied(process.exitcode) from None
+    finally:
+        here.close()
+    process.join()
+    status, payload = pickle.loads(data)
+    if status == "err":
+        raise payload
+    return payload
+
+
+def _run_isolated(conn: Any, fn: Callable[..., Any], args: tuple, kwargs: dict) -> None:
+    import pickle
+
+    leave_interrupts_to_parent()
+    try:  # a crash here is answered by ChildDied: no core dump text or backtrace on the user's console
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 2)
+        os.close(devnull)
+    except OSError:  # pragma: no cover
+        pass
+    try:
+        reply: tuple = ("ok", fn(*args, **kwargs))
+    except Exception as exc:  # noqa: BLE001 - raised in the parent
+        reply = ("err", exc)
+    try:
+        data = pickle.dumps(reply)
+    except Exception as exc:  # noqa: BLE001
+        data = pickle.dumps(("err", RuntimeError(f"{type(exc).__name__}: {exc}")))
+    conn.send_bytes(data)
+    conn.close()
 
 
 # ---------------------------------------------------------------------------

@@ -31,7 +31,7 @@ from .sheets import by_template, choose_sheets, choose_template, match_sheets, m
 from .sniff import compound_kind, sniff, zip_contents
 from .units import identify_unit, meta_from_rows, unit_of_unreadable
 
-__all__ = ["read_file"]
+__all__ = ["read_file", "relative_name"]
 
 
 def read_file(path: Path, root: Path, *, units: Iterable[Unit] = (), period: Period | None = None) -> FileData:
@@ -40,7 +40,7 @@ def read_file(path: Path, root: Path, *, units: Iterable[Unit] = (), period: Per
     ``period`` is accepted for the callers' convenience; what the reader finds does not depend
     on it (dates are checked against the period by :mod:`toolkit.validate`)."""
     path = Path(path)
-    rel = _rel(path, Path(root))
+    rel = relative_name(path, Path(root))
     try:
         modified = path.stat().st_mtime
     except OSError:
@@ -58,7 +58,8 @@ def read_file(path: Path, root: Path, *, units: Iterable[Unit] = (), period: Per
     return fd
 
 
-def _rel(path: Path, root: Path) -> str:
+def relative_name(path: Path, root: Path) -> str:
+    """``path`` relative to the collection folder ``root`` (POSIX), or its name outside it."""
     try:
         return path.resolve().relative_to(root.resolve()).as_posix()
     except (ValueError, OSError):
