@@ -925,3 +925,95 @@ def test_a_return_file_that_cannot_be_written_does_not_stop_the_others(tmp_path,
     by_unit = {f.unit: f for f in result.files}
     assert by_unit["党建办"].markup_path and not by_unit["办公室"].markup_path
     assert "markup-failed" in [i.code for i in by_unit["办公室"].issues]
+
+
+@pytest.mark.parametrize("delay", [0.02, 0.04, 0.06, 0.08, 0.1, 0.15, 0.3])
+def test_ctrl_c_always_answers_from_the_first_moment(delay, tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    ws = _small_workspace(tmp_path / "ws")
+    env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parent.parent))
+    child = subprocess.Popen([sys.executable, "-m", "toolkit", "validate"], cwd=ws.root, env=env,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(delay)
+    child.send_signal(signal.SIGINT)
+    out, err = child.communicate(timeout=60)
+    if child.returncode == 0:  # it finished before the signal came (a fast machine): nothing to answer
+        return
+    if child.returncode != 130 and "/toolkit/" not in err and "toolkit" not in err.split("KeyboardInterrupt")[0][-300:]:
+        return  # Python itself was still starting (runpy, importlib): no code of the toolkit ran yet
+    assert child.returncode == 130, (child.returncode, err[-800:])
+    assert err.strip().splitlines()[-1] == "错误：已中止（按了 Ctrl+C）。重新运行即可。" and "Traceback" not in err
+
+
+def test_messages_name_the_folder_the_user_knows_not_a_temporary(tmp_path):
+    import errno
+
+    from toolkit.exceptions import describe
+    from toolkit.io import temp_prefix
+
+    out = tmp_path / "汇总输出"
+    staging = out / f"{temp_prefix()}abcd"
+    cases = [
+        OSError(errno.ENOSPC, "No space left on device", str(staging / "汇总表.xlsx")),
+        OSError(errno.ENOSPC, "No space left on device", str(out / f"{temp_prefix()}x.xlsx")),
+        PermissionError(errno.EACCES, "Permission denied", str(out / f"{temp_prefix()}x.xlsx")),
+    ]
+    for exc in cases:
+        message = describe(exc).message
+        assert f"文件夹 {out}" in message and ".~tmp-" not in message, message
+    moved = PermissionError(errno.EACCES, "Permission denied", str(staging / "汇总表.xlsx"), None, str(out / "汇总表.xlsx"))
+    assert str(out / "汇总表.xlsx") in describe(moved).message
+    assert "磁盘空间不足" in describe(cases[0]).message
+
+
+def test_a_full_disk_while_writing_a_return_file_says_so_without_a_traceback(tmp_path, monkeypatch, capsys):
+    """What a full 退回修改 folder gave: 磁盘空间不足 naming the folder, and (before) a traceback of
+    an unclosed zip on top. A write that fails like a full disk, through every writer's open file."""
+    import builtins
+    import errno
+
+    from toolkit.cli import main
+
+    ws = _small_workspace(tmp_path / "ws")
+    H.workbook(ws.inbox / "错.xlsx", unit="办公室")  # a file with a 错误: a return file is written
+    real_open = builtins.open
+
+    class Full:
+        def __init__(self, fh):
+            self._fh = fh
+
+        def write(self, data):
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+        def __getattr__(self, name):
+            return getattr(self._fh, name)
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            self._fh.close()
+
+    def full_open(file, mode="r", *args, **kwargs):
+        fh = real_open(file, mode, *args, **kwargs)
+        if "w" in mode and "退回修改" in str(file):
+            return Full(fh)
+        return fh
+
+    import io as stdlib_io
+
+    monkeypatch.chdir(ws.root)
+    monkeypatch.setattr(builtins, "open", full_open)
+    monkeypatch.setattr(stdlib_io, "open", full_open)  # pathlib's
+    with pytest.raises(SystemExit) as stop:
+        main(["validate"])
+    err = capsys.readouterr().err
+    monkeypatch.undo()
+    assert stop.value.code == 2
+    assert err.strip() == (f"错误：磁盘空间不足，无法写入 文件夹 {ws.returns_dir}。请清理磁盘（或换一个空间充足的位置存放工作区）"
+                           "后重新运行；原有文件未被改动。")
+    assert not list(ws.returns_dir.glob(".~tmp-*"))

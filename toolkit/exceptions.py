@@ -131,17 +131,31 @@ def printable(text: str) -> str:
 
 
 def _where(exc: OSError) -> str:
-    name = exc.filename or ""
-    return str(name)
+    """The path an OSError is about, as the user knows it: the target of a move rather than
+    the toolkit's temporary file it came from."""
+    first, second = str(exc.filename or ""), str(getattr(exc, "filename2", None) or "")
+    if second and _temporary(first):
+        return _folder_of(second)
+    return _folder_of(first)
+
+
+def _temporary(path: str) -> bool:
+    return any(part.startswith(_TEMP) for part in Path(path).parts) if path else False
+
+
+_TEMP = ".~tmp-"  # toolkit.io.TEMP_PREFIX (io imports this module)
 
 
 def _folder_of(path: str) -> str:
-    """The folder a user knows: a toolkit temporary file (``.~tmp-…``) is named by its folder."""
+    """The folder a user knows: a path inside a toolkit temporary (``.~tmp-…`` file or staging
+    folder) is named by the folder that holds the temporary."""
     if not path:
         return ""
     p = Path(path)
-    if p.name.startswith(".~tmp-"):
-        return f"文件夹 {p.parent}"
+    parts = p.parts
+    for i, part in enumerate(parts):
+        if part.startswith(_TEMP):
+            return f"文件夹 {Path(*parts[:i])}" if i else "当前文件夹"
     return str(p)
 
 
@@ -152,7 +166,7 @@ def describe(exc: BaseException) -> Failure:
     if isinstance(exc, KeyboardInterrupt):
         return Failure("interrupted", "已中止（按了 Ctrl+C）。重新运行即可。", 130)
     if isinstance(exc, OSError):
-        where = _folder_of(_where(exc))
+        where = _where(exc)
         at = f" {where}" if where else ""
         if exc.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", -1)):
             return Failure("disk-full", f"磁盘空间不足，无法写入{at}。请清理磁盘（或换一个空间充足的位置存放工作区）后重新运行；"

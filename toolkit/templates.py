@@ -42,7 +42,7 @@ from openpyxl.worksheet.protection import SheetProtection
 from openpyxl.writer.excel import ExcelWriter
 
 from .celltext import clean, write_text, write_value
-from .io import atomic_path, write_bytes_atomic
+from .io import write_bytes_atomic
 from .model import Carried, Period, Unit
 from .paths import safe_name
 from .schema import (
@@ -758,13 +758,13 @@ def save_workbook(wb, path: Path, *, timestamp: dt.datetime | None = FIXED_TIMES
     path = Path(path)
     if timestamp is not None:
         return write_bytes_atomic(path, _package_bytes(wb, timestamp), folder=folder)
-    with atomic_path(path, folder=folder) as tmp:
-        now = dt.datetime.now(tz=dt.timezone.utc).replace(tzinfo=None, microsecond=0)
-        wb.properties.modified = now
-        if wb.properties.created == FIXED_TIMESTAMP:
-            wb.properties.created = now
-        wb.save(tmp)
-    return path
+    now = dt.datetime.now(tz=dt.timezone.utc).replace(tzinfo=None, microsecond=0)
+    wb.properties.modified = now
+    if wb.properties.created == FIXED_TIMESTAMP:
+        wb.properties.created = now
+    buf = io.BytesIO()  # serialised in memory: a full disk fails one plain write, not openpyxl's zip (no traceback)
+    wb.save(buf)
+    return write_bytes_atomic(path, buf.getvalue(), folder=folder)
 
 
 def write_template(path: Path, template: TemplateSchema, *, unit: str | None = None,
