@@ -494,6 +494,10 @@ def parse_workspace(data: dict, root: Path) -> Workspace:
     name = _text(data, "period.name", 'name = "2022年第一季度"', required=False) or period.name
     period = Period(period.code, name, start, end)
     period_folder = _text(data, "period.folder", 'folder = "2022年第一季度"', required=False)
+    problem = folder_problem(period_folder) if period_folder else None
+    if problem:
+        raise key_error(f"toolkit.toml 中“period.folder”的“{period_folder}”{problem}。"
+                        '请写工作区内的文件夹名，如 folder = "2022年第一季度"（留空表示工作区本身）', "period.folder")
 
     units = parse_units(_get(data, "units", "", required=False, default=[]))
 
