@@ -19,6 +19,16 @@ from openpyxl import load_workbook
 from openpyxl.utils.cell import range_boundaries
 
 
+def _put(cell, value) -> None:
+    """What Excel does with a value set through COM: a text starting with ``'`` is text (the
+    apostrophe is not part of it), one starting with ``=`` a formula (openpyxl types it so)."""
+    if isinstance(value, str) and value.startswith("'"):
+        cell.value = value[1:]
+        cell.data_type = "s"
+    else:
+        cell.value = value
+
+
 class FakeRange:
     def __init__(self, ws, address: str):
         self._ws = ws
@@ -45,11 +55,11 @@ class FakeRange:
             rows = value if value and isinstance(value[0], (list, tuple)) else [value]
             for i, row in enumerate(rows):
                 for j, v in enumerate(row):
-                    self._ws.cell(r0 + i, c0 + j).value = v
+                    _put(self._ws.cell(r0 + i, c0 + j), v)
         else:
             for row in self._cells():
                 for c in row:
-                    c.value = value
+                    _put(c, value)
 
     def clear_contents(self):
         for row in self._cells():
@@ -59,7 +69,7 @@ class FakeRange:
 
     def add_hyperlink(self, address, text_to_display=None, screen_tip=None):
         cell = self._cells()[0][0]
-        cell.value = text_to_display or address
+        _put(cell, text_to_display or address)
         cell.hyperlink = address
 
 

@@ -77,13 +77,18 @@ def test_an_error_in_the_helper_arrives_as_the_same_error(tmp_path_factory, tmp_
     def locked(*args, **kwargs):
         raise OutputLockedError(target)
 
-    monkeypatch.setattr(api, "make_report", locked)
+    monkeypatch.setattr(api, "_render_report", locked)
+    before = _outputs(root / "汇总输出")
     with pytest.raises(OutputLockedError) as info:
         _run(root, monkeypatch, None)
     assert info.value.path == target
     assert str(info.value) == str(OutputLockedError(target))  # the Chinese message, not a pickled repr
-    assert (load_workspace(root).output_dir / api.SUMMARY_NAME).exists()  # this process's step was done
+    assert _outputs(root / "汇总输出") == before  # the set is replaced as a whole or not at all (issue 17)
     assert multiprocessing.active_children() == []
+
+
+def _outputs(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())} if folder.is_dir() else {}
 
 
 @pytest.mark.parametrize("workers", [None, "1"], ids=["helper", "serial"])
@@ -103,12 +108,12 @@ def test_when_the_workbook_fails_every_path_leaves_the_same_files(tmp_path_facto
         monkeypatch.delenv("TOOLKIT_WORKERS", raising=False)
     else:
         monkeypatch.setenv("TOOLKIT_WORKERS", workers)
+    before = _outputs(ws.output_dir)
     with pytest.raises(OutputLockedError):
         api.run_workspace(ws)
     assert multiprocessing.active_children() == []
-    # the step beside the workbook is carried out on both paths; nothing half-written
-    assert (ws.output_dir / api.FIGURES_NAME).exists() and api.default_report_path(ws).exists()
-    assert not (ws.output_dir / api.SUMMARY_NAME).exists()
+    # on both paths nothing of this run is moved in: no 汇总数据.json or report beside an old 汇总表
+    assert _outputs(ws.output_dir) == before
     assert not list(ws.output_dir.glob(".~tmp-*"))
 
 

@@ -105,6 +105,14 @@ def test_staff_paragraphs_get_their_closing_punctuation():
     assert W.finish("按期完成.") == "按期完成。"
 
 
+def test_a_staff_point_without_chinese_is_full_width_once_numbered():
+    """“0)” alone has no Chinese; numbered as 一是 it is Chinese text and gets its full-width bracket."""
+    ctx = build_context(make_figures(), SETTINGS, ReportText(problems=["0)", "见附件(二)"]))
+    staff = [p[2:] for p in ctx["issues"] if p.endswith(("0）。", "见附件（二）。"))]
+    assert staff == ["0）。", "见附件（二）。"]
+    assert all("(" not in p and ")" not in p for p in ctx["issues"])
+
+
 def test_visits_found_and_the_problem_list_are_reconciled_in_one_sentence():
     fig = make_figures()
     ctx = build_context(fig, SETTINGS, ReportText())

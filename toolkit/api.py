@@ -15,14 +15,16 @@ that ``toolkit --help`` starts fast.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace as _replace
 from datetime import date
 from pathlib import Path
 
 from .config import ConfigError, ReportText, Workspace
+from .errors import make_issue
 from .exceptions import ToolkitError
 from .merge.jsonfile import FIGURES_NAME, load_figures
-from .model import FILE_SUPERSEDED, Carried, FileData, MergeOutcome, Period, ReportOutcome, Unit, ValidationResult
+from .model import (FILE_SUPERSEDED, FILE_UNREADABLE, Carried, FileData, MergeOutcome, Period, ReportOutcome, Unit,
+                    ValidationResult)
 from .runtime import Beside, bulk_gc
 from .summary_xlsx import SUMMARY_NAME
 
@@ -44,6 +46,7 @@ def make_templates(ws: Workspace | None = None, out_dir: Path | None = None) -> 
     after the recorded periods before this one. Without a workspace: blank templates
     into ``out_dir``.
     """
+    from .io import remove_leftovers
     from .templates import write_blank_templates, write_unit_templates
 
     if ws is None:
@@ -51,6 +54,7 @@ def make_templates(ws: Workspace | None = None, out_dir: Path | None = None) -> 
             raise ConfigError("不在工作区中：请用 --out 指定模板的输出目录，或先运行 toolkit init 创建工作区。")
         return write_blank_templates(Path(out_dir))
     target = Path(out_dir) if out_dir else ws.templates_dir
+    remove_leftovers(target)
     written = write_unit_templates(target, ws.units, ws.period, ws.org, carried=carried_into(ws, full=True)) if ws.units else []
     written += write_blank_templates(target / BLANK_DIR)
     return written
@@ -117,7 +121,12 @@ def check_collection(
     """Validate files already read (:func:`read_collection`); write 退回修改 copies into ``markup_dir``.
 
     ``carried``: what earlier periods left open (:func:`carried_into`), for the cross-period checks."""
+    from .paths import inside
     from .validate import validate_files
+
+    if markup_dir is not None and inside(folder, markup_dir):
+        raise ConfigError(f"退回修改文件的文件夹 {markup_dir} 在收集文件夹 {folder} 之内：退回修改文件下次会被当作报送的表格读取。"
+                          "请换一个收集文件夹以外的文件夹。")
 
     with bulk_gc():
         result = validate_files(files, root=Path(folder), period=period, as_of=as_of or date.today(),
@@ -130,6 +139,9 @@ def check_collection(
 
 def write_markups(files: list[FileData], result: ValidationResult, out_dir: Path, period: Period | None) -> list[Path]:
     """One marked-up copy (退回修改) per readable file with at least one 错误."""
+    from .io import remove_leftovers
+
+    remove_leftovers(out_dir)
     by_rel = {f.rel: f for f in files}
     written: list[Path] = []
     used: set[str] = set()
@@ -137,12 +149,19 @@ def write_markups(files: list[FileData], result: ValidationResult, out_dir: Path
         data = by_rel.get(report.rel)
         if data is None or not data.readable or not data.template_id or report.errors == 0:
             continue
-        if report.status == FILE_SUPERSEDED:
+        if report.status in (FILE_SUPERSEDED, FILE_UNREADABLE):
             continue
         from .markup import write_markup  # openpyxl: imported only when a file goes back
 
         target = out_dir / markup_name(report.rel, report.unit, used)
-        report.markup_path = str(write_markup(data, report, target, period=period))
+        try:
+            report.markup_path = str(write_markup(data, report, target, period=period, folder=out_dir))
+        except (OSError, ToolkitError):  # disk full, no permission, locked: the command stops and says so
+            raise
+        except Exception as exc:  # noqa: BLE001 - one file's copy never stops the others
+            detail = f"{type(exc).__name__}: {str(exc).strip()[:80]}" if str(exc).strip() else type(exc).__name__
+            report.issues.append(make_issue("markup-failed", file=report.rel, detail=detail))
+            continue
         written.append(target)
     _remove_stale_markups(out_dir, written)
     return written
@@ -164,16 +183,21 @@ def _remove_stale_markups(out_dir: Path, keep: list[Path]) -> None:
 
 def markup_name(rel: str, unit: str, used: set[str]) -> str:
     """File name of a 退回修改 copy: names its unit, and is unique within one run
-    (two units may both send ``大走访大调研台账.xlsx`` from different folders)."""
+    (two units may both send ``大走访大调研台账.xlsx`` from different folders).
+
+    The unit and the file stem are submitted text: the name is made by
+    :func:`toolkit.paths.safe_name` (one entry of the 退回修改 folder, at most 255 bytes)."""
+    from .paths import safe_name
+
     stem = Path(rel).stem.replace("（退回修改）", "")
     if unit and unit not in stem:
         stem = f"{unit}-{stem}"
-    name = f"{stem}（退回修改）.xlsx"
+    name = safe_name(stem, suffix="（退回修改）.xlsx")
     n = 2
-    while name in used:
-        name = f"{stem}（退回修改{n}）.xlsx"
+    while name.casefold() in used:  # as Windows compares names
+        name = safe_name(stem, suffix=f"（退回修改{n}）.xlsx")
         n += 1
-    used.add(name)
+    used.add(name.casefold())
     return name
 
 
@@ -245,18 +269,23 @@ def record_period(ws: Workspace, merged) -> None:
 def merge_result(result: ValidationResult, out_dir: Path, ws: Workspace | None = None, *,
                  carried: Carried | None = None, record: bool = False) -> MergeOutcome:
     """Merge (with the items ``carried`` from the previous period), then write 汇总表.xlsx and
-    汇总数据.json into ``out_dir`` (each atomically); ``record``: and record ``ws.period`` in the history."""
+    汇总数据.json into ``out_dir``: both or neither (:func:`toolkit.io.output_set`); ``record``: and,
+    once they are in place, record ``ws.period`` in the history."""
+    from .io import output_set, remove_leftovers
     from .merge import summarize, write_figures
     from .summary_xlsx import write_workbook
 
+    out_dir = Path(out_dir)
+    remove_leftovers(out_dir)
     with bulk_gc():
         merged = summarize(result, carried=complete_carried(ws, carried, result), **merge_settings(ws))
-        workbook = write_workbook(merged, Path(out_dir))
-        outcome = MergeOutcome(figures=merged.figures, workbook=workbook,
-                               figures_path=write_figures(merged.figures, Path(out_dir)))
+        with output_set(out_dir) as staging:
+            workbook = write_workbook(merged, staging)
+            figures_path = write_figures(merged.figures, staging)
         if record and ws is not None:
             record_period(ws, merged)
-        return outcome
+        return MergeOutcome(figures=merged.figures, workbook=out_dir / workbook.name,
+                            figures_path=out_dir / figures_path.name)
 
 
 def merge_settings(ws: Workspace | None) -> dict:
@@ -295,7 +324,11 @@ def report_text(ws: Workspace) -> ReportText:
 
 
 def default_report_path(ws: Workspace) -> Path:
-    return ws.output_dir / f"{ws.period.name}情况汇报.docx"
+    """情况汇报.docx of the workspace's period in its output folder (the period name is
+    configured text: :func:`toolkit.paths.child` keeps the file in that folder)."""
+    from .paths import child
+
+    return child(ws.output_dir, ws.period.name, suffix="情况汇报.docx")
 
 
 def make_report(
@@ -307,6 +340,36 @@ def make_report(
     text: ReportText | None = None,
     pdf: bool = False,
 ) -> ReportOutcome:
+    """Write the report (情况汇报, 统计附表, their PDFs when asked) as one set beside ``out``:
+    all of them or none (:func:`toolkit.io.output_set`)."""
+    from .io import output_set, remove_leftovers
+
+    out = Path(out)
+    remove_leftovers(out.parent)
+    with output_set(out.parent) as staging:
+        outcome = _render_report(figures, staging / out.name, ws=ws, template=template, text=text, pdf=pdf)
+    return _moved_report(outcome, staging, out.parent)
+
+
+def _moved_report(outcome: ReportOutcome, staging: Path, folder: Path) -> ReportOutcome:
+    """``outcome`` with its files named where the set was moved to."""
+    def moved(path: Path | None) -> Path | None:
+        return folder / Path(path).relative_to(staging) if path is not None else None
+
+    return _replace(outcome, docx=moved(outcome.docx), pdf=moved(outcome.pdf),
+                    appendix=moved(outcome.appendix), notes=list(outcome.notes))
+
+
+def _render_report(
+    figures: dict | Path,
+    out: Path,
+    *,
+    ws: Workspace | None = None,
+    template: Path | None = None,
+    text: ReportText | None = None,
+    pdf: bool = False,
+) -> ReportOutcome:
+    """:func:`make_report` writing straight into ``out``'s folder (a staging folder)."""
     from .config import ReportSettings
     from .report import render_report
 
@@ -367,14 +430,19 @@ def run_workspace(
 
     ``stage(name)`` is called as each stage ends ("read", "validate", "merge", "workbook",
     "report": the wait for the report after the workbook); the benchmark times them."""
+    from .io import output_set, remove_leftovers
     from .merge import summarize
     from .report import warm_up
     from .runtime import Helper
     from .summary_xlsx import write_workbook
 
+    for folder in (ws.output_dir, ws.returns_dir):
+        remove_leftovers(folder)  # what a killed run left behind
     # On two cores a helper process writes 汇总数据.json and the report while this one writes
     # 汇总表.xlsx. It is forked first, while this process is small, and imports the Word and
     # chart libraries while this one validates and merges (toolkit.runtime). Same files.
+    # Both write into one staging folder; this process moves the set in once all of it is
+    # written (toolkit.io.output_set): never a 汇总数据.json of one run beside an 汇总表 of another.
     with bulk_gc(), Helper() as helper:
         done = stage or (lambda name: None)
         history = Beside(lambda: carried_into(ws))  # the store is read while the pool reads the files
@@ -388,21 +456,24 @@ def run_workspace(
         done("validate")
         merged = summarize(result, carried=complete_carried(ws, carried, result), **merge_settings(ws))
         done("merge")
-        side = helper.submit(write_figures_and_report, merged.figures, ws.output_dir, default_report_path(ws),
-                             ws=ws, text=text, pdf=pdf)
-        try:
-            workbook = write_workbook(merged, ws.output_dir)
-        except Exception:
-            # the step beside it is carried out all the same (in the helper it already runs;
-            # without one, here), so that every platform leaves the same files behind
-            side.wait()
-            raise
-        done("workbook")
-        if record:
+        out_dir = ws.output_dir
+        with output_set(out_dir) as staging:
+            side = helper.submit(write_figures_and_report, merged.figures, staging,
+                                 staging / default_report_path(ws).name, ws=ws, text=text, pdf=pdf)
+            try:
+                workbook = write_workbook(merged, staging)
+            except BaseException as exc:
+                # nothing of this run is moved in; the step beside it is stopped (Ctrl+C) or
+                # finished before the staging folder goes
+                helper.abort() if isinstance(exc, KeyboardInterrupt) else side.wait()
+                raise
+            done("workbook")
+            figures_path, report = side.result()
+        if record:  # the set is in place: the period is recorded with what it shows
             record_period(ws, merged)
-        figures_path, report = side.result()
         done("report")
-    return result, MergeOutcome(figures=merged.figures, workbook=workbook, figures_path=figures_path), report
+    return (result, MergeOutcome(figures=merged.figures, workbook=out_dir / workbook.name,
+                                 figures_path=out_dir / figures_path.name), _moved_report(report, staging, out_dir))
 
 
 def write_figures_and_report(figures: dict, out_dir: Path, report_path: Path, *, ws: Workspace,
@@ -414,7 +485,7 @@ def write_figures_and_report(figures: dict, out_dir: Path, report_path: Path, *,
     text = text if text is not None else report_text(ws)
     figures = dict(figures, report_checks=report_checks(figures, ws, text))
     figures_path = write_figures(figures, out_dir)
-    return figures_path, make_report(figures, report_path, ws=ws, text=text, pdf=pdf)
+    return figures_path, _render_report(figures, report_path, ws=ws, text=text, pdf=pdf)
 
 
 # ---------------------------------------------------------------------------

@@ -9,17 +9,25 @@ are results, not failures.
 
 from __future__ import annotations
 
-import json
 import sys
-from datetime import date
-from pathlib import Path
-from typing import TYPE_CHECKING, Optional
 
-import typer
+try:  # importing the command line takes about 0.1 s: a Ctrl+C meanwhile is answered too
+    import json
+    from datetime import date
+    from pathlib import Path
+    from typing import TYPE_CHECKING, Optional
 
-from .config import ConfigError, Workspace, find_workspace, load_workspace
-from .exceptions import NotAWorkspaceError, describe
-from .model import FILE_ERRORS, FILE_HINTS, FILE_OK, FILE_SUPERSEDED, FILE_UNREADABLE
+    import typer
+
+    from .config import ConfigError, Workspace, find_workspace, load_workspace
+    from .exceptions import NotAWorkspaceError, describe
+    from .model import FILE_ERRORS, FILE_HINTS, FILE_OK, FILE_SUPERSEDED, FILE_UNREADABLE
+except KeyboardInterrupt:
+    from .exceptions import describe as _describe
+
+    _stopped = _describe(KeyboardInterrupt())
+    sys.stderr.write(f"错误：{_stopped.message}\n")
+    raise SystemExit(_stopped.exit_code) from None
 
 if TYPE_CHECKING:
     from .model import ValidationResult
@@ -158,10 +166,13 @@ def _console():
 
 
 def escape(text: str) -> str:
-    """Text from files and paths is printed literally, never as rich markup."""
+    """Text from files and paths is printed literally: never as rich markup, and no control
+    character of it reaches the terminal (an ESC sequence in a 填报单位 cell is shown as \\x1b)."""
     from rich.markup import escape as _escape
 
-    return _escape(str(text))
+    from .exceptions import printable
+
+    return _escape(printable(str(text)))
 
 
 NOT_A_WORKSPACE = "这里不是工作区（找不到 toolkit.toml）。请进入工作区目录，或先运行 toolkit init <目录> 创建。"
@@ -190,7 +201,11 @@ def _run(fn):
     except BaseException as exc:  # noqa: BLE001 - Ctrl+C included: one message, its exit status
         failure = describe(exc)
         sys.stderr.write(f"错误：{failure.message}\n")
+        _SHOWN.append(failure)
         raise typer.Exit(failure.exit_code) from None
+
+
+_SHOWN: list = []  # failures already written by _run (typer hands their exit status back to main)
 
 
 def _progress_factory(console):
@@ -208,7 +223,7 @@ def _progress_factory(console):
             bar.start()
             state["bar"] = bar
             state["task"] = bar.add_task("", total=total)
-        state["bar"].update(state["task"], completed=done, description=name[:40])
+        state["bar"].update(state["task"], completed=done, description=escape(name[:40]))
         if done >= total:
             state["bar"].stop()
 
@@ -757,9 +772,16 @@ def _is_usage_error(exc: BaseException) -> bool:
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the ``toolkit`` command; usage errors are explained in Chinese."""
+    import signal
+
     from .runtime import freeze_gc_at_exit
 
+    try:  # from here on Ctrl+C is a KeyboardInterrupt, answered below (toolkit/__init__ answered it until now)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    except (ValueError, OSError):  # pragma: no cover - not the main thread
+        pass
     freeze_gc_at_exit()  # no garbage-collector walk over every object at exit
+    _SHOWN.clear()
     try:
         code = app(args=argv, prog_name="toolkit", standalone_mode=False)
     except typer.Exit as exc:
@@ -779,6 +801,9 @@ def main(argv: list[str] | None = None) -> None:
         sys.stderr.write(f"错误：{message}\n运行 {cmd} -h 查看用法。\n")
         sys.exit(2)
     if isinstance(code, int) and code:
+        interrupted = describe(KeyboardInterrupt())
+        if code == interrupted.exit_code and not _SHOWN:  # typer turned a Ctrl+C before the command into 130
+            sys.stderr.write(f"错误：{interrupted.message}\n")
         sys.exit(code)
 
 

@@ -11,11 +11,14 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from datetime import time as dt_time
 from pathlib import Path
 from typing import Any
 
+from .celltext import clean
 from .model import Period, Unit
+from .paths import folder_problem
 
 CONFIG_NAME = "toolkit.toml"
 
@@ -202,7 +205,8 @@ def load_workspace(root: Path) -> Workspace:
             f"找不到配置文件 {path}。请先运行 toolkit init <目录> 创建工作区，或在工作区目录中运行命令。"
         )
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
+        text = path.read_text(encoding="utf-8-sig")
+        data = tomllib.loads(text)
     except UnicodeDecodeError:
         raise ConfigError(f"{path.name} 不是 UTF-8 编码。请用记事本“另存为”，编码选择 UTF-8。") from None
     except tomllib.TOMLDecodeError as exc:
@@ -211,14 +215,77 @@ def load_workspace(root: Path) -> Workspace:
         raise ConfigError(
             f"{path.name} {at}格式有误（{exc}）。请检查引号是否成对、等号两边是否写全，文字要用英文双引号括起来。"
         ) from None
-    return parse_workspace(data, path.parent)
+    try:
+        return parse_workspace(data, path.parent)
+    except ConfigError as exc:
+        raise with_line(exc, text) from None
+
+
+def key_error(message: str, key: str, index: int | None = None) -> ConfigError:
+    """A ConfigError about toolkit.toml's key ``key`` (``a.b``; ``index``: the n-th [[units]]):
+    :func:`load_workspace` adds the line it is on (tomllib gives none)."""
+    exc = ConfigError(message)
+    exc.key, exc.index = key, index  # type: ignore[attr-defined]
+    return exc
+
+
+def with_line(exc: ConfigError, text: str) -> ConfigError:
+    """``exc`` with “toolkit.toml 第N行” for the key it names, when the key is found in ``text``."""
+    key = getattr(exc, "key", None)
+    line = key_line(text, key, getattr(exc, "index", None)) if key else None
+    if line is None:
+        return exc
+    message = exc.message
+    for start in ("toolkit.toml 中", "toolkit.toml "):
+        if message.startswith(start):
+            message = f"toolkit.toml 第{line}行：" + message[len(start):]
+            break
+    else:
+        message = f"toolkit.toml 第{line}行：{message}"
+    located = key_error(message, key, getattr(exc, "index", None))
+    return located
+
+
+_HEADER_RE = re.compile(r"""^\s*(\[\[?)\s*([A-Za-z0-9_."' -]+?)\s*\]\]?\s*(?:#.*)?$""")
+_KEY_RE = re.compile(r"""^\s*("[^"]*"|'[^']*'|[A-Za-z0-9_.-]+)\s*=""")
+
+
+def key_line(text: str, key: str, index: int | None = None) -> int | None:
+    """The 1-based line of ``key`` (``section.name`` or a top-level name; ``index``: in the
+    n-th ``[[section]]``, 1-based) in toolkit.toml ``text``; its section's header line when the
+    key itself is not written; None when neither is found."""
+    section, _, name = key.rpartition(".")
+    current, seen, header_line = "", 0, None
+    for n, line in enumerate(text.splitlines(), start=1):
+        m = _HEADER_RE.match(line)
+        if m:
+            current = m[2].replace('"', "").replace("'", "").strip()
+            if m[1] == "[[":
+                seen = seen + 1 if current == section else seen
+            if current == section and (index is None or seen == index):
+                header_line = header_line or n
+            continue
+        k = _KEY_RE.match(line)
+        if not k:
+            continue
+        written = k[1].strip("\"'")
+        full = f"{current}.{written}" if current else written
+        if (current == section and (index is None or seen == index) and written == name) or \
+                (not section and not current and written == name) or (not current and full in (key, section)):
+            return n
+    return header_line
 
 
 def _get(data: dict, key: str, expected: str, *, required: bool = True, default: Any = None) -> Any:
     """Fetch ``a.b.c`` from nested tables with a Chinese error naming the key."""
     node: Any = data
-    for part in key.split("."):
-        if not isinstance(node, dict) or part not in node:
+    parts = key.split(".")
+    for n, part in enumerate(parts):
+        if not isinstance(node, dict):
+            section = ".".join(parts[:n])
+            raise key_error(f"toolkit.toml 中“{section}”应为一节（[{section}]，下面各行写它的设置），"
+                            f"不能是{_kind(node)}。", section)
+        if part not in node:
             if required:
                 raise ConfigError(f"toolkit.toml 缺少“{key}”。应写成：{expected}")
             return default
@@ -226,11 +293,30 @@ def _get(data: dict, key: str, expected: str, *, required: bool = True, default:
     return node
 
 
+def _kind(value: Any) -> str:
+    """What a TOML value is, in the words of a message (``5`` is 数字, ``true`` 是/否…)."""
+    if isinstance(value, bool):
+        return f"是/否（{str(value).lower()}）"
+    if isinstance(value, (int, float)):
+        return f"数字（{value}）"
+    if isinstance(value, datetime):
+        return f"日期时间（{value.isoformat()}）"
+    if isinstance(value, (date, dt_time)):
+        return f"日期或时间（{value.isoformat()}）"
+    if isinstance(value, dict):
+        return "一节或 {…} 表"
+    if isinstance(value, list):
+        return "列表 […]"
+    return f"文字（“{value}”）"
+
+
 def _text(data: dict, key: str, expected: str, *, required: bool = True, default: str = "") -> str:
     value = _get(data, key, expected, required=required, default=default)
-    if not isinstance(value, str) or (required and not value.strip()):
-        raise ConfigError(f"toolkit.toml 中“{key}”应为非空文字，写成：{expected}")
-    return value.strip()
+    if not isinstance(value, str) or (required and not clean(value).strip()):
+        got = "" if isinstance(value, str) else f"，不能是{_kind(value)}"
+        raise key_error(f"toolkit.toml 中“{key}”应为{'非空' if required else ''}文字（用英文双引号括起来）{got}，写成：{expected}",
+                        key)
+    return clean(value).strip()  # no control character (a TOML "\u0007") reaches a workbook or the report
 
 
 def parse_date_text(text: str) -> date | None:
@@ -248,37 +334,43 @@ def _date(data: dict, key: str, expected: str, *, required: bool = False) -> dat
     value = _get(data, key, expected, required=required)
     if value is None or value == "":
         return None
+    if isinstance(value, datetime):
+        raise key_error(f"toolkit.toml 中“{key}”只写日期，不要写时间（{value.isoformat()}），应写成：{expected}", key)
     if isinstance(value, date):
         return value
     if isinstance(value, str) and parse_date_text(value):
         return parse_date_text(value)
-    raise ConfigError(f"toolkit.toml 中“{key}”的日期“{value}”无法识别，应写成：{expected}")
+    shown = f"“{value}”" if isinstance(value, str) else _kind(value)
+    raise key_error(f"toolkit.toml 中“{key}”的日期{shown}无法识别，应写成：{expected}", key)
 
 
 def _bool(data: dict, key: str, expected: str) -> bool:
     value = _get(data, key, expected, required=False, default=False)
     if not isinstance(value, bool):
-        raise ConfigError(f"toolkit.toml 中“{key}”应为 true 或 false（不加引号），写成：{expected}")
+        raise key_error(f"toolkit.toml 中“{key}”应为 true 或 false（不加引号），不能是{_kind(value)}，写成：{expected}", key)
     return value
 
 
 def _choice(data: dict, key: str, choices: tuple[str, ...], expected: str) -> str:
     value = _get(data, key, expected, required=False, default=choices[0])
     if not isinstance(value, str) or value.strip() not in choices:
-        raise ConfigError(f"toolkit.toml 中“{key}”的值“{value}”无法识别，应写成：{expected}")
+        shown = f"“{clean(value)}”" if isinstance(value, str) else _kind(value)
+        raise key_error(f"toolkit.toml 中“{key}”的值{shown}无法识别，应写成：{expected}", key)
     return value.strip()
 
 
 def _headings(data: dict) -> dict[str, str]:
     value = _get(data, "report.headings", "", required=False, default={})
     if not isinstance(value, dict):
-        raise ConfigError('toolkit.toml 中“report.headings”应为一节，写成：\n[report.headings]\nvisits = "深入走访调研，察实情听民意"')
+        raise key_error('toolkit.toml 中“report.headings”应为一节，写成：\n[report.headings]\nvisits = "深入走访调研，察实情听民意"',
+                        "report.headings")
     out = {}
     for key, heading in value.items():
         if not isinstance(heading, str):
-            raise ConfigError(f"toolkit.toml 中“report.headings.{key}”应为文字，写成：{key} = \"……\"")
-        if heading.strip():
-            out[key] = heading.strip()
+            raise key_error(f"toolkit.toml 中“report.headings.{key}”应为文字，不能是{_kind(heading)}，写成：{key} = \"……\"",
+                            f"report.headings.{key}")
+        if clean(heading).strip():
+            out[key] = clean(heading).strip()
     return out
 
 
@@ -287,8 +379,8 @@ def _string_list(data: dict, key: str) -> list[str]:
     if isinstance(value, str):
         value = [value]
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise ConfigError(f"toolkit.toml 中“{key}”应为文字列表，写成：{key.split('.')[-1]} = [\"第一段\", \"第二段\"]")
-    return [v.strip() for v in value if v.strip()]
+        raise key_error(f"toolkit.toml 中“{key}”应为文字列表，写成：{key.split('.')[-1]} = [\"第一段\", \"第二段\"]", key)
+    return [clean(v).strip() for v in value if clean(v).strip()]
 
 
 KNOWN_KEYS: dict[str, tuple[str, ...]] = {
@@ -315,18 +407,25 @@ def _check_keys(data: dict) -> None:
             where = f"[{section}] 下的" if section else ""
             near = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
             hint = f"是不是“{near[0]}”？" if near else f"可用的有：{'、'.join(known)}。"
-            raise ConfigError(f"toolkit.toml 中{where}“{key}”无法识别，{hint}")
+            raise key_error(f"toolkit.toml 中{where}“{key}”无法识别，{hint}", f"{section}.{key}" if section else key,
+                            index)
 
+    index = None
     check(data, "")
-    for section in ("period", "report", "report_text"):
+    for section in ("period", "report", "report_text", "folders"):
+        if section in data and not isinstance(data[section], dict):
+            raise key_error(f"toolkit.toml 中“{section}”应为一节（[{section}]，下面各行写它的设置），"
+                            f"不能是{_kind(data[section])}。", section)
         if isinstance(data.get(section), dict):
             check(data[section], section)
     headings = data.get("report", {}).get("headings") if isinstance(data.get("report"), dict) else None
     if isinstance(headings, dict):
         check(headings, "report.headings")
-    for unit in data.get("units") or []:
-        if isinstance(unit, dict):
-            check(unit, "units")
+    units = data.get("units")
+    if isinstance(units, list):
+        for index, unit in enumerate(units, start=1):
+            if isinstance(unit, dict):
+                check(unit, "units")
 
 
 @dataclass(frozen=True)
@@ -348,34 +447,43 @@ def parse_units(raw_units: Any, source: UnitSource = TOML_UNITS, numbers: list[i
 
     ``numbers`` gives each entry's number for the messages (default: 1, 2, …)."""
     if not isinstance(raw_units, list):
-        raise ConfigError('toolkit.toml 中“units”应为单位列表，每个单位写成：\n[[units]]\ncode = "01"\nname = "办公室"')
+        raise key_error('toolkit.toml 中“units”应为单位列表，每个单位写成：\n[[units]]\ncode = "01"\nname = "办公室"', "units")
     units: list[Unit] = []
     seen_codes: dict[str, str] = {}
     seen_names: set[str] = set()
     for i, item in enumerate(raw_units, start=1):
         where = source.item.format(n=numbers[i - 1] if numbers else i)
         if not isinstance(item, dict):
-            raise ConfigError(f"{source.place}{where}格式有误，应写成 code = \"01\" 和 name = \"办公室\" 两行。")
+            raise key_error(f"{source.place}{where}格式有误，应写成 code = \"01\" 和 name = \"办公室\" 两行。", "units", i)
         ucode = item.get("code")
         uname = item.get("name")
         if ucode is None or str(ucode).strip() == "":
-            raise ConfigError(f"{source.place}{where}缺少{source.code}。")
-        if not isinstance(uname, str) or not uname.strip():
-            raise ConfigError(f"{source.place}{where}缺少{source.name}。")
-        ucode = str(ucode).strip()
-        uname = uname.strip()
+            raise key_error(f"{source.place}{where}缺少{source.code}。", "units", i)
+        if isinstance(ucode, bool) or not isinstance(ucode, (str, int)):
+            raise key_error(f"{source.place}{where}的“code”应为编码文字，如 code = \"01\"，不能是{_kind(ucode)}。",
+                            "units.code", i)
+        if uname is not None and not isinstance(uname, str):
+            raise key_error(f"{source.place}{where}的“name”应为单位名称文字，如 name = \"办公室\"，不能是{_kind(uname)}。",
+                            "units.name", i)
+        if not isinstance(uname, str) or not clean(uname).strip():
+            raise key_error(f"{source.place}{where}缺少{source.name}。", "units", i)
+        ucode = clean(str(ucode)).strip()
+        uname = clean(uname).strip()
         if ucode in seen_codes:
-            raise ConfigError(
-                f"{source.place}单位编码“{ucode}”重复（{seen_codes[ucode]} 和 {uname}）。每个单位的编码必须唯一，请改正其中一个。"
-            )
+            raise key_error(
+                f"{source.place}单位编码“{ucode}”重复（{seen_codes[ucode]} 和 {uname}）。每个单位的编码必须唯一，请改正其中一个。",
+                "units.code", i)
         if uname in seen_names:
-            raise ConfigError(f"{source.place}单位名称“{uname}”重复出现，请删除或改名。")
+            raise key_error(f"{source.place}单位名称“{uname}”重复出现，请删除或改名。", "units.name", i)
         aliases = item.get("aliases", [])
         if isinstance(aliases, str):
             aliases = [aliases]
+        if not isinstance(aliases, list) or not all(isinstance(a, str) for a in aliases):
+            raise key_error(f"{source.place}{where}的“aliases”（别名）应为文字列表，如 aliases = [\"办公室\", \"局办\"]，"
+                            f"不能是{_kind(aliases)}。", "units.aliases", i)
         seen_codes[ucode] = uname
         seen_names.add(uname)
-        units.append(Unit(ucode, uname, tuple(str(a).strip() for a in aliases if str(a).strip())))
+        units.append(Unit(ucode, uname, tuple(clean(a).strip() for a in aliases if clean(a).strip())))
     return units
 
 
@@ -387,20 +495,51 @@ def unit_entry(unit: Unit) -> dict[str, Any]:
     return entry
 
 
+#: folders the toolkit writes into, by the key of [folders], and what it writes there
+WRITTEN_FOLDERS = {"templates": "下发的模板", "output": "汇总表和报告", "returns": "退回修改文件"}
+
+
+def check_folders(folders: dict[str, str]) -> None:
+    """The folders the toolkit writes into may not be the inbox or lie inside it (what it writes
+    there would be read as submissions next time), nor hold the inbox."""
+    def parts(key: str) -> tuple[str, ...]:
+        return tuple(p for p in folders[key].replace("\\", "/").split("/") if p not in ("", "."))
+
+    inbox = parts("inbox")
+    for key, what in WRITTEN_FOLDERS.items():
+        mine = parts(key)
+        if mine[: len(inbox)] == inbox or inbox[: len(mine)] == mine:
+            raise key_error(
+                f"toolkit.toml 中“folders.{key}”（{folders[key]}）与收集文件夹“folders.inbox”（{folders['inbox']}）"
+                f"相同或互相包含：{what}放进收集文件夹，下次会被当作报送的表格读取。"
+                f"请把它们设为不同的文件夹，如 {key} = \"{DEFAULT_FOLDERS[key]}\"、inbox = \"{DEFAULT_FOLDERS['inbox']}\"。",
+                f"folders.{key}")
+
+
 def parse_workspace(data: dict, root: Path) -> Workspace:
     _check_keys(data)
     org = _text(data, "org", 'org = "XX市XX局"')
     office = _text(data, "office", 'office = "党建办"', required=False, default="党建办") or "党建办"
 
     code = _get(data, "period.code", 'period.code = "2022Q1"（在 [period] 下写 code = "2022Q1"）')
-    period = parse_period(str(code))
+    if isinstance(code, bool) or not isinstance(code, (str, int)):
+        raise key_error(f"toolkit.toml 中“period.code”应为统计期代码，如 code = \"2022Q1\"，不能是{_kind(code)}",
+                        "period.code")
+    try:
+        period = parse_period(str(code))
+    except ConfigError as exc:
+        raise key_error(f"toolkit.toml 中“period.code”：{exc.message}", "period.code") from None
     start = _date(data, "period.start", "start = 2022-01-01") or period.start
     end = _date(data, "period.end", "end = 2022-03-31") or period.end
     if end < start:
-        raise ConfigError(f"toolkit.toml 中 period.end（{end}）早于 period.start（{start}），请改正。")
+        raise key_error(f"toolkit.toml 中 period.end（{end}）早于 period.start（{start}），请改正。", "period.end")
     name = _text(data, "period.name", 'name = "2022年第一季度"', required=False) or period.name
     period = Period(period.code, name, start, end)
     period_folder = _text(data, "period.folder", 'folder = "2022年第一季度"', required=False)
+    problem = folder_problem(period_folder) if period_folder else None
+    if problem:
+        raise key_error(f"toolkit.toml 中“period.folder”的“{period_folder}”{problem}。"
+                        '请写工作区内的文件夹名，如 folder = "2022年第一季度"（留空表示工作区本身）', "period.folder")
 
     units = parse_units(_get(data, "units", "", required=False, default=[]))
 
@@ -412,12 +551,20 @@ def parse_workspace(data: dict, root: Path) -> Workspace:
         if key not in folders:
             raise ConfigError(f"toolkit.toml 中 folders 下的“{key}”无法识别，可用的有：{'、'.join(folders)}。")
         if not isinstance(value, str) or not value.strip():
-            raise ConfigError(f"toolkit.toml 中“folders.{key}”应为文件夹名，写成：{key} = \"{folders[key]}\"")
+            raise key_error(f"toolkit.toml 中“folders.{key}”应为文件夹名，写成：{key} = \"{folders[key]}\"",
+                            f"folders.{key}")
+        problem = folder_problem(value)
+        if problem:
+            raise key_error(f"toolkit.toml 中“folders.{key}”的“{value.strip()}”{problem}。"
+                            f"请写工作区内的文件夹名，如 {key} = \"{DEFAULT_FOLDERS[key]}\"", f"folders.{key}")
         folders[key] = value.strip()
+    check_folders(folders)
 
     threshold = _get(data, "report.low_closure_rate", "", required=False, default=60.0)
-    if not isinstance(threshold, (int, float)) or not 0 <= threshold <= 100:
-        raise ConfigError("toolkit.toml 中“report.low_closure_rate”应为0～100之间的数字，如 low_closure_rate = 60")
+    if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or not 0 <= threshold <= 100:
+        raise key_error("toolkit.toml 中“report.low_closure_rate”应为0～100之间的数字，如 low_closure_rate = 60"
+                        + ("" if isinstance(threshold, (int, float)) and not isinstance(threshold, bool)
+                           else f"，不能是{_kind(threshold)}"), "report.low_closure_rate")
     report = ReportSettings(
         title=_text(data, "report.title", 'title = "关于……的报告"', required=False) or DEFAULT_TITLE,
         recipient=_text(data, "report.recipient", 'recipient = "市委组织部"', required=False),

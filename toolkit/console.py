@@ -142,7 +142,8 @@ def write_console(ws: Workspace, path: Path | None = None, *, interpreter: str |
     paragraphs = _carried_text(target, ws.text)
     unit_list, stamp = _carried_units(target, ws.units)
     with atomic_path(target) as tmp:
-        wb = xlsxwriter.Workbook(str(tmp))
+        # org, the workspace's path and the settings are configured text: never a formula or a link
+        wb = xlsxwriter.Workbook(str(tmp), {"strings_to_formulas": False, "strings_to_urls": False})
         wb.set_vba_name("ThisWorkbook")
         wb.add_vba_project(io.BytesIO(vba_project_bytes()), is_stream=True)
         wb.set_properties({"title": f"{ws.org} 台账工具控制台", "comments": "由 toolkit 生成"})

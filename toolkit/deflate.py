@@ -15,6 +15,7 @@ from __future__ import annotations
 import struct
 import zipfile
 import zlib
+from collections.abc import Iterator
 from typing import Any
 
 try:  # pragma: no cover - exercised by the tests with and without it
@@ -22,7 +23,7 @@ try:  # pragma: no cover - exercised by the tests with and without it
 except ImportError:  # pragma: no cover
     _isal = None
 
-__all__ = ["read_member", "speed_up_writer", "available"]
+__all__ = ["read_member", "iter_member", "PartTooLarge", "speed_up_writer", "available"]
 
 _LOCAL_HEADER = struct.Struct("<4s22xHH")  # signature, …, file name length, extra field length
 _LOCAL_SIGNATURE = b"PK\x03\x04"
@@ -55,6 +56,86 @@ def read_member(zf: zipfile.ZipFile, name: str) -> bytes:
     if len(data) != info.file_size or _isal.crc32(data) != info.CRC:
         return zf.read(info)  # let zipfile report what is wrong
     return data
+
+
+class PartTooLarge(Exception):
+    """A zip member inflates to more than it may (a zip bomb, or a part far larger than a
+    submission needs). ``size``: bytes inflated when it was stopped (or declared)."""
+
+    def __init__(self, name: str, size: int, limit: int):
+        super().__init__(f"{name} inflates past {limit} bytes")
+        self.name, self.size, self.limit = name, size, limit
+
+
+CHUNK = 4 << 20  # inflated bytes handed out at a time
+
+
+def iter_member(zf: zipfile.ZipFile, name: str, *, limit: int, chunk: int = CHUNK) -> Iterator[bytes]:
+    """The inflated bytes of member ``name``, ``chunk`` bytes at a time (ISA-L when possible),
+    never holding more than one chunk and its input.
+
+    Raises :class:`PartTooLarge` as soon as more than ``limit`` bytes come out, or when the
+    directory declares more; ``zipfile.BadZipFile`` when the stream does not end where the
+    directory says (a directory that lies about the size) or its CRC is wrong; ``KeyError``
+    for a missing member."""
+    info = zf.getinfo(name)
+    if info.file_size > limit:
+        raise PartTooLarge(name, info.file_size, limit)
+    raw = _raw_stream(zf, info)
+    if raw is None:  # stored, encrypted, another method, or no ISA-L: zipfile (it stops at the declared size)
+        with zf.open(info) as fh:
+            total = 0
+            while True:
+                data = fh.read(chunk)
+                if not data:
+                    return
+                total += len(data)
+                if total > limit:
+                    raise PartTooLarge(name, total, limit)
+                yield data
+    fp, pos, left = raw
+    inflater = _isal.decompressobj(-15)
+    total = 0
+    crc = 0
+    pending = b""
+    while not inflater.eof:
+        if not pending:
+            if left <= 0:
+                break
+            fp.seek(pos)  # the file is shared: another read may have moved it between two chunks
+            pending = fp.read(min(left, chunk))
+            pos += len(pending)
+            left -= len(pending)
+            if not pending:
+                break
+        # at most what the directory declares (+1 to see a lie): a buffer of the right size, not of ``chunk``
+        data = inflater.decompress(pending, max(1, min(chunk, info.file_size - total + 1)))
+        pending = inflater.unconsumed_tail
+        if data:
+            total += len(data)
+            if total > limit or total > info.file_size:
+                if total > limit:
+                    raise PartTooLarge(name, total, limit)
+                raise zipfile.BadZipFile(f"{name}: more data than the zip directory declares")
+            crc = _isal.crc32(data, crc)
+            yield data
+    if total != info.file_size or crc != info.CRC:
+        raise zipfile.BadZipFile(f"{name}: size or CRC does not match the zip directory")
+
+
+def _raw_stream(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> tuple[Any, int, int] | None:
+    """(the zip's file, where the member's raw deflate stream starts, its compressed size), or None."""
+    if _isal is None or info.compress_type != zipfile.ZIP_DEFLATED or info.flag_bits & 0x1 or zf.fp is None:
+        return None
+    try:
+        fp = zf.fp
+        fp.seek(info.header_offset)
+        signature, name_len, extra_len = _LOCAL_HEADER.unpack(fp.read(_LOCAL_HEADER.size))
+        if signature != _LOCAL_SIGNATURE:
+            return None
+    except (OSError, struct.error):
+        return None
+    return fp, info.header_offset + _LOCAL_HEADER.size + name_len + extra_len, info.compress_size
 
 
 def speed_up_writer(dest: Any, level: int) -> None:

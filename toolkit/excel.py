@@ -69,6 +69,7 @@ from .console import (
     units_fingerprint,
     units_from_rows,
 )
+from .celltext import typed_text
 from .io import write_text_atomic
 
 ALERT_TITLE = "台账工具"
@@ -313,7 +314,7 @@ def _alert(book: Any, message: str) -> None:
 
 
 def _write(sheet: Any, address: str, value: Any) -> None:
-    sheet.range(address).value = value
+    sheet.range(address).value = typed_text(value)  # Excel parses what it is given: text stays text
 
 
 def _clear(sheet: Any, address: str) -> None:
@@ -345,12 +346,12 @@ def write_outcome(sheet: Any, outcome: Outcome) -> None:
     for row, (label, path) in enumerate(links, start=FILES_FIRST_ROW):
         _write(sheet, f"A{row}", label)
         path = Path(path)
-        display = path.name + ("（文件夹）" if path.is_dir() else "")
+        display = typed_text(path.name + ("（文件夹）" if path.is_dir() else ""))
         sheet.range(f"B{row}").add_hyperlink(str(path), text_to_display=display)
 
     last_problem = PROBLEMS_FIRST_ROW + MAX_PROBLEMS
     _clear(sheet, f"A{PROBLEMS_FIRST_ROW}:{chr(ord('A') + len(PROBLEM_COLUMNS) - 1)}{last_problem}")
-    rows = [[str(v) for v in row] for row in outcome.problems]
+    rows = [[typed_text(str(v)) for v in row] for row in outcome.problems]  # file and unit names are submitted text
     if len(rows) > MAX_PROBLEMS:
         rest = len(rows) - (MAX_PROBLEMS - 1)
         rows = rows[: MAX_PROBLEMS - 1] + [["", "", "", "提示", f"……另有 {rest} 条，详见退回修改文件或命令行 --json 输出。"]]
@@ -478,7 +479,7 @@ def save_units(book: Any, ws: Workspace) -> tuple[Workspace, list[str]]:
 def _show_units(sheet: Any, units) -> None:
     last = UNITS_FIRST_ROW + UNITS_ROWS - 1
     sheet.range(f"A{UNITS_FIRST_ROW}:C{last}").clear_contents()
-    rows = unit_rows(units)
+    rows = [[typed_text(v) for v in row] for row in unit_rows(units)]
     if rows:
         sheet.range(f"A{UNITS_FIRST_ROW}").value = rows
     sheet.range(UNITS_STAMP_CELL).value = units_fingerprint(units)

@@ -19,12 +19,13 @@ Only the standard library is imported here (the CLI imports it at start-up).
 from __future__ import annotations
 
 import errno
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 __all__ = [
     "ToolkitError", "ConfigError", "NotAWorkspaceError", "OutputLockedError", "TemplateError",
-    "ConversionError", "StoreError", "Failure", "describe", "FAILURE_CODES",
+    "ConversionError", "StoreError", "Failure", "describe", "FAILURE_CODES", "printable",
 ]
 
 
@@ -93,9 +94,12 @@ class Failure:
     """What a front end tells the user about an exception."""
 
     code: str
-    message: str  # one Chinese paragraph, without the leading “错误：”
+    message: str  # one Chinese paragraph, without the leading “错误：” (no control character: printable)
     exit_code: int = 2
     internal: bool = False  # a defect of the toolkit, not something the user did
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "message", printable(self.message))
 
 
 #: every ``Failure.code`` :func:`describe` can give, with its meaning (docs/validation.md)
@@ -116,18 +120,42 @@ FAILURE_CODES: dict[str, str] = {
 }
 
 
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str) -> str:
+    """``text`` safe for a terminal: control characters (ESC sequences that recolour, move the
+    cursor or retitle the window; bidirectional overrides) shown as ``\\x1b``-style escapes.
+    Line feeds and tabs stay."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m[0]):02x}" if ord(m[0]) < 0x100 else f"\\u{ord(m[0]):04x}", text)
+
+
 def _where(exc: OSError) -> str:
-    name = exc.filename or ""
-    return str(name)
+    """The path an OSError is about, as the user knows it: the target of a move rather than
+    the toolkit's temporary file it came from."""
+    first, second = str(exc.filename or ""), str(getattr(exc, "filename2", None) or "")
+    if second and _temporary(first):
+        return _folder_of(second)
+    return _folder_of(first)
+
+
+def _temporary(path: str) -> bool:
+    return any(part.startswith(_TEMP) for part in Path(path).parts) if path else False
+
+
+_TEMP = ".~tmp-"  # toolkit.io.TEMP_PREFIX (io imports this module)
 
 
 def _folder_of(path: str) -> str:
-    """The folder a user knows: a toolkit temporary file (``.~tmp-…``) is named by its folder."""
+    """The folder a user knows: a path inside a toolkit temporary (``.~tmp-…`` file or staging
+    folder) is named by the folder that holds the temporary."""
     if not path:
         return ""
     p = Path(path)
-    if p.name.startswith(".~tmp-"):
-        return f"文件夹 {p.parent}"
+    parts = p.parts
+    for i, part in enumerate(parts):
+        if part.startswith(_TEMP):
+            return f"文件夹 {Path(*parts[:i])}" if i else "当前文件夹"
     return str(p)
 
 
@@ -138,7 +166,7 @@ def describe(exc: BaseException) -> Failure:
     if isinstance(exc, KeyboardInterrupt):
         return Failure("interrupted", "已中止（按了 Ctrl+C）。重新运行即可。", 130)
     if isinstance(exc, OSError):
-        where = _folder_of(_where(exc))
+        where = _where(exc)
         at = f" {where}" if where else ""
         if exc.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", -1)):
             return Failure("disk-full", f"磁盘空间不足，无法写入{at}。请清理磁盘（或换一个空间充足的位置存放工作区）后重新运行；"

@@ -15,12 +15,15 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
+from .celltext import CELL_KEEP, CELL_LIMIT, clean, write_text, write_value
+from .errors import column_letter, make_issue
 from .model import ERROR, HINT, UNKNOWN_UNIT, FileData, FileReport, Issue, Period
 from .schema import FIRST_DATA_ROW, META_LABELS, SheetSchema, TemplateSchema, template_by_id, template_of_sheet
 from .templates import print_setup, build_workbook, save_workbook, set_meta, write_cell
@@ -81,8 +84,12 @@ def _percent_as_fraction(value: object) -> object:
     return value
 
 
-def _write_data(wb, template: TemplateSchema, file: FileData) -> dict[tuple[str, int], int]:
-    """Copy the rows into the new workbook; return (sheet key, source row) -> new row."""
+def _write_data(wb, template: TemplateSchema, file: FileData,
+                cuts: list[Issue] | None = None) -> dict[tuple[str, int], int]:
+    """Copy the rows into the new workbook; return (sheet key, source row) -> new row.
+
+    A text longer than a cell holds is cut; each cut is added to ``cuts`` as a
+    ``cell-truncated`` 提示 on its source cell (it is marked and listed like any other)."""
     mapping: dict[tuple[str, int], int] = {}
     next_row: dict[str, int] = {}
     by_key = {s.key: s for s in template.sheets}
@@ -97,11 +104,22 @@ def _write_data(wb, template: TemplateSchema, file: FileData) -> dict[tuple[str,
                 value = raw.values.get(col.key)
                 if col.kind == "percent":
                     value = _percent_as_fraction(value)
-                write_cell(ws, r, i, col, value)
+                on_cut = None
+                if cuts is not None:
+                    on_cut = partial(_note_cut, cuts, file, data, raw.row, col, data.columns.get(col.key))
+                write_cell(ws, r, i, col, value, on_cut=on_cut)
             mapping.setdefault((sheet.key, raw.row), r)
             r += 1
         next_row[sheet.key] = r
     return mapping
+
+
+def _note_cut(cuts: list[Issue], file: FileData, data, row: int, col, index: int | None,
+              length: int, text: str) -> None:
+    cuts.append(make_issue(
+        "cell-truncated", file=file.rel, sheet=data.sheet_name, sheet_key=data.sheet_key, row=row,
+        column=column_letter(index) if index is not None else "", column_key=col.key, header=col.header,
+        value=text[:50], length=length, limit=CELL_LIMIT, kept=CELL_KEEP, output="本退回修改文件"))
 
 
 def _place(issues: list[Issue], template: TemplateSchema, mapping: dict[tuple[str, int], int]) -> list[_Placed]:
@@ -131,7 +149,7 @@ def _mark_cells(wb, placed: list[_Placed]) -> None:
             text = f"【{issues[0].severity}】{issues[0].message}"
         else:
             text = "\n".join(f"{n}.【{i.severity}】{i.message}" for n, i in enumerate(issues, start=1))
-        comment = Comment(text, COMMENT_AUTHOR)
+        comment = Comment(clean(text), COMMENT_AUTHOR)
         comment.width = 320
         comment.height = max(80, 18 * (len(text) // 22 + text.count("\n") + 2))
         cell.comment = comment
@@ -162,7 +180,7 @@ def _build_list_sheet(wb, file: FileData, report: FileReport, template: Template
     facts = [f"{META_LABELS[0]}：{unit or '（未识别）'}", f"原文件：{file.rel}", f"模板：{template.name}"]
     if period is not None:
         facts.append(f"统计期：{period.name}")
-    info = ws.cell(2, 1, "　　".join(facts))
+    info = write_text(ws, 2, 1, "　　".join(facts))  # the unit and the file name are submitted text
     info.font = Font(name=_FONT, size=11)
     info.alignment = Alignment(vertical="center", wrap_text=True)
     ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=ncols)
@@ -227,14 +245,14 @@ def _build_list_sheet(wb, file: FileData, report: FileReport, template: Template
         values = (n, issue.severity, sheet_name, p.row if p.row is not None else "",
                   issue.row if issue.row is not None else "", letter, header, issue.value, issue.message)
         for i, value in enumerate(values, start=1):
-            c = ws.cell(r, i, value)
+            # the sheet name, an unknown header, the value found and the message are submitted text
+            c = write_text(ws, r, i, value) if i == 8 else write_value(ws, r, i, value)
             c.border = _BORDER
             c.font = Font(name=_FONT, size=10)
             c.alignment = Alignment(horizontal="left" if i in (8, 9) else "center", vertical="center",
                                     wrap_text=True)
             if i == 8:
                 c.number_format = "@"
-                c.data_type = "s"
         ws.cell(r, 2).fill = FILLS.get(issue.severity, HINT_FILL)
         length = max(len(issue.message) / 34, len(str(issue.value)) / 10, 1)
         ws.row_dimensions[r].height = 15 * math.ceil(length) + 8
@@ -249,8 +267,10 @@ def _build_list_sheet(wb, file: FileData, report: FileReport, template: Template
         sheet.sheet_view.tabSelected = i == 0
 
 
-def write_markup(file: FileData, report: FileReport, out_path: Path, *, period: Period | None = None) -> Path:
-    """Write the 退回修改 workbook of ``file`` (atomically) and return its path."""
+def write_markup(file: FileData, report: FileReport, out_path: Path, *, period: Period | None = None,
+                 folder: Path | None = None) -> Path:
+    """Write the 退回修改 workbook of ``file`` (atomically) and return its path; ``folder``:
+    the folder it must stay in (default: ``out_path``'s own, see :func:`toolkit.io.atomic_path`)."""
     out_path = Path(out_path)
     try:
         same = out_path.resolve() == Path(file.path).resolve()
@@ -261,12 +281,13 @@ def write_markup(file: FileData, report: FileReport, out_path: Path, *, period: 
     template = _template_of(file)
     unit = file.unit if file.unit and file.unit != UNKNOWN_UNIT else None
     wb = build_workbook(template, unit=unit, period=period)
-    mapping = _write_data(wb, template, file)
+    cuts: list[Issue] = []
+    mapping = _write_data(wb, template, file, cuts)
     meta = file.meta or {}
     set_meta(wb, filler=meta.get(META_LABELS[1]) or None, phone=meta.get(META_LABELS[2]) or None,
              fill_date=meta.get(META_LABELS[3]) or None)
-    placed = _place(list(report.issues), template, mapping)
+    placed = _place(list(report.issues) + cuts, template, mapping)
     _mark_cells(wb, placed)
     _build_list_sheet(wb, file, report, template, placed, period)
     wb.properties.title = f"{out_path.stem}"
-    return save_workbook(wb, out_path, timestamp=None)
+    return save_workbook(wb, out_path, timestamp=None, folder=folder)

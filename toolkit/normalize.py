@@ -49,7 +49,9 @@ class NormalizeError(ValueError):
 # Characters that look like spaces (or nothing) in Excel but are not " ".
 _ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
 _SPACES = "\u00a0\u3000\u2002\u2003\u2009\u202f\u205f\u1680\u2000\u2001\u2004\u2005\u2006\u2007\u2008\u200a\t\r\x0b\x0c"
-_ZW_TABLE = {ord(c): None for c in _ZERO_WIDTH}
+# Control characters (Excel writes them as _x0001_): nothing a person meant; removed from text.
+_CONTROLS = "".join(map(chr, (*range(0, 9), *range(14, 32), 127)))
+_ZW_TABLE = {ord(c): None for c in _ZERO_WIDTH + _CONTROLS}
 _SP_TABLE = {ord(c): " " for c in _SPACES}
 _CLEAN_TABLE = {**_ZW_TABLE, **_SP_TABLE}
 _MULTI_SPACE = re.compile(r" {2,}")
@@ -71,7 +73,8 @@ def is_blank(value: object) -> bool:
 
 
 def clean_text(value: object) -> str:
-    """Cell value as one-line text: odd spaces → " ", zero-width removed, stripped, collapsed."""
+    """Cell value as one-line text: odd spaces → " ", zero-width and control characters removed,
+    stripped, collapsed."""
     text = _as_text(value)
     text = text.translate(_CLEAN_TABLE).replace("\n", " ")
     return _MULTI_SPACE.sub(" ", text).strip()
@@ -212,6 +215,11 @@ def normalize_date(value: object, *, default_year: int | None = None) -> date:
         if not _MIN_YEAR <= value.year <= _MAX_YEAR:
             raise NormalizeError("bad-date", f"年份{value.year}不合理")
         return value
+    if isinstance(value, time):  # a date-formatted cell holding a number below 1 (python-calamine)
+        if value == time(0):
+            raise NormalizeError("bad-date", "单元格是日期格式，但其中的数是0或负数，Excel中显示为1900-01-00或#####",
+                                 shown="0或负数")
+        raise NormalizeError("bad-date", "只有时间，没有日期")
     if isinstance(value, bool) or value is None:
         raise NormalizeError("bad-date", "无法识别")
     if isinstance(value, (int, float)):
@@ -258,7 +266,7 @@ def _number_text(text: str) -> tuple[float, str | None]:
         s = g[1] + g[2].replace(",", "") + (g[3] or "")
     if not _NUMBER.fullmatch(s):
         raise NormalizeError("bad-number", "含有数字以外的内容")
-    return float(s), suffix
+    return _finite(float(s), "bad-number"), suffix
 
 
 def _round(x: float) -> float:
@@ -290,14 +298,26 @@ def normalize_number(value: object, *, units: tuple[str, ...] = (), any_suffix: 
     if isinstance(value, bool) or value is None:
         raise NormalizeError("bad-number", "不是数字")
     if isinstance(value, (int, float)):
-        if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
-            raise NormalizeError("bad-number", "不是数字")
-        return float(value), None
+        return _finite(value, "bad-number"), None
     if isinstance(value, str):
         if len(value) > 64:
             raise NormalizeError("bad-number", "内容过长")
         return _parse_number_text(value, tuple(units), any_suffix)
     raise NormalizeError("bad-number", "不是数字")
+
+
+def _finite(value: int | float, code: str) -> float:
+    """``value`` as a float, or ``code``: NaN and infinities are no number, an integer beyond
+    float's range (about 1.8e308) is too large to be one."""
+    try:
+        x = float(value)
+    except OverflowError:
+        raise NormalizeError(code, "数字过大") from None
+    if math.isnan(x):
+        raise NormalizeError(code, "不是数字")
+    if math.isinf(x):
+        raise NormalizeError(code, "数字过大")
+    return x
 
 
 def normalize_int(value: object, *, units: tuple[str, ...] = ()) -> int:
@@ -346,7 +366,7 @@ def _parse_percent_text(text: str) -> float:
         s = s[:-1]
     if not _NUMBER.fullmatch(s):
         raise NormalizeError("bad-percent", "无法识别")
-    return _percent_from_number(float(s), had_sign)
+    return _percent_from_number(_finite(float(s), "bad-percent"), had_sign)
 
 
 def normalize_percent(value: object) -> float:
@@ -354,7 +374,7 @@ def normalize_percent(value: object) -> float:
     if isinstance(value, bool) or value is None:
         raise NormalizeError("bad-percent", "无法识别")
     if isinstance(value, (int, float)):
-        return _percent_from_number(float(value), False)
+        return _percent_from_number(_finite(value, "bad-percent"), False)
     if isinstance(value, str):
         if len(value) > 64:
             raise NormalizeError("bad-percent", "内容过长")

@@ -19,6 +19,8 @@
 * **Ctrl+C belongs to the main process.** Children are forked with it held
   (:func:`interrupts_held`) and ignore it (:func:`leave_interrupts_to_parent`); the main process
   stops them: the pool cancels the files not started, :meth:`Helper.abort` ends the helper.
+* **Children die with their parent** (:func:`die_with_parent`): a main process killed with
+  ``kill -9`` (the OOM killer) leaves no helper or read worker running.
 
 The helper is a plain forked process fed through a pipe: no thread runs in this process, so the
 read pool can still fork safely. Calls are pickled (the function by name) and run in order; one
@@ -44,8 +46,8 @@ from typing import Any, Generic, TypeVar
 
 __all__ = [
     "MAX_WORKERS", "PARALLEL_MIN_FILES", "PARALLEL_MIN_FILES_SPAWN", "BULK_GC_THRESHOLD",
-    "cpu_count", "workers_setting", "read_workers", "start_method", "pool_map",
-    "can_fork", "Helper", "Pending", "Beside", "interrupts_held", "leave_interrupts_to_parent",
+    "cpu_count", "workers_setting", "read_workers", "start_method", "pool_map", "isolated", "ChildDied",
+    "can_fork", "Helper", "Pending", "Beside", "interrupts_held", "leave_interrupts_to_parent", "die_with_parent",
     "bulk_gc", "freeze_gc_at_exit", "warming", "join_warmers",
 ]
 
@@ -138,6 +140,65 @@ def pool_map(fn: Callable[[T], R], items: list[T], workers: int) -> Iterator[R]:
     pool.shutdown(wait=True)
 
 
+class ChildDied(Exception):
+    """The child process running a step ended without answering (aborted, killed, out of memory)."""
+
+    def __init__(self, exitcode: int | None):
+        super().__init__(f"exit code {exitcode}")
+        self.exitcode = exitcode
+
+
+def isolated(fn: Callable[..., R], *args: Any, **kwargs: Any) -> R:
+    """``fn(*args, **kwargs)`` in a forked child process of its own (Linux), so that whatever
+    it does (a library that aborts, the OOM killer) costs only that step: its value, its
+    exception raised here, or :class:`ChildDied`. Where ``fork`` does not exist it runs here."""
+    import multiprocessing as mp
+    import pickle
+
+    if not sys.platform.startswith("linux") or "fork" not in mp.get_all_start_methods():
+        return fn(*args, **kwargs)
+    ctx = mp.get_context("fork")
+    here, there = ctx.Pipe(duplex=False)
+    process = ctx.Process(target=_run_isolated, args=(there, fn, args, kwargs), name="toolkit-isolated", daemon=True)
+    with interrupts_held():
+        process.start()
+    there.close()
+    try:
+        data = here.recv_bytes()
+    except EOFError:
+        process.join()
+        raise ChildDied(process.exitcode) from None
+    finally:
+        here.close()
+    process.join()
+    status, payload = pickle.loads(data)
+    if status == "err":
+        raise payload
+    return payload
+
+
+def _run_isolated(conn: Any, fn: Callable[..., Any], args: tuple, kwargs: dict) -> None:
+    import pickle
+
+    leave_interrupts_to_parent()
+    try:  # a crash here is answered by ChildDied: no core dump text or backtrace on the user's console
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 2)
+        os.close(devnull)
+    except OSError:  # pragma: no cover
+        pass
+    try:
+        reply: tuple = ("ok", fn(*args, **kwargs))
+    except Exception as exc:  # noqa: BLE001 - raised in the parent
+        reply = ("err", exc)
+    try:
+        data = pickle.dumps(reply)
+    except Exception as exc:  # noqa: BLE001
+        data = pickle.dumps(("err", RuntimeError(f"{type(exc).__name__}: {exc}")))
+    conn.send_bytes(data)
+    conn.close()
+
+
 # ---------------------------------------------------------------------------
 # Ctrl+C and child processes
 # ---------------------------------------------------------------------------
@@ -162,15 +223,62 @@ def interrupts_held(active: bool = True) -> Iterator[None]:
 
 
 def leave_interrupts_to_parent() -> None:
-    """In a child process: ignore Ctrl+C (the main process stops its children), then stop holding it."""
+    """In a child process: die with the parent (:func:`die_with_parent`), ignore Ctrl+C (the main
+    process stops its children), then stop holding it."""
     import signal
 
+    die_with_parent()
     try:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         if hasattr(signal, "pthread_sigmask"):
             signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     except (ValueError, OSError):  # pragma: no cover - not a process's main thread
         pass
+
+
+def die_with_parent() -> None:
+    """In a child process: end when the parent process ends, however it ends (``kill -9``, the
+    OOM killer), instead of running on and holding the caller's pipes.
+
+    Linux: the kernel sends SIGTERM when the parent dies (``prctl(PR_SET_PDEATHSIG)``; the
+    helper's SIGTERM handler removes its temporary files). Elsewhere a daemon thread waits on the
+    parent's sentinel (multiprocessing's pipe that closes when the parent is gone)."""
+    import signal
+
+    parent = os.getppid()
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            if libc.prctl(_PR_SET_PDEATHSIG, int(signal.SIGTERM), 0, 0, 0) == 0:
+                if os.getppid() != parent:  # the parent died before prctl took effect
+                    os._exit(_TERMINATED)
+                return
+        except (OSError, AttributeError):  # pragma: no cover - no libc (static build): watch instead
+            pass
+    _watch_parent()
+
+
+_PR_SET_PDEATHSIG = 1
+
+
+def _watch_parent() -> None:
+    import multiprocessing
+    import threading
+
+    parent = multiprocessing.parent_process()
+    sentinel = getattr(parent, "sentinel", None)
+    if sentinel is None:  # pragma: no cover - not started by multiprocessing
+        return
+
+    def watch() -> None:
+        from multiprocessing.connection import wait
+
+        wait([sentinel])
+        os._exit(_TERMINATED)
+
+    threading.Thread(target=watch, name="toolkit-watch-parent", daemon=True).start()
 
 
 # ---------------------------------------------------------------------------

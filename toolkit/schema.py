@@ -39,6 +39,10 @@ META_ROW = 2  # 填报单位：…  填报人：…  联系电话：…  填报�
 HEADER_ROW = 3
 FIRST_DATA_ROW = 4
 PREPARED_ROWS = 500  # data rows pre-formatted with validation in a blank template
+#: what a number or whole-number column holds at most (either sign) when the schema gives no
+#: bound: the templates' data validation of decimals, and validation of both (a bigger number is
+#: that cell's too-large / too-small: sums of a province's rows stay exact, Int64 never overflows)
+NUMBER_LIMIT = 999_999_999_999
 
 # Workbook-level metadata (defined names) written into every template.
 DEFINED_NAME_TEMPLATE = "toolkit_template"
@@ -133,6 +137,14 @@ class Column:
     @property
     def is_numeric(self) -> bool:
         return self.kind in ("int", "number", "percent")
+
+    @property
+    def bounds(self) -> tuple[float | None, float | None]:
+        """(lowest, highest) value the column holds: the schema's, else ±NUMBER_LIMIT for int and number."""
+        if self.kind in ("int", "number"):
+            return (-NUMBER_LIMIT if self.minimum is None else self.minimum,
+                    NUMBER_LIMIT if self.maximum is None else self.maximum)
+        return self.minimum, self.maximum
 
     def requirement_text(self, sheet: "SheetSchema") -> str:
         if self.system:

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import schema as S
+from .celltext import CELL_KEEP, CELL_LIMIT, CUT_MARK, fit, too_long, write_text, write_value  # noqa: F401 - CUT_MARK re-exported
 from .errors import make_issue
 from .io import atomic_path
 from .merge import rate
@@ -40,9 +41,6 @@ if TYPE_CHECKING:
 SUMMARY_NAME = "汇总表.xlsx"
 EXCEL_MAX_ROWS = 1_048_576
 MAX_DATA_ROWS = EXCEL_MAX_ROWS - 1  # below the header row; tests lower it to check splitting
-CELL_LIMIT = 32_767
-CELL_KEEP = 32_000
-CUT_MARK = "…（已截断）"
 DETAIL_CHUNK = 50_000  # rows converted to Python values at a time
 NA_TEXT = "暂无"
 
@@ -63,23 +61,6 @@ SHEET_INFO = (
     ("校验问题", "校验时发现的全部错误和提示，便于逐条核对。"),
     ("未汇总行", "因存在错误没有汇总的行及原因，需退回相关单位修改后重新报送。"),
 )
-
-
-def _utf16_len(text: str) -> int:
-    """Excel's cell limit counts UTF-16 units: a character outside the BMP counts two."""
-    return len(text.encode("utf-16-le")) // 2
-
-
-def _too_long(text: str) -> bool:
-    return len(text) > CELL_LIMIT // 2 and _utf16_len(text) > CELL_LIMIT
-
-
-def _cut(text: str) -> str:
-    """The first CELL_KEEP UTF-16 units of ``text`` (never splitting a character) + the cut mark."""
-    kept = text[:CELL_KEEP]
-    while _utf16_len(kept) > CELL_KEEP:
-        kept = kept[: len(kept) - max(1, (_utf16_len(kept) - CELL_KEEP) // 2)]
-    return kept + CUT_MARK
 
 
 # ---------------------------------------------------------------------------
@@ -138,22 +119,24 @@ class _Book:
         return self.fmt(**props)
 
     def text(self, ws, row: int, col: int, value: Any, fmt=None, where: dict | None = None) -> None:
-        """Write user text as a string (never a formula), cut to Excel's cell limit."""
+        """Write user text as a string (never a formula), cut to Excel's cell limit (toolkit.celltext)."""
         w = dict(where or {})
         w.setdefault("sheet", ws.get_name())
-        ws.write_string(row, col, self.cut(value, w), fmt)
+        write_text(ws, row, col, "" if value is None else value, fmt, on_cut=lambda n, text: self._noted(n, text, w))
 
     def cut(self, value: Any, where: dict) -> str:
         """``value`` as text, cut to Excel's cell limit (the cut is listed as a 提示)."""
-        text = "" if value is None else str(value)
-        if _too_long(text):
-            original = len(text)
-            text = _cut(text)
-            self.truncated.append(make_issue(
-                "cell-truncated", file=where.get("file", ""), sheet=where.get("sheet", ""), row=where.get("row"),
-                header=where.get("header", ""), value=text[:50], length=original, limit=CELL_LIMIT, kept=CELL_KEEP,
-            ))
+        text, original = fit("" if value is None else str(value))
+        if original is not None:
+            self._noted(original, text, where)
         return text
+
+    def _noted(self, original: int, text: str, where: dict) -> None:
+        self.truncated.append(make_issue(
+            "cell-truncated", file=where.get("file", ""), sheet=where.get("sheet", ""), row=where.get("row"),
+            header=where.get("header", ""), value=text[:50], length=original, limit=CELL_LIMIT, kept=CELL_KEEP,
+            output="汇总表",
+        ))
 
     def any(self, ws, row: int, col: int, value: Any, fmt=None, date_fmt=None, where=None) -> None:
         """Write a value as found (rejected rows): numbers as numbers, dates as dates, the rest as text."""
@@ -161,12 +144,8 @@ class _Book:
             return
         if isinstance(value, bool):
             ws.write_string(row, col, "是" if value else "否", fmt)
-        elif isinstance(value, (int, float)) and not isinstance(value, bool):
-            ws.write_number(row, col, value, fmt)
-        elif isinstance(value, datetime):
-            ws.write_datetime(row, col, value.replace(tzinfo=None), date_fmt)
-        elif isinstance(value, date):
-            ws.write_datetime(row, col, datetime(value.year, value.month, value.day), date_fmt)
+        elif isinstance(value, (int, float, datetime, date)):
+            write_value(ws, row, col, value, fmt, date_fmt)
         else:
             self.text(ws, row, col, value, fmt, where)
 
@@ -378,7 +357,7 @@ def _cut_long_texts(book: _Book, sheet_key: str, part: "pd.DataFrame",
     out: dict[int, dict[int, str]] = {}
     base = S.SHEETS[sheet_key].name
     for pos, c, title, text in sorted(found, key=lambda x: (x[0], x[1])):
-        if not _too_long(text):
+        if not too_long(text):
             continue
         file = part[META_FILE].iloc[pos] if META_FILE in part.columns else None
         row = part[META_ROW].iloc[pos] if META_ROW in part.columns else None

@@ -41,8 +41,10 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.protection import SheetProtection
 from openpyxl.writer.excel import ExcelWriter
 
-from .io import atomic_path, write_bytes_atomic
+from .celltext import clean, write_text, write_value
+from .io import write_bytes_atomic
 from .model import Carried, Period, Unit
+from .paths import safe_name
 from .schema import (
     DEFINED_NAME_TEMPLATE,
     DEFINED_NAME_UNIT,
@@ -52,6 +54,7 @@ from .schema import (
     HEADER_ROW,
     KIND_LABELS,
     LISTS_SHEET,
+    NUMBER_LIMIT,
     META_LABELS,
     META_ROW,
     PREPARED_ROWS,
@@ -107,7 +110,6 @@ NUMBER_FORMATS: dict[str, str] = {
 # Date validation when no period is known (or for dates not bound to the period).
 PREPARED_MARGIN = 100  # prepared rows left below a unit's carried items for new ones
 BROAD_DATE_RANGE = (dt.date(2000, 1, 1), dt.date(2099, 12, 31))
-NUMBER_LIMIT = 999_999_999_999  # bounds of a decimal column without schema bounds
 PHONE_LENGTH = (7, 20)  # textLength validation of phone columns (warning only)
 
 # Excel limits on data validation texts.
@@ -397,7 +399,7 @@ def _build_data_sheet(wb, template: TemplateSchema, sheet: SheetSchema, unit: st
         ws.column_dimensions[get_column_letter(i)].width = col.width
 
     # Title
-    title = ws.cell(TITLE_ROW, 1, _title_text(sheet, unit, period))
+    title = write_text(ws, TITLE_ROW, 1, _title_text(sheet, unit, period))
     title.font = _TITLE_FONT
     title.alignment = Alignment(horizontal="center", vertical="center")
     title.protection = _LOCKED
@@ -422,7 +424,7 @@ def _build_data_sheet(wb, template: TemplateSchema, sheet: SheetSchema, unit: st
             elif label == META_LABELS[3]:
                 vc.number_format = "yyyy-mm-dd"
         if label == META_LABELS[0] and unit:
-            ws.cell(META_ROW, first).value = unit
+            write_text(ws, META_ROW, first, unit)
         if last > first:
             ws.merge_cells(start_row=META_ROW, start_column=first, end_row=META_ROW, end_column=last)
         if label == META_LABELS[3]:
@@ -596,6 +598,7 @@ def build_workbook(template: TemplateSchema, *, unit: str | None = None, period:
     ``prepared_rows``: data rows pre-formatted with checks. Distributed templates use
     PREPARED_ROWS; generators of filled-in samples (demo, tests) may ask for fewer.
     """
+    unit = clean(unit) if unit else unit  # also into defined names and properties: XML text
     wb = openpyxl.Workbook()
     wb.remove(wb.active)
     lists = list_ranges(template)
@@ -654,14 +657,11 @@ def _convert(col: Column, value: object) -> object:
     return value
 
 
-def write_cell(ws, row: int, col_index: int, col: Column, value: object) -> None:
-    """Write one value into a data cell of a template sheet, with the column's format."""
-    cell = ws.cell(row, col_index)
-    if isinstance(value, str) and value.startswith("="):
-        cell.value = value
-        cell.data_type = "s"  # typed text, not a formula
-    else:
-        cell.value = value
+def write_cell(ws, row: int, col_index: int, col: Column, value: object, *, on_cut=None) -> None:
+    """Write one value into a data cell of a template sheet, with the column's format: text
+    stays text (never a formula, :func:`toolkit.celltext.write_value`); ``on_cut(length, text)``
+    is called when a text had to be cut to Excel's cell limit."""
+    cell = write_value(ws, row, col_index, value, on_cut=on_cut)
     _style_data_cell(cell, col)
     cell.border = _BORDER
 
@@ -713,8 +713,7 @@ def set_meta(wb, *, filler: str | None = None, phone: str | None = None,
                     value = str(int(value)) if is_whole else str(value)
                 if isinstance(value, dt.datetime) and value.time() == dt.time():
                     value = value.date()
-                cell = ws.cell(META_ROW, first)
-                cell.value = value
+                cell = write_value(ws, META_ROW, first, value)  # submitted text stays text
                 cell.number_format = "@" if label == META_LABELS[2] else (
                     "yyyy-mm-dd" if label == META_LABELS[3] else "General")
 
@@ -751,38 +750,32 @@ def _package_bytes(wb, timestamp: dt.datetime = FIXED_TIMESTAMP) -> bytes:
     return buf.getvalue()
 
 
-def save_workbook(wb, path: Path, *, timestamp: dt.datetime | None = FIXED_TIMESTAMP) -> Path:
+def save_workbook(wb, path: Path, *, timestamp: dt.datetime | None = FIXED_TIMESTAMP,
+                  folder: Path | None = None) -> Path:
     """Save atomically. With ``timestamp`` the core properties and zip entries carry it
-    (deterministic output); with ``None`` the current time is used."""
+    (deterministic output); with ``None`` the current time is used. ``folder``: the folder
+    the file must stay in (:func:`toolkit.io.atomic_path`)."""
     path = Path(path)
     if timestamp is not None:
-        return write_bytes_atomic(path, _package_bytes(wb, timestamp))
-    with atomic_path(path) as tmp:
-        now = dt.datetime.now(tz=dt.timezone.utc).replace(tzinfo=None, microsecond=0)
-        wb.properties.modified = now
-        if wb.properties.created == FIXED_TIMESTAMP:
-            wb.properties.created = now
-        wb.save(tmp)
-    return path
+        return write_bytes_atomic(path, _package_bytes(wb, timestamp), folder=folder)
+    now = dt.datetime.now(tz=dt.timezone.utc).replace(tzinfo=None, microsecond=0)
+    wb.properties.modified = now
+    if wb.properties.created == FIXED_TIMESTAMP:
+        wb.properties.created = now
+    buf = io.BytesIO()  # serialised in memory: a full disk fails one plain write, not openpyxl's zip (no traceback)
+    wb.save(buf)
+    return write_bytes_atomic(path, buf.getvalue(), folder=folder)
 
 
 def write_template(path: Path, template: TemplateSchema, *, unit: str | None = None,
-                   period: Period | None = None, org: str | None = None) -> Path:
+                   period: Period | None = None, org: str | None = None, folder: Path | None = None) -> Path:
     wb = build_workbook(template, unit=unit, period=period, org=org)
-    return save_workbook(wb, path)
+    return save_workbook(wb, path, folder=folder)
 
 
 def write_blank_templates(out_dir: Path) -> list[Path]:
     out_dir = Path(out_dir)
     return [write_template(out_dir / t.file_name(None, None), t) for t in TEMPLATES]
-
-
-_BAD_FILE_CHARS = '\\/:*?"<>|'
-
-
-def _safe_file_name(name: str) -> str:
-    """A file name valid on Windows: characters such as / or : in a unit name become _."""
-    return "".join("_" if ch in _BAD_FILE_CHARS or ord(ch) < 32 else ch for ch in name)
 
 
 # A unit copy differs from its template only by the unit name, so each template is
@@ -860,6 +853,20 @@ def carried_rows(carried: Carried | None, sheet_key: str, unit_code: str) -> lis
     return rows
 
 
+def unit_file_name(template: TemplateSchema, unit: str, period: Period, used: set[str]) -> str:
+    """``党建办-大走访大调研台账-2022年第一季度.xlsx``: :meth:`TemplateSchema.file_name` made safe
+    (unit and period names are configured text: :func:`toolkit.paths.safe_name`; a long unit name
+    is cut, not the template's) and unique in ``used`` (compared as Windows does, ignoring case)."""
+    tail = safe_name(f"-{template.name}-{period.name}", max_bytes=160) + ".xlsx"
+    name = safe_name(unit, suffix=tail)
+    n = 2
+    while name.casefold() in used:
+        name = safe_name(f"{unit}（{n}）", suffix=tail)
+        n += 1
+    used.add(name.casefold())
+    return name
+
+
 def write_unit_templates(out_dir: Path, units: list[Unit], period: Period, org: str | None = None,
                          carried: Carried | None = None) -> list[Path]:
     """One copy of each template per unit; with ``carried``, 问题清单 and 任务清单 list what the unit
@@ -871,18 +878,20 @@ def write_unit_templates(out_dir: Path, units: list[Unit], period: Period, org: 
     prepared = max(PREPARED_ROWS, most + PREPARED_MARGIN)
     prototypes = {t.id: _prototype(t, period, org, prepared) for t in TEMPLATES} if units else {}
     out: list[Path] = []
+    used: set[str] = set()
     for unit in units:
+        name = clean(unit.name)  # placed into the package's XML parts as text
         for template in TEMPLATES:
-            path = out_dir / _safe_file_name(template.file_name(unit.name, period.name))
+            path = out_dir / unit_file_name(template, name, period, used)
             prototype = prototypes[template.id]
             rows = {s.key: fills[(unit.code, s.key)] for s in template.sheets if fills[(unit.code, s.key)]}
             if prototype is None:
-                wb = build_workbook(template, unit=unit.name, period=period, org=org, prepared_rows=prepared)
+                wb = build_workbook(template, unit=name, period=period, org=org, prepared_rows=prepared)
                 for key, values in rows.items():
                     _write_rows(wb, key, values, convert=True)
-                out.append(save_workbook(wb, path))
+                out.append(save_workbook(wb, path, folder=out_dir))
             else:
-                out.append(write_bytes_atomic(path, _unit_copy(prototype, unit.name, rows)))
+                out.append(write_bytes_atomic(path, _unit_copy(prototype, name, rows), folder=out_dir))
     return out
 
 

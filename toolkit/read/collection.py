@@ -61,6 +61,7 @@ def iter_read_files(
     n = len(paths)
     workers = runtime.read_workers(n) if workers is None else max(1, min(workers, n))
     done = 0
+    broken = False
     if workers > 1:
         results = runtime.pool_map(partial(read_file, root=root, units=units, period=period), paths, workers)
         try:
@@ -69,11 +70,32 @@ def iter_read_files(
                     fd = next(results)
                 except StopIteration:
                     break
-                except Exception:  # noqa: BLE001 - no pool (sandbox, frozen app, broken worker): read here
+                except Exception as exc:  # noqa: BLE001 - no pool (sandbox, frozen app) or a worker died: read here
+                    broken = type(exc).__name__ == "BrokenProcessPool"
                     break
                 done += 1
                 yield fd
         finally:
             results.close()  # stopped early (Ctrl+C, the caller gave up): files not started are dropped
     for path in paths[done:]:
-        yield read_file(path, root, units=units, period=period)
+        if not broken:
+            yield read_file(path, root, units=units, period=period)
+            continue
+        # A worker died reading one of the files in flight (a library that aborted, the OOM
+        # killer): each file left is read in a process of its own, so that one costs only itself.
+        try:
+            yield runtime.isolated(read_file, path, root, units=units, period=period)
+        except runtime.ChildDied as exc:
+            yield _crashed(path, root, units, exc.exitcode)
+
+
+def _crashed(path: Path, root: Path, units: list[Unit], exitcode: int | None) -> FileData:
+    """The FileData of a file whose reading ended its process: 无法读取 with the reason."""
+    from ..errors import make_issue
+    from .units import unit_of_unreadable
+    from .workbook import relative_name
+
+    fd = FileData(path=path, rel=relative_name(path, root), modified=0.0, readable=False)
+    fd.issues = [make_issue("file-check-failed", file=fd.rel, detail=f"读取本文件时程序异常退出，退出码 {exitcode}")]
+    unit_of_unreadable(fd, units)
+    return fd

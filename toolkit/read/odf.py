@@ -14,9 +14,12 @@ formulas without a value to report.
 from __future__ import annotations
 
 import zipfile
+from dataclasses import dataclass, field
 from xml.etree import ElementTree as ET
 
+from ..deflate import PartTooLarge, iter_member
 from ..schema import DEFINED_NAME_TEMPLATE, DEFINED_NAME_UNIT, DEFINED_NAME_VERSION
+from . import limits
 from .ooxml import core_modified
 
 __all__ = ["ODS_MIMETYPE", "OdsParts", "is_ods"]
@@ -27,6 +30,7 @@ _TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
 _META = "urn:oasis:names:tc:opendocument:xmlns:meta:1.0"
 _DC = "http://purl.org/dc/elements/1.1/"
 _T = f"{{{_TABLE}}}"
+_VALUE_TYPE = "{urn:oasis:names:tc:opendocument:xmlns:office:1.0}value-type"
 _MAX_REPEAT = 1_048_576  # a repeated empty row or column is not expanded beyond a sheet's size
 
 
@@ -46,7 +50,7 @@ class OdsParts:
     def __init__(self) -> None:
         self.names: dict[str, str] = {}  # custom properties: toolkit_* -> value
         self.saved: float | None = None  # meta.xml dc:date
-        self._merged: dict[str, list[tuple[int, int, int, int]]] | None = None
+        self._tables: dict[str, _Table] | None = None
         self._zf: zipfile.ZipFile | None = None
 
     @classmethod
@@ -56,7 +60,7 @@ class OdsParts:
         if "meta.xml" not in names:
             return parts
         try:
-            data = zf.read("meta.xml")
+            data = zf.read("meta.xml")  # a small part: its size is checked first (toolkit.read.limits)
             root = ET.fromstring(data)
         except (ET.ParseError, KeyError, OSError, zipfile.BadZipFile, RuntimeError):
             return parts
@@ -75,11 +79,23 @@ class OdsParts:
     def formulas_without_value(self, zf: zipfile.ZipFile, sheet_name: str) -> dict[tuple[int, int], str]:
         return {}  # .ods formula cells carry their value
 
+    def scan(self, zf: zipfile.ZipFile, sheet_name: str) -> None:
+        """Before python-calamine reads sheet ``sheet_name``: its farthest cell with content, against
+        :data:`toolkit.read.limits.MAX_SHEET_CELLS` (content.xml is read once for every sheet).
+        Raises :class:`toolkit.read.limits.TooCostly`."""
+        table = self._table(sheet_name)
+        if table is not None:
+            limits.check_cells(sheet_name, table.max_row, table.max_col)
+
+    def _table(self, sheet_name: str) -> "_Table | None":
+        if self._tables is None:
+            self._tables = _tables(self._zf) if self._zf is not None else {}
+        return self._tables.get(sheet_name)
+
     def merged_ranges(self, sheet_name: str) -> list[tuple[int, int, int, int]]:
         """(first row, first column, last row, last column), 0-based, of the sheet's merged cells."""
-        if self._merged is None:
-            self._merged = _spans(self._zf) if self._zf is not None else {}
-        return self._merged.get(sheet_name, [])
+        table = self._table(sheet_name)
+        return table.spans if table is not None else []
 
 
 def _int(el: ET.Element, attr: str) -> int:
@@ -89,44 +105,56 @@ def _int(el: ET.Element, attr: str) -> int:
         return 1
 
 
-def _spans(zf: zipfile.ZipFile) -> dict[str, list[tuple[int, int, int, int]]]:
-    """Merged ranges of every sheet of content.xml (one streaming pass)."""
-    out: dict[str, list[tuple[int, int, int, int]]] = {}
-    try:
-        fh = zf.open("content.xml")
-    except (KeyError, OSError, zipfile.BadZipFile, RuntimeError):
-        return out
-    with fh:
-        if b"number-rows-spanned" not in fh.read():  # no merged cell at all: nothing to walk
-            return out
-    table = ""
+@dataclass
+class _Table:
+    spans: list[tuple[int, int, int, int]] = field(default_factory=list)
+    max_row: int = -1  # 0-based, of the farthest cell with content (repeats counted as calamine expands them)
+    max_col: int = -1
+
+
+def _tables(zf: zipfile.ZipFile) -> dict[str, _Table]:
+    """Merged ranges and the farthest cell with content of every sheet of content.xml, in one
+    streaming pass (inflated with the part limit of :mod:`toolkit.read.limits`)."""
+    out: dict[str, _Table] = {}
+    table = _Table()
     row = col = 0
     depth_in_cell = 0
+    row_has_value = False
+    parser = ET.XMLPullParser(events=("start", "end"))
     try:
-        with zf.open("content.xml") as fh:
-            for event, el in ET.iterparse(fh, events=("start", "end")):
+        for chunk in iter_member(zf, "content.xml", limit=limits.MAX_PART_BYTES):
+            parser.feed(chunk)
+            for event, el in parser.read_events():
                 tag = el.tag
                 if event == "start":
                     if tag == _T + "table":
-                        table, row = el.get(_T + "name", ""), 0
+                        table, row = out.setdefault(el.get(_T + "name", ""), _Table()), 0
                     elif tag == _T + "table-row":
-                        col = 0
+                        col, row_has_value = 0, False
                     elif tag in (_T + "table-cell", _T + "covered-table-cell"):
                         depth_in_cell += 1
                         if depth_in_cell == 1 and tag == _T + "table-cell":
                             rows_spanned = _int(el, "number-rows-spanned")
                             cols_spanned = _int(el, "number-columns-spanned")
                             if rows_spanned > 1 or cols_spanned > 1:
-                                out.setdefault(table, []).append(
-                                    (row, col, row + rows_spanned - 1, col + cols_spanned - 1))
+                                table.spans.append((row, col, row + rows_spanned - 1, col + cols_spanned - 1))
                     continue
                 if tag in (_T + "table-cell", _T + "covered-table-cell"):
                     depth_in_cell -= 1
                     if depth_in_cell == 0:
-                        col += min(_int(el, "number-columns-repeated"), _MAX_REPEAT)
+                        repeat = _int(el, "number-columns-repeated")
+                        if el.get(_VALUE_TYPE) is not None or len(el):  # a value, or text in it
+                            table.max_col = max(table.max_col, col + repeat - 1)
+                            row_has_value = True
+                        col += min(repeat, _MAX_REPEAT)
                 elif tag == _T + "table-row":
-                    row += min(_int(el, "number-rows-repeated"), _MAX_REPEAT)
+                    repeat = _int(el, "number-rows-repeated")
+                    if row_has_value:
+                        table.max_row = max(table.max_row, row + repeat - 1)
+                    row += min(repeat, _MAX_REPEAT)
                     el.clear()
-    except ET.ParseError:
-        pass  # a damaged content.xml: calamine reports the file; the spans read so far are kept
+    except PartTooLarge as exc:
+        raise limits.too_large(exc) from None
+    except (ET.ParseError, KeyError, OSError, zipfile.BadZipFile, RuntimeError):
+        pass  # a damaged content.xml: calamine reports the file; what was read so far is kept
     return out

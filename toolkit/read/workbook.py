@@ -23,6 +23,7 @@ from ..schema import (
     META_LABELS,
     TEMPLATES,
 )
+from . import limits
 from .odf import OdsParts, is_ods
 from .ooxml import XlsxParts
 from .rows import read_sheet
@@ -30,7 +31,7 @@ from .sheets import by_template, choose_sheets, choose_template, match_sheets, m
 from .sniff import compound_kind, sniff, zip_contents
 from .units import identify_unit, meta_from_rows, unit_of_unreadable
 
-__all__ = ["read_file"]
+__all__ = ["read_file", "relative_name"]
 
 
 def read_file(path: Path, root: Path, *, units: Iterable[Unit] = (), period: Period | None = None) -> FileData:
@@ -39,7 +40,7 @@ def read_file(path: Path, root: Path, *, units: Iterable[Unit] = (), period: Per
     ``period`` is accepted for the callers' convenience; what the reader finds does not depend
     on it (dates are checked against the period by :mod:`toolkit.validate`)."""
     path = Path(path)
-    rel = _rel(path, Path(root))
+    rel = relative_name(path, Path(root))
     try:
         modified = path.stat().st_mtime
     except OSError:
@@ -48,6 +49,8 @@ def read_file(path: Path, root: Path, *, units: Iterable[Unit] = (), period: Per
     units = list(units)
     try:
         _read_into(fd, units)
+    except PermissionError as exc:  # this PC's permissions: the office's problem, not the unit's
+        _unreadable(fd, "file-no-access", detail=exc.strerror or _detail(exc))
     except Exception as exc:  # noqa: BLE001 - a bad file must never stop the whole run
         _unreadable(fd, "file-corrupt", detail=_detail(exc))
     if not fd.readable and fd.unit == UNKNOWN_UNIT:
@@ -55,7 +58,8 @@ def read_file(path: Path, root: Path, *, units: Iterable[Unit] = (), period: Per
     return fd
 
 
-def _rel(path: Path, root: Path) -> str:
+def relative_name(path: Path, root: Path) -> str:
+    """``path`` relative to the collection folder ``root`` (POSIX), or its name outside it."""
     try:
         return path.resolve().relative_to(root.resolve()).as_posix()
     except (ValueError, OSError):
@@ -80,6 +84,11 @@ def _read_into(fd: FileData, units: list[Unit]) -> None:
     import python_calamine as pc
 
     path = fd.path
+    try:
+        limits.check_file(path)
+    except limits.TooCostly as exc:
+        _unreadable(fd, "file-too-large", **exc.slots())
+        return
     kind, actual = sniff(path)
     if kind == "empty":
         _unreadable(fd, "file-empty")
@@ -106,6 +115,11 @@ def _read_into(fd: FileData, units: list[Unit]) -> None:
     try:  # the zip stays open for the formula cells of the sheets read (one parse of its directory)
         if zf is not None:
             names = set(zf.namelist())
+            try:  # what the parts may cost, from the zip directory (worksheets: while they are scanned)
+                limits.check_package(zf, streamed={n for n in names if n.startswith("xl/worksheets/")} | {"content.xml"})
+            except limits.TooCostly as exc:
+                _unreadable(fd, "file-too-large", **exc.slots())
+                return
             ods = is_ods(zf, names)
             actual = "" if ods else zip_contents(names)
             if actual:
@@ -133,6 +147,8 @@ def _read_into(fd: FileData, units: list[Unit]) -> None:
             return
         try:
             _read_workbook(fd, wb, xlsx_parts, zf, units)
+        except limits.TooCostly as exc:
+            _unreadable(fd, "file-too-large", **exc.slots())
         finally:
             try:
                 wb.close()
@@ -157,6 +173,8 @@ def _read_workbook(fd: FileData, wb: Any, parts: XlsxParts | OdsParts | None, zf
             continue
         if name in (LISTS_SHEET, GUIDE_SHEET):
             continue
+        if parts is not None and zf is not None:
+            parts.scan(zf, name)  # before calamine holds the sheet's range: raises TooCostly (toolkit.read.limits)
         sheet = wb.get_sheet_by_name(name)
         calamine_sheets[name] = sheet
         sheets_values[name] = sheet.to_python(skip_empty_area=False)

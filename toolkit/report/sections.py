@@ -458,7 +458,7 @@ def number_points(points: list[str]) -> list[str]:
     out = []
     for i, point in enumerate(points, start=1):
         point = point.strip()
-        out.append(point if numbered.match(point) else f"{cn_ordinal_point(i)}{point}")
+        out.append(point if numbered.match(point) else W.finish(f"{cn_ordinal_point(i)}{point}"))
     return out
 
 

@@ -176,12 +176,13 @@ def _outcome(col: Column, value: Any, ctx: Context, schema: SheetSchema) -> Outc
         norm, suffix, hint_code, hint_slots = _normalize(col, value, ctx)
     except NormalizeError as exc:
         slots = dict(exc.slots)
+        shown = slots.pop("shown", _RAW)  # the value as the message quotes it, when not the cell's own
         if exc.code == "not-in-list":
             s = slots.get("suggestion")
             slots["suggestion"] = f"（是否应为“{s}”？）" if s else ""
         if exc.code == "bad-number":
             slots.setdefault("unit_header", _unit_header(schema, col))
-        return None, None, ((exc.code, _RAW, {"hint": exc.hint, **slots}),), True, False
+        return None, None, ((exc.code, shown, {"hint": exc.hint, **slots}),), True, False
     if norm is _BLANK:
         if col.required:
             return None, None, (("missing-value", "", {"rule": col.rule_text() or col.help or "相应内容"}),), False, False
@@ -193,11 +194,12 @@ def _outcome(col: Column, value: Any, ctx: Context, schema: SheetSchema) -> Outc
         found.append((hint_code, _RAW, hint_slots))
     kind = col.kind
     if kind == "int" or kind == "number" or kind == "percent":
-        if col.minimum is not None and norm < col.minimum:
-            found.append(("too-small", _RAW, {"limit": show(col, col.minimum)}))
+        low, high = col.bounds  # what the column holds (schema.NUMBER_LIMIT without schema bounds)
+        if low is not None and norm < low:
+            found.append(("too-small", _RAW, {"limit": show(col, low)}))
             return None, suffix, tuple(found), True, False
-        if col.maximum is not None and norm > col.maximum:
-            found.append(("too-large", _RAW, {"limit": show(col, col.maximum)}))
+        if high is not None and norm > high:
+            found.append(("too-large", _RAW, {"limit": show(col, high)}))
             return None, suffix, tuple(found), True, False
     elif kind == "date":
         if col.in_period and ctx.period is not None and not (ctx.period.start <= norm <= ctx.period.end):

@@ -48,7 +48,11 @@ def validate_files(
         elif index in newer:
             reports.append(_superseded_report(fd, files[newer[index]]))
         else:
-            report, rej, acc = validate_file(fd, ctx)
+            try:
+                report, rej, acc = validate_file(fd, ctx)
+            except Exception as exc:  # noqa: BLE001 - one file's failure never stops the collection
+                reports.append(_failed_report(fd, exc))
+                continue
             reports.append(report)
             rejected.extend(rej)
             for key, columns in acc.items():
@@ -92,3 +96,10 @@ def _superseded_report(fd: FileData, newer: FileData) -> FileReport:
     report.rows_superseded = rows
     report.superseded_by = newer.rel
     return report
+
+
+def _failed_report(fd: FileData, exc: BaseException) -> FileReport:
+    """A file whose check failed (a defect of the toolkit, not of the file): 无法读取 with the
+    reason, nothing of it merged; the other files are checked as usual."""
+    detail = f"{type(exc).__name__}: {str(exc).strip()[:80]}" if str(exc).strip() else type(exc).__name__
+    return file_report(fd, FILE_UNREADABLE, [make_issue("file-check-failed", file=fd.rel, detail=detail)])
