@@ -210,3 +210,15 @@ def test_ctrl_c_while_reading_stops_promptly_with_one_chinese_line(tmp_path_fact
     assert proc.returncode == 130 and len(text.strip().splitlines()) == 1 and text.startswith("错误：已中止")
     leftover = subprocess.run(["pgrep", "-g", str(proc.pid)], capture_output=True, text=True).stdout.split()
     assert leftover == []  # no read worker or helper left behind
+
+
+def test_period_options_take_the_chinese_names_with_the_workspace_year(tmp_path):
+    root = tmp_path / "ws"
+    assert run_cli("init", str(root), "--org", "XX局", "--period", "2021年第一季度").returncode == 0
+    assert load_workspace(root).period.code == "2021Q1"
+    out = run_cli("next-period", "--period", "二季度", cwd=root)  # no year: the workspace's, not today's
+    assert out.returncode == 0, out.stderr
+    assert load_workspace(root).period.code == "2021Q2"
+    out = run_cli("run", "--period", "2021年一季度", cwd=root)  # the recorded period, by its Chinese name
+    assert out.returncode == 0, out.stderr
+    assert "2021年第一季度" in out.stdout

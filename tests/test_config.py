@@ -51,11 +51,32 @@ def test_period_codes_give_name_and_dates(code, name, start, end):
     assert (p.name, p.start, p.end) == (name, start, end)
 
 
-@pytest.mark.parametrize("bad", ["2022Q5", "22Q1", "2022-13", "第一季度", ""])
+@pytest.mark.parametrize("bad", ["2022Q5", "22Q1", "2022-13", "2022年13月", "2022年第五季度", "季度", "年", ""])
 def test_bad_period_is_a_chinese_error_showing_the_forms(bad):
     with pytest.raises(ConfigError) as err:
         parse_period(bad)
-    assert "2022Q1" in str(err.value) and "无法识别" in str(err.value)
+    assert "2022Q1" in str(err.value) and "2022年第一季度" in str(err.value) and "无法识别" in str(err.value)
+
+
+@pytest.mark.parametrize(
+    "text, code",
+    [
+        ("2022年5月", "2022-05"), ("2022年05月份", "2022-05"), ("２０２２年４月", "2022-04"), ("2022 年 5 月", "2022-05"),
+        ("2022年第二季度", "2022Q2"), ("2022年二季度", "2022Q2"), ("2022年第2季度", "2022Q2"), ("2022年Q3", "2022Q3"),
+        ("二〇二二年三季度", "2022Q3"), ("2022年上半年", "2022H1"), ("2022年下半年", "2022H2"),
+        ("2022年", "2022"), ("2022年度", "2022"),
+        # without the year: the year given (the workspace's)
+        ("二季度", "2023Q2"), ("第四季度", "2023Q4"), ("5月", "2023-05"), ("十二月", "2023-12"), ("上半年", "2023H1"),
+    ],
+)
+def test_periods_written_in_chinese_are_understood(text, code):
+    period = parse_period(text, 2023)
+    assert period.code == code
+    assert parse_period(period.name).code == code  # the names the toolkit prints are read back
+
+
+def test_a_period_without_its_year_is_in_this_year_by_default():
+    assert parse_period("二季度").code == f"{date.today().year}Q2"
 
 
 def test_init_creates_config_and_folders_with_non_ascii_path(tmp_path):

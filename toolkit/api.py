@@ -458,7 +458,7 @@ def workspace_for(ws: Workspace, code: str | None) -> Workspace:
 
     if not code:
         return ws
-    wanted = parse_period(code)
+    wanted = parse_period(code, ws.period.start.year)
     if wanted.code == ws.period.code:
         return ws
     record = None
@@ -532,7 +532,7 @@ def next_period(ws: Workspace, code: str | None = None, *, console: bool = True,
     from .read import find_files
 
     current = ws.period
-    target = parse_period(code) if code else following_period(current)
+    target = parse_period(code, current.start.year) if code else following_period(current)
     if target.code == current.code:
         return NextPeriod(current, current, False, notes=[f"{current.name}已经是当前统计期，没有改动。"])
     if target.start <= current.start:
@@ -661,7 +661,7 @@ def import_history(ws: Workspace, summary: Path, code: str, *, as_of: date | Non
     from .history.carry import FINAL_STATUS
     from .merge import summarize
 
-    period = parse_period(code)
+    period = parse_period(code, ws.period.start.year)
     if period.start >= ws.period.start:
         raise ConfigError(f"只能导入当前统计期（{ws.period.name}）以前的统计期；{period.name}不早于当前统计期。"
                           "本期的数据请放进收集文件夹后运行 toolkit run。")

@@ -320,7 +320,8 @@ def _collection_args(folder: Optional[Path], ws: Workspace | None) -> tuple[Path
 def init_cmd(
     directory: Path = typer.Argument(..., metavar="目录", help="新工作区的目录（不存在会自动创建）"),
     org: str = typer.Option(..., "--org", metavar="单位名称", help="本单位名称，如 “XX市XX局”"),
-    period: str = typer.Option(..., "--period", metavar="统计期", help="统计期：2022Q1、2022-03、2022H1 或 2022"),
+    period: str = typer.Option(..., "--period", metavar="统计期",
+                               help="统计期：2022Q1、2022-03、2022H1 或 2022，也可以写 2022年第一季度、2022年3月、2022年上半年"),
     report_date: Optional[str] = typer.Option(None, "--report-date", metavar="日期", help="成文日期，如 2022-04-29"),
 ) -> None:
     """创建工作区：toolkit.toml 配置文件和各文件夹，并放入控制台和启动脚本。"""
@@ -376,7 +377,7 @@ def validate_cmd(
     json_out: Optional[str] = typer.Option(None, "--json", metavar="路径或-", help="把校验结果写成 JSON：文件路径，或 - 表示输出到屏幕"),
     returns: Optional[Path] = typer.Option(None, "--returns", metavar="目录", help="退回修改文件的输出目录（工作区中默认为其退回修改文件夹）"),
     period: Optional[str] = typer.Option(None, "--period", metavar="统计期",
-                                         help="处理已记录的较早统计期（如补收上期的文件：--period 2022Q1）；默认当前统计期"),
+                                         help="处理已记录的较早统计期（如补收上期的文件：--period 2022Q1 或 --period 一季度）；默认当前统计期"),
 ) -> None:
     """校验各单位报回的表格：逐文件、逐行、逐列列出问题，并为有错误的文件生成退回修改文件。"""
     from . import api
@@ -408,7 +409,7 @@ def merge_cmd(
     out: Optional[Path] = typer.Option(None, "--out", "-o", metavar="目录", help="输出目录（工作区中默认为其汇总输出文件夹）"),
     json_out: Optional[str] = typer.Option(None, "--json", metavar="路径或-", help="把校验结果写成 JSON：文件路径，或 - 表示输出到屏幕"),
     period: Optional[str] = typer.Option(None, "--period", metavar="统计期",
-                                         help="处理已记录的较早统计期（如补收上期的文件：--period 2022Q1）；默认当前统计期"),
+                                         help="处理已记录的较早统计期（如补收上期的文件：--period 2022Q1 或 --period 一季度）；默认当前统计期"),
 ) -> None:
     """校验并汇总：生成 汇总表.xlsx 和 汇总数据.json。"""
     from . import api
@@ -504,7 +505,7 @@ def report_cmd(
     out: Optional[Path] = typer.Option(None, "--out", "-o", metavar="报告.docx", help="报告文件，如 报告.docx"),
     pdf: bool = typer.Option(False, "--pdf", help="同时转换为 PDF（需要 LibreOffice）"),
     period: Optional[str] = typer.Option(None, "--period", metavar="统计期",
-                                         help="处理已记录的较早统计期（如补收上期的文件：--period 2022Q1）；默认当前统计期"),
+                                         help="处理已记录的较早统计期（如补收上期的文件：--period 2022Q1 或 --period 一季度）；默认当前统计期"),
     check: bool = typer.Option(False, "--check",
                                help="只检查报告是否符合公文格式和行文规则（检查 --out 指定的报告，默认本期的报告），不生成报告"),
 ) -> None:
@@ -529,7 +530,7 @@ def report_cmd(
 def run_cmd(
     pdf: bool = typer.Option(False, "--pdf", help="同时把报告转换为 PDF（需要 LibreOffice）"),
     period: Optional[str] = typer.Option(None, "--period", metavar="统计期",
-                                         help="处理已记录的较早统计期（如补收上期的文件：--period 2022Q1）；默认当前统计期"),
+                                         help="处理已记录的较早统计期（如补收上期的文件：--period 2022Q1 或 --period 一季度）；默认当前统计期"),
 ) -> None:
     """一键完成：在工作区中依次校验、汇总、生成报告。"""
     from . import api
@@ -564,7 +565,7 @@ def print_rerecorded(ws: Workspace, console=None) -> None:
 @app.command("next-period", cls=_ChineseCommand)
 def next_period_cmd(
     period: Optional[str] = typer.Option(None, "--period", metavar="统计期",
-                                         help="切换到的统计期（如 2022Q3）；默认同类型的下一期（下个月、下季度……）"),
+                                         help="切换到的统计期（如 2022Q3、2022年第三季度）；默认同类型的下一期（下个月、下季度……）"),
 ) -> None:
     """结束本期、开始下一期：记录本期台账，切换统计期，生成已填好上期未办结事项的新模板。"""
     from . import api
@@ -597,7 +598,7 @@ def next_period_cmd(
 @app.command("import-history", cls=_ChineseCommand)
 def import_history_cmd(
     summary: Path = typer.Argument(..., metavar="汇总表.xlsx", help="toolkit 以前生成的汇总表"),
-    period: str = typer.Option(..., "--period", metavar="统计期", help="该汇总表的统计期，如 2022Q1"),
+    period: str = typer.Option(..., "--period", metavar="统计期", help="该汇总表的统计期，如 2022Q1 或 2022年第一季度"),
     as_of: Optional[str] = typer.Option(None, "--as-of", metavar="日期", help="该期的统计截止日（默认为该期最后一天）"),
 ) -> None:
     """导入以前的汇总表：把本功能启用前各期的台账记入历史记录，未办结的事项结转到以后各期。"""

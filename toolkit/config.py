@@ -38,32 +38,84 @@ from .exceptions import ConfigError, NotAWorkspaceError  # noqa: E402,F401 - re-
 # Periods
 # ---------------------------------------------------------------------------
 
-_PERIOD_FORMS = "2022Q1（季度）、2022-03（月份）、2022H1（半年）或 2022（全年）"
+_PERIOD_FORMS = ("2022Q1 或 2022年第一季度（季度）、2022-03 或 2022年3月（月份）、2022H1 或 2022年上半年（半年）、"
+                 "2022 或 2022年（全年）；不写年份（如 二季度、5月）时按本工作区的年份")
+
+_CN_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
+_CN_YEAR_DIGITS = {"〇": "0", "零": "0", "○": "0", "Ｏ": "0", **{k: str(v) for k, v in _CN_DIGITS.items() if v < 10}}
 
 
-def parse_period(text: str) -> Period:
-    """Parse a period code: ``2022Q1``, ``2022-03``/``2022M03``, ``2022H1``, ``2022``."""
-    raw = str(text).strip().upper().replace("－", "-")
+def _cn_number(text: str) -> int | None:
+    """``5``, ``05``, ``五``, ``十二``, ``十``; None for anything else."""
+    if text.isdigit():
+        return int(text)
+    if not text or any(ch not in _CN_DIGITS for ch in text):
+        return None
+    if len(text) == 1:
+        return _CN_DIGITS[text]
+    if len(text) == 2 and text[0] == "十":
+        return 10 + _CN_DIGITS[text[1]]
+    if len(text) == 2 and text[1] == "十":
+        return 10 * _CN_DIGITS[text[0]]
+    return None
+
+
+_CN_PERIOD = re.compile(r"(?:(\d{4}|[〇零○一二三四五六七八九]{4})年(?:度)?)?"
+                        r"(?:(?:第)?([1-4一二三四])季度?|([上下])半年|(\d{1,2}|[一二三四五六七八九十]{1,2})月(?:份)?|"
+                        r"[Qq]([1-4]))?")
+
+
+def _chinese_period(raw: str, year: int | None) -> str | None:
+    """The code of a period written the way the toolkit names it (``2022年第二季度``, ``2022年5月``,
+    ``2022年上半年``, ``2022年``/``2022年度``), also without the year (``二季度``, ``5月``: ``year``)."""
+    m = _CN_PERIOD.fullmatch(raw)
+    if not m or not any(m.groups()):
+        return None
+    written, quarter, half, month, q = m.groups()
+    if written:
+        y = int("".join(_CN_YEAR_DIGITS.get(ch, ch) for ch in written))
+    else:
+        y = year if year is not None else date.today().year
+    if quarter or q:
+        return f"{y}Q{_cn_number(quarter or q)}"
+    if half:
+        return f"{y}H{1 if half == '上' else 2}"
+    if month:
+        n = _cn_number(month)
+        return f"{y}-{n:02d}" if n is not None and 1 <= n <= 12 else None
+    return str(y) if written else None
+
+
+def parse_period(text: str, year: int | None = None) -> Period:
+    """Parse a period: a code (``2022Q1``, ``2022-03``/``2022M03``, ``2022H1``, ``2022``) or its
+    Chinese name (``2022年第一季度``, ``2022年3月``, ``2022年上半年``, ``2022年``/``2022年度``); written
+    without the year (``二季度``, ``3月``, ``上半年``) it is in ``year`` (default: this year)."""
+    import unicodedata
+
+    raw = "".join(unicodedata.normalize("NFKC", str(text)).split()).upper().replace("－", "-")
+    chinese = _chinese_period(raw, year) if re.search(r"[年季月半度]", raw) else None
+    if chinese:
+        raw = chinese
     m = re.fullmatch(r"(\d{4})-?Q([1-4])", raw)
     if m:
-        year, q = int(m[1]), int(m[2])
-        start = date(year, 3 * q - 2, 1)
-        end = _month_end(year, 3 * q)
-        return Period(f"{year}Q{q}", f"{year}年{QUARTER_NAMES[q]}", start, end)
+        y, q = int(m[1]), int(m[2])
+        start = date(y, 3 * q - 2, 1)
+        end = _month_end(y, 3 * q)
+        return Period(f"{y}Q{q}", f"{y}年{QUARTER_NAMES[q]}", start, end)
     m = re.fullmatch(r"(\d{4})(?:-|M|-M)?(\d{1,2})", raw)
     if m and 1 <= int(m[2]) <= 12 and len(raw) > 4:
-        year, month = int(m[1]), int(m[2])
-        return Period(f"{year}-{month:02d}", f"{year}年{month}月", date(year, month, 1), _month_end(year, month))
+        y, month = int(m[1]), int(m[2])
+        return Period(f"{y}-{month:02d}", f"{y}年{month}月", date(y, month, 1), _month_end(y, month))
     m = re.fullmatch(r"(\d{4})-?H([12])", raw)
     if m:
-        year, h = int(m[1]), int(m[2])
+        y, h = int(m[1]), int(m[2])
         if h == 1:
-            return Period(f"{year}H1", f"{year}年上半年", date(year, 1, 1), date(year, 6, 30))
-        return Period(f"{year}H2", f"{year}年下半年", date(year, 7, 1), date(year, 12, 31))
+            return Period(f"{y}H1", f"{y}年上半年", date(y, 1, 1), date(y, 6, 30))
+        return Period(f"{y}H2", f"{y}年下半年", date(y, 7, 1), date(y, 12, 31))
     m = re.fullmatch(r"(\d{4})", raw)
     if m:
-        year = int(m[1])
-        return Period(str(year), f"{year}年度", date(year, 1, 1), date(year, 12, 31))
+        y = int(m[1])
+        return Period(str(y), f"{y}年度", date(y, 1, 1), date(y, 12, 31))
     raise ConfigError(f"统计期“{text}”无法识别。请写成 {_PERIOD_FORMS}。")
 
 

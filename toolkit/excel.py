@@ -389,8 +389,8 @@ def settings_edits(ws: Workspace, values: dict[str, str]) -> dict[tuple[str, str
         edits[("", "org")] = values["org"]
     if values.get("office", "") and values["office"] != current["office"]:
         edits[("", "office")] = values["office"]
-    if parse_period(values["period"]).code != ws.period.code:
-        period = parse_period(values["period"])
+    if parse_period(values["period"], ws.period.start.year).code != ws.period.code:
+        period = parse_period(values["period"], ws.period.start.year)
         edits[("period", "code")] = period.code
         edits[("period", "name")] = period.name
         edits[("period", "start")] = period.start
