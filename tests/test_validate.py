@@ -13,7 +13,7 @@ import pytest
 
 import messy
 from toolkit.errors import CATALOG, make_issue
-from toolkit.model import META_COLUMNS, UNKNOWN_UNIT
+from toolkit.model import META_COLUMNS, UNKNOWN_UNIT, Period
 from toolkit.read import read_file
 from toolkit.schema import SHEETS
 from toolkit.api import validate_collection
@@ -315,6 +315,18 @@ def _one(tmp_path, sheet, rows, as_of=messy.AS_OF, period=messy.PERIOD):
 def test_future_date(tmp_path):
     r = _one(tmp_path, "visits", [messy.visit(1, visit_date=dt.date(2022, 3, 30))], as_of=dt.date(2022, 3, 20))
     assert _issues(r.files[0], "future-date") == [("future-date", "走访记录", 4, "B")]
+    (issue,) = [i for i in r.files[0].issues if i.code == "future-date"]
+    # a 统计截止日 set in toolkit.toml is not “today”: the unit is told which date it is
+    assert "晚于统计截止日（2022-03-20）" in issue.message and "今天" not in issue.message
+
+
+def test_future_date_against_today_says_today(tmp_path):
+    today = dt.date.today()
+    period = Period("x", "本期", today - dt.timedelta(days=40), today + dt.timedelta(days=40))
+    r = _one(tmp_path, "visits", [messy.visit(1, visit_date=today + dt.timedelta(days=3))], as_of=today,
+             period=period)
+    (issue,) = [i for i in r.files[0].issues if i.code == "future-date"]
+    assert f"晚于今天（{today.isoformat()}）" in issue.message and "统计截止日" not in issue.message
 
 
 def test_no_period_no_period_check(tmp_path):

@@ -136,9 +136,10 @@ _KINDS: tuple[ErrorKind, ...] = (
     ErrorKind("outside-period", ERROR, "不在统计期内",
               "日期{value}不在本期统计时段（{start}至{end}）内。请核对日期；不属于本期的记录不要填报。",
               "单元格", "须在本期内的日期（如走访日期）落在统计期以外。"),
-    ErrorKind("future-date", ERROR, "日期晚于今天",
-              "日期{value}晚于今天（{today}），还没有到。请核对日期。",
-              "单元格", "不能是将来的日期（如走访日期、办结日期）晚于校验基准日。"),
+    ErrorKind("future-date", ERROR, "日期晚于今天或统计截止日",
+              "日期{value}晚于{today}，{advice}请核对日期。",
+              "单元格", "不能是将来的日期（如走访日期、办结日期）：晚于校验基准日。基准日是今天，"
+              "toolkit.toml 写了 as_of 时是统计截止日（消息中写明是哪一个）。"),
     ErrorKind("unit-converted", HINT, "金额已换算为万元",
               "“{value}”已换算为{converted}万元（金额统一按万元汇总）。如不对，请直接按万元填写数字。",
               "单元格", "以元、亿元等填写的金额已换算为万元。"),

@@ -40,8 +40,17 @@ class Context:
         self.as_of = as_of
         self.carried = carried  # what earlier periods left open (None: no history)
         self.default_year = period.start.year if period is not None else as_of.year
+        self.future_slots = future_slots(as_of)
         self.outcomes: dict[int, dict[type, dict[Any, Any]]] = {}  # id(Column) -> class -> value -> outcome
         self.clean: dict[int, dict[type, dict[Any, Any]]] = {}  # the same, normalized value of clean outcomes
+
+
+def future_slots(as_of: date) -> dict[str, str]:
+    """The ``future-date`` message's words for the reference date: 今天 when it is today, else the
+    统计截止日 set in toolkit.toml (``as_of``), which the unit must be told is not today."""
+    if as_of == date.today():
+        return {"today": f"今天（{as_of.isoformat()}）", "advice": "还没有到。"}
+    return {"today": f"统计截止日（{as_of.isoformat()}）", "advice": "不在本次统计范围内。"}
 
 
 Outcome = tuple  # (value or None, unit suffix or None, ((code, shown value or _RAW, slots), ...), rejected?, clean?)
@@ -205,7 +214,7 @@ def _outcome(col: Column, value: Any, ctx: Context, schema: SheetSchema) -> Outc
                           {"start": ctx.period.start.isoformat(), "end": ctx.period.end.isoformat()}))
             return None, suffix, tuple(found), True, False
         if col.not_future and norm > ctx.as_of:
-            found.append(("future-date", norm.isoformat(), {"today": ctx.as_of.isoformat()}))
+            found.append(("future-date", norm.isoformat(), ctx.future_slots))
             return None, suffix, tuple(found), True, False
     return norm, suffix, tuple(found), False, not suffix and not found
 
