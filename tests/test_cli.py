@@ -62,7 +62,7 @@ def test_bad_period_exits_2_with_the_accepted_forms(tmp_path, capsys):
     with pytest.raises(SystemExit) as exc:
         main(["init", str(tmp_path / "ws"), "--org", "XX局", "--period", "2022Q5"])
     assert exc.value.code == 2
-    assert "2022Q1（季度）" in capsys.readouterr().err
+    assert "2022Q1 或 2022年第一季度（季度）" in capsys.readouterr().err
     assert not (tmp_path / "ws" / CONFIG_NAME).exists()
 
 
