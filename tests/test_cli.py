@@ -181,7 +181,8 @@ def test_many_clean_files_are_summed_up_not_listed(tmp_path):
     console = Console(record=True, width=200)
     print_validation(result, console)
     text = console.export_text()
-    assert "单位999.xlsx" in text and "单位0.xlsx" not in text
+    listed = [line.split()[0] for line in text.splitlines() if line.startswith("  单位")]
+    assert listed == ["单位", "单位999"]  # the header, then the one file that is not 通过
     assert f"另有 {MAX_FILES_LISTED + 5} 个文件全部通过" in text and str(10 * len(files)) in text
 
 
@@ -222,3 +223,16 @@ def test_period_options_take_the_chinese_names_with_the_workspace_year(tmp_path)
     out = run_cli("run", "--period", "2021年一季度", cwd=root)  # the recorded period, by its Chinese name
     assert out.returncode == 0, out.stderr
     assert "2021年第一季度" in out.stdout
+
+
+def test_chinese_command_names_work_and_are_listed_in_the_help(tmp_path):
+    from toolkit.cli import COMMAND_ALIASES
+
+    out = run_cli("--help")
+    assert "命令也可以用中文" in out.stdout and "校验" in out.stdout and "一键完成" in out.stdout
+    for alias in ("校验", "检查", "一键完成", "下一期", "情况汇报", "离线安装包"):
+        out = run_cli(alias, "-h")
+        assert out.returncode == 0, (alias, out.stderr)
+        assert f"用法：toolkit {alias}" in out.stdout
+    assert set(COMMAND_ALIASES.values()) == {"init", "templates", "validate", "merge", "report", "run", "demo",
+                                             "console", "next-period", "status", "import-history", "bundle"}

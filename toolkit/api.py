@@ -96,11 +96,16 @@ def validate_collection(
     markup_dir: Path | None = None,
     progress: Progress | None = None,
     carried: Carried | None = None,
+    stage: Callable[[str], None] | None = None,
 ) -> ValidationResult:
-    """Validate every workbook under ``folder``; write 退回修改 copies into ``markup_dir``."""
+    """Validate every workbook under ``folder``; write 退回修改 copies into ``markup_dir``.
+
+    ``stage(name)`` is called as each stage ends: "read", then those of :func:`check_collection`."""
     files, ignored = read_collection(folder, units=units, period=period, progress=progress)
+    if stage:
+        stage("read")
     return check_collection(files, ignored, folder, period=period, as_of=as_of, units=units, markup_dir=markup_dir,
-                            carried=carried)
+                            carried=carried, stage=stage)
 
 
 def check_collection(
@@ -113,18 +118,24 @@ def check_collection(
     units: list[Unit] | tuple = (),
     markup_dir: Path | None = None,
     carried: Carried | None = None,
+    stage: Callable[[str], None] | None = None,
 ) -> ValidationResult:
     """Validate files already read (:func:`read_collection`); write 退回修改 copies into ``markup_dir``.
 
-    ``carried``: what earlier periods left open (:func:`carried_into`), for the cross-period checks."""
+    ``carried``: what earlier periods left open (:func:`carried_into`), for the cross-period checks.
+    ``stage(name)`` is called as each stage ends: "check" (validated), "markup" (退回修改 written)."""
     from .validate import validate_files
 
     with bulk_gc():
         result = validate_files(files, root=Path(folder), period=period, as_of=as_of or date.today(),
                                 units=list(units), carried=carried)
     result.ignored = list(ignored) + list(result.ignored)
+    if stage:
+        stage("check")
     if markup_dir is not None:
         write_markups(files, result, Path(markup_dir), period)
+    if stage:
+        stage("markup")
     return result
 
 
@@ -243,15 +254,20 @@ def record_period(ws: Workspace, merged) -> None:
 
 
 def merge_result(result: ValidationResult, out_dir: Path, ws: Workspace | None = None, *,
-                 carried: Carried | None = None, record: bool = False) -> MergeOutcome:
+                 carried: Carried | None = None, record: bool = False,
+                 stage: Callable[[str], None] | None = None) -> MergeOutcome:
     """Merge (with the items ``carried`` from the previous period), then write 汇总表.xlsx and
-    汇总数据.json into ``out_dir`` (each atomically); ``record``: and record ``ws.period`` in the history."""
+    汇总数据.json into ``out_dir`` (each atomically); ``record``: and record ``ws.period`` in the history.
+    ``stage(name)`` is called as each stage ends: "merge", "workbook"."""
     from .merge import summarize, write_figures
     from .summary_xlsx import write_workbook
 
+    done = stage or (lambda name: None)
     with bulk_gc():
         merged = summarize(result, carried=complete_carried(ws, carried, result), **merge_settings(ws))
+        done("merge")
         workbook = write_workbook(merged, Path(out_dir))
+        done("workbook")
         outcome = MergeOutcome(figures=merged.figures, workbook=workbook,
                                figures_path=write_figures(merged.figures, Path(out_dir)))
         if record and ws is not None:

@@ -288,6 +288,24 @@ def short_message(issue: Issue) -> str:
     return prefix + body
 
 
+def within_file(issue: Issue) -> str:
+    """The message without its file (``“走访记录”表第4行B列（走访日期）：…``), for a list of
+    one file's issues under that file's name; a message about the whole file keeps its body."""
+    head = f"文件“{issue.file}”" if issue.file else ""
+    body = issue.message
+    if head and body.startswith(head):
+        body = body[len(head):].removeprefix("：")
+    return body
+
+
+def body(issue: Issue) -> str:
+    """The message without any location (where it is is said beside it: the 退回说明's columns)."""
+    where = location(file=issue.file, sheet=issue.sheet, row=issue.row, column=issue.column, header=issue.header)
+    if where and issue.message.startswith(where + "："):
+        return issue.message[len(where) + 1:]
+    return within_file(issue)
+
+
 def _shown(value: object) -> str:
     from .normalize import display_value
 
