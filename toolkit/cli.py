@@ -768,13 +768,14 @@ def lint_report(path: Path | None) -> None:
     if not Path(path).is_file():
         raise ConfigError(f"找不到报告 {path}。请先生成报告（toolkit report 或 toolkit run），或写出要检查的 .docx 文件。")
     findings = lint(path)
-    c = _console()
+    out = _Out(_console())
     if not findings:
-        c.print(f"[green]检查通过[/]：{escape(str(path))} 符合公文格式（GB/T 9704-2012）和行文规则。")
+        out.para(f"{_shown_path(path)} 符合公文格式（GB/T 9704-2012）和行文规则。", label="检查通过：",
+                 label_style="green", hang=2)
         return
-    c.print(f"[yellow]{escape(str(path))} 有 {len(findings)} 处需要修改：[/]")
+    out.para(f"有 {len(findings)} 处需要修改：{_shown_path(path)}", style="yellow", hang=2)
     for f in findings:
-        c.print(f"  {escape(f.message)}" + (f"（{escape(f.where)}）" if f.where else ""))
+        out.para(f.message + (f"（{f.where}）" if f.where else ""), indent=2, hang=4)
 
 
 @app.command("report", cls=_ChineseCommand)
