@@ -108,6 +108,9 @@ class Column:
     choices: tuple[str, ...] = ()
     # Spellings people use for a list value, mapped to the canonical value.
     choice_aliases: dict[str, str] = field(default_factory=dict)
+    # Those of the aliases that interpret what was meant (比较满意 counted as 基本满意) rather than
+    # spell the value otherwise: the unit is told (a 提示, choice-interpreted)
+    choice_readings: tuple[str, ...] = ()
     aliases: tuple[str, ...] = ()
     minimum: float | None = None
     maximum: float | None = None
@@ -439,6 +442,7 @@ PROBLEMS = SheetSchema(
         Column("satisfaction", "满意度", "choice", required_when=When("status", ("已销号",)),
                choices=SATISFACTION,
                choice_aliases={"非常满意": "满意", "比较满意": "基本满意", "一般": "基本满意"},
+               choice_readings=("非常满意", "比较满意", "一般"),
                aliases=("群众满意度", "回访满意度"), width=9,
                help="回访时群众的评价；已销号的问题必须回访且不能为“不满意”。", example="满意"),
         Column("remark", "备注", "text", width=14, help="其他需要说明的情况。", example=""),

@@ -32,7 +32,7 @@ from .merge.frames import isna
 from .model import META_FILE, META_NOTES, META_ROW, Issue, ValidationResult
 from .schema import GREEN, RED, UNIT_KEY, YELLOW
 from .submission import MISSING, PARTIAL, RETURNED, UNIT_STATUSES
-from .text import wrapped_lines
+from .text import row_height, wrapped_lines
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -180,11 +180,8 @@ class _Book:
 
 
 def _row_height(cells: list[tuple[str, float]], line: float = 14.0) -> float | None:
-    """The row height for wrapped text, or None when one line fits."""
-    lines = max([1] + [wrapped_lines(text, width) for text, width in cells if text])
-    if lines > 1:
-        return min(line * lines + 2, 409)
-    return None
+    """The row height for wrapped text, or None when one line fits (text.row_height, 10-point cells)."""
+    return row_height(cells, line=line, most=None, pad=2)
 
 
 def _fit_height(ws, row: int, cells: list[tuple[str, float]], line: float = 14.0) -> None:

@@ -62,7 +62,7 @@ from .schema import (
     SheetSchema,
     TemplateSchema,
 )
-from .text import wrapped_lines
+from .text import row_height
 
 __all__ = [
     "build_workbook",
@@ -673,16 +673,19 @@ def _write_rows(wb, sheet_key: str, rows: list[dict[str, object]], *, convert: b
     out = []
     for offset, values in enumerate(rows):
         r = first_row + offset
-        lines = 1
         for i, col in enumerate(sheet.columns, start=1):
             value = values.get(col.key)
             write_cell(ws, r, i, col, _convert(col, value) if convert else value)
-            if isinstance(value, str) and value:
-                lines = max(lines, wrapped_lines(value, col.width))
-        if lines > 1:  # neither Excel nor LibreOffice re-fits row heights of a file they open
-            ws.row_dimensions[r].height = 14.5 * min(lines, 12) + 4
+        fit_row(ws, r, sheet, values)
         out.append(r)
     return out
+
+
+def fit_row(ws, row: int, sheet: SheetSchema, values) -> None:
+    """Make data row ``row`` as tall as its wrapped texts (``values``: schema key → value; text.row_height)."""
+    height = row_height((values.get(col.key), col.width) for col in sheet.columns)
+    if height is not None:
+        ws.row_dimensions[row].height = height
 
 
 def fill_rows(wb, sheet_key: str, rows: list[dict[str, object]], *, first_row: int = FIRST_DATA_ROW) -> None:

@@ -60,6 +60,25 @@ def wrapped_lines(text: str, width: float) -> int:
     return sum(max(1, -(-_tenths(part) // per_line)) for part in str(text).split("\n"))
 
 
+#: a row of wrapped text in the templates and 退回修改 files (11-point cells): points per line, the
+#: tallest it is made (lines), the padding
+TEMPLATE_LINE, TEMPLATE_MOST_LINES, ROW_PADDING = 14.5, 12, 4.0
+
+
+def row_height(cells, *, line: float = TEMPLATE_LINE, most: int | None = TEMPLATE_MOST_LINES,
+               pad: float = ROW_PADDING, limit: float = 409.0) -> float | None:
+    """The height (points) of a row whose wrapped ``cells`` are (text, column width) pairs: ``line``
+    points a line of its tallest cell (at most ``most`` lines) plus ``pad``; None when every cell
+    fits on one line (the program's default height). Neither Excel nor LibreOffice nor WPS
+    re-measures the rows of a file they open: a file the toolkit writes sets them."""
+    lines = max([1] + [wrapped_lines(text, width) for text, width in cells if isinstance(text, str) and text])
+    if lines <= 1:
+        return None
+    if most is not None:
+        lines = min(lines, most)
+    return min(line * lines + pad, limit)
+
+
 def em_width(text: str) -> float:
     """Width of ``text`` in em: a wide character 1, a narrow one 0.5, and a quarter em
     where the text changes between wide and narrow characters (not before a space)."""
