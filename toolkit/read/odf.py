@@ -16,7 +16,7 @@ from __future__ import annotations
 import zipfile
 from xml.etree import ElementTree as ET
 
-from ..schema import DEFINED_NAME_TEMPLATE, DEFINED_NAME_UNIT, DEFINED_NAME_VERSION
+from ..schema import TEMPLATE_NAMES
 from .ooxml import core_modified
 
 __all__ = ["ODS_MIMETYPE", "OdsParts", "is_ods"]
@@ -60,7 +60,7 @@ class OdsParts:
             root = ET.fromstring(data)
         except (ET.ParseError, KeyError, OSError, zipfile.BadZipFile, RuntimeError):
             return parts
-        wanted = (DEFINED_NAME_TEMPLATE, DEFINED_NAME_VERSION, DEFINED_NAME_UNIT)
+        wanted = TEMPLATE_NAMES
         for el in root.iter(f"{{{_META}}}user-defined"):
             name = el.get(f"{{{_META}}}name")
             if name in wanted:
