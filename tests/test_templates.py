@@ -625,3 +625,26 @@ def test_libreoffice_prints_the_guide_header_on_its_continuation_pages(q2_dir, t
     assert len(pages) >= 2
     for text in pages[1:]:
         assert "填写要求/可选值" in text and "是否必填" in text
+
+
+def test_templates_of_units_renamed_or_removed_are_deleted_and_nothing_else(tmp_path):
+    from toolkit import api
+    from toolkit.config import edit_config_text, init_workspace, load_workspace, unit_entry
+
+    ws = init_workspace(tmp_path / "ws", "XX局", "2022Q1", units=[Unit("01", "办公室"), Unit("02", "党建办"),
+                                                                 Unit("03", "政策法规科")])
+    api.make_templates(ws)
+    folder = ws.templates_dir
+    mine = folder / "我的说明.xlsx"
+    mine.write_bytes(b"kept")
+    text = edit_config_text(ws.config_path.read_text(encoding="utf-8"),
+                            {("", "units"): [unit_entry(Unit("01", "办公室")), unit_entry(Unit("02", "机关党委"))]})
+    ws.config_path.write_text(text, encoding="utf-8")
+    removed: list[Path] = []
+    api.make_templates(load_workspace(ws.root), removed=removed)
+    names = sorted(p.name for p in folder.glob("*.xlsx"))
+    assert names == sorted([f"{u}-{t.name}-2022年第一季度.xlsx" for u in ("办公室", "机关党委") for t in TEMPLATES]
+                           + ["我的说明.xlsx"])
+    assert sorted(p.name for p in removed) == sorted(f"{u}-{t.name}-2022年第一季度.xlsx" for u in ("党建办", "政策法规科")
+                                                     for t in TEMPLATES)
+    assert mine.read_bytes() == b"kept"

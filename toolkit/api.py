@@ -36,13 +36,16 @@ BLANK_DIR = "空白模板"
 # ---------------------------------------------------------------------------
 
 
-def make_templates(ws: Workspace | None = None, out_dir: Path | None = None) -> list[Path]:
+def make_templates(ws: Workspace | None = None, out_dir: Path | None = None,
+                   removed: list[Path] | None = None) -> list[Path]:
     """Write the blank templates and, in a workspace, one copy per unit.
 
     In a workspace: unit copies go to the templates folder, the blank ones to its
     ``空白模板`` sub-folder; each unit's 问题清单 and 任务清单 list what it still has open
-    after the recorded periods before this one. Without a workspace: blank templates
-    into ``out_dir``.
+    after the recorded periods before this one. The folder then holds this unit list's
+    templates only: a unit copy the toolkit named for a unit no longer in the list (renamed,
+    removed) is deleted, so it cannot be sent out by mistake (other files are left alone);
+    ``removed`` collects them. Without a workspace: blank templates into ``out_dir``.
     """
     from .templates import write_blank_templates, write_unit_templates
 
@@ -52,8 +55,29 @@ def make_templates(ws: Workspace | None = None, out_dir: Path | None = None) -> 
         return write_blank_templates(Path(out_dir))
     target = Path(out_dir) if out_dir else ws.templates_dir
     written = write_unit_templates(target, ws.units, ws.period, ws.org, carried=carried_into(ws, full=True)) if ws.units else []
+    gone = _remove_stale_templates(target, written)
+    if removed is not None:
+        removed.extend(gone)
     written += write_blank_templates(target / BLANK_DIR)
     return written
+
+
+def _remove_stale_templates(folder: Path, keep: list[Path]) -> list[Path]:
+    """Delete the unit copies in ``folder`` the toolkit named (``单位-模板名-统计期.xlsx``) that are not ``keep``."""
+    from .schema import TEMPLATES
+
+    keep_names = {p.name for p in keep}
+    gone = []
+    for template in TEMPLATES:
+        for old in folder.glob(f"*-{template.name}-*.xlsx"):
+            if old.name in keep_names or old.name.startswith("~$") or not old.is_file():
+                continue
+            try:
+                old.unlink()
+            except OSError:  # open in Excel: left, the next run tries again
+                continue
+            gone.append(old)
+    return sorted(gone)
 
 
 # ---------------------------------------------------------------------------

@@ -625,11 +625,16 @@ def templates_cmd(
 
     def go():
         ws = _workspace(None, required=False)
-        paths = api.make_templates(ws, out)
+        removed: list[Path] = []
+        paths = api.make_templates(ws, out, removed=removed)
         c = _console()
-        c.print(f"[green]已生成 {len(paths)} 个模板文件[/]：")
+        out_ = _Out(c)
+        c.print(f"[green]已生成 {len(paths)} 个模板文件[/]：", highlight=False)
         for p in paths:
-            c.print(f"  {escape(str(p))}")
+            out_.para(_shown_path(p), indent=2, hang=4)
+        if removed:
+            out_.para("已删除不在单位名单中的单位的旧模板（单位已改名或删除），以免误发：" + "、".join(p.name for p in removed),
+                      label="提示：", label_style="yellow", hang=2)
 
     _run(go)
 
