@@ -219,3 +219,21 @@ def test_config_written_by_init_has_only_known_keys(tmp_path):
     text = render_config("XX局", parse_period("2022Q1"), report_date=date(2022, 4, 29), as_of=date(2022, 4, 29))
     _write(tmp_path, text)
     assert load_workspace(tmp_path).org == "XX局"
+
+
+def test_key_line_finds_a_key_in_its_section_and_its_nth_units_table():
+    from toolkit.config import key_line
+
+    text = ('org = "XX局"\n'          # 1
+            "[period]\n"             # 2
+            'code = "2022Q1"\n'      # 3
+            "[[units]]\n"            # 4
+            'code = "01"\n'          # 5
+            "[[units]]\n"            # 6
+            'code = "02"\n'          # 7
+            'name = "党建办"\n')     # 8
+    assert key_line(text, "org") == 1
+    assert key_line(text, "period.code") == 3
+    assert key_line(text, "units.code", 2) == 7 and key_line(text, "units.name", 2) == 8
+    assert key_line(text, "units.name", 1) == 4  # not written: its table's header
+    assert key_line(text, "report.title") is None

@@ -254,7 +254,8 @@ def load_workspace(root: Path) -> Workspace:
             f"找不到配置文件 {path}。请先运行 toolkit init <目录> 创建工作区，或在工作区目录中运行命令。"
         )
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
+        text = path.read_text(encoding="utf-8-sig")
+        data = tomllib.loads(text)
     except UnicodeDecodeError:
         raise ConfigError(f"{path.name} 不是 UTF-8 编码。请用记事本“另存为”，编码选择 UTF-8。") from None
     except tomllib.TOMLDecodeError as exc:
@@ -263,7 +264,65 @@ def load_workspace(root: Path) -> Workspace:
         raise ConfigError(
             f"{path.name} {at}格式有误（{exc}）。请检查引号是否成对、等号两边是否写全，文字要用英文双引号括起来。"
         ) from None
-    return parse_workspace(data, path.parent)
+    try:
+        return parse_workspace(data, path.parent)
+    except ConfigError as exc:
+        raise with_line(exc, text) from None
+
+
+def key_error(message: str, key: str, index: int | None = None) -> ConfigError:
+    """A ConfigError about toolkit.toml's key ``key`` (``a.b``; ``index``: the n-th [[units]]):
+    :func:`load_workspace` adds the line it is on (tomllib gives none)."""
+    exc = ConfigError(message)
+    exc.key, exc.index = key, index  # type: ignore[attr-defined]
+    return exc
+
+
+def with_line(exc: ConfigError, text: str) -> ConfigError:
+    """``exc`` with “toolkit.toml 第N行” for the key it names, when the key is found in ``text``."""
+    key = getattr(exc, "key", None)
+    line = key_line(text, key, getattr(exc, "index", None)) if key else None
+    if line is None:
+        return exc
+    message = exc.message
+    for start in ("toolkit.toml 中", "toolkit.toml "):
+        if message.startswith(start):
+            message = f"toolkit.toml 第{line}行：" + message[len(start):]
+            break
+    else:
+        message = f"toolkit.toml 第{line}行：{message}"
+    located = key_error(message, key, getattr(exc, "index", None))
+    return located
+
+
+_HEADER_RE = re.compile(r"""^\s*(\[\[?)\s*([A-Za-z0-9_."' -]+?)\s*\]\]?\s*(?:#.*)?$""")
+_KEY_RE = re.compile(r"""^\s*("[^"]*"|'[^']*'|[A-Za-z0-9_.-]+)\s*=""")
+
+
+def key_line(text: str, key: str, index: int | None = None) -> int | None:
+    """The 1-based line of ``key`` (``section.name`` or a top-level name; ``index``: in the
+    n-th ``[[section]]``, 1-based) in toolkit.toml ``text``; its section's header line when the
+    key itself is not written; None when neither is found."""
+    section, _, name = key.rpartition(".")
+    current, seen, header_line = "", 0, None
+    for n, line in enumerate(text.splitlines(), start=1):
+        m = _HEADER_RE.match(line)
+        if m:
+            current = m[2].replace('"', "").replace("'", "").strip()
+            if m[1] == "[[":
+                seen = seen + 1 if current == section else seen
+            if current == section and (index is None or seen == index):
+                header_line = header_line or n
+            continue
+        k = _KEY_RE.match(line)
+        if not k:
+            continue
+        written = k[1].strip("\"'")
+        full = f"{current}.{written}" if current else written
+        if (current == section and (index is None or seen == index) and written == name) or \
+                (not section and not current and written == name) or (not current and full in (key, section)):
+            return n
+    return header_line
 
 
 def _get(data: dict, key: str, expected: str, *, required: bool = True, default: Any = None) -> Any:
