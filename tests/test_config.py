@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from datetime import date
 
 import pytest
@@ -174,9 +176,25 @@ def test_notepad_bom_is_accepted(tmp_path):
     assert load_workspace(tmp_path).org == "XX市体育局"
 
 
-def test_gbk_file_gets_an_encoding_hint(tmp_path):
+def test_a_file_saved_as_gbk_is_read_as_such(tmp_path):
+    """Notepad on a Chinese Windows saves “ANSI” as GBK: read it, do not refuse it."""
+    (tmp_path / CONFIG_NAME).write_bytes((VALID + '\n[report]\nrecipient = "市委组织部"\n').encode("gbk"))
+    ws = load_workspace(tmp_path)
+    assert ws.org == "XX市体育局" and ws.report.recipient == "市委组织部"
+
+
+def test_a_gbk_file_is_edited_into_utf8(tmp_path):
+    from toolkit.config import edit_config_text, read_config_text
+
     (tmp_path / CONFIG_NAME).write_bytes(VALID.encode("gbk"))
-    with pytest.raises(ConfigError, match="UTF-8"):
+    text = edit_config_text(read_config_text(tmp_path / CONFIG_NAME), {("", "office"): "办公室"})
+    (tmp_path / CONFIG_NAME).write_text(text, encoding="utf-8")
+    assert load_workspace(tmp_path).office == "办公室" and load_workspace(tmp_path).org == "XX市体育局"
+
+
+def test_a_file_in_neither_encoding_is_refused_with_what_to_do(tmp_path):
+    (tmp_path / CONFIG_NAME).write_bytes(b'org = "\xff\xfe\x80"\n')
+    with pytest.raises(ConfigError, match="另存为.*UTF-8"):
         load_workspace(tmp_path)
 
 
@@ -237,3 +255,64 @@ def test_key_line_finds_a_key_in_its_section_and_its_nth_units_table():
     assert key_line(text, "units.code", 2) == 7 and key_line(text, "units.name", 2) == 8
     assert key_line(text, "units.name", 1) == 4  # not written: its table's header
     assert key_line(text, "report.title") is None
+
+
+# --- toolkit.toml mistakes name their line and the usual slip ---------------------------------------
+
+
+def _lines(text: str) -> list[str]:
+    return text.splitlines()
+
+
+def _error(tmp_path, text: str) -> str:
+    _write(tmp_path, text)
+    with pytest.raises(ConfigError) as err:
+        load_workspace(tmp_path)
+    return err.value.message
+
+
+BASE = 'org = "XX市体育局"\n[period]\ncode = "2022Q1"\n'
+UNITS = BASE + '\n[[units]]\ncode = "01"\nname = "办公室"\n'
+
+
+def test_a_second_unit_without_its_units_header_names_the_line_and_the_slip(tmp_path):
+    text = UNITS + 'code = "02"\nname = "党建办"\n'
+    message = _error(tmp_path, text)
+    line = _lines(text).index('code = "02"') + 1
+    assert message.startswith(f"toolkit.toml 第{line}行（code = \"02\"）：同一节里“code”写了两次")
+    assert "是不是漏了 [[units]]？" in message
+
+
+def test_a_unit_written_under_another_section_names_the_line_and_the_slip(tmp_path):
+    text = UNITS + '\n[folders]\ninbox = "收集文件"\ncode = "02"\nname = "党建办"\n'
+    message = _error(tmp_path, text)
+    line = _lines(text).index('code = "02"') + 1
+    assert message.startswith(f"toolkit.toml 第{line}行：[folders] 下的“code”无法识别") and "是不是漏了 [[units]]" in message
+    text = BASE.replace('org = "XX市体育局"', 'org = "XX市体育局"\nname = "党建办"')  # before any section
+    message = _error(tmp_path, text)
+    assert message.startswith("toolkit.toml 第2行：“name”无法识别") and "是不是漏了 [[units]]" in message
+
+
+def test_single_brackets_for_a_unit_are_pointed_out(tmp_path):
+    message = _error(tmp_path, BASE + '\n[units]\ncode = "01"\nname = "办公室"\n')
+    assert "是不是把 [[units]] 写成了 [units]？" in message and re.match(r"toolkit\.toml 第\d+行：", message)
+
+
+@pytest.mark.parametrize("change, expected", [
+    (('org = "XX市体育局"', 'org = XX市体育局'), "文字要用英文双引号括起来"),
+    (('org = "XX市体育局"', 'org = "XX市体育局'), "引号没有成对"),
+    (('org = "XX市体育局"', 'org "XX市体育局"'), "缺少“=”"),
+])
+def test_syntax_errors_are_explained_in_chinese_on_their_line(tmp_path, change, expected):
+    text = VALID.replace(*change)
+    message = _error(tmp_path, text)
+    line = next(n for n, l in enumerate(_lines(text), start=1) if l.startswith("org"))
+    assert message.startswith(f"toolkit.toml 第{line}行（") and expected in message
+    assert not re.search(r"[A-Za-z]{4,} [a-z]{3,}", message)  # no English sentence left
+
+
+def test_duplicate_unit_codes_name_the_second_ones_line(tmp_path):
+    text = UNITS + '\n[[units]]\ncode = "01"\nname = "党建办"\n'
+    message = _error(tmp_path, text)
+    line = len(_lines(text)) - 1
+    assert message.startswith(f"toolkit.toml 第{line}行：单位编码“01”重复")

@@ -475,7 +475,7 @@ def test_a_bad_unit_list_gives_the_messages_of_toolkit_toml_and_is_not_saved(com
     ws.config_path.write_text(text, encoding="utf-8")
     with pytest.raises(ConfigError) as err:
         load_workspace(ws.root)
-    assert str(err.value) == f"toolkit.toml 中{message}"
+    assert re.fullmatch(rf"toolkit\.toml 第\d+行：{re.escape(message)}", str(err.value))  # and the line (issue 17)
 
 
 @pytest.mark.parametrize("rows, message", [

@@ -567,7 +567,7 @@ def next_period(ws: Workspace, code: str | None = None, *, console: bool = True,
     (merging it first when its inbox is newer than its outputs), make the next period current in
     toolkit.toml (the next of the same kind, or ``code``), create its folders and write its
     templates prefilled with what each unit still has open. Running it again changes nothing."""
-    from .config import edit_config_text, following_period, load_workspace, parse_period
+    from .config import edit_config_text, following_period, load_workspace, parse_period, read_config_text
     from .io import write_text_atomic
     from .read import find_files
 
@@ -607,7 +607,7 @@ def next_period(ws: Workspace, code: str | None = None, *, console: bool = True,
         values[("report", "date")] = ws.report.date + shift
         notes.append(f"成文日期已由 {ws.report.date.isoformat()} 顺延为 {(ws.report.date + shift).isoformat()}，"
                      "请按实际修改 toolkit.toml。")
-    text = edit_config_text(ws.config_path.read_text(encoding="utf-8-sig"), values)
+    text = edit_config_text(read_config_text(ws.config_path), values)
     write_text_atomic(ws.config_path, text)
     new = load_workspace(ws.root)
     for name in new.folders:

@@ -253,21 +253,103 @@ def load_workspace(root: Path) -> Workspace:
         raise ConfigError(
             f"找不到配置文件 {path}。请先运行 toolkit init <目录> 创建工作区，或在工作区目录中运行命令。"
         )
+    text = read_config_text(path)
     try:
-        text = path.read_text(encoding="utf-8-sig")
         data = tomllib.loads(text)
-    except UnicodeDecodeError:
-        raise ConfigError(f"{path.name} 不是 UTF-8 编码。请用记事本“另存为”，编码选择 UTF-8。") from None
     except tomllib.TOMLDecodeError as exc:
-        where = re.search(r"line (\d+), column (\d+)", str(exc))
-        at = f"第{where[1]}行第{where[2]}列附近" if where else "某处"
-        raise ConfigError(
-            f"{path.name} {at}格式有误（{exc}）。请检查引号是否成对、等号两边是否写全，文字要用英文双引号括起来。"
-        ) from None
+        raise syntax_error(exc, text, path.name) from None
     try:
         return parse_workspace(data, path.parent)
     except ConfigError as exc:
         raise with_line(exc, text) from None
+
+
+def read_config_text(path: Path) -> str:
+    """toolkit.toml's text: UTF-8 (with or without the BOM Notepad writes), or GBK — what Notepad on a
+    Chinese Windows saves as “ANSI” — read as such rather than refused (a later edit writes UTF-8)."""
+    data = Path(path).read_bytes()
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("gb18030")  # GBK and its superset
+    except UnicodeDecodeError:
+        raise ConfigError(f"{Path(path).name} 的编码无法识别（不是 UTF-8，也不是 GBK/ANSI）。"
+                          "请用记事本打开，“另存为”时编码选择 UTF-8。") from None
+
+
+#: the usual slip behind a units key outside a [[units]] table
+UNITS_SLIP = ("是不是漏了 [[units]]？每个单位前面要有单独一行 [[units]]（两个方括号），"
+              "下面再写 code = \"05\" 和 name = \"单位名称\"。")
+
+_SYNTAX = (  # tomllib's reasons, in the words of the office
+    ("Cannot overwrite a value", "同一节里“{key}”写了两次"),
+    ("Cannot declare", "“{line}”这一节写了两次，每一节只能写一次（每个单位各写一段 [[units]]，是两个方括号）"),
+    ("Invalid value", "等号右边的写法不对：文字要用英文双引号括起来（如 name = \"办公室\"），日期写成 2022-04-29，数字直接写"),
+    ("Expected '=' after a key", "这一行缺少“=”，或名称中间有空格：应写成 名称 = 值"),
+    ("Expected newline or end of document", "一行只能写一项设置；日期要写成真实的日期（如 2022-04-29），文字要用英文双引号括起来"),
+    ("Unterminated string", "引号没有成对：文字两边各要一个英文双引号"),
+    ("Illegal character", "引号没有成对，或文字中有不能直接写的字符：文字两边各要一个英文双引号"),
+    ("Found invalid character", "有不能直接写的字符：文字要用英文双引号括起来"),
+    ("Invalid statement", "这一行无法识别：应写成 名称 = 值，或 [节名]"),
+    ("Expected ']", "方括号没有配对：节名写成 [period]，单位写成 [[units]]"),
+    ("Invalid initial character for a key", "名称写法不对：等号左边只写英文名称，如 name"),
+    ("Unclosed array", "方括号没有配对：列表写成 [\"第一段\", \"第二段\"]"),
+    ("Invalid date", "日期写法不对：写成 2022-04-29"),
+)
+
+
+def _table_keys(text: str):
+    """(line number, table, key) of every key line of toolkit.toml ``text``; each [[table]] is new."""
+    current = ""
+    for n, line in enumerate(text.splitlines(), start=1):
+        m = _HEADER_RE.match(line)
+        if m:
+            current = f"{m[2].strip()}#{n}" if m[1] == "[[" else m[2].strip()
+            continue
+        k = _KEY_RE.match(line)
+        if k:
+            yield n, current, k[1].strip("\"'")
+
+
+def _unterminated_line(text: str) -> int | None:
+    for n, line in enumerate(text.splitlines(), start=1):
+        code = line.split("#", 1)[0] if line.count('"') % 2 == 0 else line
+        if code.replace('\\"', "").count('"') % 2:
+            return n
+    return None
+
+
+def syntax_error(exc: Exception, text: str, name: str = CONFIG_NAME) -> ConfigError:
+    """A TOML syntax error in Chinese, naming its line (found here where tomllib says “at end of document”)
+    and the usual slip (a unit's second code under the same [[units]]: 是不是漏了 [[units]]？)."""
+    raw = str(exc)
+    reason_en = re.sub(r"\s*\((?:at line \d+, column \d+|at end of document)\)\s*$", "", raw)
+    m = re.search(r"at line (\d+), column (\d+)", raw)
+    lines = text.splitlines()
+    line = int(m[1]) if m else None
+    key = ""
+    slip = ""
+    if reason_en.startswith("Cannot overwrite a value"):
+        seen: dict[tuple[str, str], int] = {}
+        for n, table, written in _table_keys(text):
+            if (table, written) in seen:
+                line, key = n, written
+                if written in KNOWN_KEYS["units"]:
+                    slip = UNITS_SLIP
+                break
+            seen[(table, written)] = n
+    elif reason_en.startswith("Unterminated string") and line is None:
+        line = _unterminated_line(text)
+    if line is None:
+        line = len(lines) or 1
+    shown = re.sub(r"\s+#.*$", "", lines[line - 1]).strip() if 0 < line <= len(lines) else ""
+    shown = shown if len(shown) <= 40 else shown[:39] + "…"
+    reason = next((zh.format(key=key, line=shown) for en, zh in _SYNTAX if reason_en.startswith(en)),
+                  f"格式有误（{reason_en}）")
+    where = f"{name} 第{line}行" + (f"（{shown}）" if shown else "")
+    return ConfigError(f"{where}：{reason}。{slip or '请用记事本打开改正后保存。'}")
 
 
 def key_error(message: str, key: str, index: int | None = None) -> ConfigError:
@@ -426,8 +508,12 @@ def _check_keys(data: dict) -> None:
             where = f"[{section}] 下的" if section else ""
             near = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
             hint = f"是不是“{near[0]}”？" if near else f"可用的有：{'、'.join(known)}。"
-            raise ConfigError(f"toolkit.toml 中{where}“{key}”无法识别，{hint}")
+            if key in KNOWN_KEYS["units"]:  # a unit's code or name outside its [[units]]
+                hint = UNITS_SLIP
+            raise key_error(f"toolkit.toml 中{where}“{key}”无法识别，{hint}", f"{section}.{key}" if section else key,
+                            index)
 
+    index = None
     check(data, "")
     for section in ("period", "report", "report_text"):
         if isinstance(data.get(section), dict):
@@ -435,9 +521,11 @@ def _check_keys(data: dict) -> None:
     headings = data.get("report", {}).get("headings") if isinstance(data.get("report"), dict) else None
     if isinstance(headings, dict):
         check(headings, "report.headings")
-    for unit in data.get("units") or []:
-        if isinstance(unit, dict):
-            check(unit, "units")
+    units = data.get("units")
+    if isinstance(units, list):
+        for index, unit in enumerate(units, start=1):
+            if isinstance(unit, dict):
+                check(unit, "units")
 
 
 @dataclass(frozen=True)
@@ -459,7 +547,9 @@ def parse_units(raw_units: Any, source: UnitSource = TOML_UNITS, numbers: list[i
 
     ``numbers`` gives each entry's number for the messages (default: 1, 2, …)."""
     if not isinstance(raw_units, list):
-        raise ConfigError('toolkit.toml 中“units”应为单位列表，每个单位写成：\n[[units]]\ncode = "01"\nname = "办公室"')
+        slip = "（是不是把 [[units]] 写成了 [units]？两个方括号才是一个单位）" if isinstance(raw_units, dict) else ""
+        raise key_error(f'toolkit.toml 中“units”应为单位列表{slip}，每个单位写成：\n[[units]]\ncode = "01"\nname = "办公室"',
+                        "units.code" if slip else "units")  # [units]: the line of its first key
     units: list[Unit] = []
     seen_codes: dict[str, str] = {}
     seen_names: set[str] = set()
@@ -470,17 +560,17 @@ def parse_units(raw_units: Any, source: UnitSource = TOML_UNITS, numbers: list[i
         ucode = item.get("code")
         uname = item.get("name")
         if ucode is None or str(ucode).strip() == "":
-            raise ConfigError(f"{source.place}{where}缺少{source.code}。")
+            raise key_error(f"{source.place}{where}缺少{source.code}。", "units", i)
         if not isinstance(uname, str) or not uname.strip():
-            raise ConfigError(f"{source.place}{where}缺少{source.name}。")
+            raise key_error(f"{source.place}{where}缺少{source.name}。", "units", i)
         ucode = str(ucode).strip()
         uname = uname.strip()
         if ucode in seen_codes:
-            raise ConfigError(
-                f"{source.place}单位编码“{ucode}”重复（{seen_codes[ucode]} 和 {uname}）。每个单位的编码必须唯一，请改正其中一个。"
-            )
+            raise key_error(
+                f"{source.place}单位编码“{ucode}”重复（{seen_codes[ucode]} 和 {uname}）。每个单位的编码必须唯一，请改正其中一个。",
+                "units.code", i)
         if uname in seen_names:
-            raise ConfigError(f"{source.place}单位名称“{uname}”重复出现，请删除或改名。")
+            raise key_error(f"{source.place}单位名称“{uname}”重复出现，请删除或改名。", "units.name", i)
         aliases = item.get("aliases", [])
         if isinstance(aliases, str):
             aliases = [aliases]
@@ -504,7 +594,10 @@ def parse_workspace(data: dict, root: Path) -> Workspace:
     office = _text(data, "office", 'office = "党建办"', required=False, default="党建办") or "党建办"
 
     code = _get(data, "period.code", 'period.code = "2022Q1"（在 [period] 下写 code = "2022Q1"）')
-    period = parse_period(str(code))
+    try:
+        period = parse_period(str(code))
+    except ConfigError as exc:
+        raise key_error(f"toolkit.toml 中“period.code”：{exc.message}", "period.code") from None
     start = _date(data, "period.start", "start = 2022-01-01") or period.start
     end = _date(data, "period.end", "end = 2022-03-31") or period.end
     if end < start:
@@ -521,7 +614,8 @@ def parse_workspace(data: dict, root: Path) -> Workspace:
         raise ConfigError('toolkit.toml 中“folders”应为一节，写成：\n[folders]\ninbox = "收集文件"')
     for key, value in raw_folders.items():
         if key not in folders:
-            raise ConfigError(f"toolkit.toml 中 folders 下的“{key}”无法识别，可用的有：{'、'.join(folders)}。")
+            hint = UNITS_SLIP if key in KNOWN_KEYS["units"] else f"可用的有：{'、'.join(folders)}。"
+            raise key_error(f"toolkit.toml 中[folders] 下的“{key}”无法识别，{hint}", f"folders.{key}")
         if not isinstance(value, str) or not value.strip():
             raise ConfigError(f"toolkit.toml 中“folders.{key}”应为文件夹名，写成：{key} = \"{folders[key]}\"")
         folders[key] = value.strip()
