@@ -62,7 +62,7 @@ def test_bad_period_exits_2_with_the_accepted_forms(tmp_path, capsys):
     with pytest.raises(SystemExit) as exc:
         main(["init", str(tmp_path / "ws"), "--org", "XX局", "--period", "2022Q5"])
     assert exc.value.code == 2
-    assert "2022Q1（季度）" in capsys.readouterr().err
+    assert "2022Q1 或 2022年第一季度（季度）" in capsys.readouterr().err
     assert not (tmp_path / "ws" / CONFIG_NAME).exists()
 
 
@@ -181,7 +181,8 @@ def test_many_clean_files_are_summed_up_not_listed(tmp_path):
     console = Console(record=True, width=200)
     print_validation(result, console)
     text = console.export_text()
-    assert "单位999.xlsx" in text and "单位0.xlsx" not in text
+    listed = [line.split()[0] for line in text.splitlines() if line.startswith("  单位")]
+    assert listed == ["单位", "单位999"]  # the header, then the one file that is not 通过
     assert f"另有 {MAX_FILES_LISTED + 5} 个文件全部通过" in text and str(10 * len(files)) in text
 
 
@@ -210,3 +211,28 @@ def test_ctrl_c_while_reading_stops_promptly_with_one_chinese_line(tmp_path_fact
     assert proc.returncode == 130 and len(text.strip().splitlines()) == 1 and text.startswith("错误：已中止")
     leftover = subprocess.run(["pgrep", "-g", str(proc.pid)], capture_output=True, text=True).stdout.split()
     assert leftover == []  # no read worker or helper left behind
+
+
+def test_period_options_take_the_chinese_names_with_the_workspace_year(tmp_path):
+    root = tmp_path / "ws"
+    assert run_cli("init", str(root), "--org", "XX局", "--period", "2021年第一季度").returncode == 0
+    assert load_workspace(root).period.code == "2021Q1"
+    out = run_cli("next-period", "--period", "二季度", cwd=root)  # no year: the workspace's, not today's
+    assert out.returncode == 0, out.stderr
+    assert load_workspace(root).period.code == "2021Q2"
+    out = run_cli("run", "--period", "2021年一季度", cwd=root)  # the recorded period, by its Chinese name
+    assert out.returncode == 0, out.stderr
+    assert "2021年第一季度" in out.stdout
+
+
+def test_chinese_command_names_work_and_are_listed_in_the_help(tmp_path):
+    from toolkit.cli import COMMAND_ALIASES
+
+    out = run_cli("--help")
+    assert "命令也可以用中文" in out.stdout and "校验" in out.stdout and "一键完成" in out.stdout
+    for alias in ("校验", "检查", "一键完成", "下一期", "情况汇报", "离线安装包"):
+        out = run_cli(alias, "-h")
+        assert out.returncode == 0, (alias, out.stderr)
+        assert f"用法：toolkit {alias}" in out.stdout
+    assert set(COMMAND_ALIASES.values()) == {"init", "templates", "validate", "merge", "report", "run", "demo",
+                                             "console", "next-period", "status", "import-history", "bundle"}

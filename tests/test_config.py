@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from datetime import date
 
 import pytest
@@ -51,11 +53,32 @@ def test_period_codes_give_name_and_dates(code, name, start, end):
     assert (p.name, p.start, p.end) == (name, start, end)
 
 
-@pytest.mark.parametrize("bad", ["2022Q5", "22Q1", "2022-13", "第一季度", ""])
+@pytest.mark.parametrize("bad", ["2022Q5", "22Q1", "2022-13", "2022年13月", "2022年第五季度", "季度", "年", ""])
 def test_bad_period_is_a_chinese_error_showing_the_forms(bad):
     with pytest.raises(ConfigError) as err:
         parse_period(bad)
-    assert "2022Q1" in str(err.value) and "无法识别" in str(err.value)
+    assert "2022Q1" in str(err.value) and "2022年第一季度" in str(err.value) and "无法识别" in str(err.value)
+
+
+@pytest.mark.parametrize(
+    "text, code",
+    [
+        ("2022年5月", "2022-05"), ("2022年05月份", "2022-05"), ("２０２２年４月", "2022-04"), ("2022 年 5 月", "2022-05"),
+        ("2022年第二季度", "2022Q2"), ("2022年二季度", "2022Q2"), ("2022年第2季度", "2022Q2"), ("2022年Q3", "2022Q3"),
+        ("二〇二二年三季度", "2022Q3"), ("2022年上半年", "2022H1"), ("2022年下半年", "2022H2"),
+        ("2022年", "2022"), ("2022年度", "2022"),
+        # without the year: the year given (the workspace's)
+        ("二季度", "2023Q2"), ("第四季度", "2023Q4"), ("5月", "2023-05"), ("十二月", "2023-12"), ("上半年", "2023H1"),
+    ],
+)
+def test_periods_written_in_chinese_are_understood(text, code):
+    period = parse_period(text, 2023)
+    assert period.code == code
+    assert parse_period(period.name).code == code  # the names the toolkit prints are read back
+
+
+def test_a_period_without_its_year_is_in_this_year_by_default():
+    assert parse_period("二季度").code == f"{date.today().year}Q2"
 
 
 def test_init_creates_config_and_folders_with_non_ascii_path(tmp_path):
@@ -153,9 +176,25 @@ def test_notepad_bom_is_accepted(tmp_path):
     assert load_workspace(tmp_path).org == "XX市体育局"
 
 
-def test_gbk_file_gets_an_encoding_hint(tmp_path):
+def test_a_file_saved_as_gbk_is_read_as_such(tmp_path):
+    """Notepad on a Chinese Windows saves “ANSI” as GBK: read it, do not refuse it."""
+    (tmp_path / CONFIG_NAME).write_bytes((VALID + '\n[report]\nrecipient = "市委组织部"\n').encode("gbk"))
+    ws = load_workspace(tmp_path)
+    assert ws.org == "XX市体育局" and ws.report.recipient == "市委组织部"
+
+
+def test_a_gbk_file_is_edited_into_utf8(tmp_path):
+    from toolkit.config import edit_config_text, read_config_text
+
     (tmp_path / CONFIG_NAME).write_bytes(VALID.encode("gbk"))
-    with pytest.raises(ConfigError, match="UTF-8"):
+    text = edit_config_text(read_config_text(tmp_path / CONFIG_NAME), {("", "office"): "办公室"})
+    (tmp_path / CONFIG_NAME).write_text(text, encoding="utf-8")
+    assert load_workspace(tmp_path).office == "办公室" and load_workspace(tmp_path).org == "XX市体育局"
+
+
+def test_a_file_in_neither_encoding_is_refused_with_what_to_do(tmp_path):
+    (tmp_path / CONFIG_NAME).write_bytes(b'org = "\xff\xfe\x80"\n')
+    with pytest.raises(ConfigError, match="另存为.*UTF-8"):
         load_workspace(tmp_path)
 
 
@@ -198,3 +237,82 @@ def test_config_written_by_init_has_only_known_keys(tmp_path):
     text = render_config("XX局", parse_period("2022Q1"), report_date=date(2022, 4, 29), as_of=date(2022, 4, 29))
     _write(tmp_path, text)
     assert load_workspace(tmp_path).org == "XX局"
+
+
+def test_key_line_finds_a_key_in_its_section_and_its_nth_units_table():
+    from toolkit.config import key_line
+
+    text = ('org = "XX局"\n'          # 1
+            "[period]\n"             # 2
+            'code = "2022Q1"\n'      # 3
+            "[[units]]\n"            # 4
+            'code = "01"\n'          # 5
+            "[[units]]\n"            # 6
+            'code = "02"\n'          # 7
+            'name = "党建办"\n')     # 8
+    assert key_line(text, "org") == 1
+    assert key_line(text, "period.code") == 3
+    assert key_line(text, "units.code", 2) == 7 and key_line(text, "units.name", 2) == 8
+    assert key_line(text, "units.name", 1) == 4  # not written: its table's header
+    assert key_line(text, "report.title") is None
+
+
+# --- toolkit.toml mistakes name their line and the usual slip ---------------------------------------
+
+
+def _lines(text: str) -> list[str]:
+    return text.splitlines()
+
+
+def _error(tmp_path, text: str) -> str:
+    _write(tmp_path, text)
+    with pytest.raises(ConfigError) as err:
+        load_workspace(tmp_path)
+    return err.value.message
+
+
+BASE = 'org = "XX市体育局"\n[period]\ncode = "2022Q1"\n'
+UNITS = BASE + '\n[[units]]\ncode = "01"\nname = "办公室"\n'
+
+
+def test_a_second_unit_without_its_units_header_names_the_line_and_the_slip(tmp_path):
+    text = UNITS + 'code = "02"\nname = "党建办"\n'
+    message = _error(tmp_path, text)
+    line = _lines(text).index('code = "02"') + 1
+    assert message.startswith(f"toolkit.toml 第{line}行（code = \"02\"）：同一节里“code”写了两次")
+    assert "是不是漏了 [[units]]？" in message
+
+
+def test_a_unit_written_under_another_section_names_the_line_and_the_slip(tmp_path):
+    text = UNITS + '\n[folders]\ninbox = "收集文件"\ncode = "02"\nname = "党建办"\n'
+    message = _error(tmp_path, text)
+    line = _lines(text).index('code = "02"') + 1
+    assert message.startswith(f"toolkit.toml 第{line}行：[folders] 下的“code”无法识别") and "是不是漏了 [[units]]" in message
+    text = BASE.replace('org = "XX市体育局"', 'org = "XX市体育局"\nname = "党建办"')  # before any section
+    message = _error(tmp_path, text)
+    assert message.startswith("toolkit.toml 第2行：“name”无法识别") and "是不是漏了 [[units]]" in message
+
+
+def test_single_brackets_for_a_unit_are_pointed_out(tmp_path):
+    message = _error(tmp_path, BASE + '\n[units]\ncode = "01"\nname = "办公室"\n')
+    assert "是不是把 [[units]] 写成了 [units]？" in message and re.match(r"toolkit\.toml 第\d+行：", message)
+
+
+@pytest.mark.parametrize("change, expected", [
+    (('org = "XX市体育局"', 'org = XX市体育局'), "文字要用英文双引号括起来"),
+    (('org = "XX市体育局"', 'org = "XX市体育局'), "引号没有成对"),
+    (('org = "XX市体育局"', 'org "XX市体育局"'), "缺少“=”"),
+])
+def test_syntax_errors_are_explained_in_chinese_on_their_line(tmp_path, change, expected):
+    text = VALID.replace(*change)
+    message = _error(tmp_path, text)
+    line = next(n for n, l in enumerate(_lines(text), start=1) if l.startswith("org"))
+    assert message.startswith(f"toolkit.toml 第{line}行（") and expected in message
+    assert not re.search(r"[A-Za-z]{4,} [a-z]{3,}", message)  # no English sentence left
+
+
+def test_duplicate_unit_codes_name_the_second_ones_line(tmp_path):
+    text = UNITS + '\n[[units]]\ncode = "01"\nname = "党建办"\n'
+    message = _error(tmp_path, text)
+    line = len(_lines(text)) - 1
+    assert message.startswith(f"toolkit.toml 第{line}行：单位编码“01”重复")

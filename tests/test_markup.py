@@ -239,3 +239,81 @@ def test_libreoffice_opens_the_markup(marked, to_pdf, pdf_text):
     pdf = to_pdf(marked[2])
     text = pdf_text(pdf)
     assert "退回修改说明" in text and "当场解决数" in text
+
+
+# --- what the unit reads: the 退回说明 of a real submission -------------------------------------------
+
+
+def _returned(tmp_path):
+    """A workspace where 党建办 sent its ledger from the office's “0705微信” folder: a row with an error,
+    座谈 ×3 and 线上 for the dropdown's 座谈交流 / 线上联系, 比较满意 for a rating, a long text and a 合计 row."""
+    import random
+
+    from factories import AS_OF, unit_rows
+    from toolkit import api
+    from toolkit.config import init_workspace
+    from toolkit.model import Unit
+    from toolkit.templates import build_workbook, fill_rows, save_workbook
+
+    ws = init_workspace(tmp_path / "ws", "XX局", "2022Q1", units=[Unit("01", "党建办")], as_of=AS_OF)
+    rows = unit_rows(random.Random(8), 5, 2, 0, ws.period)
+    for visit, method in zip(rows["visits"], ("座谈", "座谈", "座谈", "线上", "入户走访")):
+        visit["method"] = method
+    rows["visits"][0]["participants"] = 0  # an error: the file goes back
+    rows["visits"][1]["content"] = "走访了解群众反映的问题并现场答复" * 8  # wraps over several lines
+    problem = rows["problems"][0]
+    problem.update(status="已销号", closed_date=ws.period.start, result="已解决", revisit_date=ws.period.start,
+                   satisfaction="比较满意", assigned_date=ws.period.start, deadline=ws.period.end)
+    wb = build_workbook(SURVEY, unit="党建办", period=ws.period)
+    fill_rows(wb, "visits", rows["visits"])
+    fill_rows(wb, "problems", rows["problems"])
+    total_row = FIRST_DATA_ROW + len(rows["visits"])
+    wb["走访记录"].cell(total_row, 1, "合计")
+    wb["走访记录"].cell(total_row, col(VISITS, "participants"), 99)
+    path = ws.inbox / "0705微信" / "党建办第一季度大走访台账（报送）.xlsx"
+    path.parent.mkdir(parents=True)
+    save_workbook(wb, path)
+    result = api.validate_workspace(ws)
+    (report,) = result.files
+    return ws, report, rows, total_row
+
+
+def test_the_return_sheet_names_the_file_as_the_unit_sent_it_and_says_what_was_changed(tmp_path):
+    ws, report, _rows, total_row = _returned(tmp_path)
+    assert report.markup_path
+    book = openpyxl.load_workbook(report.markup_path)
+    sheet = book[M.RETURN_SHEET]
+    facts, text = sheet["A2"].value, sheet["A3"].value
+    assert "原文件：党建办第一季度大走访台账（报送）.xlsx" in facts and "0705微信" not in facts
+    # the 合计 row left out is said, once
+    assert text.count("是合计行") == 1 and f"第{total_row}行是合计行，没有放进本文件" in text
+    # list values put right without a word, once per file with their count
+    assert "已按下拉选项规范：座谈→座谈交流（3处）、线上→线上联系（1处）" in text
+    assert "比较满意" not in text  # an interpretation is not a spelling: it is a 提示 of its own
+    rows = [r for r in sheet.iter_rows(min_row=M.LIST_HEADER_ROW + 1, values_only=True) if r[0]]
+    assert rows and not [r for r in rows if "党建办第一季度大走访台账" in (r[8] or "") or "文件“" in (r[8] or "")]
+    interpreted = [r for r in rows if r[6] == "满意度"]
+    assert interpreted and interpreted[0][1] == "提示" and "已按“基本满意”统计" in interpreted[0][8]
+    assert sheet.row_dimensions[3].height >= 15 * 4  # the paragraph and its three notes are not cut
+
+
+def test_an_interpreted_rating_is_a_hint_the_unit_sees(tmp_path):
+    _ws, report, _rows, _ = _returned(tmp_path)
+    (issue,) = [i for i in report.issues if i.code == "choice-interpreted"]
+    assert issue.severity == HINT and issue.value == "比较满意" and issue.header == "满意度"
+    assert "“比较满意”不是下拉选项，已按“基本满意”统计" in issue.message
+    cell = openpyxl.load_workbook(report.markup_path)["问题清单"].cell(FIRST_DATA_ROW, col(PROBLEMS, "satisfaction"))
+    assert cell.fill.fgColor.rgb == M.HINT_COLOR and "基本满意" in cell.comment.text
+
+
+def test_returned_rows_are_as_tall_as_their_wrapped_text(tmp_path):
+    from toolkit.text import row_height, wrapped_lines
+
+    _ws, report, rows, _ = _returned(tmp_path)
+    sheet = openpyxl.load_workbook(report.markup_path)["走访记录"]
+    lines = wrapped_lines(rows["visits"][1]["content"], VISITS.column("content").width)
+    assert lines > 2
+    assert sheet.row_dimensions[FIRST_DATA_ROW + 1].height == pytest.approx(14.5 * lines + 4)
+    for n, values in enumerate(rows["visits"]):  # every row: its tallest wrapped cell, or the default height
+        expected = row_height((values.get(c.key), c.width) for c in VISITS.columns)
+        assert sheet.row_dimensions[FIRST_DATA_ROW + n].height == expected, n

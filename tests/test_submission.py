@@ -42,7 +42,7 @@ def test_a_unit_that_sent_files_is_never_called_missing_by_the_command_line(tmp_
                          text=True, encoding="utf-8")
     assert out.returncode == 0, out.stderr
     returns = out.stdout.split("退回名单", 1)[1].split("催报名单", 1)[0]
-    chase = out.stdout.split("催报名单", 1)[1]
+    chase = out.stdout.split("催报名单", 1)[1].split("\n\n", 1)[0]
     assert {name for name in F.STATUS if f"  {name}：" in returns} == F.RETURNED
     assert f"{F.PARTIAL}（缺大走访大调研台账）" in chase and F.NOTHING in chase
     assert not any(name in chase for name in F.RETURNED | {F.CLEAN})

@@ -555,3 +555,96 @@ def test_unit_copies_equal_a_full_build_for_that_unit(tmp_path):
                 assert sorted(a.namelist()) == sorted(b.namelist())
                 for name in a.namelist():
                     assert html.unescape(a.read(name).decode()) == html.unescape(b.read(name).decode()), name
+
+
+# ---------------------------------------------------------------------------
+# 填表说明 of a period: its examples, its first sentence, its header on every page
+# ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def q2_dir(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("q2")
+    T.write_unit_templates(out, [UNIT], parse_period("2022Q2"), org="XX市XX局")
+    return out
+
+
+def _guide(path: Path) -> list[list]:
+    return CalamineWorkbook.from_path(str(path)).get_sheet_by_name(GUIDE_SHEET).to_python()
+
+
+def test_the_guide_of_a_second_quarter_template_gives_second_quarter_examples(q2_dir):
+    q2 = parse_period("2022Q2")
+    rows = _guide(q2_dir / SURVEY.file_name(UNIT.name, q2.name))
+    text = "\n".join(str(v) for row in rows for v in row)
+    assert "2022-04-29" not in text and "2022-03-" not in text  # the first quarter's dates are gone
+    examples = {row[1]: str(row[6]) for row in rows if len(row) > 6 and row[0] and str(row[0]).isalpha()}
+    assert examples["走访日期"] == "2022-06-15" and examples["交办日期"] == "2022-06-16"
+    assert "日期写成 2022-06-30 的形式" in text
+    assert "本模板用于2022年第二季度（2022-04-01至2022-06-30）的报送" in text
+    visit_rule = next(row[5] for row in rows if len(row) > 6 and row[1] == "走访日期")
+    assert visit_rule.startswith("填写日期，如 2022-06-30")
+
+
+def test_the_guide_starts_with_a_whole_sentence(q2_dir):
+    rows = _guide(q2_dir / SURVEY.file_name(UNIT.name, "2022年第二季度"))
+    first = next(str(row[0]) for row in rows if str(row[0]).startswith("1. "))
+    assert first == ("1. 本文件是“大走访大调研台账”标准模板（版本 1），用于填报走访记录和由走访等渠道发现的问题清单，"
+                     "包含2张填报表：“走访记录”“问题清单”。")
+
+
+@pytest.mark.parametrize("template_id", IDS)
+def test_the_guide_repeats_its_column_header_on_every_page(q2_dir, template_id):
+    template = template_of(template_id)
+    ws = openpyxl.load_workbook(q2_dir / template.file_name(UNIT.name, "2022年第二季度"))[GUIDE_SHEET]
+    heads = [row[0].row for row in ws.iter_rows() if tuple(c.value for c in row[:7]) == T.GUIDE_HEAD]
+    assert len(heads) == 1  # one table of every column, one header
+    assert ws.print_title_rows == f"${heads[0]}:${heads[0]}"
+    for row in ws.iter_rows(min_row=heads[0] + 1):  # every row as tall as its wrapped text
+        for cell in row:
+            if isinstance(cell.value, str) and cell.column == 3 and len(cell.value) > 30:
+                assert ws.row_dimensions[cell.row].height > 20
+
+
+def test_templates_record_their_period(q2_dir):
+    wb = openpyxl.load_workbook(q2_dir / SURVEY.file_name(UNIT.name, "2022年第二季度"))
+    assert wb.defined_names["toolkit_period"].attr_text == '"2022Q2"'
+    assert {p.name: p.value for p in wb.custom_doc_props.props}[T.CUSTOM_PROP_PERIOD] == "2022Q2"
+
+
+@pytest.mark.libreoffice
+def test_libreoffice_prints_the_guide_header_on_its_continuation_pages(q2_dir, to_pdf, tmp_path):
+    from pypdf import PdfReader
+
+    wb = openpyxl.load_workbook(q2_dir / SURVEY.file_name(UNIT.name, "2022年第二季度"))
+    for ws in wb.worksheets:  # the guide alone
+        ws.sheet_state = "visible" if ws.title == GUIDE_SHEET else "hidden"
+    wb.active = wb.sheetnames.index(GUIDE_SHEET)
+    wb.save(tmp_path / "guide.xlsx")
+    pages = [p.extract_text() for p in PdfReader(str(to_pdf(tmp_path / "guide.xlsx"))).pages]
+    assert len(pages) >= 2
+    for text in pages[1:]:
+        assert "填写要求/可选值" in text and "是否必填" in text
+
+
+def test_templates_of_units_renamed_or_removed_are_deleted_and_nothing_else(tmp_path):
+    from toolkit import api
+    from toolkit.config import edit_config_text, init_workspace, load_workspace, unit_entry
+
+    ws = init_workspace(tmp_path / "ws", "XX局", "2022Q1", units=[Unit("01", "办公室"), Unit("02", "党建办"),
+                                                                 Unit("03", "政策法规科")])
+    api.make_templates(ws)
+    folder = ws.templates_dir
+    mine = folder / "我的说明.xlsx"
+    mine.write_bytes(b"kept")
+    text = edit_config_text(ws.config_path.read_text(encoding="utf-8"),
+                            {("", "units"): [unit_entry(Unit("01", "办公室")), unit_entry(Unit("02", "机关党委"))]})
+    ws.config_path.write_text(text, encoding="utf-8")
+    removed: list[Path] = []
+    api.make_templates(load_workspace(ws.root), removed=removed)
+    names = sorted(p.name for p in folder.glob("*.xlsx"))
+    assert names == sorted([f"{u}-{t.name}-2022年第一季度.xlsx" for u in ("办公室", "机关党委") for t in TEMPLATES]
+                           + ["我的说明.xlsx"])
+    assert sorted(p.name for p in removed) == sorted(f"{u}-{t.name}-2022年第一季度.xlsx" for u in ("党建办", "政策法规科")
+                                                     for t in TEMPLATES)
+    assert mine.read_bytes() == b"kept"

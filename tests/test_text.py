@@ -63,3 +63,43 @@ def test_template_rows_are_as_tall_as_their_wrapped_text(tmp_path):
     ws = openpyxl.load_workbook(io.BytesIO(buf.getvalue()))[VISITS.name]
     first, second = ws.row_dimensions[FIRST_DATA_ROW].height, ws.row_dimensions[FIRST_DATA_ROW + 1].height
     assert second is not None and second > (first or 15)
+
+
+# --- terminal columns (the console) ---------------------------------------------------------------
+
+from toolkit.text import NO_LINE_END, NO_LINE_START, cells, fit_cells, wrap_cells  # noqa: E402
+
+
+def test_terminal_cells_count_two_per_wide_character():
+    assert cells("汇总表.xlsx") == 6 + 5
+    assert cells("“提示”…") == 10  # quotes and ellipsis are full width on a Chinese console: never counted short
+    assert cells("") == 0
+
+
+def test_wrapped_terminal_lines_keep_chinese_punctuation_with_its_text():
+    text = "“走访记录”表第4行N列（当场解决数）：当场解决数不能大于发现问题数：“当场解决数”为2，“发现问题数”为0。请核对后改正。"
+    for width in range(8, 80):
+        lines = wrap_cells(text, width)
+        assert "".join(lines) == text  # nothing lost, nothing added
+        assert all(cells(line) <= width for line in lines)
+        assert not [line for line in lines[1:] if line[:1] in NO_LINE_START]
+        assert not [line for line in lines[:-1] if line[-1:] in NO_LINE_END]
+        assert not [line for line in lines[1:] if line.startswith(("行", "列"))]  # 第4行, N列 stay whole
+
+
+def test_wrapped_terminal_lines_do_not_split_dates_numbers_or_file_names():
+    lines = wrap_cells("请写成 2022-04-29 或 2022年4月29日 的格式，电话 0531-12345678。", 14)
+    for whole in ("2022-04-29", "2022年4月29日", "0531-12345678"):
+        assert any(whole in line for line in lines), (whole, lines)
+    # a path longer than a line is cut after a folder separator
+    lines = wrap_cells("见 /home/clerk/workspace/2022Q2/returns/unit-ledger-returned.xlsx", 30)
+    assert lines[0] == "见" and lines[1].endswith("/") and all(cells(line) <= 30 for line in lines)
+    assert wrap_cells("一\n\n二", 10) == ["一", "", "二"]
+    assert wrap_cells("甲乙丙丁", 4, first=2) == ["甲", "乙丙", "丁"]
+
+
+def test_fit_cells_keeps_both_ends_of_a_long_name():
+    name = "0705微信/公服科第二季度大走访台账（报送）"
+    short = fit_cells(name, 24)
+    assert cells(short) <= 24 and short.startswith("0705微信/") and short.endswith("（报送）") and "…" in short
+    assert fit_cells("办公室", 24) == "办公室"

@@ -13,7 +13,8 @@ import pytest
 
 import messy
 from toolkit.errors import CATALOG, make_issue
-from toolkit.model import META_COLUMNS, UNKNOWN_UNIT
+from toolkit.config import parse_period as parse_period_
+from toolkit.model import META_COLUMNS, UNKNOWN_UNIT, Period
 from toolkit.read import read_file
 from toolkit.schema import SHEETS
 from toolkit.api import validate_collection
@@ -315,6 +316,18 @@ def _one(tmp_path, sheet, rows, as_of=messy.AS_OF, period=messy.PERIOD):
 def test_future_date(tmp_path):
     r = _one(tmp_path, "visits", [messy.visit(1, visit_date=dt.date(2022, 3, 30))], as_of=dt.date(2022, 3, 20))
     assert _issues(r.files[0], "future-date") == [("future-date", "走访记录", 4, "B")]
+    (issue,) = [i for i in r.files[0].issues if i.code == "future-date"]
+    # a 统计截止日 set in toolkit.toml is not “today”: the unit is told which date it is
+    assert "晚于统计截止日（2022-03-20）" in issue.message and "今天" not in issue.message
+
+
+def test_future_date_against_today_says_today(tmp_path):
+    today = dt.date.today()
+    period = Period("x", "本期", today - dt.timedelta(days=40), today + dt.timedelta(days=40))
+    r = _one(tmp_path, "visits", [messy.visit(1, visit_date=today + dt.timedelta(days=3))], as_of=today,
+             period=period)
+    (issue,) = [i for i in r.files[0].issues if i.code == "future-date"]
+    assert f"晚于今天（{today.isoformat()}）" in issue.message and "统计截止日" not in issue.message
 
 
 def test_no_period_no_period_check(tmp_path):
@@ -399,3 +412,60 @@ def test_messages_never_double_their_final_punctuation():
         text = render(code, header="带队领导", value="x", rule="带队的领导干部姓名。", hint="写成 2022-04-29。",
                       suggestion="是否为“办公室”？", condition="“办理状态”为已销号时")
         assert "。。" not in text and "？。" not in text and "；。" not in text, (code, text)
+
+
+# --- whose template, of which period: said once per file ------------------------------------------------
+
+
+def _unit_template(folder, unit, period, file_name, *, drop_period_name=False):
+    import random
+
+    from factories import unit_rows
+    from toolkit.schema import SURVEY
+    from toolkit.templates import build_workbook, fill_rows, save_workbook
+
+    rows = unit_rows(random.Random(3), 3, 1, 0, period)
+    wb = build_workbook(SURVEY, unit=unit, period=period)
+    fill_rows(wb, "visits", rows["visits"])
+    fill_rows(wb, "problems", rows["problems"])
+    if drop_period_name:  # a template made before the period was recorded in it: the title still says it
+        del wb.defined_names["toolkit_period"]
+        wb.custom_doc_props.props = [p for p in wb.custom_doc_props.props if p.name != "toolkit_period"]
+    path = folder / file_name
+    save_workbook(wb, path)
+    return path
+
+
+UNITS_TWO = [messy.Unit("01", "公共服务科"), messy.Unit("02", "市文化馆")]
+
+
+def test_another_units_template_under_this_units_file_name_is_said_once(tmp_path):
+    q1 = parse_period_("2022Q1")
+    _unit_template(tmp_path, "市文化馆", q1, "公共服务科-大走访大调研台账-2022年第一季度.xlsx")
+    fd = read_file(tmp_path / "公共服务科-大走访大调研台账-2022年第一季度.xlsx", tmp_path, units=UNITS_TWO)
+    r = validate_files([fd], root=tmp_path, period=q1, as_of=dt.date(2022, 4, 29), units=UNITS_TWO)
+    (report,) = r.files
+    assert report.unit == "市文化馆"
+    found = [i for i in report.issues if i.code == "unit-file-name"]
+    assert len(found) == 1 and found[0].severity == "提示"
+    assert "本文件是市文化馆的模板（文件名为公共服务科），已按市文化馆统计" in found[0].message
+
+
+def test_a_unit_template_under_its_own_name_says_nothing(tmp_path):
+    q1 = parse_period_("2022Q1")
+    _unit_template(tmp_path, "市文化馆", q1, "市文化馆-大走访大调研台账-2022年第一季度.xlsx")
+    fd = read_file(tmp_path / "市文化馆-大走访大调研台账-2022年第一季度.xlsx", tmp_path, units=UNITS_TWO)
+    r = validate_files([fd], root=tmp_path, period=q1, as_of=dt.date(2022, 4, 29), units=UNITS_TWO)
+    assert not [i for i in r.files[0].issues if i.code in ("unit-file-name", "other-period")]
+
+
+@pytest.mark.parametrize("recorded", [True, False], ids=["defined-name", "title"])
+def test_a_template_of_another_period_is_said_once_per_file(tmp_path, recorded):
+    q1, q2 = parse_period_("2022Q1"), parse_period_("2022Q2")
+    _unit_template(tmp_path, "市文化馆", q1, "市文化馆.xlsx", drop_period_name=not recorded)
+    fd = read_file(tmp_path / "市文化馆.xlsx", tmp_path, units=UNITS_TWO)
+    assert fd.template_period == ("2022Q1" if recorded else "2022年第一季度")
+    r = validate_files([fd], root=tmp_path, period=q2, as_of=dt.date(2022, 7, 29), units=UNITS_TWO)
+    found = [i for i in r.files[0].issues if i.code == "other-period"]
+    assert len(found) == 1
+    assert "：本文件是2022年第一季度的模板，本期是2022年第二季度。" in found[0].message

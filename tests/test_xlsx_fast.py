@@ -432,3 +432,25 @@ def test_stop_ends_a_prefetch_whose_rows_are_never_read():
     assert len(log) < 10_000
     with pytest.raises(RuntimeError, match="stop"):  # reading on after stop() fails, it does not hang
         _within(10, lambda: list(rows.chunks))
+
+
+def test_the_lines_of_a_whole_column_are_those_of_text_wrapped_lines():
+    import random
+
+    import pandas as pd
+
+    from toolkit.text import wrapped_lines
+    from toolkit.xlsx_fast import row_heights, text_lines
+
+    rng = random.Random(4)
+    alphabet = "问题描述，。“”—abc 123-/.xlsx"
+    values = ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 90))) for _ in range(300)]
+    values += ["第一行\n第二行很长很长很长很长很长很长", "", None, "已更换路灯12盏"]
+    series = pd.Series(values, dtype=object)
+    for width in (5, 8, 10, 14, 22, 24, 40):
+        got = text_lines(series, width).to_pylist()
+        assert got == [wrapped_lines(v, width) if v else 1 for v in values], width
+    heights = row_heights([(series, 10), (pd.Series(["短"] * len(values)), 6), (None, 30)], 14.0).to_pylist()
+    assert heights[-4] == 14.0 * wrapped_lines(values[-4], 10) + 4  # the tallest wrapped cell of the row
+    assert heights[-2] is None  # an empty cell, a short one: the default height
+    assert row_heights([(pd.Series(["短", None]), 10)], 14.0) is None  # nothing wraps: no heights at all

@@ -38,13 +38,16 @@ BLANK_DIR = "空白模板"
 # ---------------------------------------------------------------------------
 
 
-def make_templates(ws: Workspace | None = None, out_dir: Path | None = None) -> list[Path]:
+def make_templates(ws: Workspace | None = None, out_dir: Path | None = None,
+                   removed: list[Path] | None = None) -> list[Path]:
     """Write the blank templates and, in a workspace, one copy per unit.
 
     In a workspace: unit copies go to the templates folder, the blank ones to its
     ``空白模板`` sub-folder; each unit's 问题清单 and 任务清单 list what it still has open
-    after the recorded periods before this one. Without a workspace: blank templates
-    into ``out_dir``.
+    after the recorded periods before this one. The folder then holds this unit list's
+    templates only: a unit copy the toolkit named for a unit no longer in the list (renamed,
+    removed) is deleted, so it cannot be sent out by mistake (other files are left alone);
+    ``removed`` collects them. Without a workspace: blank templates into ``out_dir``.
     """
     from .io import remove_leftovers
     from .templates import write_blank_templates, write_unit_templates
@@ -56,8 +59,29 @@ def make_templates(ws: Workspace | None = None, out_dir: Path | None = None) -> 
     target = Path(out_dir) if out_dir else ws.templates_dir
     remove_leftovers(target)
     written = write_unit_templates(target, ws.units, ws.period, ws.org, carried=carried_into(ws, full=True)) if ws.units else []
+    gone = _remove_stale_templates(target, written)
+    if removed is not None:
+        removed.extend(gone)
     written += write_blank_templates(target / BLANK_DIR)
     return written
+
+
+def _remove_stale_templates(folder: Path, keep: list[Path]) -> list[Path]:
+    """Delete the unit copies in ``folder`` the toolkit named (``单位-模板名-统计期.xlsx``) that are not ``keep``."""
+    from .schema import TEMPLATES
+
+    keep_names = {p.name for p in keep}
+    gone = []
+    for template in TEMPLATES:
+        for old in folder.glob(f"*-{template.name}-*.xlsx"):
+            if old.name in keep_names or old.name.startswith("~$") or not old.is_file():
+                continue
+            try:
+                old.unlink()
+            except OSError:  # open in Excel: left, the next run tries again
+                continue
+            gone.append(old)
+    return sorted(gone)
 
 
 # ---------------------------------------------------------------------------
@@ -100,11 +124,16 @@ def validate_collection(
     markup_dir: Path | None = None,
     progress: Progress | None = None,
     carried: Carried | None = None,
+    stage: Callable[[str], None] | None = None,
 ) -> ValidationResult:
-    """Validate every workbook under ``folder``; write 退回修改 copies into ``markup_dir``."""
+    """Validate every workbook under ``folder``; write 退回修改 copies into ``markup_dir``.
+
+    ``stage(name)`` is called as each stage ends: "read", then those of :func:`check_collection`."""
     files, ignored = read_collection(folder, units=units, period=period, progress=progress)
+    if stage:
+        stage("read")
     return check_collection(files, ignored, folder, period=period, as_of=as_of, units=units, markup_dir=markup_dir,
-                            carried=carried)
+                            carried=carried, stage=stage)
 
 
 def check_collection(
@@ -117,10 +146,12 @@ def check_collection(
     units: list[Unit] | tuple = (),
     markup_dir: Path | None = None,
     carried: Carried | None = None,
+    stage: Callable[[str], None] | None = None,
 ) -> ValidationResult:
     """Validate files already read (:func:`read_collection`); write 退回修改 copies into ``markup_dir``.
 
-    ``carried``: what earlier periods left open (:func:`carried_into`), for the cross-period checks."""
+    ``carried``: what earlier periods left open (:func:`carried_into`), for the cross-period checks.
+    ``stage(name)`` is called as each stage ends: "check" (validated), "markup" (退回修改 written)."""
     from .paths import inside
     from .validate import validate_files
 
@@ -132,8 +163,12 @@ def check_collection(
         result = validate_files(files, root=Path(folder), period=period, as_of=as_of or date.today(),
                                 units=list(units), carried=carried)
     result.ignored = list(ignored) + list(result.ignored)
+    if stage:
+        stage("check")
     if markup_dir is not None:
         write_markups(files, result, Path(markup_dir), period)
+    if stage:
+        stage("markup")
     return result
 
 
@@ -267,21 +302,26 @@ def record_period(ws: Workspace, merged) -> None:
 
 
 def merge_result(result: ValidationResult, out_dir: Path, ws: Workspace | None = None, *,
-                 carried: Carried | None = None, record: bool = False) -> MergeOutcome:
+                 carried: Carried | None = None, record: bool = False,
+                 stage: Callable[[str], None] | None = None) -> MergeOutcome:
     """Merge (with the items ``carried`` from the previous period), then write 汇总表.xlsx and
     汇总数据.json into ``out_dir``: both or neither (:func:`toolkit.io.output_set`); ``record``: and,
-    once they are in place, record ``ws.period`` in the history."""
+    once they are in place, record ``ws.period`` in the history.
+    ``stage(name)`` is called as each stage ends: "merge", "workbook"."""
     from .io import output_set, remove_leftovers
     from .merge import summarize, write_figures
     from .summary_xlsx import write_workbook
 
+    done = stage or (lambda name: None)
     out_dir = Path(out_dir)
     remove_leftovers(out_dir)
     with bulk_gc():
         merged = summarize(result, carried=complete_carried(ws, carried, result), **merge_settings(ws))
+        done("merge")
         with output_set(out_dir) as staging:
             workbook = write_workbook(merged, staging)
             figures_path = write_figures(merged.figures, staging)
+        done("workbook")
         if record and ws is not None:
             record_period(ws, merged)
         return MergeOutcome(figures=merged.figures, workbook=out_dir / workbook.name,
@@ -529,7 +569,7 @@ def workspace_for(ws: Workspace, code: str | None) -> Workspace:
 
     if not code:
         return ws
-    wanted = parse_period(code)
+    wanted = parse_period(code, ws.period.start.year)
     if wanted.code == ws.period.code:
         return ws
     record = None
@@ -598,12 +638,12 @@ def next_period(ws: Workspace, code: str | None = None, *, console: bool = True,
     (merging it first when its inbox is newer than its outputs), make the next period current in
     toolkit.toml (the next of the same kind, or ``code``), create its folders and write its
     templates prefilled with what each unit still has open. Running it again changes nothing."""
-    from .config import edit_config_text, following_period, load_workspace, parse_period
+    from .config import edit_config_text, following_period, load_workspace, parse_period, read_config_text
     from .io import write_text_atomic
     from .read import find_files
 
     current = ws.period
-    target = parse_period(code) if code else following_period(current)
+    target = parse_period(code, current.start.year) if code else following_period(current)
     if target.code == current.code:
         return NextPeriod(current, current, False, notes=[f"{current.name}已经是当前统计期，没有改动。"])
     if target.start <= current.start:
@@ -638,7 +678,7 @@ def next_period(ws: Workspace, code: str | None = None, *, console: bool = True,
         values[("report", "date")] = ws.report.date + shift
         notes.append(f"成文日期已由 {ws.report.date.isoformat()} 顺延为 {(ws.report.date + shift).isoformat()}，"
                      "请按实际修改 toolkit.toml。")
-    text = edit_config_text(ws.config_path.read_text(encoding="utf-8-sig"), values)
+    text = edit_config_text(read_config_text(ws.config_path), values)
     write_text_atomic(ws.config_path, text)
     new = load_workspace(ws.root)
     for name in new.folders:
@@ -732,7 +772,7 @@ def import_history(ws: Workspace, summary: Path, code: str, *, as_of: date | Non
     from .history.carry import FINAL_STATUS
     from .merge import summarize
 
-    period = parse_period(code)
+    period = parse_period(code, ws.period.start.year)
     if period.start >= ws.period.start:
         raise ConfigError(f"只能导入当前统计期（{ws.period.name}）以前的统计期；{period.name}不早于当前统计期。"
                           "本期的数据请放进收集文件夹后运行 toolkit run。")

@@ -60,10 +60,19 @@ _ERROR_PATTERNS = (
 
 #: Chinese names that work as commands (``toolkit 校验``), shown in the help
 COMMAND_ALIASES = {
-    "初始化": "init", "生成模板": "templates", "模板": "templates", "校验": "validate", "汇总": "merge",
-    "生成报告": "report", "报告": "report", "一键完成": "run", "演示": "demo", "控制台": "console",
-    "下一期": "next-period", "状态": "status", "导入历史": "import-history",
+    "初始化": "init", "新建工作区": "init", "生成模板": "templates", "模板": "templates", "校验": "validate",
+    "检查": "validate", "汇总": "merge", "生成报告": "report", "报告": "report", "情况汇报": "report",
+    "一键完成": "run", "演示": "demo", "控制台": "console", "下一期": "next-period", "状态": "status",
+    "查看状态": "status", "导入历史": "import-history", "离线安装包": "bundle",
 }
+
+
+def _aliases_line() -> str:
+    """The Chinese names in the help: the first name of each command."""
+    first: dict[str, str] = {}
+    for name, command in COMMAND_ALIASES.items():
+        first.setdefault(command, name)
+    return "命令也可以用中文（如 toolkit 校验）：" + "、".join(first.values()) + "。"
 
 
 def _translate_help(text: str) -> str:
@@ -150,7 +159,7 @@ app = typer.Typer(
     name="toolkit",
     cls=_ChineseGroup,
     help="“能力作风建设年”大走访大调研台账工具：生成标准模板、校验并汇总各单位报回的表格、生成情况汇报。",
-    epilog="快速开始：toolkit demo 演示目录   ·   在工作区中：toolkit run 一键完成",
+    epilog="快速开始：toolkit demo 演示目录   ·   在工作区中：toolkit run 一键完成\n\n" + _aliases_line(),
     add_completion=False,
     no_args_is_help=True,
     context_settings={"help_option_names": ["-h", "--help"]},
@@ -215,7 +224,7 @@ def _progress_factory(console):
     state: dict = {}
 
     def progress(done: int, total: int, name: str) -> None:
-        if total < 8:
+        if total < 8 or not console.is_terminal:
             return
         if "bar" not in state:
             bar = Progress(TextColumn("读取文件"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"),
@@ -230,6 +239,60 @@ def _progress_factory(console):
     return progress
 
 
+class _Stages:
+    """A spinner naming the step under way (校验, 写入汇总表, 生成情况汇报 …), with the time it has
+    taken, for the steps of a command that can take more than a second. ``stage(name)`` is the
+    api's "stage ``name`` has ended" callback; the spinner then names the step after it."""
+
+    def __init__(self, console, labels: dict[str, str], first: str | None = None):
+        self.console = console
+        self.labels = labels
+        self.live = None
+        self.task = None
+        if first:
+            self.show(first)
+
+    def show(self, label: str) -> None:
+        from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+        self.close()
+        if self.console is None or not self.console.is_terminal:  # nothing to animate in a file or a pipe
+            return
+        self.live = Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+                             console=self.console, transient=True)
+        self.live.start()
+        self.task = self.live.add_task(label, total=None)
+
+    def __call__(self, name: str) -> None:
+        label = self.labels.get(name)
+        if label:
+            self.show(label)
+        elif name in self.labels:  # the last step ended
+            self.close()
+
+    def close(self) -> None:
+        if self.live is not None:
+            self.live.stop()
+            self.live = None
+
+    def __enter__(self) -> "_Stages":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+#: what the spinner names after each stage of the api has ended ("" : the last one, no spinner)
+VALIDATE_STEPS = {"read": "校验各单位的表格……", "check": "生成退回修改文件……", "markup": ""}
+MERGE_STEPS = {"markup": "汇总……", "merge": "写入汇总表……", "workbook": ""}
+
+
+def _run_steps(pdf: bool) -> dict[str, str]:
+    """The steps of ``api.run_workspace`` (toolkit run, demo, next-period)."""
+    return {"read": "校验各单位的表格，生成退回修改文件……", "validate": "汇总……", "merge": "写入汇总表……",
+            "workbook": "生成情况汇报" + ("，转换为 PDF……" if pdf else "……"), "report": ""}
+
+
 # ---------------------------------------------------------------------------
 # Output helpers
 # ---------------------------------------------------------------------------
@@ -237,55 +300,176 @@ def _progress_factory(console):
 STATUS_STYLE = {FILE_OK: "green", FILE_HINTS: "yellow", FILE_ERRORS: "red", FILE_UNREADABLE: "red", FILE_SUPERSEDED: "dim"}
 MAX_ISSUES_SHOWN = 15
 MAX_FILES_LISTED = 40  # above this, the table lists only the files that are not 通过
+COUNT_COLUMNS = (("读取", "rows_read"), ("通过", "rows_accepted"), ("退回", "rows_rejected"), ("错误", "errors"),
+                 ("提示", "hints"))
+HANG = 7  # a message's continuation lines start under its text: "  错误 " is seven columns
+
+
+class _Out:
+    """Lines for the terminal, wrapped by the toolkit (toolkit.text.wrap_cells) to the console's
+    width, continuation lines indented under their text; one column is left free, so that a
+    line as wide as a Windows console window does not make it add an empty line."""
+
+    def __init__(self, console):
+        self.console = console
+        self.width = max(int(console.width or 80) - 1, 40)
+
+    def para(self, text: str, *, indent: int = 0, hang: int | None = None, style: str = "",
+             label: str = "", label_style: str = "") -> None:
+        """``label`` (styled) then ``text``, starting ``indent`` columns in; the following lines
+        ``hang`` columns in (default: under the text, after the label)."""
+        from .text import cells, wrap_cells
+
+        gap = "" if not label or label.endswith("：") else " "
+        lead = indent + cells(label + gap)
+        hang = lead if hang is None else hang
+        lines = wrap_cells(str(text), self.width - hang, first=self.width - lead)
+        for n, line in enumerate(lines):
+            body = f"[{style}]{escape(line)}[/]" if style and line else escape(line)
+            if n == 0:
+                head = " " * indent + (f"[{label_style}]{escape(label)}[/]{gap}" if label_style and label else
+                                       escape(label) + gap)
+            else:
+                head = " " * hang
+            self.console.print(head + body, soft_wrap=True, highlight=False)
+
+    def blank(self) -> None:
+        self.console.print("")
+
+
+def _shown_path(path: "str | Path", folder: bool = False) -> str:
+    """A path as the user can find it: relative to the current folder when inside it."""
+    import os
+
+    p = Path(path)
+    try:
+        rel = p.resolve().relative_to(Path.cwd().resolve())
+        text = str(rel) if str(rel) != "." else str(p)
+    except (ValueError, OSError):
+        text = str(p)
+    return text + os.sep if folder and not text.endswith(os.sep) else text
+
+
+def short_file_name(f, period_name: str = "") -> str:
+    """A file as the table lists it under its unit: its path in the collection folder without what
+    the unit column and the period already say (``体育产业科-大走访大调研台账-2022年第二季度.xlsx`` of
+    体育产业科 is ``大走访大调研台账``); a name the toolkit did not make is kept."""
+    from pathlib import PurePosixPath
+
+    from .model import UNKNOWN_UNIT
+
+    rel = PurePosixPath(f.rel)
+    stem = rel.stem
+    for part in (f.unit if f.unit != UNKNOWN_UNIT else "", period_name):
+        if part and part in stem:
+            stem = stem.replace(part, "-")
+    import re
+
+    stem = re.sub(r"[-_ ·]{2,}", "-", stem).strip("-_ ·")
+    if not stem:
+        stem = f.template_name or rel.stem
+    if rel.suffix.lower() != ".xlsx":
+        stem += rel.suffix
+    parent = str(rel.parent)
+    return stem if parent in ("", ".") else f"{parent}/{stem}"
+
+
+def _file_rows(result: "ValidationResult", listed) -> list:
+    """The listed files grouped by unit (configured order, then others), each unit's files by name."""
+    from .model import UnitIndex
+
+    index = UnitIndex(result.units)
+    return sorted(listed, key=lambda f: (index.sort_key(index.display(f.unit, f.unit_code)), f.rel))
 
 
 def print_validation(result: "ValidationResult", console=None) -> None:
-    from rich.table import Table
+    """The validation of a collection: one line per file (unit, file, status, counts), the issues of
+    each file under its name, then 退回名单 and 催报名单 (toolkit.submission)."""
+    from .model import UnitIndex
+    from .text import cells, fit_cells
 
     console = console or _console()
+    out = _Out(console)
     if not result.files:
-        console.print(f"[yellow]在 {escape(str(result.root))} 中没有找到表格文件（.xlsx、.xlsm、.xls、.ods、.et）。"
-                      "请把各单位报回的文件放进这个文件夹（可以有子文件夹）后重新运行。[/]")
-    table = Table(title="校验结果", show_lines=False, header_style="bold")
-    # file names wrap instead of being cut: a person must see which file a line is about
-    table.add_column("文件", overflow="fold", ratio=3)
-    table.add_column("单位", overflow="fold", ratio=1)
-    table.add_column("模板", overflow="fold", ratio=1)
-    table.add_column("状态", no_wrap=True)
-    for col in ("读取", "通过", "退回", "跳过", "错误", "提示"):
-        table.add_column(col, justify="right", no_wrap=True)
+        out.para(f"在 {_shown_path(result.root)} 中没有找到表格文件（.xlsx、.xlsm、.xls、.ods、.et）。"
+                 "请把各单位报回的文件放进这个文件夹（可以有子文件夹）后重新运行。", style="yellow")
+    period_name = result.period.name if result.period else ""
+    index = UnitIndex(result.units)
     # With many files, the rows that need nobody's attention are summed up in one line.
     clean = [f for f in result.files if f.status == FILE_OK]
     listed = result.files if len(result.files) <= MAX_FILES_LISTED else [f for f in result.files if f.status != FILE_OK]
-    for f in listed:
-        style = STATUS_STYLE.get(f.status, "")
-        table.add_row(escape(f.rel), escape(f.unit), escape(f.template_name or "—"), f"[{style}]{f.status}[/]",
-                      str(f.rows_read),
-                      str(f.rows_accepted), str(f.rows_rejected), str(f.rows_skipped), str(f.errors), str(f.hints))
+    rows = _file_rows(result, listed)
     t = result.totals()
-    table.add_row("合计", "", "", "", str(t["rows_read"]), str(t["rows_accepted"]), str(t["rows_rejected"]),
-                  str(t["rows_skipped"]), str(t["errors"]), str(t["hints"]), style="bold")
-    console.print(table)
-    if len(listed) < len(result.files):
-        console.print(f"[green]另有 {len(clean)} 个文件全部通过[/]（共 {sum(f.rows_read for f in clean)} 行），"
-                      "表中未逐一列出，合计已包含。")
-    if t["rows_superseded"]:
-        console.print(f"另有 {t['rows_superseded']} 行属于被新文件替代的旧文件，未汇总（见“已被替代”的文件）。")
+    if result.files:
+        numbers = [max(cells(h), len(str(t[key]))) for h, key in COUNT_COLUMNS]
+        status_w = max(cells(s) for s in STATUS_STYLE)
+        names = {id(f): index.display(f.unit, f.unit_code) for f in rows}
+        files = {id(f): short_file_name(f, period_name) for f in rows}
+        fixed = 2 + 2 + 2 + status_w + sum(1 + n for n in numbers)
+        room = max(out.width - fixed, 16)
+        want_unit = max([cells("单位")] + [cells(n) for n in names.values()])
+        want_file = max([cells("文件")] + [cells(n) for n in files.values()])
+        if want_unit + want_file <= room:
+            unit_w, file_w = want_unit, want_file
+        else:  # the unit keeps what the file names leave, at least two fifths of the room
+            unit_w = min(want_unit, max(room - want_file, room * 2 // 5, 8))
+            file_w = room - unit_w
+
+        def line(unit: str, file: str, status: str, counts: list[str], style: str = "", status_style: str = "") -> str:
+            unit_text = fit_cells(unit, unit_w)
+            file_text = fit_cells(file, file_w)
+            text = ("  " + escape(unit_text) + " " * (unit_w - cells(unit_text) + 2)
+                    + escape(file_text) + " " * (file_w - cells(file_text) + 2))
+            shown = f"[{status_style}]{escape(status)}[/]" if status_style else escape(status)
+            text += shown + " " * (status_w - cells(status))
+            text += "".join(" " + " " * (n - cells(c)) + c for c, n in zip(counts, numbers))
+            return f"[{style}]{text}[/]" if style else text
+
+        console.print(f"[bold]校验结果[/]（{len(result.files)} 个文件）", highlight=False)
+        console.print(line("单位", "文件", "状态", [h for h, _ in COUNT_COLUMNS], style="bold"), highlight=False)
+        previous = None
+        for f in rows:
+            unit = names[id(f)]
+            console.print(line(unit if unit != previous else "", files[id(f)], f.status,
+                               [str(getattr(f, key)) for _, key in COUNT_COLUMNS],
+                               status_style=STATUS_STYLE.get(f.status, "")), highlight=False)
+            previous = unit
+        console.print(line("合计", "", "", [str(t[key]) for _, key in COUNT_COLUMNS], style="bold"), highlight=False)
+        if len(listed) < len(result.files):
+            out.para(f"另有 {len(clean)} 个文件全部通过（共 {sum(f.rows_read for f in clean)} 行），"
+                     "表中未逐一列出，合计已包含。", style="green")
+        if t["rows_skipped"]:
+            out.para(f"另有 {t['rows_skipped']} 行是空行、合计行等，已跳过（不算在读取行数中）。")
+        if t["rows_superseded"]:
+            out.para(f"另有 {t['rows_superseded']} 行属于被新文件替代的旧文件，未汇总（见“已被替代”的文件）。")
     for rel, reason in result.ignored:
-        console.print(f"[dim]已忽略 {escape(rel)}：{escape(reason)}[/]")
-    for f in result.files:
+        out.para(f"已忽略 {rel}：{reason}", style="dim", hang=2)
+    print_issues(result, console)
+    print_submission(result, console)
+
+
+def print_issues(result: "ValidationResult", console=None) -> None:
+    """Each file's 错误 and 提示 under its name (never repeated in its lines), and its 退回修改 file."""
+    from .errors import within_file
+    from .model import UnitIndex
+
+    console = console or _console()
+    out = _Out(console)
+    index = UnitIndex(result.units)
+    for f in _file_rows(result, result.files):
         problems = [i for i in f.issues if i.severity == "错误"] + [i for i in f.issues if i.severity == "提示"]
         if not problems:
             continue
-        console.print(f"\n[bold]{escape(f.rel)}[/]（{escape(f.unit)}）")
+        out.blank()
+        out.para(f"{index.display(f.unit, f.unit_code)}：{f.rel}", style="bold", hang=2)
         for issue in problems[:MAX_ISSUES_SHOWN]:
             colour = "red" if issue.severity == "错误" else "yellow"
-            console.print(f"  [{colour}]{issue.severity}[/] {escape(issue.message)}")
+            out.para(within_file(issue), indent=2, label=issue.severity, label_style=colour, hang=HANG)
         if len(problems) > MAX_ISSUES_SHOWN:
-            console.print(f"  …… 另有 {len(problems) - MAX_ISSUES_SHOWN} 条，详见退回修改文件或 --json 输出。")
+            out.para(f"…… 另有 {len(problems) - MAX_ISSUES_SHOWN} 条，详见退回修改文件或 --json 输出。", indent=2,
+                     hang=HANG)
         if f.markup_path:
-            console.print(f"  已生成退回修改文件：{escape(f.markup_path)}")
-    print_submission(result, console)
+            out.para(f"已生成退回修改文件：{Path(f.markup_path).name}", indent=2, hang=HANG, style="green")
 
 
 def print_submission(result: "ValidationResult", console=None) -> None:
@@ -295,15 +479,94 @@ def print_submission(result: "ValidationResult", console=None) -> None:
     if not result.units:
         return
     console = console or _console()
+    out = _Out(console)
     sub = submission_status(result)
     if sub.returns:
-        console.print("\n[bold]退回名单（报来的文件有错误或无法使用，需修改后重新报送）：[/]")
+        out.blank()
+        console.print("[bold]退回名单（报来的文件有错误或无法使用，需修改后重新报送）：[/]", highlight=False)
         for unit in sub.returns:
             for r in unit.returned:
-                console.print(f"  {escape(unit.name)}：{escape(r.file)}（{escape(r.reason)}）")
+                out.para(f"{unit.name}：{r.file}（{r.reason}）", indent=2, hang=4)
     if sub.chase:
         names = [u.name if u.status == MISSING else f"{u.name}（缺{'、'.join(u.missing_templates)}）" for u in sub.chase]
-        console.print("\n[bold]催报名单（尚未报送）：[/]" + escape("、".join(names)))
+        out.blank()
+        out.para("催报名单（尚未报送）：" + "、".join(names), hang=2)
+
+
+def next_steps(result: "ValidationResult", *, command: str, inbox: "Path | None" = None,
+               returns: "Path | None" = None, output: "Path | None" = None,
+               templates: "Path | None" = None) -> list[str]:
+    """What to do after ``command`` (validate, merge, run): who gets which file back, who is chased,
+    where the answers go and what to run then. Who is returned and chased is toolkit.submission's
+    answer (``submission_status``); this only words it."""
+    from .submission import MISSING, submission_status
+
+    inbox_text = _shown_path(inbox, folder=True) if inbox else "收集目录"
+    if not result.files:
+        where = f"（各单位的模板在 {_shown_path(templates, folder=True)}）" if templates else ""
+        return [f"把各单位报回的文件放进 {inbox_text}{where}，再运行 toolkit validate。"]
+    sub = submission_status(result)
+    steps: list[str] = []
+    marked = [(u, r) for u in sub.returns for r in u.returned if r.markup]
+    if marked:
+        units = list(dict.fromkeys(u.name for u, _ in marked))
+        folder = _shown_path(returns, folder=True) if returns else "退回修改文件夹"
+        steps.append(f"把 {folder} 中的 {len(marked)} 个文件发回 {_names(units, '退回名单')}，"
+                     "请按标出的问题改正后重新报送")
+    elif not result.units and any(f.markup_path for f in result.files):
+        n = sum(1 for f in result.files if f.markup_path)
+        folder = _shown_path(returns, folder=True) if returns else "退回修改文件夹"
+        steps.append(f"把 {folder} 中的 {n} 个文件发回报送单位，请按标出的问题改正后重新报送")
+    unusable = [(u, r) for u in sub.returns for r in u.returned if not r.markup]
+    if unusable:
+        units = list(dict.fromkeys(u.name for u, _ in unusable))
+        steps.append(f"请 {_names(units, '退回名单')} 重新报送无法使用的文件（原因见上方退回名单）")
+    if returns is None and any(f.errors and not f.markup_path for f in result.files if f.status != FILE_UNREADABLE):
+        steps.append("需要退回修改文件时，加上 --returns 目录 重新运行 toolkit validate")
+    if sub.chase:
+        names = [u.name if u.status == MISSING else f"{u.name}（缺{'、'.join(u.missing_templates)}）" for u in sub.chase]
+        steps.append("催报 " + _names(names, "催报名单"))
+    if sub.unknown_units:
+        which = "这些单位" if len(sub.unknown_units) > 1 else "该单位"
+        steps.append(f"核对 {_names(sub.unknown_units, '上方提示')} 的文件：{which}不在单位名单中，如是本期应报单位，"
+                     "请在 toolkit.toml 中补充（或给名单中的单位加别名 aliases）")
+    if sub.unidentified_files:
+        steps.append(f"核对 {len(sub.unidentified_files)} 个认不出填报单位的文件（见上方“未识别填报单位”的提示）")
+    again = {"run": "toolkit run", "merge": "toolkit merge"}.get(command, "toolkit validate")
+    if steps:
+        steps.append(f"收到后放进 {inbox_text}，再运行 {again}"
+                     + ("（汇总表和情况汇报按收齐的文件重新生成）" if command in ("run", "merge") else ""))
+        return [step + ("。" if n == len(steps) - 1 else "；") for n, step in enumerate(steps)]
+    hints = sum(1 for f in result.files if f.status == FILE_HINTS)
+    note = f"{hints} 个文件有提示（已照常汇总），可请相关单位核实；" if hints else ""
+    if command == "validate":
+        done = "各单位都已报送，没有需要退回的文件" if result.units else "没有需要退回的文件"
+        return [f"{done}：{note}运行 toolkit run 生成汇总表和情况汇报。"]
+    if command == "merge":
+        return [f"{note}运行 toolkit report 生成情况汇报。"]
+    folder = _shown_path(output, folder=True) if output else "汇总输出文件夹"
+    return [f"{note}审核 {folder} 中的汇总表和情况汇报后报送；本期结束时运行 toolkit next-period 开始下一期。"]
+
+
+def _names(names: list[str], where: str, most: int = 5) -> str:
+    """Up to ``most`` names; more are counted and found in the list ``where`` printed above."""
+    if len(names) <= most:
+        return "、".join(names)
+    return f"{'、'.join(names[:3])} 等 {len(names)} 个单位（见{where}）"
+
+
+def print_next_steps(result: "ValidationResult", console=None, **where) -> None:
+    """The closing 下一步 block (:func:`next_steps`): one line, or a numbered list."""
+    console = console or _console()
+    out = _Out(console)
+    out.blank()
+    steps = next_steps(result, **where)
+    if len(steps) == 1:
+        out.para(steps[0], label="下一步：", label_style="bold", hang=2)
+        return
+    console.print("[bold]下一步：[/]", highlight=False)
+    for n, step in enumerate(steps, start=1):
+        out.para(step, indent=2, label=f"{n}.", hang=5)
 
 
 def _write_json(target: str, data: dict) -> None:
@@ -335,7 +598,8 @@ def _collection_args(folder: Optional[Path], ws: Workspace | None) -> tuple[Path
 def init_cmd(
     directory: Path = typer.Argument(..., metavar="目录", help="新工作区的目录（不存在会自动创建）"),
     org: str = typer.Option(..., "--org", metavar="单位名称", help="本单位名称，如 “XX市XX局”"),
-    period: str = typer.Option(..., "--period", metavar="统计期", help="统计期：2022Q1、2022-03、2022H1 或 2022"),
+    period: str = typer.Option(..., "--period", metavar="统计期",
+                               help="统计期：2022Q1、2022-03、2022H1 或 2022，也可以写 2022年第一季度、2022年3月、2022年上半年"),
     report_date: Optional[str] = typer.Option(None, "--report-date", metavar="日期", help="成文日期，如 2022-04-29"),
 ) -> None:
     """创建工作区：toolkit.toml 配置文件和各文件夹，并放入控制台和启动脚本。"""
@@ -376,11 +640,16 @@ def templates_cmd(
 
     def go():
         ws = _workspace(None, required=False)
-        paths = api.make_templates(ws, out)
+        removed: list[Path] = []
+        paths = api.make_templates(ws, out, removed=removed)
         c = _console()
-        c.print(f"[green]已生成 {len(paths)} 个模板文件[/]：")
+        out_ = _Out(c)
+        c.print(f"[green]已生成 {len(paths)} 个模板文件[/]：", highlight=False)
         for p in paths:
-            c.print(f"  {escape(str(p))}")
+            out_.para(_shown_path(p), indent=2, hang=4)
+        if removed:
+            out_.para("已删除不在单位名单中的单位的旧模板（单位已改名或删除），以免误发：" + "、".join(p.name for p in removed),
+                      label="提示：", label_style="yellow", hang=2)
 
     _run(go)
 
@@ -391,7 +660,7 @@ def validate_cmd(
     json_out: Optional[str] = typer.Option(None, "--json", metavar="路径或-", help="把校验结果写成 JSON：文件路径，或 - 表示输出到屏幕"),
     returns: Optional[Path] = typer.Option(None, "--returns", metavar="目录", help="退回修改文件的输出目录（工作区中默认为其退回修改文件夹）"),
     period: Optional[str] = typer.Option(None, "--period", metavar="统计期",
-                                         help="处理已记录的较早统计期（如补收上期的文件：--period 2022Q1）；默认当前统计期"),
+                                         help="处理已记录的较早统计期（如补收上期的文件：--period 2022Q1 或 --period 一季度）；默认当前统计期"),
 ) -> None:
     """校验各单位报回的表格：逐文件、逐行、逐列列出问题，并为有错误的文件生成退回修改文件。"""
     from . import api
@@ -406,13 +675,15 @@ def validate_cmd(
         console = _console() if not quiet else None
         progress = _progress_factory(console) if console else None
         carried = api.carried_into(ws) if ws is not None and folder is None else None
-        result = api.validate_collection(src, markup_dir=markup, progress=progress, carried=carried, **kwargs)
+        with _Stages(console, VALIDATE_STEPS) as stages:
+            result = api.validate_collection(src, markup_dir=markup, progress=progress, carried=carried,
+                                             stage=stages, **kwargs)
         if json_out:
             _write_json(json_out, result_to_json(result))
         if not quiet:
             print_validation(result, console)
-            if markup is None and any(f.errors for f in result.files):
-                console.print("[yellow]提示[/]：不在工作区中，未生成退回修改文件。需要时加上 --returns 目录。")
+            print_next_steps(result, console, command="validate", inbox=src, returns=markup,
+                             templates=ws.templates_dir if ws else None)
 
     _run(go)
 
@@ -423,7 +694,7 @@ def merge_cmd(
     out: Optional[Path] = typer.Option(None, "--out", "-o", metavar="目录", help="输出目录（工作区中默认为其汇总输出文件夹）"),
     json_out: Optional[str] = typer.Option(None, "--json", metavar="路径或-", help="把校验结果写成 JSON：文件路径，或 - 表示输出到屏幕"),
     period: Optional[str] = typer.Option(None, "--period", metavar="统计期",
-                                         help="处理已记录的较早统计期（如补收上期的文件：--period 2022Q1）；默认当前统计期"),
+                                         help="处理已记录的较早统计期（如补收上期的文件：--period 2022Q1 或 --period 一季度）；默认当前统计期"),
 ) -> None:
     """校验并汇总：生成 汇总表.xlsx 和 汇总数据.json。"""
     from . import api
@@ -439,10 +710,11 @@ def merge_cmd(
         console = _console() if not quiet else None
         own = ws is not None and folder is None and out is None  # the workspace's own period: its history
         carried = api.carried_into(ws) if own else None
-        result = api.validate_collection(src, markup_dir=ws.returns_dir if ws else None,
-                                         progress=_progress_factory(console) if console else None,
-                                         carried=carried, **kwargs)
-        merged = api.merge_result(result, target, ws, carried=carried, record=own and earlier)
+        with _Stages(console, {**VALIDATE_STEPS, **MERGE_STEPS}) as stages:
+            result = api.validate_collection(src, markup_dir=ws.returns_dir if ws else None,
+                                             progress=_progress_factory(console) if console else None,
+                                             carried=carried, stage=stages, **kwargs)
+            merged = api.merge_result(result, target, ws, carried=carried, record=own and earlier, stage=stages)
         if json_out:
             _write_json(json_out, result_to_json(result))
         if not quiet:
@@ -450,47 +722,60 @@ def merge_cmd(
             print_merge(merged, console)
             if own and earlier:
                 print_rerecorded(ws, console)
+            print_next_steps(result, console, command="merge", inbox=src, returns=ws.returns_dir if ws else None,
+                             output=target, templates=ws.templates_dir if ws else None)
 
     _run(go)
 
 
+def _files_line(out: "_Out", verb: str, paths: list) -> None:
+    """``已写入 汇总输出/：汇总表.xlsx、汇总数据.json`` — files of one folder on one line."""
+    by_folder: dict[Path, list[str]] = {}
+    for path in paths:
+        by_folder.setdefault(Path(path).parent, []).append(Path(path).name)
+    for folder, names in by_folder.items():
+        out.para(f"{_shown_path(folder, folder=True)}：{'、'.join(names)}", label=verb, label_style="green", hang=2)
+
+
 def print_merge(merged, console=None) -> None:
     console = console or _console()
+    out = _Out(console)
     f = merged.figures
     v, p, t = f.get("visits", {}), f.get("problems", {}), f.get("tasks", {})
     from .report.numbers import fmt_rate
 
-    console.print(
-        f"\n[bold]汇总[/]：走访 {v.get('count', 0)} 次、参与 {v.get('participants', 0)} 人次；"
-        f"问题 {p.get('count', 0)} 个，办结 {p.get('closed', 0)} 个，办结率 {fmt_rate(p.get('closure_rate'))}；"
-        f"任务 {t.get('count', 0)} 项，已完成 {t.get('completed', 0)} 项。"
-    )
-    for path in (merged.workbook, merged.figures_path):
-        console.print(f"[green]已写入[/] {escape(str(path))}")
+    out.blank()
+    out.para(f"走访 {v.get('count', 0)} 次、参与 {v.get('participants', 0)} 人次；"
+             f"问题 {p.get('count', 0)} 个，办结 {p.get('closed', 0)} 个，办结率 {fmt_rate(p.get('closure_rate'))}；"
+             f"任务 {t.get('count', 0)} 项，已完成 {t.get('completed', 0)} 项。", label="汇总：", label_style="bold",
+             hang=2)
+    _files_line(out, "已写入", [merged.workbook, merged.figures_path])
 
 
 def print_checks(checks: list[dict], console=None) -> None:
     """The pre-flight checks of a report (toolkit.report.preflight), 警告 first."""
     console = console or _console()
+    out = _Out(console)
     for check in sorted(checks, key=lambda c: c["level"] != "警告"):
         colour = "red" if check["level"] == "警告" else "yellow"
-        console.print(f"[{colour}]{check['level']}[/]：{escape(check['message'])}")
+        out.para(check["message"], label=f"{check['level']}：", label_style=colour, hang=2)
 
 
 def print_report(outcome, console=None) -> None:
     console = console or _console()
+    out = _Out(console)
     if getattr(outcome, "checks", None):
-        console.print("\n[bold]报告检查[/]（印发前请看一看）：")
+        out.blank()
+        console.print("[bold]报告检查[/]（印发前请看一看）：", highlight=False)
         print_checks(outcome.checks, console)
-    console.print(f"[green]已生成报告[/] {escape(str(outcome.docx))}")
-    if outcome.appendix:
-        console.print(f"[green]已生成附表[/] {escape(str(outcome.appendix))}")
+    paths = [outcome.docx] + ([outcome.appendix] if outcome.appendix else [])
     if outcome.pdf:
-        console.print(f"[green]已生成 PDF[/] {escape(str(outcome.pdf))}")
+        paths.append(outcome.pdf)
         if outcome.appendix and outcome.appendix.with_suffix(".pdf").exists():
-            console.print(f"[green]已生成 PDF[/] {escape(str(outcome.appendix.with_suffix('.pdf')))}")
+            paths.append(outcome.appendix.with_suffix(".pdf"))
+    _files_line(out, "已生成", paths)
     for note in outcome.notes:
-        console.print(f"[yellow]提示[/]：{escape(note)}")
+        out.para(note, label="提示：", label_style="yellow", hang=2)
 
 
 def lint_report(path: Path | None) -> None:
@@ -503,13 +788,14 @@ def lint_report(path: Path | None) -> None:
     if not Path(path).is_file():
         raise ConfigError(f"找不到报告 {path}。请先生成报告（toolkit report 或 toolkit run），或写出要检查的 .docx 文件。")
     findings = lint(path)
-    c = _console()
+    out = _Out(_console())
     if not findings:
-        c.print(f"[green]检查通过[/]：{escape(str(path))} 符合公文格式（GB/T 9704-2012）和行文规则。")
+        out.para(f"{_shown_path(path)} 符合公文格式（GB/T 9704-2012）和行文规则。", label="检查通过：",
+                 label_style="green", hang=2)
         return
-    c.print(f"[yellow]{escape(str(path))} 有 {len(findings)} 处需要修改：[/]")
+    out.para(f"有 {len(findings)} 处需要修改：{_shown_path(path)}", style="yellow", hang=2)
     for f in findings:
-        c.print(f"  {escape(f.message)}" + (f"（{escape(f.where)}）" if f.where else ""))
+        out.para(f.message + (f"（{f.where}）" if f.where else ""), indent=2, hang=4)
 
 
 @app.command("report", cls=_ChineseCommand)
@@ -519,7 +805,7 @@ def report_cmd(
     out: Optional[Path] = typer.Option(None, "--out", "-o", metavar="报告.docx", help="报告文件，如 报告.docx"),
     pdf: bool = typer.Option(False, "--pdf", help="同时转换为 PDF（需要 LibreOffice）"),
     period: Optional[str] = typer.Option(None, "--period", metavar="统计期",
-                                         help="处理已记录的较早统计期（如补收上期的文件：--period 2022Q1）；默认当前统计期"),
+                                         help="处理已记录的较早统计期（如补收上期的文件：--period 2022Q1 或 --period 一季度）；默认当前统计期"),
     check: bool = typer.Option(False, "--check",
                                help="只检查报告是否符合公文格式和行文规则（检查 --out 指定的报告，默认本期的报告），不生成报告"),
 ) -> None:
@@ -534,8 +820,10 @@ def report_cmd(
         ws = api.workspace_for(ws, period) if ws is not None else None
         figures = data or (api.recorded_figures(ws) if period else None) or ws.output_dir / api.FIGURES_NAME
         target = out or api.default_report_path(ws)
-        outcome = api.make_report(figures, target, ws=ws, template=template, pdf=pdf)
-        print_report(outcome)
+        console = _console()
+        with _Stages(console, {}, first="生成情况汇报" + ("，转换为 PDF……" if pdf else "……")):
+            outcome = api.make_report(figures, target, ws=ws, template=template, pdf=pdf)
+        print_report(outcome, console)
 
     _run(go)
 
@@ -544,7 +832,7 @@ def report_cmd(
 def run_cmd(
     pdf: bool = typer.Option(False, "--pdf", help="同时把报告转换为 PDF（需要 LibreOffice）"),
     period: Optional[str] = typer.Option(None, "--period", metavar="统计期",
-                                         help="处理已记录的较早统计期（如补收上期的文件：--period 2022Q1）；默认当前统计期"),
+                                         help="处理已记录的较早统计期（如补收上期的文件：--period 2022Q1 或 --period 一季度）；默认当前统计期"),
 ) -> None:
     """一键完成：在工作区中依次校验、汇总、生成报告。"""
     from . import api
@@ -553,12 +841,16 @@ def run_cmd(
         ws = api.workspace_for(_workspace(None), period)
         earlier = period is not None and api.is_recorded(ws)
         console = _console()
-        result, merged, report = api.run_workspace(ws, pdf=pdf, progress=_progress_factory(console), record=earlier)
+        with _Stages(console, _run_steps(pdf)) as stages:
+            result, merged, report = api.run_workspace(ws, pdf=pdf, progress=_progress_factory(console),
+                                                       record=earlier, stage=stages)
         print_validation(result, console)
         print_merge(merged, console)
         print_report(report, console)
         if earlier:
             print_rerecorded(ws, console)
+        print_next_steps(result, console, command="run", inbox=ws.inbox, returns=ws.returns_dir, output=ws.output_dir,
+                         templates=ws.templates_dir)
 
     _run(go)
 
@@ -579,7 +871,7 @@ def print_rerecorded(ws: Workspace, console=None) -> None:
 @app.command("next-period", cls=_ChineseCommand)
 def next_period_cmd(
     period: Optional[str] = typer.Option(None, "--period", metavar="统计期",
-                                         help="切换到的统计期（如 2022Q3）；默认同类型的下一期（下个月、下季度……）"),
+                                         help="切换到的统计期（如 2022Q3、2022年第三季度）；默认同类型的下一期（下个月、下季度……）"),
 ) -> None:
     """结束本期、开始下一期：记录本期台账，切换统计期，生成已填好上期未办结事项的新模板。"""
     from . import api
@@ -612,7 +904,7 @@ def next_period_cmd(
 @app.command("import-history", cls=_ChineseCommand)
 def import_history_cmd(
     summary: Path = typer.Argument(..., metavar="汇总表.xlsx", help="toolkit 以前生成的汇总表"),
-    period: str = typer.Option(..., "--period", metavar="统计期", help="该汇总表的统计期，如 2022Q1"),
+    period: str = typer.Option(..., "--period", metavar="统计期", help="该汇总表的统计期，如 2022Q1 或 2022年第一季度"),
     as_of: Optional[str] = typer.Option(None, "--as-of", metavar="日期", help="该期的统计截止日（默认为该期最后一天）"),
 ) -> None:
     """导入以前的汇总表：把本功能启用前各期的台账记入历史记录，未办结的事项结转到以后各期。"""
@@ -703,12 +995,17 @@ def demo_cmd(
                           f"文件在 {escape(str(ws.root / record.folder))}")
         console.print(f"  当前统计期 {escape(ws.period.name)}：各单位报回了已填好上期未办结事项的模板，下面校验、汇总、生成报告。")
 
-        result, merged, report = api.run_workspace(ws, pdf=pdf)
+        with _Stages(console, _run_steps(pdf)) as stages:
+            result, merged, report = api.run_workspace(ws, pdf=pdf, stage=stages)
         print_validation(result, console)
         print_merge(merged, console)
         print_report(report, console)
-        console.print(f"\n退回修改文件在：{escape(str(ws.returns_dir))}")
-        console.print(f"控制台（Excel 按钮）：{escape(str(ws.root / '控制台.xlsm'))}")
+        out = _Out(console)
+        out.blank()
+        out.para(f"退回修改文件在 {_shown_path(ws.returns_dir, folder=True)}；控制台（Excel 按钮）："
+                 f"{_shown_path(ws.root / '控制台.xlsm')}", hang=2)
+        print_next_steps(result, console, command="run", inbox=ws.inbox, returns=ws.returns_dir, output=ws.output_dir,
+                         templates=ws.templates_dir)
 
     _run(go)
 
@@ -724,9 +1021,6 @@ def console_cmd() -> None:
             _console().print(f"[green]已生成[/] {escape(str(p))}")
 
     _run(go)
-
-
-COMMAND_ALIASES["离线安装包"] = "bundle"
 
 
 @app.command("bundle", cls=_ChineseCommand)

@@ -41,32 +41,84 @@ from .exceptions import ConfigError, NotAWorkspaceError  # noqa: E402,F401 - re-
 # Periods
 # ---------------------------------------------------------------------------
 
-_PERIOD_FORMS = "2022Q1（季度）、2022-03（月份）、2022H1（半年）或 2022（全年）"
+_PERIOD_FORMS = ("2022Q1 或 2022年第一季度（季度）、2022-03 或 2022年3月（月份）、2022H1 或 2022年上半年（半年）、"
+                 "2022 或 2022年（全年）；不写年份（如 二季度、5月）时按本工作区的年份")
+
+_CN_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
+_CN_YEAR_DIGITS = {"〇": "0", "零": "0", "○": "0", "Ｏ": "0", **{k: str(v) for k, v in _CN_DIGITS.items() if v < 10}}
 
 
-def parse_period(text: str) -> Period:
-    """Parse a period code: ``2022Q1``, ``2022-03``/``2022M03``, ``2022H1``, ``2022``."""
-    raw = str(text).strip().upper().replace("－", "-")
+def _cn_number(text: str) -> int | None:
+    """``5``, ``05``, ``五``, ``十二``, ``十``; None for anything else."""
+    if text.isdigit():
+        return int(text)
+    if not text or any(ch not in _CN_DIGITS for ch in text):
+        return None
+    if len(text) == 1:
+        return _CN_DIGITS[text]
+    if len(text) == 2 and text[0] == "十":
+        return 10 + _CN_DIGITS[text[1]]
+    if len(text) == 2 and text[1] == "十":
+        return 10 * _CN_DIGITS[text[0]]
+    return None
+
+
+_CN_PERIOD = re.compile(r"(?:(\d{4}|[〇零○一二三四五六七八九]{4})年(?:度)?)?"
+                        r"(?:(?:第)?([1-4一二三四])季度?|([上下])半年|(\d{1,2}|[一二三四五六七八九十]{1,2})月(?:份)?|"
+                        r"[Qq]([1-4]))?")
+
+
+def _chinese_period(raw: str, year: int | None) -> str | None:
+    """The code of a period written the way the toolkit names it (``2022年第二季度``, ``2022年5月``,
+    ``2022年上半年``, ``2022年``/``2022年度``), also without the year (``二季度``, ``5月``: ``year``)."""
+    m = _CN_PERIOD.fullmatch(raw)
+    if not m or not any(m.groups()):
+        return None
+    written, quarter, half, month, q = m.groups()
+    if written:
+        y = int("".join(_CN_YEAR_DIGITS.get(ch, ch) for ch in written))
+    else:
+        y = year if year is not None else date.today().year
+    if quarter or q:
+        return f"{y}Q{_cn_number(quarter or q)}"
+    if half:
+        return f"{y}H{1 if half == '上' else 2}"
+    if month:
+        n = _cn_number(month)
+        return f"{y}-{n:02d}" if n is not None and 1 <= n <= 12 else None
+    return str(y) if written else None
+
+
+def parse_period(text: str, year: int | None = None) -> Period:
+    """Parse a period: a code (``2022Q1``, ``2022-03``/``2022M03``, ``2022H1``, ``2022``) or its
+    Chinese name (``2022年第一季度``, ``2022年3月``, ``2022年上半年``, ``2022年``/``2022年度``); written
+    without the year (``二季度``, ``3月``, ``上半年``) it is in ``year`` (default: this year)."""
+    import unicodedata
+
+    raw = "".join(unicodedata.normalize("NFKC", str(text)).split()).upper().replace("－", "-")
+    chinese = _chinese_period(raw, year) if re.search(r"[年季月半度]", raw) else None
+    if chinese:
+        raw = chinese
     m = re.fullmatch(r"(\d{4})-?Q([1-4])", raw)
     if m:
-        year, q = int(m[1]), int(m[2])
-        start = date(year, 3 * q - 2, 1)
-        end = _month_end(year, 3 * q)
-        return Period(f"{year}Q{q}", f"{year}年{QUARTER_NAMES[q]}", start, end)
+        y, q = int(m[1]), int(m[2])
+        start = date(y, 3 * q - 2, 1)
+        end = _month_end(y, 3 * q)
+        return Period(f"{y}Q{q}", f"{y}年{QUARTER_NAMES[q]}", start, end)
     m = re.fullmatch(r"(\d{4})(?:-|M|-M)?(\d{1,2})", raw)
     if m and 1 <= int(m[2]) <= 12 and len(raw) > 4:
-        year, month = int(m[1]), int(m[2])
-        return Period(f"{year}-{month:02d}", f"{year}年{month}月", date(year, month, 1), _month_end(year, month))
+        y, month = int(m[1]), int(m[2])
+        return Period(f"{y}-{month:02d}", f"{y}年{month}月", date(y, month, 1), _month_end(y, month))
     m = re.fullmatch(r"(\d{4})-?H([12])", raw)
     if m:
-        year, h = int(m[1]), int(m[2])
+        y, h = int(m[1]), int(m[2])
         if h == 1:
-            return Period(f"{year}H1", f"{year}年上半年", date(year, 1, 1), date(year, 6, 30))
-        return Period(f"{year}H2", f"{year}年下半年", date(year, 7, 1), date(year, 12, 31))
+            return Period(f"{y}H1", f"{y}年上半年", date(y, 1, 1), date(y, 6, 30))
+        return Period(f"{y}H2", f"{y}年下半年", date(y, 7, 1), date(y, 12, 31))
     m = re.fullmatch(r"(\d{4})", raw)
     if m:
-        year = int(m[1])
-        return Period(str(year), f"{year}年度", date(year, 1, 1), date(year, 12, 31))
+        y = int(m[1])
+        return Period(str(y), f"{y}年度", date(y, 1, 1), date(y, 12, 31))
     raise ConfigError(f"统计期“{text}”无法识别。请写成 {_PERIOD_FORMS}。")
 
 
@@ -204,21 +256,103 @@ def load_workspace(root: Path) -> Workspace:
         raise ConfigError(
             f"找不到配置文件 {path}。请先运行 toolkit init <目录> 创建工作区，或在工作区目录中运行命令。"
         )
+    text = read_config_text(path)
     try:
-        text = path.read_text(encoding="utf-8-sig")
         data = tomllib.loads(text)
-    except UnicodeDecodeError:
-        raise ConfigError(f"{path.name} 不是 UTF-8 编码。请用记事本“另存为”，编码选择 UTF-8。") from None
     except tomllib.TOMLDecodeError as exc:
-        where = re.search(r"line (\d+), column (\d+)", str(exc))
-        at = f"第{where[1]}行第{where[2]}列附近" if where else "某处"
-        raise ConfigError(
-            f"{path.name} {at}格式有误（{exc}）。请检查引号是否成对、等号两边是否写全，文字要用英文双引号括起来。"
-        ) from None
+        raise syntax_error(exc, text, path.name) from None
     try:
         return parse_workspace(data, path.parent)
     except ConfigError as exc:
         raise with_line(exc, text) from None
+
+
+def read_config_text(path: Path) -> str:
+    """toolkit.toml's text: UTF-8 (with or without the BOM Notepad writes), or GBK — what Notepad on a
+    Chinese Windows saves as “ANSI” — read as such rather than refused (a later edit writes UTF-8)."""
+    data = Path(path).read_bytes()
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("gb18030")  # GBK and its superset
+    except UnicodeDecodeError:
+        raise ConfigError(f"{Path(path).name} 的编码无法识别（不是 UTF-8，也不是 GBK/ANSI）。"
+                          "请用记事本打开，“另存为”时编码选择 UTF-8。") from None
+
+
+#: the usual slip behind a units key outside a [[units]] table
+UNITS_SLIP = ("是不是漏了 [[units]]？每个单位前面要有单独一行 [[units]]（两个方括号），"
+              "下面再写 code = \"05\" 和 name = \"单位名称\"。")
+
+_SYNTAX = (  # tomllib's reasons, in the words of the office
+    ("Cannot overwrite a value", "同一节里“{key}”写了两次"),
+    ("Cannot declare", "“{line}”这一节写了两次，每一节只能写一次（每个单位各写一段 [[units]]，是两个方括号）"),
+    ("Invalid value", "等号右边的写法不对：文字要用英文双引号括起来（如 name = \"办公室\"），日期写成 2022-04-29，数字直接写"),
+    ("Expected '=' after a key", "这一行缺少“=”，或名称中间有空格：应写成 名称 = 值"),
+    ("Expected newline or end of document", "一行只能写一项设置；日期要写成真实的日期（如 2022-04-29），文字要用英文双引号括起来"),
+    ("Unterminated string", "引号没有成对：文字两边各要一个英文双引号"),
+    ("Illegal character", "引号没有成对，或文字中有不能直接写的字符：文字两边各要一个英文双引号"),
+    ("Found invalid character", "有不能直接写的字符：文字要用英文双引号括起来"),
+    ("Invalid statement", "这一行无法识别：应写成 名称 = 值，或 [节名]"),
+    ("Expected ']", "方括号没有配对：节名写成 [period]，单位写成 [[units]]"),
+    ("Invalid initial character for a key", "名称写法不对：等号左边只写英文名称，如 name"),
+    ("Unclosed array", "方括号没有配对：列表写成 [\"第一段\", \"第二段\"]"),
+    ("Invalid date", "日期写法不对：写成 2022-04-29"),
+)
+
+
+def _table_keys(text: str):
+    """(line number, table, key) of every key line of toolkit.toml ``text``; each [[table]] is new."""
+    current = ""
+    for n, line in enumerate(text.splitlines(), start=1):
+        m = _HEADER_RE.match(line)
+        if m:
+            current = f"{m[2].strip()}#{n}" if m[1] == "[[" else m[2].strip()
+            continue
+        k = _KEY_RE.match(line)
+        if k:
+            yield n, current, k[1].strip("\"'")
+
+
+def _unterminated_line(text: str) -> int | None:
+    for n, line in enumerate(text.splitlines(), start=1):
+        code = line.split("#", 1)[0] if line.count('"') % 2 == 0 else line
+        if code.replace('\\"', "").count('"') % 2:
+            return n
+    return None
+
+
+def syntax_error(exc: Exception, text: str, name: str = CONFIG_NAME) -> ConfigError:
+    """A TOML syntax error in Chinese, naming its line (found here where tomllib says “at end of document”)
+    and the usual slip (a unit's second code under the same [[units]]: 是不是漏了 [[units]]？)."""
+    raw = str(exc)
+    reason_en = re.sub(r"\s*\((?:at line \d+, column \d+|at end of document)\)\s*$", "", raw)
+    m = re.search(r"at line (\d+), column (\d+)", raw)
+    lines = text.splitlines()
+    line = int(m[1]) if m else None
+    key = ""
+    slip = ""
+    if reason_en.startswith("Cannot overwrite a value"):
+        seen: dict[tuple[str, str], int] = {}
+        for n, table, written in _table_keys(text):
+            if (table, written) in seen:
+                line, key = n, written
+                if written in KNOWN_KEYS["units"]:
+                    slip = UNITS_SLIP
+                break
+            seen[(table, written)] = n
+    elif reason_en.startswith("Unterminated string") and line is None:
+        line = _unterminated_line(text)
+    if line is None:
+        line = len(lines) or 1
+    shown = re.sub(r"\s+#.*$", "", lines[line - 1]).strip() if 0 < line <= len(lines) else ""
+    shown = shown if len(shown) <= 40 else shown[:39] + "…"
+    reason = next((zh.format(key=key, line=shown) for en, zh in _SYNTAX if reason_en.startswith(en)),
+                  f"格式有误（{reason_en}）")
+    where = f"{name} 第{line}行" + (f"（{shown}）" if shown else "")
+    return ConfigError(f"{where}：{reason}。{slip or '请用记事本打开改正后保存。'}")
 
 
 def key_error(message: str, key: str, index: int | None = None) -> ConfigError:
@@ -407,6 +541,8 @@ def _check_keys(data: dict) -> None:
             where = f"[{section}] 下的" if section else ""
             near = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
             hint = f"是不是“{near[0]}”？" if near else f"可用的有：{'、'.join(known)}。"
+            if key in KNOWN_KEYS["units"]:  # a unit's code or name outside its [[units]]
+                hint = UNITS_SLIP
             raise key_error(f"toolkit.toml 中{where}“{key}”无法识别，{hint}", f"{section}.{key}" if section else key,
                             index)
 
@@ -447,7 +583,9 @@ def parse_units(raw_units: Any, source: UnitSource = TOML_UNITS, numbers: list[i
 
     ``numbers`` gives each entry's number for the messages (default: 1, 2, …)."""
     if not isinstance(raw_units, list):
-        raise key_error('toolkit.toml 中“units”应为单位列表，每个单位写成：\n[[units]]\ncode = "01"\nname = "办公室"', "units")
+        slip = "（是不是把 [[units]] 写成了 [units]？两个方括号才是一个单位）" if isinstance(raw_units, dict) else ""
+        raise key_error(f'toolkit.toml 中“units”应为单位列表{slip}，每个单位写成：\n[[units]]\ncode = "01"\nname = "办公室"',
+                        "units.code" if slip else "units")  # [units]: the line of its first key
     units: list[Unit] = []
     seen_codes: dict[str, str] = {}
     seen_names: set[str] = set()
@@ -549,7 +687,8 @@ def parse_workspace(data: dict, root: Path) -> Workspace:
         raise ConfigError('toolkit.toml 中“folders”应为一节，写成：\n[folders]\ninbox = "收集文件"')
     for key, value in raw_folders.items():
         if key not in folders:
-            raise ConfigError(f"toolkit.toml 中 folders 下的“{key}”无法识别，可用的有：{'、'.join(folders)}。")
+            hint = UNITS_SLIP if key in KNOWN_KEYS["units"] else f"可用的有：{'、'.join(folders)}。"
+            raise key_error(f"toolkit.toml 中[folders] 下的“{key}”无法识别，{hint}", f"folders.{key}")
         if not isinstance(value, str) or not value.strip():
             raise key_error(f"toolkit.toml 中“folders.{key}”应为文件夹名，写成：{key} = \"{folders[key]}\"",
                             f"folders.{key}")

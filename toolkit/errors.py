@@ -71,6 +71,15 @@ _KINDS: tuple[ErrorKind, ...] = (
     ErrorKind("unit-not-configured", HINT, "单位不在名单中",
               "填报单位“{value}”不在本期的单位名单中{suggestion}。请填写名单中的单位全称，或在 toolkit.toml 中为该单位增加别名（aliases）。",
               "文件", "找到了单位名称，但与 toolkit.toml 中的单位及别名都对不上。"),
+    ErrorKind("unit-file-name", HINT, "文件名是另一个单位",
+              "本文件是{unit}的模板（文件名为{named}），已按{unit}统计。如有误（本文件应是{named}的台账），"
+              "请{named}用下发给本单位的模板重新填报。",
+              "文件", "模板中记录的单位（或“填报单位”一栏）与文件名中的另一个单位不同：按模板中的单位统计，"
+              "每个文件说一次，以免把一个单位的台账悄悄算到另一个单位名下。"),
+    ErrorKind("other-period", HINT, "其他统计期的模板",
+              "本文件是{found}的模板，本期是{expected}。如果填的是本期的情况，可以照常汇总，下次请用本期下发的模板；"
+              "如果是误报了其他统计期的文件，请改报本期的文件。",
+              "文件", "模板中记录的统计期（或标题中的统计期）不是本期：每个文件说一次（日期不在本期的行另有逐行的错误）。"),
     ErrorKind("superseded", HINT, "已被较新文件替代",
               "同一单位（{unit}）还报送了较新的“{newer}”，本文件的{rows}行数据不再汇总。如本文件才是正确的，请删除较新的文件后重新校验。",
               "文件", "同一单位同一模板报送了两次，较旧的一份不参与汇总（行数计入“已替代”）。"),
@@ -130,6 +139,11 @@ _KINDS: tuple[ErrorKind, ...] = (
     ErrorKind("not-in-list", ERROR, "不在下拉选项中",
               "“{value}”不在下拉选项中{suggestion}。可选：{choices}。请从下拉列表中选择。",
               "单元格", "下拉列中的值（去掉空格、统一全半角和常见别名后）不在选项中。"),
+    ErrorKind("choice-interpreted", HINT, "已按含义归入下拉选项",
+              "“{value}”不是下拉选项，已按“{canonical}”统计。如不是这个意思，请从下拉列表中重新选择。",
+              "单元格", "下拉列中填了选项以外的说法，按含义归入一个选项（如满意度“比较满意”按“基本满意”、"
+              "“非常满意”按“满意”）：改变了填报的内容，填报单位须知道。只是写法不同的（“座谈”→“座谈交流”）"
+              "照常改正，在退回修改文件的退回说明中逐项列出。"),
     ErrorKind("bad-phone", ERROR, "电话号码格式不对",
               "“{value}”不是有效的电话号码。手机号为11位数字，座机号带区号，如 0531-12345678；请把单元格设为文本格式后填写。",
               "单元格", "不符合手机号或带区号座机号的格式。"),
@@ -148,9 +162,10 @@ _KINDS: tuple[ErrorKind, ...] = (
     ErrorKind("outside-period", ERROR, "不在统计期内",
               "日期{value}不在本期统计时段（{start}至{end}）内。请核对日期；不属于本期的记录不要填报。",
               "单元格", "须在本期内的日期（如走访日期）落在统计期以外。"),
-    ErrorKind("future-date", ERROR, "日期晚于今天",
-              "日期{value}晚于今天（{today}），还没有到。请核对日期。",
-              "单元格", "不能是将来的日期（如走访日期、办结日期）晚于校验基准日。"),
+    ErrorKind("future-date", ERROR, "日期晚于今天或统计截止日",
+              "日期{value}晚于{today}，{advice}请核对日期。",
+              "单元格", "不能是将来的日期（如走访日期、办结日期）：晚于校验基准日。基准日是今天，"
+              "toolkit.toml 写了 as_of 时是统计截止日（消息中写明是哪一个）。"),
     ErrorKind("unit-converted", HINT, "金额已换算为万元",
               "“{value}”已换算为{converted}万元（金额统一按万元汇总）。如不对，请直接按万元填写数字。",
               "单元格", "以元、亿元等填写的金额已换算为万元。"),
@@ -301,6 +316,24 @@ def short_message(issue: Issue) -> str:
         body = body[len(where) + 1:]
     prefix = f"{issue.column}列（{issue.header}）：" if issue.column and issue.header else ""
     return prefix + body
+
+
+def within_file(issue: Issue) -> str:
+    """The message without its file (``“走访记录”表第4行B列（走访日期）：…``), for a list of
+    one file's issues under that file's name; a message about the whole file keeps its body."""
+    head = f"文件“{issue.file}”" if issue.file else ""
+    body = issue.message
+    if head and body.startswith(head):
+        body = body[len(head):].removeprefix("：")
+    return body
+
+
+def body(issue: Issue) -> str:
+    """The message without any location (where it is is said beside it: the 退回说明's columns)."""
+    where = location(file=issue.file, sheet=issue.sheet, row=issue.row, column=issue.column, header=issue.header)
+    if where and issue.message.startswith(where + "："):
+        return issue.message[len(where) + 1:]
+    return within_file(issue)
 
 
 def _shown(value: object) -> str:

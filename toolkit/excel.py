@@ -41,6 +41,7 @@ from .config import (
     load_workspace,
     parse_period,
     parse_workspace,
+    read_config_text,
     unit_entry,
 )
 from .console import (
@@ -390,8 +391,8 @@ def settings_edits(ws: Workspace, values: dict[str, str]) -> dict[tuple[str, str
         edits[("", "org")] = values["org"]
     if values.get("office", "") and values["office"] != current["office"]:
         edits[("", "office")] = values["office"]
-    if parse_period(values["period"]).code != ws.period.code:
-        period = parse_period(values["period"])
+    if parse_period(values["period"], ws.period.start.year).code != ws.period.code:
+        period = parse_period(values["period"], ws.period.start.year)
         edits[("period", "code")] = period.code
         edits[("period", "name")] = period.name
         edits[("period", "start")] = period.start
@@ -416,7 +417,7 @@ def save_settings(root: Path, values: dict[str, str]) -> Workspace:
     if not edits:
         return ws
     path = ws.config_path
-    new_text = edit_config_text(path.read_text(encoding="utf-8-sig"), edits)
+    new_text = edit_config_text(read_config_text(path), edits)
     new_ws = parse_workspace(tomllib.loads(new_text), ws.root)  # raises ConfigError before anything is written
     write_text_atomic(path, new_text)
     for name in new_ws.folders:
@@ -464,7 +465,7 @@ def save_units(book: Any, ws: Workspace) -> tuple[Workspace, list[str]]:
         return ws, []
     notes = []
     path = ws.config_path
-    old_text = path.read_text(encoding="utf-8-sig")
+    old_text = read_config_text(path)
     new_text = edit_config_text(old_text, {("", "units"): [unit_entry(u) for u in units]})
     new_ws = parse_workspace(tomllib.loads(new_text), ws.root)  # raises ConfigError before anything is written
     if stamp and stamp != in_file:

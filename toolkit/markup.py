@@ -13,7 +13,6 @@ The input file is never touched: everything comes from the reader's
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -24,9 +23,12 @@ from openpyxl.utils import get_column_letter
 
 from .celltext import CELL_KEEP, CELL_LIMIT, clean, write_text, write_value
 from .errors import column_letter, make_issue
+from .errors import body as issue_body
 from .model import ERROR, HINT, UNKNOWN_UNIT, FileData, FileReport, Issue, Period
 from .schema import FIRST_DATA_ROW, META_LABELS, SheetSchema, TemplateSchema, template_by_id, template_of_sheet
-from .templates import print_setup, build_workbook, save_workbook, set_meta, write_cell
+from .templates import build_workbook, fit_row, print_setup, save_workbook, set_meta, write_cell
+from .text import row_height
+from .validate.cells import spelling_fixes
 
 __all__ = ["write_markup", "RETURN_SHEET", "COMMENT_AUTHOR", "ERROR_FILL", "HINT_FILL", "LIST_HEADERS",
            "LIST_HEADER_ROW"]
@@ -108,6 +110,7 @@ def _write_data(wb, template: TemplateSchema, file: FileData,
                 if cuts is not None:
                     on_cut = partial(_note_cut, cuts, file, data, raw.row, col, data.columns.get(col.key))
                 write_cell(ws, r, i, col, value, on_cut=on_cut)
+            fit_row(ws, r, sheet, raw.values)  # wrapped texts do not run into the next row on paper
             mapping.setdefault((sheet.key, raw.row), r)
             r += 1
         next_row[sheet.key] = r
@@ -177,7 +180,8 @@ def _build_list_sheet(wb, file: FileData, report: FileReport, template: Template
     ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=ncols)
     ws.row_dimensions[1].height = 32
 
-    facts = [f"{META_LABELS[0]}：{unit or '（未识别）'}", f"原文件：{file.rel}", f"模板：{template.name}"]
+    # the file as the unit named it: the office's own folders (0705微信/…) are none of the unit's business
+    facts = [f"{META_LABELS[0]}：{unit or '（未识别）'}", f"原文件：{Path(file.rel).name}", f"模板：{template.name}"]
     if period is not None:
         facts.append(f"统计期：{period.name}")
     info = write_text(ws, 2, 1, "　　".join(facts))  # the unit and the file name are submitted text
@@ -196,11 +200,13 @@ def _build_list_sheet(wb, file: FileData, report: FileReport, template: Template
     if other_format:
         text += (f"原文件是{other_format}（{Path(file.rel).suffix.lower()}），本退回修改文件是 Excel 格式（.xlsx），"
                  "WPS、LibreOffice 和 Excel 都能打开：请直接在本文件上修改后报回，不必改回原来的格式。")
+    notes = _left_out(file) + ([_spelling_note(file)] if _spelling_note(file) else [])
+    text = "\n".join([text, *notes])
     para = ws.cell(3, 1, text)
     para.font = Font(name=_FONT, size=11)
     para.alignment = Alignment(vertical="top", wrap_text=True)
     ws.merge_cells(start_row=3, start_column=1, end_row=3, end_column=ncols)
-    ws.row_dimensions[3].height = 96 if other_format else 66
+    ws.row_dimensions[3].height = row_height([(text, sum(LIST_WIDTHS))], line=15, most=None) or 22
 
     legend = ws.cell(4, 1, "颜色说明：")
     legend.font = Font(name=_FONT, size=10, bold=True)
@@ -242,8 +248,9 @@ def _build_list_sheet(wb, file: FileData, report: FileReport, template: Template
         else:
             letter = ""
             header = issue.header
+        # where it is stands in the columns before it: the message without its place (no file name on every line)
         values = (n, issue.severity, sheet_name, p.row if p.row is not None else "",
-                  issue.row if issue.row is not None else "", letter, header, issue.value, issue.message)
+                  issue.row if issue.row is not None else "", letter, header, issue.value, issue_body(issue))
         for i, value in enumerate(values, start=1):
             # the sheet name, an unknown header, the value found and the message are submitted text
             c = write_text(ws, r, i, value) if i == 8 else write_value(ws, r, i, value)
@@ -254,8 +261,9 @@ def _build_list_sheet(wb, file: FileData, report: FileReport, template: Template
             if i == 8:
                 c.number_format = "@"
         ws.cell(r, 2).fill = FILLS.get(issue.severity, HINT_FILL)
-        length = max(len(issue.message) / 34, len(str(issue.value)) / 10, 1)
-        ws.row_dimensions[r].height = 15 * math.ceil(length) + 8
+        ws.row_dimensions[r].height = row_height(
+            [(issue_body(issue), LIST_WIDTHS[8]), (str(issue.value), LIST_WIDTHS[7]), (str(header or ""), LIST_WIDTHS[6]),
+             (sheet_name, LIST_WIDTHS[2])], line=14, most=None, pad=6) or 20
 
     ws.freeze_panes = ws.cell(LIST_HEADER_ROW + 1, 1).coordinate
     if r > LIST_HEADER_ROW:
@@ -265,6 +273,31 @@ def _build_list_sheet(wb, file: FileData, report: FileReport, template: Template
     wb.active = 0
     for i, sheet in enumerate(wb.worksheets):
         sheet.sheet_view.tabSelected = i == 0
+
+
+def _left_out(file: FileData) -> list[str]:
+    """Rows of the original this file does not carry (a 合计 row, a note under the table), said once each."""
+    out = []
+    for data in file.sheets:
+        by_reason: dict[str, list[int]] = {}
+        for skipped in data.skipped:
+            by_reason.setdefault(skipped.reason, []).append(skipped.row)
+        for reason, rows in by_reason.items():
+            where = f"原文件“{data.sheet_name}”表第{'、'.join(str(r) for r in rows)}行"
+            if reason == "合计行":
+                out.append(f"{where}是合计行，没有放进本文件：合计由汇总单位统一计算，表中不要加合计行。")
+            else:
+                out.append(f"{where}是表格下方的说明文字（{reason}），没有放进本文件：需要说明的情况请写在“备注”列。")
+    return out
+
+
+def _spelling_note(file: FileData) -> str:
+    """The list values put right without a word (validate.cells.spelling_fixes), once per file."""
+    fixes = spelling_fixes(file)
+    if not fixes:
+        return ""
+    shown = "、".join(f"{written}→{value}（{n}处）" for _header, written, value, n in fixes)
+    return f"已按下拉选项规范：{shown}，请以后直接从下拉列表中选择。"
 
 
 def write_markup(file: FileData, report: FileReport, out_path: Path, *, period: Period | None = None,

@@ -145,6 +145,7 @@ class FileData:
     mtime: float = 0.0  # the file's own modification time: breaks ties between equal save times
     template_id: str | None = None
     template_version: str | None = None
+    template_period: str | None = None  # the period the template was made for (its code, or the title's 2022年第一季度)
     unit: str = UNKNOWN_UNIT
     unit_code: str = ""
     unit_source: Literal["metadata", "cell", "filename", "unknown"] = "unknown"

@@ -416,6 +416,17 @@ def _choice_cached(text: str, choices: tuple[str, ...], aliases: tuple[tuple[str
     raise NormalizeError("not-in-list", "", suggestion=suggestion, choices="／".join(choices))
 
 
+@lru_cache(maxsize=4096)
+def _is_reading(text: str, readings: tuple[str, ...]) -> bool:
+    return choice_key(text) in {choice_key(r) for r in readings}
+
+
+def is_reading(value: object, readings: tuple[str, ...]) -> bool:
+    """Whether ``value`` is one of the aliases ``readings`` (compared as :func:`normalize_choice` does):
+    an interpretation of what was meant, which the unit must be told about."""
+    return bool(readings) and _is_reading(_as_text(value), tuple(readings))
+
+
 def normalize_choice(value: object, choices: tuple[str, ...], aliases: dict[str, str] | None = None) -> str:
     """The canonical list value for ``value`` (trimmed, odd spaces removed, aliases applied)."""
     text = _as_text(value)

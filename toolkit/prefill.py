@@ -17,14 +17,13 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 from .schema import FIRST_DATA_ROW, SheetSchema
-from .text import wrapped_lines
+from .text import row_height
 
 _ROW = re.compile(rb'<row r="(\d+)"[^>]*?(?:/>|>.*?</row>)', re.S)
 _CELL = re.compile(rb'<c r="([A-Z]+)\d+"([^>]*?)(?:/>|>.*?</c>)', re.S)
 _STYLE = re.compile(rb'\ss="(\d+)"')
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _EPOCH = date(1899, 12, 30)
-MAX_LINES = 12  # a row is never made taller than this many lines
 
 
 def _serial(value: date) -> int:
@@ -70,14 +69,12 @@ def rows_xml(sheet: SheetSchema, rows: list[dict[str, Any]], styles: dict[str, b
     out = []
     for offset, values in enumerate(rows):
         r = FIRST_DATA_ROW + offset
-        lines = 1
         cells = []
         for col, letter in zip(sheet.columns, letters):
             value = values.get(col.key)
             cells.append(_cell(f"{letter}{r}", styles.get(letter, b""), col.kind, value))
-            if isinstance(value, str) and value:
-                lines = max(lines, wrapped_lines(value, col.width))
-        height = f' ht="{14.5 * min(lines, MAX_LINES) + 4:g}" customHeight="1"' if lines > 1 else ""
+        points = row_height((values.get(col.key), col.width) for col in sheet.columns)
+        height = f' ht="{points:g}" customHeight="1"' if points is not None else ""
         out.append(f'<row r="{r}"{height}>{"".join(cells)}</row>'.encode("utf-8"))
     return out
 

@@ -29,7 +29,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Literal, NamedTuple
+from datetime import date
+from typing import Any, Literal, NamedTuple
 
 SCHEMA_VERSION = "1"
 
@@ -48,6 +49,8 @@ NUMBER_LIMIT = 999_999_999_999
 DEFINED_NAME_TEMPLATE = "toolkit_template"
 DEFINED_NAME_VERSION = "toolkit_version"
 DEFINED_NAME_UNIT = "toolkit_unit"
+DEFINED_NAME_PERIOD = "toolkit_period"  # the period code (2022Q2) the template was made for; "" for a blank one
+TEMPLATE_NAMES = (DEFINED_NAME_TEMPLATE, DEFINED_NAME_VERSION, DEFINED_NAME_UNIT, DEFINED_NAME_PERIOD)
 LISTS_SHEET = "下拉选项"  # hidden sheet holding every dropdown list
 GUIDE_SHEET = "填表说明"
 
@@ -112,6 +115,9 @@ class Column:
     choices: tuple[str, ...] = ()
     # Spellings people use for a list value, mapped to the canonical value.
     choice_aliases: dict[str, str] = field(default_factory=dict)
+    # Those of the aliases that interpret what was meant (比较满意 counted as 基本满意) rather than
+    # spell the value otherwise: the unit is told (a 提示, choice-interpreted)
+    choice_readings: tuple[str, ...] = ()
     aliases: tuple[str, ...] = ()
     minimum: float | None = None
     maximum: float | None = None
@@ -155,8 +161,17 @@ class Column:
             return "条件必填：" + self.required_when.describe(sheet)
         return "选填"
 
-    def rule_text(self) -> str:
-        """The column's own rules in one Chinese sentence (for 填表说明 and input messages)."""
+    def example_for(self, period: Any = None) -> str:
+        """The column's example in 填表说明, in ``period`` (an object with ``end``) when it is a date: the
+        examples are written for 2022年第一季度 and move with the period's last month (2022-03-15 in the
+        first quarter is 2022-06-15 in the second, 2022-05-15 in May)."""
+        if self.kind != "date" or period is None or not self.example:
+            return self.example
+        return shift_months(date.fromisoformat(self.example), months_after_example(period)).isoformat()
+
+    def rule_text(self, period: Any = None) -> str:
+        """The column's own rules in one Chinese sentence (for 填表说明 and input messages); a date's
+        example in ``period`` when given (:func:`example_date`)."""
         parts: list[str] = []
         if self.system:
             return "由系统填写，请勿填写或修改；上期结转的条目已填好，新增的条目留空"
@@ -168,7 +183,7 @@ class Column:
         elif self.kind == "percent":
             parts.append("填写0%～100%之间的百分比，如 85%")
         elif self.kind == "date":
-            parts.append("填写日期，如 2022-04-29")
+            parts.append(f"填写日期，如 {example_date(period)}")
             if self.in_period:
                 parts.append("须在本期统计时段内")
             if self.not_future:
@@ -189,6 +204,31 @@ class Column:
             condition = self.tallies.when.describe(other).removesuffix("时")
             parts.append(f"全表合计应与“{other.name}”中{condition}的行数一致")
         return "；".join(parts)
+
+
+EXAMPLES_PERIOD_END = date(2022, 3, 31)  # the column examples are written for 2022年第一季度
+GENERIC_DATE_EXAMPLE = "2022-04-29"  # a date in a template of no period
+
+
+def months_after_example(period: Any) -> int:
+    """Months from the examples' period (2022年第一季度) to ``period``, by their last months."""
+    end = period.end
+    return (end.year - EXAMPLES_PERIOD_END.year) * 12 + end.month - EXAMPLES_PERIOD_END.month
+
+
+def shift_months(day: date, months: int) -> date:
+    """``day`` ``months`` months later (the same day of the month, or that month's last)."""
+    total = day.year * 12 + day.month - 1 + months
+    year, month = divmod(total, 12)
+    month += 1
+    following = date(year + (month == 12), month % 12 + 1, 1)
+    last = (following - date.resolution).day
+    return date(year, month, min(day.day, last))
+
+
+def example_date(period: Any = None) -> str:
+    """The date a message or 填表说明 gives as an example: the period's last day (2022-04-29 without one)."""
+    return period.end.isoformat() if period is not None else GENERIC_DATE_EXAMPLE
 
 
 RuleKind = Literal["order", "implies", "forbid"]
@@ -441,16 +481,17 @@ PROBLEMS = SheetSchema(
                help="问题当前所处的环节：未交办→已交办→办理中→已办结→已销号。", example="已办结"),
         Column("closed_date", "办结日期", "date", required_when=When("status", CLOSED_STATUSES),
                not_future=True, aliases=("办结时间", "完成日期"), width=12,
-               help="办理状态为已办结或已销号时必填。", example="2022-03-30"),
+               help="办理状态为已办结或已销号时必填。", example="2022-03-28"),
         Column("result", "办理结果", "longtext", required_when=When("status", CLOSED_STATUSES),
                aliases=("办理情况说明", "办结情况"), width=28,
                help="办理状态为已办结或已销号时必填：问题是怎样解决的。", example="已更换路灯12盏"),
         Column("revisit_date", "回访日期", "date", required_when=When("status", ("已销号",)),
                not_future=True, aliases=("回访时间",), width=12,
-               help="办理状态为已销号时必填，不能早于办结日期。", example="2022-04-02"),
+               help="办理状态为已销号时必填，不能早于办结日期。", example="2022-03-30"),
         Column("satisfaction", "满意度", "choice", required_when=When("status", ("已销号",)),
                choices=SATISFACTION,
                choice_aliases={"非常满意": "满意", "比较满意": "基本满意", "一般": "基本满意"},
+               choice_readings=("非常满意", "比较满意", "一般"),
                aliases=("群众满意度", "回访满意度"), width=9,
                help="回访时群众的评价；已销号的问题必须回访且不能为“不满意”。", example="满意"),
         Column("remark", "备注", "text", width=14, help="其他需要说明的情况。", example=""),

@@ -18,12 +18,14 @@ stays text); a text longer than Excel's cell limit is cut and a 提示
 from __future__ import annotations
 
 import io
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import schema as S
 from .celltext import CELL_KEEP, CELL_LIMIT, CUT_MARK, fit, too_long, write_text, write_value  # noqa: F401 - CUT_MARK re-exported
+from .errors import body as issue_body
 from .errors import make_issue
 from .io import atomic_path
 from .merge import rate
@@ -31,7 +33,7 @@ from .merge.frames import isna
 from .model import META_FILE, META_NOTES, META_ROW, Issue, ValidationResult
 from .schema import GREEN, RED, UNIT_KEY, YELLOW
 from .submission import MISSING, PARTIAL, RETURNED, UNIT_STATUSES
-from .text import wrapped_lines
+from .text import row_height, wrapped_lines
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -89,7 +91,7 @@ class _Book:
         return self.fmt(bold=True, font_size=16, align="center")
 
     def subtitle(self):
-        return self.fmt(align="center", font_size=10, font_color="#404040")
+        return self.fmt(align="center", font_size=10, font_color="#404040", text_wrap=True)
 
     def header(self):
         return self.fmt(bold=True, bg_color="#DDEBF7", border=1, align="center", text_wrap=True)
@@ -157,11 +159,8 @@ class _Book:
 
 
 def _row_height(cells: list[tuple[str, float]], line: float = 14.0) -> float | None:
-    """The row height for wrapped text, or None when one line fits."""
-    lines = max([1] + [wrapped_lines(text, width) for text, width in cells if text])
-    if lines > 1:
-        return min(line * lines + 2, 409)
-    return None
+    """The row height for wrapped text, or None when one line fits (text.row_height, 10-point cells)."""
+    return row_height(cells, line=line, most=None, pad=2)
 
 
 def _fit_height(ws, row: int, cells: list[tuple[str, float]], line: float = 14.0) -> None:
@@ -171,23 +170,148 @@ def _fit_height(ws, row: int, cells: list[tuple[str, float]], line: float = 14.0
         ws.set_row(row, height)
 
 
-def _print_setup(ws, *, header_rows: tuple[int, int], last_col: int, landscape: bool = True) -> None:
-    if landscape:
+# --- paper -------------------------------------------------------------------------------------
+#
+# Every sheet prints on A4 without anyone touching its page setup, its text at MIN_SCALE of its
+# size or more (10-point cells print at 8.2 points). A sheet narrower than the page at that scale
+# is fitted to the page width by the spreadsheet program; a wider one is printed in bands, one page
+# wide each, at a fixed scale: manual column breaks between the bands (at group boundaries when
+# given), its key columns (填报单位, 编号 …) repeated on every band and pages ordered across, so
+# that the bands of the same rows follow each other. A3 is never asked for: on an office printer
+# without A3 the driver would shrink the page to A4 (71 %).
+#
+# Widths are measured as the widest of the programs prints them: LibreOffice without the Calibri
+# metric fonts takes a column of width w as 6.35·w + 4.5 points (with the workbook's 10-point
+# default font); Excel as 5.25·w + 3.75.
+
+A4 = 9  # XlsxWriter's paper code
+PAGE_POINTS = (842, 595)  # A4 long and short side
+MARGIN_SIDE, MARGIN_TOP, MARGIN_HEADER = 0.4, 0.7, 0.3  # inches
+MIN_SCALE = 82  # percent
+POINTS_PER_UNIT, COLUMN_PADDING = 6.35, 4.5
+LINE_POINTS = 14.0  # one wrapped line of 10-point text
+HEADER_FONT = '&"宋体,常规"&10'
+
+
+def column_points(width: float) -> float:
+    """Printed width (points, at 100 %) of a column of ``width`` as the widest program prints it."""
+    return POINTS_PER_UNIT * width + COLUMN_PADDING
+
+
+def printable_width(landscape: bool) -> float:
+    return (PAGE_POINTS[0] if landscape else PAGE_POINTS[1]) - 2 * MARGIN_SIDE * 72
+
+
+@dataclass(frozen=True)
+class PageLayout:
+    """How a sheet is printed: fitted to one page wide (``scale`` None), or in bands at ``scale`` %,
+    each band starting at one of ``breaks`` (0-based columns; the first band starts at column 0)."""
+
+    landscape: bool
+    scale: int | None = None
+    breaks: tuple[int, ...] = ()
+
+
+def _bands(points: list[float], keys: int, starts: list[int], capacity: float) -> list[list[int]]:
+    """Greedy bands of the segments between ``starts``: each band's columns plus the key columns
+    within ``capacity``; a segment wider than a band gets a band of its own."""
+    key_points = sum(points[:keys])
+    bounds = [c for c in starts if keys < c < len(points)]
+    segments = list(zip([keys, *bounds], [*bounds, len(points)]))
+    bands: list[list[int]] = []
+    used = 0.0
+    for first, stop in segments:
+        width = sum(points[first:stop])
+        if bands and used + width <= capacity:
+            bands[-1].extend(range(first, stop))
+            used += width
+        else:
+            bands.append(list(range(first, stop)))
+            used = key_points + width
+    return bands
+
+
+def page_layout(widths: list[float], *, keys: int = 0, starts: list[int] | None = None,
+                landscape: bool = True) -> PageLayout:
+    """The print layout of columns of ``widths`` (see above): fitted to the width when the sheet
+    prints at MIN_SCALE or more; else the fewest bands, at the largest scale that keeps them."""
+    points = [column_points(w) for w in widths]
+    page = printable_width(landscape)
+    if sum(points) * MIN_SCALE / 100 <= page:
+        return PageLayout(landscape)
+    allowed = sorted(set(starts or range(len(widths))))
+
+    def fits(scale: int) -> list[list[int]] | None:
+        capacity = page * 100 / scale
+        bands = _bands(points, keys, allowed, capacity)
+        key_points = sum(points[:keys])  # printed on every band: band 1 starts with them, the others repeat them
+        return bands if all(key_points + sum(points[c] for c in band) <= capacity for band in bands) else None
+
+    fewest = fits(MIN_SCALE)
+    if fewest is None and starts:  # a group wider than a page: break between any columns
+        return page_layout(widths, keys=keys, landscape=landscape)
+    if fewest is None:
+        return PageLayout(landscape, MIN_SCALE, tuple(b[0] for b in _bands(points, keys, allowed,
+                                                                             page * 100 / MIN_SCALE)[1:]))
+    for scale in range(100, MIN_SCALE - 1, -1):
+        bands = fits(scale)
+        if bands is not None and len(bands) == len(fewest):
+            return PageLayout(landscape, scale, tuple(b[0] for b in bands[1:]))
+    return PageLayout(landscape, MIN_SCALE, tuple(b[0] for b in fewest[1:]))  # pragma: no cover
+
+
+def _print_setup(ws, *, header_rows: tuple[int, int], last_col: int, landscape: bool = True,
+                 widths: list[float] | None = None, keys: int = 0, starts: list[int] | None = None) -> PageLayout:
+    """A4 page setup of a sheet (see above): ``header_rows`` repeated on every page; ``widths``: the
+    columns' widths, from which the layout is chosen (without them: fitted to the page width);
+    ``keys``: the first columns, repeated on every band; ``starts``: where a band may start."""
+    layout = page_layout(widths, keys=keys, starts=starts, landscape=landscape) if widths else PageLayout(landscape)
+    if layout.landscape:
         ws.set_landscape()
-    ws.set_paper(9)  # A4
-    ws.fit_to_pages(1, 0)
+    else:
+        ws.set_portrait()
+    ws.set_paper(A4)
+    if layout.scale is None:
+        ws.fit_to_pages(1, 0)
+    else:
+        ws.set_print_scale(layout.scale)
+        ws.set_v_pagebreaks(list(layout.breaks))
+        ws.print_across()  # the bands of the same rows follow each other
+        if keys:
+            ws.repeat_columns(0, keys - 1)
     ws.repeat_rows(*header_rows)
-    ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
+    ws.set_margins(left=MARGIN_SIDE, right=MARGIN_SIDE, top=MARGIN_TOP, bottom=MARGIN_TOP)
     ws.center_horizontally()
-    ws.set_footer("&C第 &P 页，共 &N 页")
+    return layout
 
 
-def _title(book: _Book, ws, text: str, subtitle: str, last_col: int) -> None:
+def _header_text(text: str) -> str:
+    """Text inside a page header: ``&`` is a code there."""
+    return text.replace("&", "&&")
+
+
+def _page_headers(wb, figures: dict) -> None:
+    """Every sheet's page header (sheet name, the workbook, the period) and footer (第 X 页 共 Y 页)."""
+    period = figures.get("period")
+    left = f"&L{HEADER_FONT}&A"
+    centre = f"&C{HEADER_FONT}{_header_text((figures.get('org') or '') + '大走访大调研汇总表')}"
+    right = f"&R{HEADER_FONT}{_header_text('统计期：' + period['name'])}" if period else ""
+    for ws in wb.worksheets():
+        ws.set_header(left + centre + right, {"margin": MARGIN_HEADER})
+        ws.set_footer(f"&C{HEADER_FONT}第 &P 页 共 &N 页", {"margin": MARGIN_HEADER})
+
+
+def _title(book: _Book, ws, text: str, subtitle: str, last_col: int, width: float | None = None,
+           first_col: int = 0) -> None:
+    """Title and subtitle rows across columns ``first_col``…``last_col`` (``width`` wide: the subtitle
+    wraps). A sheet printed in bands starts them after its key columns, which every band repeats."""
     ws.set_row(0, 30)
-    ws.merge_range(0, 0, 0, last_col, "", book.title())
-    book.text(ws, 0, 0, text, book.title())
-    ws.merge_range(1, 0, 1, last_col, "", book.subtitle())
-    book.text(ws, 1, 0, subtitle, book.subtitle())
+    ws.merge_range(0, first_col, 0, last_col, "", book.title())
+    book.text(ws, 0, first_col, text, book.title())
+    ws.merge_range(1, first_col, 1, last_col, "", book.subtitle())
+    book.text(ws, 1, first_col, subtitle, book.subtitle())
+    if width:
+        _fit_height(ws, 1, [(subtitle, width)])
 
 
 def _period_text(figures: dict) -> str:
@@ -226,6 +350,7 @@ def write_workbook(merged: "Merged", out_dir: Path) -> Path:
         "strings_to_numbers": False,
         "default_date_format": "yyyy-mm-dd",
     })
+    wb.formats[0].set_font_size(10)  # the default font sets the column width unit (see "paper" above)
     book = _Book(wb, result)
     from . import xlsx_fast
 
@@ -258,6 +383,7 @@ def write_workbook(merged: "Merged", out_dir: Path) -> Path:
             issue_sheets = _write_issues(book, result)
             rejected_sheets = _write_rejected(book, result)
             _write_info(book, ws_info, figures, result, plan, issue_sheets, rejected_sheets)
+            _page_headers(wb, figures)
             ws_info.activate()
             prefetch.close()
         finally:
@@ -274,21 +400,39 @@ def write_workbook(merged: "Merged", out_dir: Path) -> Path:
 # ---------------------------------------------------------------------------
 
 
+#: 汇总表 widths of the detail columns by kind (at most; a template column narrower keeps its width):
+#: narrower than the templates', texts wrapped, so that a sheet prints in few bands (see "paper")
+DETAIL_WIDTHS = {"date": 11, "int": 8, "number": 8, "percent": 8, "choice": 10, "phone": 14, "text": 12,
+                 "longtext": 22, "light": 5}
+UNIT_WIDTH, FILE_WIDTH, NOTES_WIDTH = 10, 24, 24
+#: kinds whose cells wrap (and make their row taller); 编号 and phone numbers are never broken
+WRAPPED_KINDS = ("text", "longtext", "choice")
+
+
 def _detail_columns(sheet_key: str) -> list[tuple[str, str, str, float]]:
-    """(DataFrame column, header, kind, width) of a detail sheet."""
+    """(DataFrame column, header, kind, width) of a detail sheet; 编号 has the kind ``id`` (never wrapped)."""
     sheet = S.SHEETS[sheet_key]
-    cols = [(UNIT_KEY, "填报单位", "text", 14)]
-    cols += [(c.key, c.header, c.kind, c.width) for c in sheet.columns]
-    cols += list(S.COMPUTED_COLUMNS.get(sheet_key, ()))
-    cols += [(META_FILE, "来源文件", "text", 30), (META_NOTES, "校验提示", "text", 30)]
+    cols = [(UNIT_KEY, "填报单位", "text", UNIT_WIDTH)]
+    cols += [(c.key, c.header, "id" if c.system else c.kind,
+              c.width if c.system else min(c.width, DETAIL_WIDTHS.get(c.kind, c.width))) for c in sheet.columns]
+    cols += [(c.key, c.header, c.kind, min(c.width, DETAIL_WIDTHS.get(c.kind, c.width)) if c.kind != "text" else
+              min(c.width, 7)) for c in S.COMPUTED_COLUMNS.get(sheet_key, ())]
+    cols += [(META_FILE, "来源文件", "text", FILE_WIDTH), (META_NOTES, "校验提示", "text", NOTES_WIDTH)]
     return cols
+
+
+def _header_height(titles: list[str], widths: list[float]) -> float:
+    """The header row's height: its longest wrapped title (at least two lines)."""
+    lines = max([2] + [wrapped_lines(t, w) for t, w in zip(titles, widths)])
+    return LINE_POINTS * lines + 4
 
 
 def _write_detail(book: _Book, ws, sheet_key: str, df: "pd.DataFrame", start: int, stop: int):
     """Header, layout and formats with XlsxWriter; the rows are generated by ``xlsx_fast`` (spliced on close).
 
     Texts beyond Excel's cell limit are cut here, before the 校验问题 sheet is written,
-    so their 提示 are listed there (in row order, as the cells were met).
+    so their 提示 are listed there (in row order, as the cells were met). Wrapped texts make
+    their row as tall as they need (computed for whole columns, ``xlsx_fast.text_lines``).
     """
     from . import xlsx_fast as F
 
@@ -299,28 +443,31 @@ def _write_detail(book: _Book, ws, sheet_key: str, df: "pd.DataFrame", start: in
     fmt_num = book.fmt(num_format="General")
     fmt_pct = book.fmt(num_format="0.0%")
     fmt_text = book.fmt()
+    fmt_wrap = book.fmt(text_wrap=True)
     lights = {k: book.fmt(bg_color=v, align="center", bold=True) for k, v in LIGHT_FILLS.items()}
-    for c, (_, _, kind, width) in enumerate(cols):
+    widths = [width for _, _, _, width in cols]
+    for c, width in enumerate(widths):
         ws.set_column(c, c, width)
-    ws.set_row(0, 30)
+    ws.set_row(0, _header_height([title for _, title, _, _ in cols], widths))
     for c, (_, title, _, _) in enumerate(cols):
         ws.write_string(0, c, title, header)
     ws.freeze_panes(1, 1)
     ws.autofilter(0, 0, max(stop - start, 1), len(cols) - 1)
-    ws.set_landscape()
-    ws.set_paper(9)
-    ws.repeat_rows(0)
-    ws.set_footer("&C&A  第 &P 页，共 &N 页")
+    keys = 2 if len(cols) > 1 and cols[1][2] == "id" else 1  # 填报单位 and 编号 on every band
+    _print_setup(ws, header_rows=(0, 0), last_col=len(cols) - 1, widths=widths, keys=keys)
 
     styles = {"int": F.Column(F.INT, F.style_id(fmt_int)),
               "number": F.Column(F.NUMBER, F.style_id(fmt_num)),
               "percent": F.Column(F.PERCENT, F.style_id(fmt_pct)),
               "date": F.Column(F.DATE, F.style_id(fmt_date)),
               "light": F.Column(F.TEXT, F.style_id(fmt_text), {k: F.style_id(f) for k, f in lights.items()}),
-              "text": F.Column(F.TEXT, F.style_id(fmt_text))}
+              "text": F.Column(F.TEXT, F.style_id(fmt_text)),
+              "wrap": F.Column(F.TEXT, F.style_id(fmt_wrap))}
     part = df.iloc[start:stop]
     overrides = _cut_long_texts(book, sheet_key, part, cols)
-    columns = [(key if key in part.columns else None, styles.get(kind, styles["text"])) for key, _, kind, _ in cols]
+    columns = [(key if key in part.columns else None, styles["wrap"] if kind in WRAPPED_KINDS else
+                styles.get(kind, styles["text"])) for key, _, kind, _ in cols]
+    wrapped = {c for c, (_, _, kind, _) in enumerate(cols) if kind in WRAPPED_KINDS}
     chunk = max(1, int(DETAIL_CHUNK))
 
     def chunks():
@@ -332,7 +479,9 @@ def _write_detail(book: _Book, ws, sheet_key: str, df: "pd.DataFrame", start: in
                 if s is not None and c in overrides:
                     s = _override(s, overrides[c], offset)
                 series.append((s, column))
-            yield F.rows_xml(series, first_row=offset + 2, strings=book.strings)
+            heights = F.row_heights([(s, widths[c]) for c, (s, _) in enumerate(series) if c in wrapped],
+                                    LINE_POINTS)
+            yield F.rows_xml(series, first_row=offset + 2, heights=heights, strings=book.strings)
 
     return F.SheetRows(chunks(), last_row=len(part) + 1, last_col=len(cols) - 1)
 
@@ -415,33 +564,48 @@ def _unit_columns(figures: dict) -> list[tuple[str, str, Any, str]]:
     return cols
 
 
+ABSENT = "—"  # a unit that sent nothing: not "visited 0 times" (as in the report's 附件)
+
+
 def _write_units(book: _Book, ws, figures: dict) -> None:
+    """One row per unit, the columns grouped 走访 / 问题 / 任务; on paper each group is a band of its own
+    (or two share one), with 单位 and 报送情况 repeated."""
     cols = _unit_columns(figures)
     last = len(cols) - 1
+    keys = 2 if cols[1][1] == "报送情况" else 1
+    widths = [16.0] + [8.0] * (keys - 1) + [6.5] * (len(cols) - keys)
+    groups = [c for c in range(keys, len(cols)) if cols[c][0] != cols[c - 1][0]]
+    blocks = [c for c in groups if not cols[c][0].startswith("走访对象数")]  # 对象类型 stays with 走访情况
+    layout = _print_setup(ws, header_rows=(2, 3), last_col=last, widths=widths, keys=keys, starts=blocks)
+    first_band = (layout.breaks[0] - 1) if layout.breaks else last
+    start = keys if layout.breaks else 0
     _title(book, ws, f"分单位统计（{_period_text(figures)}）" if figures.get("period") else "分单位统计",
-           _subtitle(figures) + "    办结率＝问题办结数÷问题数，满意率＝（满意＋基本满意）÷已评价数", last)
-    ws.set_column(0, 0, 14)
-    ws.set_column(1, last, 6.5)
-    if cols[1][1] == "报送情况":
-        ws.set_column(1, 1, 8)
+           _subtitle(figures) + "    办结率＝问题办结数÷问题数，满意率＝（满意＋基本满意）÷已评价数", first_band,
+           sum(widths[start:first_band + 1]), first_col=start)
+    for c, width in enumerate(widths):
+        ws.set_column(c, c, width)
     ws.set_row(3, 42)
     ws.set_row(2, 20)
     _group_headers(book, ws, 2, cols)
     row = 4
+    absent = {u["name"] for u in figures["submission"]["units"] if u["status"] == MISSING}
     for entry in figures["units"] + [figures["totals"]]:
         total = entry is figures["totals"]
+        sent_nothing = not total and entry["name"] in absent
         for c, (_, _, get, kind) in enumerate(cols):
             value = get(entry)
-            if kind == "rate":
+            if sent_nothing and kind in ("rate", "int"):
+                ws.write_string(row, c, ABSENT, book.cell("center"))
+            elif kind == "rate":
                 book.rate(ws, row, c, value, total)
             elif kind == "int":
                 ws.write_number(row, c, int(value), book.cell("int", total))
             else:
                 fill = STATUS_FILLS.get(value) if c == 1 and not total else None
-                book.text(ws, row, c, value, book.cell("center" if c else "text", total, fill))
+                book.text(ws, row, c, value, book.cell("center" if c else "wrap", total, fill))
+        _fit_height(ws, row, [(entry["name"], widths[0])])
         row += 1
-    ws.freeze_panes(4, 1)
-    _print_setup(ws, header_rows=(2, 3), last_col=last)
+    ws.freeze_panes(4, keys)
 
 
 def _group_headers(book: _Book, ws, row: int, cols) -> None:
@@ -482,12 +646,16 @@ def _group_headers(book: _Book, ws, row: int, cols) -> None:
 # ---------------------------------------------------------------------------
 
 
+CHART_SIZE = (350, 230)
+CHART_FONT = {"name": FONT, "size": 10}  # on paper at the sheet's scale: 8 points or more  # pixels: beside its table on a portrait A4 page, three blocks a page
+CATEGORY_WIDTHS = [13.0, 7.0, 7.0, 7.0, 8.0] + [7.8] * 6  # the table, then the chart's six columns
+
+
 def _write_categories(book: _Book, ws, figures: dict) -> None:
-    last = 10
-    _title(book, ws, "分类统计", _subtitle(figures), last)
-    ws.set_column(0, 0, 16)
-    ws.set_column(1, 4, 10)
-    ws.set_column(5, last, 9)
+    last = len(CATEGORY_WIDTHS) - 1
+    _title(book, ws, "分类统计", _subtitle(figures), last, sum(CATEGORY_WIDTHS))
+    for c, width in enumerate(CATEGORY_WIDTHS):
+        ws.set_column(c, c, width)
     v, p, t = figures["visits"], figures["problems"], figures["tasks"]
     blocks = [
         ("一、走访对象类型", "走访次数", v["by_object_type"], v["count"], "column"),
@@ -499,7 +667,7 @@ def _write_categories(book: _Book, ws, figures: dict) -> None:
         ("七、任务推进状态", "任务数", t["by_status"], t["count"], "pie"),
     ]
     row = 3
-    chart_rows = 16
+    chart_rows = 13  # rows of 15 points under a chart
     breaks = []
     for n, (title, measure, items, total, chart_type) in enumerate(blocks):
         if n in (3, 6):  # three blocks a page: a chart never straddles a page break
@@ -543,11 +711,13 @@ def _write_categories(book: _Book, ws, figures: dict) -> None:
         ws.write_number(row, 1, p["lights"][light], book.cell("int"))
         ws.write_number(row, 2, t["lights"][light], book.cell("int"))
         row += 1
-    ws.write_string(row, 0, "说明", book.fmt(bold=True))
-    ws.write_string(row, 1, "问题：红灯＝超过办理时限未办结，黄灯＝距办理时限不足7天，绿灯＝其他；"
-                    "任务：红灯＝超过完成时限未完成，黄灯＝进度落后于时间进度，绿灯＝其他。", book.fmt())
-    _print_setup(ws, header_rows=(0, 0), last_col=last, landscape=False)
-    ws.repeat_rows(0)
+    note = ("问题：红灯＝超过办理时限未办结，黄灯＝距办理时限不足7天，绿灯＝其他；"
+            "任务：红灯＝超过完成时限未完成，黄灯＝进度落后于时间进度，绿灯＝其他。")
+    ws.write_string(row, 0, "说明", book.fmt(bold=True, valign="top"))
+    ws.merge_range(row, 1, row, last, "", book.fmt(text_wrap=True, valign="top"))
+    ws.write_string(row, 1, note, book.fmt(text_wrap=True, valign="top"))
+    _fit_height(ws, row, [(note, sum(CATEGORY_WIDTHS[1:]))])
+    _print_setup(ws, header_rows=(0, 0), last_col=last, landscape=False, widths=CATEGORY_WIDTHS)
 
 
 def _share(book: _Book, ws, row: int, col: int, count: int, total: int, is_total: bool = False) -> None:
@@ -563,7 +733,8 @@ def _chart(book: _Book, ws, chart_type: str, title: str, measure: str, first: in
         "name": measure,
         "categories": [name, first, 0, last, 0],
         "values": [name, first, 1, last, 1],
-        "data_labels": {"value": True} if chart_type != "pie" else {"percentage": True, "leader_lines": True},
+        "data_labels": ({"value": True, "font": CHART_FONT} if chart_type != "pie" else
+                        {"percentage": True, "leader_lines": True, "font": CHART_FONT}),
     }
     if chart_type == "column":
         series["fill"] = {"color": "#4472C4"}
@@ -571,22 +742,25 @@ def _chart(book: _Book, ws, chart_type: str, title: str, measure: str, first: in
     if is_tasks:
         chart.add_series({"name": "已完成", "categories": [name, first, 0, last, 0],
                           "values": [name, first, 3, last, 3], "fill": {"color": "#70AD47"},
-                          "data_labels": {"value": True}})
+                          "data_labels": {"value": True, "font": CHART_FONT}})
     chart.set_title({"name": title.split("、", 1)[-1], "name_font": {"name": FONT, "size": 11, "bold": True}})
     if chart_type == "column":
-        chart.set_x_axis({"num_font": {"name": FONT, "size": 8}})
-        chart.set_y_axis({"num_font": {"name": FONT, "size": 8}, "major_gridlines": {"visible": True,
+        chart.set_x_axis({"num_font": CHART_FONT})
+        chart.set_y_axis({"num_font": CHART_FONT, "major_gridlines": {"visible": True,
                           "line": {"color": "#D9D9D9"}}})
-        chart.set_legend({"none": True} if not is_tasks else {"position": "bottom", "font": {"name": FONT}})
+        chart.set_legend({"none": True} if not is_tasks else {"position": "bottom", "font": CHART_FONT})
     else:
-        chart.set_legend({"position": "right", "font": {"name": FONT, "size": 9}})
-    chart.set_size({"width": 560, "height": 300})
-    ws.insert_chart(top, 5, chart, {"x_offset": 10, "y_offset": 4})
+        chart.set_legend({"position": "right", "font": CHART_FONT})
+    chart.set_size({"width": CHART_SIZE[0], "height": CHART_SIZE[1]})
+    ws.insert_chart(top, 5, chart, {"x_offset": 4, "y_offset": 4})
 
 
 # ---------------------------------------------------------------------------
 # 红灯清单, 成果汇总
 # ---------------------------------------------------------------------------
+
+
+RED_TITLE_WIDTH = 34
 
 
 def _write_red_list(book: _Book, ws, figures: dict, red: "pd.DataFrame") -> dict[str, Any]:
@@ -598,13 +772,15 @@ def _write_red_list(book: _Book, ws, figures: dict, red: "pd.DataFrame") -> dict
 
     from . import xlsx_fast as F
 
-    headers = (("序号", 6), ("类别", 6), ("单位", 14), ("编号", 10), ("名称/问题描述", 40), ("责任人", 9),
+    headers = (("序号", 6), ("类别", 6), ("单位", 14), ("编号", 15), ("名称/问题描述", RED_TITLE_WIDTH), ("责任人", 9),
                ("责任领导", 9), ("时限", 11), ("逾期天数", 8), ("状态", 9))
     last = len(headers) - 1
+    widths = [w for _, w in headers]
     items = figures["red_list"]
     n_p = sum(1 for i in items if i["kind"] == "问题")
     _title(book, ws, "红灯清单（逾期事项）",
-           _subtitle(figures) + f"    逾期问题 {n_p} 个，逾期任务 {len(items) - n_p} 项", last)
+           _subtitle(figures) + f"    逾期问题 {n_p} 个，逾期任务 {len(items) - n_p} 项", last, sum(widths))
+    ws.set_row(2, _header_height([h for h, _ in headers], widths))
     for c, (h, w) in enumerate(headers):
         ws.set_column(c, c, w)
         ws.write_string(2, c, h, book.header())
@@ -616,7 +792,7 @@ def _write_red_list(book: _Book, ws, figures: dict, red: "pd.DataFrame") -> dict
     ws.freeze_panes(3, 0)
     if items:
         ws.autofilter(2, 0, first + len(items) - 1, last)
-    _print_setup(ws, header_rows=(2, 2), last_col=last)
+    _print_setup(ws, header_rows=(2, 2), last_col=last, widths=widths)
     if not items:
         return {}
     where = {"sheet": ws.get_name()}
@@ -637,7 +813,7 @@ def _write_red_list(book: _Book, ws, figures: dict, red: "pd.DataFrame") -> dict
     columns = [
         (pd.Series(range(1, len(items) + 1)), F.Column(F.INT, F.style_id(f_seq))),
         (texts("kind"), text(f_center)),
-        (texts("unit"), text(f_text)),
+        (texts("unit"), text(f_wrap)),
         (texts("id"), text(f_center)),
         (titles, text(f_wrap)),
         (texts("owner"), text(f_center)),
@@ -646,7 +822,7 @@ def _write_red_list(book: _Book, ws, figures: dict, red: "pd.DataFrame") -> dict
         (red["days_overdue"].reset_index(drop=True), F.Column(F.INT, F.style_id(f_days))),
         (texts("status"), text(f_center)),
     ]
-    heights = [_row_height([(t, 40)]) for t in titles.tolist()]
+    heights = F.row_heights([(titles, RED_TITLE_WIDTH), (texts("unit"), 14)], LINE_POINTS)
     chunks = (F.rows_xml(columns, first_row=first + 1, heights=heights, strings=book.strings) for _ in (1,))
     return {ws.get_name(): F.SheetRows(chunks, last_row=first + len(items), last_col=last)}
 
@@ -655,7 +831,9 @@ def _write_achievements(book: _Book, ws, figures: dict) -> None:
     headers = (("序号", 6), ("成果说明", 36), ("数值", 12), ("计量单位", 9), ("条数", 6), ("涉及单位", 50))
     last = len(headers) - 1
     items = figures["achievements"]
-    _title(book, ws, "成果汇总", _subtitle(figures) + "    成果说明和计量单位相同的合并相加", last)
+    widths = [w for _, w in headers]
+    _title(book, ws, "成果汇总", _subtitle(figures) + "    成果说明和计量单位相同的合并相加", last, sum(widths))
+    ws.set_row(2, _header_height([h for h, _ in headers], widths))
     for c, (h, w) in enumerate(headers):
         ws.set_column(c, c, w)
         ws.write_string(2, c, h, book.header())
@@ -670,10 +848,10 @@ def _write_achievements(book: _Book, ws, figures: dict) -> None:
         book.text(ws, row, 3, item["unit"], book.cell("center"))
         ws.write_number(row, 4, item["items"], book.cell("int"))
         book.text(ws, row, 5, "、".join(item["units"]), book.cell("wrap"))
-        _fit_height(ws, row, [("、".join(item["units"]), 50), (item["description"], 36)])
+        _fit_height(ws, row, [("、".join(item["units"]), widths[5]), (item["description"], widths[1])])
         row += 1
     ws.freeze_panes(3, 0)
-    _print_setup(ws, header_rows=(2, 2), last_col=last)
+    _print_setup(ws, header_rows=(2, 2), last_col=last, widths=widths)
 
 
 # ---------------------------------------------------------------------------
@@ -683,14 +861,14 @@ def _write_achievements(book: _Book, ws, figures: dict) -> None:
 
 def _write_submission(book: _Book, ws, figures: dict, result: ValidationResult) -> None:
     sub = figures["submission"]
-    widths = (6, 10, 40, 12, 16, 16, 50)
+    widths = (6, 8, 20, 10, 14, 14, 48)
     last = len(widths) - 1
     for c, w in enumerate(widths):
         ws.set_column(c, c, w)
     counts = sub.get("counts", {})
     summary = (f"应报 {sub['expected']} 个单位：" + "，".join(f"{k} {counts.get(k, 0)} 个" for k in UNIT_STATUSES)
                if sub["expected"] else "未配置单位名单")
-    _title(book, ws, "报送情况", _subtitle(figures) + "    " + summary, last)
+    _title(book, ws, "报送情况", _subtitle(figures) + "    " + summary, last, sum(widths))
     row = 3
     section = book.fmt(bold=True, font_size=12)
 
@@ -701,9 +879,16 @@ def _write_submission(book: _Book, ws, figures: dict, result: ValidationResult) 
         row += 1
 
     def headers(names: tuple[str, ...]) -> None:
+        """Column headers; the last spans the columns left (its cells below are merged the same way)."""
         nonlocal row
-        for c, h in enumerate(names):
+        spans = list(widths[:len(names) - 1]) + [sum(widths[len(names) - 1:])]
+        ws.set_row(row, _header_height(list(names), spans))
+        for c, h in enumerate(names[:-1]):
             ws.write_string(row, c, h, book.header())
+        if len(names) - 1 < last:
+            ws.merge_range(row, len(names) - 1, row, last, names[-1], book.header())
+        else:
+            ws.write_string(row, last, names[-1], book.header())
         row += 1
 
     def none(text: str = "无") -> None:
@@ -722,14 +907,14 @@ def _write_submission(book: _Book, ws, figures: dict, result: ValidationResult) 
         for n, unit in enumerate(sub["units"], start=1):
             ws.write_number(row, 0, n, book.cell("seq"))
             book.text(ws, row, 1, unit["code"], book.cell("center"))
-            book.text(ws, row, 2, unit["name"] + ("" if unit["code"] else "（未在单位名单中）"), book.cell())
+            book.text(ws, row, 2, unit["name"] + ("" if unit["code"] else "（未在单位名单中）"), book.cell("wrap"))
             book.text(ws, row, 3, unit["status"], book.cell("center", fill=STATUS_FILLS.get(unit["status"])))
             for c, tid in enumerate(template_names, start=4):
                 state = unit["templates"].get(tid, "")
                 book.text(ws, row, c, state, book.cell("center", fill=STATUS_FILLS.get(state)))
             files = "\n".join(f + ("（已被替代）" if f in superseded else "") for f in unit["files"])
             book.text(ws, row, 4 + len(template_names), files, book.cell("wrap"))
-            _fit_height(ws, row, [(files, widths[-1])])
+            _fit_height(ws, row, [(files, widths[-1]), (unit["name"], widths[2])])
             row += 1
     row += 1
     heading(f"二、催报名单（{len(sub['missing'])} 个单位，尚有台账未报送）")
@@ -752,12 +937,14 @@ def _write_submission(book: _Book, ws, figures: dict, result: ValidationResult) 
         headers(("序号", "单位", "文件", "台账", "错误数", "原因"))
         for n, (unit, item) in enumerate(returned, start=1):
             ws.write_number(row, 0, n, book.cell("seq"))
-            book.text(ws, row, 1, unit["name"], book.cell())
+            book.text(ws, row, 1, unit["name"], book.cell("wrap"))
             book.text(ws, row, 2, item["file"], book.cell("wrap"))
             book.text(ws, row, 3, item["template"] or "—", book.cell("center"))
             ws.write_number(row, 4, item["errors"], book.cell("int"))
+            ws.merge_range(row, 5, row, last, "", book.cell("wrap"))
             book.text(ws, row, 5, item["reason"], book.cell("wrap"))
-            _fit_height(ws, row, [(item["reason"], widths[5]), (item["file"], widths[2])])
+            _fit_height(ws, row, [(item["reason"], sum(widths[5:])), (item["file"], widths[2]),
+                                  (unit["name"], widths[1])])
             row += 1
     else:
         none()
@@ -767,11 +954,12 @@ def _write_submission(book: _Book, ws, figures: dict, result: ValidationResult) 
         headers(("序号", "单位", "文件", "未汇总行数", "被替代为"))
         for n, item in enumerate(sub["superseded_files"], start=1):
             ws.write_number(row, 0, n, book.cell("seq"))
-            book.text(ws, row, 1, item["unit"], book.cell())
+            book.text(ws, row, 1, item["unit"], book.cell("wrap"))
             book.text(ws, row, 2, item["file"], book.cell("wrap"))
             ws.write_number(row, 3, item["rows"], book.cell("int"))
             ws.merge_range(row, 4, row, last, "", book.cell("wrap"))
             book.text(ws, row, 4, item["by"], book.cell("wrap"))
+            _fit_height(ws, row, [(item["by"], sum(widths[4:])), (item["file"], widths[2]), (item["unit"], widths[1])])
             row += 1
     else:
         none()
@@ -794,7 +982,9 @@ def _write_submission(book: _Book, ws, figures: dict, result: ValidationResult) 
         heading(f"六、不在单位名单中的单位（{len(sub['unknown_units'])} 个，请核对单位名称或补充到 toolkit.toml）")
         for n, name in enumerate(sub["unknown_units"], start=1):
             ws.write_number(row, 0, n, book.cell("seq"))
-            book.text(ws, row, 1, name, book.cell())
+            ws.merge_range(row, 1, row, 2, "", book.cell("wrap"))
+            book.text(ws, row, 1, name, book.cell("wrap"))
+            _fit_height(ws, row, [(name, sum(widths[1:3]))])
             row += 1
     if result.ignored:
         row += 1
@@ -804,10 +994,11 @@ def _write_submission(book: _Book, ws, figures: dict, result: ValidationResult) 
             ws.write_number(row, 0, n, book.cell("seq"))
             ws.write_blank(row, 1, None, book.cell())
             book.text(ws, row, 2, rel, book.cell("wrap"))
+            ws.merge_range(row, 3, row, last, "", book.cell("wrap"))
             book.text(ws, row, 3, reason, book.cell("wrap"))
+            _fit_height(ws, row, [(reason, sum(widths[3:])), (rel, widths[2])])
             row += 1
-    _print_setup(ws, header_rows=(0, 0), last_col=last)
-    ws.repeat_rows(0)
+    _print_setup(ws, header_rows=(0, 0), last_col=last, widths=list(widths))
 
 
 # ---------------------------------------------------------------------------
@@ -816,44 +1007,60 @@ def _write_submission(book: _Book, ws, figures: dict, result: ValidationResult) 
 
 
 def _list_sheets(book: _Book, base: str, headers: list[tuple[str, float]], rows: list[list[Any]],
-                 *, date_cols: tuple[int, ...] = ()) -> list[str]:
-    """Write rows on one sheet, or several when beyond Excel's row limit; returns the sheet names."""
+                 *, date_cols: tuple[int, ...] = (), wrap: tuple[int, ...] = (), keys: int = 0,
+                 empty: str = "") -> list[str]:
+    """Write rows on one sheet, or several when beyond Excel's row limit; returns the sheet names.
+
+    ``wrap``: the columns whose texts wrap (their rows as tall as needed); ``keys``: the first
+    columns, repeated on every printed band; ``empty``: the one line of a sheet without rows
+    (no page of headers only)."""
     names = []
     chunks = max(1, -(-len(rows) // MAX_DATA_ROWS))
     head = book.header()
     text_fmt = book.fmt()
+    wrap_fmt = book.fmt(text_wrap=True)
     date_fmt = book.fmt(num_format="yyyy-mm-dd")
+    widths = [w for _, w in headers]
     for k in range(chunks):
         name = base if k == 0 else f"{base}({k + 1})"
         names.append(name)
         ws = book.wb.add_worksheet(name)
-        for c, (h, w) in enumerate(headers):
+        for c, w in enumerate(widths):
             ws.set_column(c, c, w)
+        if not rows and empty:
+            ws.write_string(0, 0, empty, book.fmt(font_size=11))
+            _print_setup(ws, header_rows=(0, 0), last_col=len(headers) - 1, widths=widths)
+            continue
+        ws.set_row(0, _header_height([h for h, _ in headers], widths))
+        for c, (h, _) in enumerate(headers):
             ws.write_string(0, c, h, head)
         part = rows[k * MAX_DATA_ROWS:(k + 1) * MAX_DATA_ROWS]
         for i, values in enumerate(part, start=1):
+            texts = []
             for c, v in enumerate(values):
-                book.any(ws, i, c, v, text_fmt, date_fmt, {"sheet": name})
+                wrapped = c in wrap
+                book.any(ws, i, c, v, wrap_fmt if wrapped else text_fmt, date_fmt, {"sheet": name})
+                if wrapped and isinstance(v, str) and v:
+                    texts.append((v, widths[c]))
+            _fit_height(ws, i, texts)
         ws.freeze_panes(1, 0)
         ws.autofilter(0, 0, max(len(part), 1), len(headers) - 1)
-        ws.set_landscape()
-        ws.set_paper(9)
-        ws.fit_to_pages(1, 0)
-        ws.repeat_rows(0)
+        _print_setup(ws, header_rows=(0, 0), last_col=len(headers) - 1, widths=widths, keys=keys)
     return names
 
 
 def _write_issues(book: _Book, result: ValidationResult) -> list[str]:
-    headers = [("文件", 36), ("单位", 12), ("严重程度", 8), ("代码", 14), ("工作表", 10), ("行", 6), ("列", 5),
-               ("列名", 12), ("值", 20), ("说明", 60)]
-    rows: list[list[Any]] = []
+    headers = [("文件", 18), ("单位", 10), ("严重程度", 6), ("代码", 14), ("工作表", 8), ("行", 5), ("列", 4),
+               ("列名", 10), ("值", 14), ("说明", 40)]
+    rows: list[list[Any]] = []  # 说明 without the place: the columns before it say where
     for f in result.files:
         for i in f.issues:
             rows.append([i.file or f.rel, f.unit, i.severity, i.code, i.sheet, i.row, i.column, i.header, i.value,
-                         i.message])
+                         issue_body(i)])
     for i in book.truncated:
-        rows.append([i.file, "", i.severity, i.code, i.sheet, i.row, i.column, i.header, i.value, i.message])
-    return _list_sheets(book, "校验问题", headers, rows)
+        rows.append([i.file, "", i.severity, i.code, i.sheet, i.row, i.column, i.header, i.value, issue_body(i)])
+    return _list_sheets(book, "校验问题", headers, rows, wrap=(0, 1, 3, 4, 7, 8, 9),
+                        empty="本次校验没有发现错误或提示。")
 
 
 def _write_rejected(book: _Book, result: ValidationResult) -> list[str]:
@@ -869,13 +1076,14 @@ def _write_rejected(book: _Book, result: ValidationResult) -> list[str]:
             if h not in seen:
                 seen.add(h)
                 value_headers.append(h)
-    headers = [("文件", 36), ("单位", 12), ("工作表", 10), ("行号", 6), ("原因", 60)]
+    headers = [("文件", 18), ("单位", 10), ("工作表", 8), ("行号", 5), ("原因", 40)]
     headers += [(h, 12) for h in value_headers]
     rows = [
         [r.file, r.unit, r.sheet, r.row, "；".join(r.reasons)] + [r.values.get(h) for h in value_headers]
         for r in result.rejected
     ]
-    return _list_sheets(book, "未汇总行", headers, rows)
+    return _list_sheets(book, "未汇总行", headers, rows, wrap=tuple(c for c in range(len(headers)) if c != 3),
+                        keys=4, empty="本次没有因错误而未汇总的行。")
 
 
 # ---------------------------------------------------------------------------
@@ -883,16 +1091,20 @@ def _write_rejected(book: _Book, result: ValidationResult) -> list[str]:
 # ---------------------------------------------------------------------------
 
 
+INFO_WIDTHS = (24.0, 62.0)
+
+
 def _write_info(book: _Book, ws, figures: dict, result: ValidationResult,
                 plan: dict[str, list[tuple[str, int, int]]], issue_sheets: list[str],
                 rejected_sheets: list[str]) -> None:
-    ws.set_column(0, 0, 22)
-    ws.set_column(1, 1, 80)
+    widths = INFO_WIDTHS
+    ws.set_column(0, 0, widths[0])
+    ws.set_column(1, 1, widths[1])
     title = (figures.get("org") or "") + "大走访大调研汇总表"
     ws.set_row(0, 30)
     ws.merge_range(0, 0, 0, 1, "", book.title())
     book.text(ws, 0, 0, title, book.title())
-    label = book.cell("text", True)
+    label = book.fmt(border=1, bold=True, bg_color="#F2F2F2", text_wrap=True)
     value = book.cell("wrap")
     v = figures["validation"]
     period = figures.get("period")
@@ -923,7 +1135,7 @@ def _write_info(book: _Book, ws, figures: dict, result: ValidationResult,
             ws.write_number(row, 1, val, book.fmt(border=1, align="left", num_format="0"))
         else:
             book.text(ws, row, 1, val, value)
-            _fit_height(ws, row, [(str(val), 80)])
+        _fit_height(ws, row, [(k, widths[0])] + ([] if isinstance(val, int) else [(str(val), widths[1])]))
         row += 1
     row += 1
     ws.write_string(row, 0, "工作表", book.header())
@@ -940,7 +1152,7 @@ def _write_info(book: _Book, ws, figures: dict, result: ValidationResult,
     for name, text in SHEET_INFO:
         ws.write_string(row, 0, name, label)
         book.text(ws, row, 1, text, value)
-        _fit_height(ws, row, [(text, 80)])
+        _fit_height(ws, row, [(text, widths[1])])
         row += 1
     notes = [
         "逾期：基准日期晚于办理时限（完成时限）且尚未办结（完成）。",
@@ -948,6 +1160,8 @@ def _write_info(book: _Book, ws, figures: dict, result: ValidationResult,
         "任务——红灯为超过完成时限未完成，黄灯为完成进度落后于时间进度，绿灯为其他。",
         "办结率＝（已办结＋已销号）÷问题数；满意率＝（满意＋基本满意）÷已评价问题数；分母为0时显示“暂无”。",
         "所有统计数字与同目录下的“汇总数据.json”一致，情况汇报据此生成。",
+        "打印：各表已设为 A4 纸，不必再调整页面设置；较宽的表按列分成几页打印，每页重复表头和单位（编号）列，"
+        "同一批行的各页前后相连。",
     ] + split_notes
     if book.truncated:
         notes.append(f"有 {len(book.truncated)} 个单元格内容过长已截断，详见“校验问题”工作表。")
@@ -955,9 +1169,6 @@ def _write_info(book: _Book, ws, figures: dict, result: ValidationResult,
     for n, text in enumerate(notes, start=1):
         ws.write_string(row, 0, f"注{n}", label)
         book.text(ws, row, 1, text, value)
-        _fit_height(ws, row, [(text, 80)])
+        _fit_height(ws, row, [(text, widths[1])])
         row += 1
-    ws.set_paper(9)
-    ws.fit_to_pages(1, 0)
-    ws.set_margins(left=0.6, right=0.6, top=0.7, bottom=0.7)
-    ws.center_horizontally()
+    _print_setup(ws, header_rows=(2, 2), last_col=1, landscape=False, widths=list(widths))

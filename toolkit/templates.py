@@ -46,6 +46,7 @@ from .io import write_bytes_atomic
 from .model import Carried, Period, Unit
 from .paths import safe_name
 from .schema import (
+    DEFINED_NAME_PERIOD,
     DEFINED_NAME_TEMPLATE,
     DEFINED_NAME_UNIT,
     DEFINED_NAME_VERSION,
@@ -64,8 +65,9 @@ from .schema import (
     Column,
     SheetSchema,
     TemplateSchema,
+    example_date,
 )
-from .text import wrapped_lines
+from .text import row_height
 
 __all__ = [
     "build_workbook",
@@ -81,6 +83,7 @@ __all__ = [
     "CUSTOM_PROP_TEMPLATE",
     "CUSTOM_PROP_VERSION",
     "CUSTOM_PROP_UNIT",
+    "CUSTOM_PROP_PERIOD",
     "FIXED_TIMESTAMP",
     "REPO_TEMPLATES_DIR",
 ]
@@ -89,6 +92,7 @@ __all__ = [
 CUSTOM_PROP_TEMPLATE = "toolkit_template"
 CUSTOM_PROP_VERSION = "toolkit_version"
 CUSTOM_PROP_UNIT = "toolkit_unit"
+CUSTOM_PROP_PERIOD = "toolkit_period"
 
 # Core-property and zip-entry timestamp of every generated template: generation is
 # deterministic, so the committed blank templates can be checked for staleness.
@@ -236,7 +240,7 @@ def _prompt(col: Column, sheet: SheetSchema, period: Period | None) -> str:
     parts = [_requirement_sentence(col, sheet) + "。"]
     if col.help:
         parts.append(col.help)
-    rule = col.rule_text()
+    rule = col.rule_text(period)
     if col.kind == "date" and col.in_period and period is not None:
         rule += f"（{_fmt_date(period.start)}至{_fmt_date(period.end)}）"
     if rule:
@@ -273,11 +277,11 @@ def _error_message(col: Column, sheet: SheetSchema, period: Period | None) -> st
         if col.in_period and period is not None:
             text = f"{name}应在本期（{period.name}，{_fmt_date(low)}至{_fmt_date(high)}）之内，格式如 {_fmt_date(low)}。"
         else:
-            text = f"{name}应填写日期，格式如 2022-04-29。"
+            text = f"{name}应填写日期，格式如 {example_date(period)}。"
     elif col.kind == "phone":
         text = f"{name}应填写11位手机号或带区号的座机号（如 0531-12345678）。"
     else:
-        text = f"{name}：{col.rule_text() or col.help}"
+        text = f"{name}：{col.rule_text(period) or col.help}"
     return _clip(text, _PROMPT_MAX)
 
 
@@ -432,8 +436,9 @@ def _build_data_sheet(wb, template: TemplateSchema, sheet: SheetSchema, unit: st
                                 formula1=str(int(to_excel(BROAD_DATE_RANGE[0]))),
                                 formula2=str(int(to_excel(BROAD_DATE_RANGE[1]))),
                                 showErrorMessage=True, errorStyle="stop",
-                                errorTitle="填报日期有误", error="请填写日期，格式如 2022-04-29。",
-                                showInputMessage=True, promptTitle="填报日期", prompt="填写报送本表的日期，如 2022-04-29。")
+                                errorTitle="填报日期有误", error=f"请填写日期，格式如 {example_date(period)}。",
+                                showInputMessage=True, promptTitle="填报日期",
+                                prompt=f"填写报送本表的日期，如 {example_date(period)}。")
             dv.add(ws.cell(META_ROW, first).coordinate)
             ws.add_data_validation(dv)
     ws.row_dimensions[META_ROW].height = 24
@@ -488,21 +493,33 @@ def _build_lists_sheet(wb, template: TemplateSchema, lists) -> None:
     _protect(ws, allow_edit_rows=False)
 
 
-def _guide_rows(template: TemplateSchema) -> Iterable[tuple[str, object]]:
-    """The 填表说明 content as (kind, payload) items, all derived from the schema."""
-    first = template.sheets[0]
+GUIDE_HEAD = ("列", "列名", "含义", "是否必填", "数据类型", "填写要求/可选值", "示例")
+
+
+def _guide_rows(template: TemplateSchema, period: Period | None = None) -> Iterable[tuple[str, object]]:
+    """The 填表说明 content as (kind, payload) items, all derived from the schema; examples in ``period``.
+
+    The general requirements, then one table of every column: a single header row (repeated on every
+    printed page after it) and a group row per sheet."""
     labels = "、".join(f"“{m}”" for m in META_LABELS)
+    sheets = "".join(f"“{s.name}”" for s in template.sheets)
+    purpose = (template.description or "").rstrip("。")
     general = [
-        f"本文件是“{template.name}”标准模板（版本 {template.version}），包含{len(template.sheets)}张填报表："
-        + "、".join(f"“{s.name}”" for s in template.sheets) + "。" + (template.description or ""),
+        f"本文件是“{template.name}”标准模板（版本 {template.version}）" + (f"，用于填报{purpose}" if purpose else "")
+        + f"，包含{len(template.sheets)}张填报表：{sheets}。",
+    ]
+    if period is not None:
+        general.append(f"本模板用于{period.name}（{period.start.isoformat()}至{period.end.isoformat()}）的报送，"
+                       "不要用其他统计期的模板填报本期的情况。")
+    general += [
         f"每张表第{TITLE_ROW}行是标题，第{META_ROW}行填写{labels}，第{HEADER_ROW}行是表头，"
         f"从第{FIRST_DATA_ROW}行起每条记录填一行，中间不要留空行，不要加“合计”行。",
         "不要修改、删除、移动表头，不要增加列，不要修改工作表名称，不要删除本说明和隐藏的下拉选项表。",
-        "有下拉箭头的列请从列表中选择；日期写成 2022-04-29 的形式；数量只填数字，不要带“人”“个”等单位；"
+        f"有下拉箭头的列请从列表中选择；日期写成 {example_date(period)} 的形式；数量只填数字，不要带“人”“个”等单位；"
         "电话号码按文本填写，座机带区号。",
         _HEADER_LEGEND + "选中单元格时会出现填写提示，填写不符合要求时会弹出提示框。",
-        f"填好后直接保存（保持 .xlsx 格式），把这个文件原样报回，不要另存为其他表格或复制到新文件；"
-        f"同一张表中多条记录请按“序号”从1开始编号。",
+        "填好后直接保存（保持 .xlsx 格式），把这个文件原样报回，不要另存为其他表格或复制到新文件；"
+        "同一张表中多条记录请按“序号”从1开始编号。",
     ]
     items = [s for s in template.sheets if any(c.system for c in s.columns)]
     if items:
@@ -515,33 +532,32 @@ def _guide_rows(template: TemplateSchema) -> Iterable[tuple[str, object]]:
     yield ("section", "一、总体要求")
     for i, text in enumerate(general, start=1):
         yield ("para", f"{i}. {text}")
-    numerals = "二三四五六七八九十"
-    for n, sheet in enumerate(template.sheets):
-        yield ("section", f"{numerals[n]}、“{sheet.name}”表（{sheet.title}）")
-        if sheet.description:
-            yield ("para", sheet.description)
-        yield ("head", ("列", "列名", "含义", "是否必填", "数据类型", "填写要求/可选值", "示例"))
+    yield ("section", "二、各列的填写要求")
+    yield ("head", GUIDE_HEAD)
+    for n, sheet in enumerate(template.sheets, start=1):
+        group = f"（{n}）“{sheet.name}”表（{sheet.title}）"
+        yield ("group", group + (f"：{sheet.description}" if sheet.description else ""))
         for i, col in enumerate(sheet.columns, start=1):
             yield ("row", (get_column_letter(i), col.header, col.help, col.requirement_text(sheet),
-                           KIND_LABELS.get(col.kind, col.kind), col.rule_text(), col.example),
+                           KIND_LABELS.get(col.kind, col.kind), col.rule_text(period), col.example_for(period)),
                    "required" if col.required else "conditional" if col.required_when else "optional")
         if sheet.rules:
-            yield ("para", "本表还须满足：")
-            for j, rule in enumerate(sheet.rules, start=1):
-                yield ("para", f"（{j}）{rule.message}。")
+            yield ("note", f"“{sheet.name}”表还须满足：" + "；".join(f"（{j}）{rule.message}"
+                                                          for j, rule in enumerate(sheet.rules, start=1)) + "。")
 
 
-_GUIDE_WIDTHS = (5, 14, 40, 20, 12, 42, 22)
+_GUIDE_WIDTHS = (5, 12, 34, 16, 10, 36, 18)  # on A4 landscape at 90 % or more, however the program measures
 
 
-def _build_guide_sheet(wb, template: TemplateSchema) -> None:
+def _build_guide_sheet(wb, template: TemplateSchema, period: Period | None = None) -> None:
     ws = wb.create_sheet(GUIDE_SHEET)
     ncols = len(_GUIDE_WIDTHS)
     for i, w in enumerate(_GUIDE_WIDTHS, start=1):
         ws.column_dimensions[get_column_letter(i)].width = w
-    chars_per_line = sum(_GUIDE_WIDTHS) / 2.1
+    total = sum(_GUIDE_WIDTHS)
+    head_row = None
     r = 0
-    for item in _guide_rows(template):
+    for item in _guide_rows(template, period):
         kind = item[0]
         r += 1
         if kind == "title":
@@ -554,18 +570,21 @@ def _build_guide_sheet(wb, template: TemplateSchema) -> None:
             r += 1 if r > 2 else 0
             c = ws.cell(r, 1, item[1])
             c.font = Font(name=_FONT_NAME, size=12, bold=True)
-            c.fill = _GUIDE_SECTION_FILL
             c.alignment = Alignment(vertical="center")
             ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=ncols)
             ws.row_dimensions[r].height = 22
-        elif kind == "para":
+        elif kind in ("para", "group", "note"):
             c = ws.cell(r, 1, item[1])
-            c.font = Font(name=_FONT_NAME, size=11)
+            c.font = Font(name=_FONT_NAME, size=11, bold=kind == "group")
             c.alignment = Alignment(vertical="center", wrap_text=True)
+            if kind != "para":
+                c.fill = _GUIDE_SECTION_FILL
+                for i in range(1, ncols + 1):
+                    ws.cell(r, i).border = _BORDER
             ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=ncols)
-            lines = max(1, -(-len(item[1]) // int(chars_per_line)))
-            ws.row_dimensions[r].height = 18 * lines + 2
+            ws.row_dimensions[r].height = row_height([(item[1], total)], line=15, most=None) or 20
         elif kind == "head":
+            head_row = r
             for i, text in enumerate(item[1], start=1):
                 c = ws.cell(r, i, text)
                 c.font = Font(name=_FONT_NAME, size=11, bold=True)
@@ -575,7 +594,6 @@ def _build_guide_sheet(wb, template: TemplateSchema) -> None:
             ws.row_dimensions[r].height = 22
         elif kind == "row":
             values, level = item[1], item[2]
-            longest = 1
             for i, text in enumerate(values, start=1):
                 c = ws.cell(r, i, text)
                 c.font = _HEADER_FONTS[level] if i == 2 else Font(name=_FONT_NAME, size=10)
@@ -583,11 +601,10 @@ def _build_guide_sheet(wb, template: TemplateSchema) -> None:
                 c.number_format = "@"
                 c.alignment = Alignment(horizontal="center" if i in (1, 2, 5) else "left",
                                         vertical="center", wrap_text=True)
-                per_line = max(1, int(_GUIDE_WIDTHS[i - 1] / 1.9))
-                longest = max(longest, -(-len(str(text)) // per_line))
-            ws.row_dimensions[r].height = max(20, 14 * longest + 6)
+            ws.row_dimensions[r].height = row_height(zip(values, _GUIDE_WIDTHS), line=14, most=None) or 20
     ws.sheet_view.showGridLines = False
-    print_setup(ws, landscape=True, title_rows=None)
+    # the column table's header on every page after the first it is on
+    print_setup(ws, landscape=True, title_rows=f"{head_row}:{head_row}" if head_row else None)
     _protect(ws, allow_edit_rows=False)
 
 
@@ -604,18 +621,19 @@ def build_workbook(template: TemplateSchema, *, unit: str | None = None, period:
     lists = list_ranges(template)
     for sheet in template.sheets:
         _build_data_sheet(wb, template, sheet, unit, period, lists, prepared_rows)
-    _build_guide_sheet(wb, template)
+    _build_guide_sheet(wb, template, period)
     _build_lists_sheet(wb, template, lists)
     wb.active = 0
     for i, ws in enumerate(wb.worksheets):
         ws.sheet_view.tabSelected = i == 0
 
+    code = period.code if period is not None else ""
     for name, value in ((DEFINED_NAME_TEMPLATE, template.id), (DEFINED_NAME_VERSION, template.version),
-                        (DEFINED_NAME_UNIT, unit or "")):
+                        (DEFINED_NAME_UNIT, unit or ""), (DEFINED_NAME_PERIOD, code)):
         escaped = str(value).replace('"', '""')
         wb.defined_names[name] = DefinedName(name, attr_text=f'"{escaped}"')
     for name, value in ((CUSTOM_PROP_TEMPLATE, template.id), (CUSTOM_PROP_VERSION, template.version),
-                        (CUSTOM_PROP_UNIT, unit or "")):
+                        (CUSTOM_PROP_UNIT, unit or ""), (CUSTOM_PROP_PERIOD, code)):
         wb.custom_doc_props.append(StringProperty(name=name, value=str(value)))
 
     props = wb.properties
@@ -673,16 +691,19 @@ def _write_rows(wb, sheet_key: str, rows: list[dict[str, object]], *, convert: b
     out = []
     for offset, values in enumerate(rows):
         r = first_row + offset
-        lines = 1
         for i, col in enumerate(sheet.columns, start=1):
             value = values.get(col.key)
             write_cell(ws, r, i, col, _convert(col, value) if convert else value)
-            if isinstance(value, str) and value:
-                lines = max(lines, wrapped_lines(value, col.width))
-        if lines > 1:  # neither Excel nor LibreOffice re-fits row heights of a file they open
-            ws.row_dimensions[r].height = 14.5 * min(lines, 12) + 4
+        fit_row(ws, r, sheet, values)
         out.append(r)
     return out
+
+
+def fit_row(ws, row: int, sheet: SheetSchema, values) -> None:
+    """Make data row ``row`` as tall as its wrapped texts (``values``: schema key → value; text.row_height)."""
+    height = row_height((values.get(col.key), col.width) for col in sheet.columns)
+    if height is not None:
+        ws.row_dimensions[row].height = height
 
 
 def fill_rows(wb, sheet_key: str, rows: list[dict[str, object]], *, first_row: int = FIRST_DATA_ROW) -> None:

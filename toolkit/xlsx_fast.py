@@ -288,13 +288,62 @@ def column_pieces(series: "pd.Series | None", n: int, col: int, column: Column, 
     return [pc.if_else(pc.is_valid(tails), heads, pa.scalar(None, pa.string())), tails]
 
 
+MAX_ROW_POINTS = 409  # Excel's tallest row
+
+
+def text_lines(series: "pd.Series", width: float) -> "pa.Array":
+    """Lines each text of ``series`` takes in a wrapped column ``width`` wide: ``toolkit.text.wrapped_lines``
+    for whole columns, each distinct text measured once with Arrow kernels (an empty cell: 1).
+
+    A character's width is read from its UTF-8 length: a 3-byte character (CJK, full-width forms,
+    “”‘’—) is wide, a 1-byte one narrow — ``text.display_width`` exactly for Chinese and ASCII
+    text; a 2-byte character (é, Cyrillic) counts half wide, a 4-byte one one and a half. A text
+    with line breaks is measured by ``wrapped_lines`` itself."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from .text import wrapped_lines
+
+    encoded = pc.dictionary_encode(text_array(series))
+    texts = encoded.dictionary
+    chars = pc.utf8_length(texts).cast(pa.float64())
+    extra = pc.subtract(pc.binary_length(texts).cast(pa.float64()), chars)  # 2 per wide character
+    tenths = pc.add(pc.multiply(chars, 11.0), pc.multiply(extra, 4.5))  # 20 a wide one, 11 a narrow one
+    per_line = 10 * max(int(width) - 1, 1)
+    lines = pc.max_element_wise(pc.ceil(pc.divide(tenths, float(per_line))), 1.0).cast(pa.int64())
+    broken = pc.match_substring(texts, "\n")
+    if pc.any(broken).as_py():
+        values, flags, counts = texts.to_pylist(), broken.to_pylist(), lines.to_pylist()
+        lines = pa.array([wrapped_lines(v, width) if f else n for v, f, n in zip(values, flags, counts)],
+                         type=pa.int64())
+    return pc.take(lines, encoded.indices).fill_null(1)
+
+
+def row_heights(columns: "list[tuple[pd.Series | None, float]]", line: float) -> "pa.Array | None":
+    """Each row's height (points) for the wrapped texts of ``columns`` (series, column width): ``line``
+    points a line of its tallest cell, null where every cell fits on one line; None when no row wraps."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    most = None
+    for series, width in columns:
+        if series is None or not len(series):
+            continue
+        lines = text_lines(series, width)
+        most = lines if most is None else pc.max_element_wise(most, lines)
+    if most is None or pc.max(most).as_py() <= 1:
+        return None
+    points = pc.min_element_wise(pc.add(pc.multiply(most.cast(pa.float64()), line), 4.0), float(MAX_ROW_POINTS))
+    return pc.if_else(pc.greater(most, 1), points, pa.scalar(None, pa.float64()))
+
+
 def rows_xml(columns: list[tuple["pd.Series | None", Column]], first_row: int,
-             heights: "list[float | None] | None" = None, strings: SharedStrings | None = None) -> bytes:
+             heights: "list[float | None] | pa.Array | None" = None, strings: SharedStrings | None = None) -> bytes:
     """``<row>`` elements for one chunk; ``first_row`` is the 1-based sheet row of the first value.
 
-    ``heights``: a custom height (points) per row, or None to keep the default. ``strings``:
-    the shared-string table for text cells (then pass it to :func:`splice`), or None for
-    inline strings.
+    ``heights``: a custom height (points) per row (a list, or an Arrow array from :func:`row_heights`;
+    None/null keeps the default). ``strings``: the shared-string table for text cells (then pass
+    it to :func:`splice`), or None for inline strings.
     """
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -309,7 +358,12 @@ def rows_xml(columns: list[tuple["pd.Series | None", Column]], first_row: int,
     refs = pa.array(range(first_row, first_row + n), type=pa.int64()).cast(pa.string())
     pieces = [p for c, (s, col) in enumerate(columns) for p in column_pieces(s, n, c, col, refs, strings)]
     head: list[Any] = ['<row r="', refs, '">']
-    if heights is not None and any(h is not None for h in heights):
+    if isinstance(heights, (pa.Array, pa.ChunkedArray)):
+        if heights.null_count < len(heights):
+            text = _numbers_text(heights, False)
+            attrs = pc.binary_join_element_wise(' ht="', text, '" customHeight="1"', "").fill_null("")
+            head = ['<row r="', refs, '"', attrs, ">"]
+    elif heights is not None and any(h is not None for h in heights):
         attrs = pa.array([None if h is None else f' ht="{h:g}" customHeight="1"' for h in heights],
                          type=pa.string()).fill_null("")
         head = ['<row r="', refs, '"', attrs, ">"]

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from xml.etree import ElementTree as ET
 
 from ..deflate import PartTooLarge, iter_member
-from ..schema import DEFINED_NAME_TEMPLATE, DEFINED_NAME_UNIT, DEFINED_NAME_VERSION
+from ..schema import TEMPLATE_NAMES
 from . import limits
 from .ooxml import core_modified
 
@@ -64,7 +64,7 @@ class OdsParts:
             root = ET.fromstring(data)
         except (ET.ParseError, KeyError, OSError, zipfile.BadZipFile, RuntimeError):
             return parts
-        wanted = (DEFINED_NAME_TEMPLATE, DEFINED_NAME_VERSION, DEFINED_NAME_UNIT)
+        wanted = TEMPLATE_NAMES
         for el in root.iter(f"{{{_META}}}user-defined"):
             name = el.get(f"{{{_META}}}name")
             if name in wanted:

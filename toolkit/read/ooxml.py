@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from xml.etree import ElementTree as ET
 
 from ..deflate import PartTooLarge, iter_member
-from ..schema import DEFINED_NAME_TEMPLATE, DEFINED_NAME_UNIT, DEFINED_NAME_VERSION
+from ..schema import TEMPLATE_NAMES
 from . import limits
 
 __all__ = ["XlsxParts", "core_modified"]
@@ -33,7 +33,7 @@ class XlsxParts:
     @classmethod
     def load(cls, zf: zipfile.ZipFile, names: set[str]) -> "XlsxParts":
         parts = cls()
-        wanted = (DEFINED_NAME_TEMPLATE, DEFINED_NAME_VERSION, DEFINED_NAME_UNIT)
+        wanted = TEMPLATE_NAMES
         try:
             root = ET.fromstring(zf.read("xl/workbook.xml"))
         except (ET.ParseError, KeyError):

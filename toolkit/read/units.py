@@ -88,6 +88,9 @@ def identify_unit(fd: FileData, from_meta: str, from_cell: str, title: str, unit
             u = _match_unit(text, units, contained=True)
             if u:
                 fd.unit, fd.unit_code, fd.unit_source = u.name, u.code, source  # type: ignore[assignment]
+                named = _match_unit(stem, units, contained=True)
+                if named is not None and named.code != u.code:  # another unit's template under this one's name
+                    fd.issues.append(make_issue("unit-file-name", file=fd.rel, unit=u.name, named=named.name))
                 return
         u = _match_unit(title, units, contained=True) if title else None
         if u and not candidates:

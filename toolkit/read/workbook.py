@@ -15,6 +15,7 @@ from typing import Any, Iterable
 from ..errors import make_issue
 from ..model import UNKNOWN_UNIT, FileData, Period, Unit
 from ..schema import (
+    DEFINED_NAME_PERIOD,
     DEFINED_NAME_TEMPLATE,
     DEFINED_NAME_UNIT,
     DEFINED_NAME_VERSION,
@@ -211,6 +212,7 @@ def _read_workbook(fd: FileData, wb: Any, parts: XlsxParts | OdsParts | None, zf
             meta.setdefault(k, v)
         title_text = title_text or title
     fd.meta = {k: v for k, v in meta.items() if k != META_LABELS[0]}
+    fd.template_period = meta_names.get(DEFINED_NAME_PERIOD) or _title_period(title_text) or None
     identify_unit(fd, meta_names.get(DEFINED_NAME_UNIT) or "", meta.get(META_LABELS[0], ""), title_text, units)
 
     # Sheets in schema order.
@@ -225,6 +227,15 @@ def _read_workbook(fd: FileData, wb: Any, parts: XlsxParts | OdsParts | None, zf
         else:
             merged = _merged_ranges(calamine_sheets[c.ws_name])
         fd.sheets.append(read_sheet(fd, c, sheets_values[c.ws_name], merged, formulas))
+
+
+def _title_period(title: str) -> str:
+    """The period a template's title names (``党建办大走访大调研走访记录表（2022年第一季度）``): templates made
+    before the period was recorded in their defined names."""
+    import re
+
+    m = re.search(r"[（(]([^（）()]*\d{4}年[^（）()]*)[）)]\s*$", title or "")
+    return m[1].strip() if m else ""
 
 
 def _merged_ranges(sheet: Any) -> list[tuple[int, int, int, int]]:

@@ -26,7 +26,7 @@ from ..model import (
 from ..schema import SHEETS, template_by_id
 from .carried import mark_carried, missing_items
 from .cells import Context, check_cells
-from .files import check_file
+from .files import check_file, other_period
 from .rows import check_rows
 from .sheet import CheckedSheet, Where
 from .tables import accepted_columns
@@ -34,7 +34,7 @@ from .tables import accepted_columns
 
 def validate_file(fd: FileData, ctx: Context) -> tuple[FileReport, list[RejectedRow], dict[str, dict[str, list]]]:
     """(report, rejected rows, accepted rows as columns per sheet key) of one readable file."""
-    issues: list[Issue] = list(fd.issues)
+    issues: list[Issue] = list(fd.issues) + other_period(fd, ctx.period)
     # Reader issues tied to a data row (formula without value) reject that row.
     row_issues: dict[tuple[str, int], list[Issue]] = {}
     sheet_errors: dict[str, list[Issue]] = {}

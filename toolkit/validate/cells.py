@@ -15,11 +15,13 @@ from itertools import repeat
 from operator import itemgetter
 from typing import Any
 
-from ..model import Carried, Period
+from ..model import Carried, FileData, Period, RawRows
 from ..normalize import (
     NormalizeError,
     is_blank,
+    choice_key,
     is_empty_mark,
+    is_reading,
     normalize_choice,
     normalize_date,
     normalize_int,
@@ -28,7 +30,7 @@ from ..normalize import (
     normalize_phone,
     normalize_text,
 )
-from ..schema import Column, SheetSchema
+from ..schema import SHEETS, Column, SheetSchema
 from .sheet import CheckedSheet, Where, show
 
 
@@ -40,8 +42,17 @@ class Context:
         self.as_of = as_of
         self.carried = carried  # what earlier periods left open (None: no history)
         self.default_year = period.start.year if period is not None else as_of.year
+        self.future_slots = future_slots(as_of)
         self.outcomes: dict[int, dict[type, dict[Any, Any]]] = {}  # id(Column) -> class -> value -> outcome
         self.clean: dict[int, dict[type, dict[Any, Any]]] = {}  # the same, normalized value of clean outcomes
+
+
+def future_slots(as_of: date) -> dict[str, str]:
+    """The ``future-date`` message's words for the reference date: 今天 when it is today, else the
+    统计截止日 set in toolkit.toml (``as_of``), which the unit must be told is not today."""
+    if as_of == date.today():
+        return {"today": f"今天（{as_of.isoformat()}）", "advice": "还没有到。"}
+    return {"today": f"统计截止日（{as_of.isoformat()}）", "advice": "不在本次统计范围内。"}
 
 
 Outcome = tuple  # (value or None, unit suffix or None, ((code, shown value or _RAW, slots), ...), rejected?, clean?)
@@ -207,7 +218,7 @@ def _outcome(col: Column, value: Any, ctx: Context, schema: SheetSchema) -> Outc
                           {"start": ctx.period.start.isoformat(), "end": ctx.period.end.isoformat()}))
             return None, suffix, tuple(found), True, False
         if col.not_future and norm > ctx.as_of:
-            found.append(("future-date", norm.isoformat(), {"today": ctx.as_of.isoformat()}))
+            found.append(("future-date", norm.isoformat(), ctx.future_slots))
             return None, suffix, tuple(found), True, False
     return norm, suffix, tuple(found), False, not suffix and not found
 
@@ -227,7 +238,10 @@ def _normalize(col: Column, value: Any, ctx: Context) -> tuple[Any, str | None, 
             raise NormalizeError("bad-pattern", col.pattern_hint or "请按规定格式填写")
         return norm, None, None, {}
     if kind == "choice":
-        return normalize_choice(value, col.choices, col.choice_aliases), None, None, {}
+        norm = normalize_choice(value, col.choices, col.choice_aliases)
+        if col.choice_readings and is_reading(value, col.choice_readings):
+            return norm, None, "choice-interpreted", {"canonical": norm}
+        return norm, None, None, {}
     if kind == "int":
         return normalize_int(value, units=col.units), None, None, {}
     if kind == "date":
@@ -272,3 +286,35 @@ def _unit_header(schema: SheetSchema, col: Column) -> str:
         except KeyError:
             pass
     return "备注"
+
+
+def spelling_fixes(file: FileData) -> list[tuple[str, str, str, int]]:
+    """The list values ``file`` wrote otherwise than its dropdown offers and that were put right without a
+    word (座谈 for 座谈交流): (column header, as written, list value, cells), each once per file, in the
+    order met. Spaces and full-width brackets are no fix; an interpretation (比较满意 → 基本满意) is a
+    提示 of its own (``choice-interpreted``); a value that is no list value at all is an error."""
+    found: dict[tuple[str, str, str], int] = {}
+    for data in file.sheets:
+        schema = SHEETS.get(data.sheet_key)
+        if schema is None:
+            continue
+        rows = data.rows
+        for col in schema.columns:
+            if col.kind != "choice" or col.key not in data.columns:
+                continue
+            if isinstance(rows, RawRows):
+                values = rows.values.get(col.key, ())
+            else:
+                values = [r.values.get(col.key) for r in rows]
+            for value in values:
+                if not isinstance(value, str) or is_blank(value) or is_reading(value, col.choice_readings):
+                    continue
+                try:
+                    norm = normalize_choice(value, col.choices, col.choice_aliases)
+                except NormalizeError:
+                    continue
+                if choice_key(value) == choice_key(norm):
+                    continue
+                key = (col.header, value.strip(), norm)
+                found[key] = found.get(key, 0) + 1
+    return [(header, written, norm, n) for (header, written, norm), n in found.items()]

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..model import FileData
+from ..errors import make_issue
+from ..model import FileData, Issue, Period
 from ..schema import SHEETS
 from .rows import holds
 from .sheet import CheckedSheet, Where, show
@@ -46,6 +47,22 @@ def check_file(fd: FileData, checked: dict[str, CheckedSheet]) -> None:
                         cs.add(i, where.issue("bad-reference", numbers[i], col, show(col, v),
                                               target_sheet=target_schema.name, target_header=target_col.header))
     _check_counts(fd, checked)
+
+
+def other_period(fd: FileData, period: Period | None) -> list[Issue]:
+    """One ``other-period`` issue when ``fd`` is the template of another period than ``period`` (said once per
+    file: its dates outside the period are each that row's error besides)."""
+    from ..config import ConfigError, parse_period
+
+    if period is None or not fd.template_period:
+        return []
+    try:
+        found = parse_period(fd.template_period, period.start.year)
+    except ConfigError:  # a title naming no period the toolkit knows
+        return []
+    if found.code == period.code:
+        return []
+    return [make_issue("other-period", file=fd.rel, found=found.name, expected=period.name)]
 
 
 def _has_duplicates(values: list[Any]) -> bool:
