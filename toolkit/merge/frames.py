@@ -176,3 +176,18 @@ def int_array(series: "pd.Series", missing: int = 0) -> "Any":
             return np.where(nan, missing, np.trunc(np.where(nan, 0.0, values)).astype(np.int64))
     # anything else: exactly as int() does it (and fails where int() fails)
     return np.asarray([missing if isna(v) else int(v) for v in series.tolist()], dtype=np.int64)
+
+
+def lookup(keys: "Any", values: "Any", wanted: "pd.Series") -> "Any":
+    """``values[keys.index(w)]`` for each ``w`` of ``wanted`` as an object array (None when absent;
+    of duplicate keys the last wins): one hash lookup per row, in pandas."""
+    import numpy as np
+    import pandas as pd
+
+    index = pd.Index(list(keys), dtype=object)
+    table = np.asarray(list(values), dtype=object)
+    if not index.is_unique:
+        keep = ~index.duplicated(keep="last")
+        index, table = index[keep], table[keep]
+    table = np.append(table, np.asarray([None], dtype=object))
+    return table[index.get_indexer(wanted)]  # -1 (absent) → the None appended
