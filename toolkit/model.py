@@ -356,7 +356,7 @@ class History:
     ``toolkit.history.past``, passed to the merge by ``toolkit.api`` as :class:`Carried` is). Plain values.
 
     ``states`` hold, per sheet and recorded period, that period's ledger as columns: ``id``,
-    ``status``, ``light`` (tasks also ``progress``); ``start_code`` names the period whose ledger is
+    ``status``, ``light`` (tasks also ``progress`` and ``deadline``, ISO); ``start_code`` names the period whose ledger is
     the state at the start of this one, ``lights_code`` the one whose lights the 红 → 黄 rule reads
     (both the previous recorded period, except for a period made of recorded ones).
     """

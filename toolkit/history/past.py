@@ -3,7 +3,7 @@
 
 Per recorded period: its headline figures (one JSON value of ``periods``, never its rows) for
 ``previous``, ``cumulative`` and ``trend``; and, because sheets need them, each period's ledger
-as a few columns (编号, status, light, and a task's progress) for the 红 → 黄 rule, what was open
+as a few columns (编号, status, light, and a task's progress and deadline) for the 红 → 黄 rule, what was open
 at the start of the period, the per-period columns of the detail sheets and the 作战图.
 """
 
@@ -16,7 +16,7 @@ from .carry import FINAL_STATUS, ITEM_SHEETS
 from .store import PeriodRecord, Store
 
 #: the columns of each recorded period's ledger that History keeps
-STATE_FIELDS = {"problems": ("id", "status", "light"), "tasks": ("id", "status", "light", "progress")}
+STATE_FIELDS = {"problems": ("id", "status", "light"), "tasks": ("id", "status", "light", "progress", "deadline")}
 _ACHIEVEMENT_FIELDS = ("id", "unit_code", "unit", "name", "result_text", "result_value", "result_unit")
 
 

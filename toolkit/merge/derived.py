@@ -55,8 +55,8 @@ def add_computed_columns(
     ``light``, ``schedule`` 序时进度 (0–100, one decimal; NA without 完成时限), ``schedule_class``
     进度评价 (``schema.SCHEDULE_CLASSES``), and ``days_overdue`` for 红灯清单. A task without
     开始日期 is planned from the start of the period it was first listed in (``history.starts``;
-    ``period`` for a new one). An open item whose light was 红 at the end of the previous
-    period (``history``) and would be 绿 now shows 黄 (docs/figures.md).
+    ``period`` for a new one): ``schema.PLANNED_START_KEY``. An open item whose light was 红 at the
+    end of the previous period (``history``) and would be 绿 now shows 黄 (docs/figures.md).
     """
     import numpy as np
     import pandas as pd
@@ -268,6 +268,7 @@ def _task_columns(df: "pd.DataFrame", as_of: "pd.Timestamp", period: Period | No
     klass = np.where(done, S.SCHEDULE_DONE, np.where(behind, S.SCHEDULE_BEHIND,
                                                       np.where(ahead, S.SCHEDULE_AHEAD, S.SCHEDULE_ON)))
     df["schedule_class"] = pd.Series(klass.astype(object), index=df.index, dtype=object)
+    df[S.PLANNED_START_KEY] = start
     return df
 
 

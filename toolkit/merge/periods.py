@@ -22,8 +22,8 @@ from typing import TYPE_CHECKING, Any
 
 from .. import schema as S
 from ..model import Carried, History, Period, RecordedPeriod, UnitIndex
-from .exact import difference, mean1, rate
-from .frames import col, equal, factorize, factorize_pairs, floats, isos, lookup, mask, texts
+from .exact import difference, mean1, plain_number, rate
+from .frames import col, equal, factorize, factorize_pairs, floats, isos, lookup, mask, positions, take_at, texts
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -259,11 +259,22 @@ def _task_flow(t: "pd.DataFrame", flow: Flow) -> dict[str, Any]:
 # ---------------------------------------------------------------------------
 
 
-def _class_counts(klass: "pd.Series", where: Any = None) -> dict[str, int]:
+def _codes(series: "pd.Series", names: tuple[str, ...]) -> Any:
+    """The index in ``names`` of each value (``len(names)`` for any other value or NA), hashed by pandas."""
+    import numpy as np
+    import pandas as pd
+
+    found = pd.Series(series, dtype=object).map({name: n for n, name in enumerate(names)})
+    return found.fillna(len(names)).to_numpy(dtype=np.int64)
+
+
+def _class_counts(classes: Any, where: Any = None) -> dict[str, int]:
+    """Tasks per 序时进度 class (``classes``: :func:`_codes` of ``schedule_class``)."""
     import numpy as np
 
-    values = klass if where is None else klass[where]
-    return {c: int(np.count_nonzero(equal(values, c))) for c in S.SCHEDULE_CLASSES}
+    values = classes if where is None else classes[where]
+    counts = np.bincount(values, minlength=len(S.SCHEDULE_CLASSES) + 1).tolist()
+    return {c: int(counts[n]) for n, c in enumerate(S.SCHEDULE_CLASSES)}
 
 
 def _schedule_entry(counts: dict[str, int]) -> dict[str, Any]:
@@ -273,30 +284,29 @@ def _schedule_entry(counts: dict[str, int]) -> dict[str, Any]:
             "reached": reached, "reached_rate": rate(reached, count)}
 
 
-def _schedule(t: "pd.DataFrame") -> dict[str, Any]:
-    klass = col(t, "schedule_class")
-    list_type = col(t, "list_type")
-    block = {"tolerance": S.SCHEDULE_TOLERANCE, **_schedule_entry(_class_counts(klass))}
-    block["by_type"] = [{"name": name, **_schedule_entry(_class_counts(klass, equal(list_type, name)))}
-                        for name in S.TASK_LIST_TYPES]
+def _schedule(classes: Any, types: Any) -> dict[str, Any]:
+    block = {"tolerance": S.SCHEDULE_TOLERANCE, **_schedule_entry(_class_counts(classes))}
+    block["by_type"] = [{"name": name, **_schedule_entry(_class_counts(classes, types == n))}
+                        for n, name in enumerate(S.TASK_LIST_TYPES)]
     return block
 
 
-def _behind_key(t: "pd.DataFrame") -> list[dict[str, Any]]:
-    """重点任务 欠进度, by 完成时限 (tasks without one last), ties in row order."""
+def _behind_key(t: "pd.DataFrame", key_behind: Any) -> list[dict[str, Any]]:
+    """重点任务 欠进度 (``key_behind``), by 完成时限 (tasks without one last), ties in row order."""
     import numpy as np
+    import pandas as pd
 
-    rows = np.flatnonzero(equal(col(t, "list_type"), S.KEY_TASK) & equal(col(t, "schedule_class"),
-                                                                        S.SCHEDULE_BEHIND))
-    sub = t.iloc[rows]
-    deadlines = isos(col(sub, "deadline"))
-    items = zip(texts(col(sub, "id")), sub[S.UNIT_KEY].tolist(), texts(col(sub, "name")), deadlines,
+    rows = np.flatnonzero(key_behind)
+    due = pd.to_datetime(col(t, "deadline").iloc[rows], errors="coerce")
+    days = due.to_numpy(dtype="datetime64[ns]").view(np.int64)
+    missing = due.isna().to_numpy(dtype=bool)
+    sub = t.iloc[rows[np.lexsort((np.arange(len(rows)), np.where(missing, 0, days), missing))]]
+    items = zip(texts(col(sub, "id")), sub[S.UNIT_KEY].tolist(), texts(col(sub, "name")), isos(col(sub, "deadline")),
                 floats(col(sub, "progress")), floats(col(sub, "schedule")), texts(col(sub, "status")),
                 texts(col(sub, "owner")), texts(col(sub, "leader")), equal(col(sub, "light"), S.RED).tolist())
-    keyed = sorted(zip(((d is None, d or "", pos) for pos, d in enumerate(deadlines)), items), key=lambda r: r[0])
     return [{"id": i, "unit": u, "name": nm, "deadline": d, "progress": pr, "schedule": sc, "status": st,
              "owner": ow, "leader": le, "overdue": bool(od)}
-            for _, (i, u, nm, d, pr, sc, st, ow, le, od) in keyed]
+            for i, u, nm, d, pr, sc, st, ow, le, od in items]
 
 
 # ---------------------------------------------------------------------------
@@ -319,15 +329,16 @@ def _per_unit(df: "pd.DataFrame", masks: dict[str, Any]) -> dict[str, dict[str, 
     return out
 
 
-def _same_unit(entry: dict[str, Any], others: list[dict[str, Any]]) -> dict[str, Any] | None:
-    code, name = entry.get("code") or "", entry.get("name") or ""
-    for other in others:
-        if code and other.get("code") == code:
-            return other
-    for other in others:
-        if other.get("name") == name:
-            return other
-    return None
+class _Units:
+    """The unit entries of a recorded headline, found by code (when there is one), else by name."""
+
+    def __init__(self, entries: list[dict[str, Any]]):
+        self.by_code = {e.get("code"): e for e in reversed(entries) if e.get("code")}
+        self.by_name = {e.get("name"): e for e in reversed(entries)}
+
+    def find(self, entry: dict[str, Any]) -> dict[str, Any] | None:
+        code = entry.get("code") or ""
+        return (self.by_code.get(code) if code else None) or self.by_name.get(entry.get("name"))
 
 
 # ---------------------------------------------------------------------------
@@ -359,8 +370,12 @@ def add_period_figures(figures: dict[str, Any], details: "dict[str, pd.DataFrame
 
     figures["problems"].update(_problem_flow(p, flows["problems"], as_of, order, names))
     figures["tasks"].update(_task_flow(t, flows["tasks"]))
-    figures["tasks"]["schedule"] = _schedule(t)
-    figures["tasks"]["behind_key"] = _behind_key(t)
+    classes = _codes(col(t, "schedule_class"), S.SCHEDULE_CLASSES)
+    types = _codes(col(t, "list_type"), S.TASK_LIST_TYPES)
+    behind = classes == S.SCHEDULE_CLASSES.index(S.SCHEDULE_BEHIND)
+    key_behind = behind & (types == S.TASK_LIST_TYPES.index(S.KEY_TASK))
+    figures["tasks"]["schedule"] = _schedule(classes, types)
+    figures["tasks"]["behind_key"] = _behind_key(t, key_behind)
 
     # per unit
     pf, status = flows["problems"], col(p, "status")
@@ -369,9 +384,8 @@ def add_period_figures(figures: dict[str, Any], details: "dict[str, pd.DataFrame
     problem_counts = _per_unit(p, {"problems_carried": pf.carried, "problems_new": pf.new,
                                    "problems_closed_this_period": closed & ~closed_at_start,
                                    "problems_still_open": ~closed})
-    klass = col(t, "schedule_class")
-    task_counts = _per_unit(t, {c: equal(klass, c) for c in S.SCHEDULE_CLASSES}
-                            | {"key_behind": equal(klass, S.SCHEDULE_BEHIND) & equal(col(t, "list_type"), S.KEY_TASK)})
+    task_counts = _per_unit(t, {c: classes == n for n, c in enumerate(S.SCHEDULE_CLASSES)}
+                            | {"key_behind": key_behind})
     units, total = figures["units"], figures["totals"]
     empty_problems = dict.fromkeys(("problems_carried", "problems_new", "problems_closed_this_period",
                                     "problems_still_open"), 0)
@@ -422,9 +436,9 @@ def _previous(figures: dict[str, Any], this: dict[str, Any], history: History | 
         "totals": head.get("totals"),
         "change": change(trend_entry(this), trend_entry(head), TREND_KEYS),
     }
-    others = head.get("units") or []
+    others = _Units(head.get("units") or [])
     for u in units:
-        found = _same_unit(u, others)
+        found = others.find(u)
         u["previous"] = None if found is None else {
             **found, "change": change(_unit_numbers(u), _unit_numbers(found), UNIT_CHANGE_KEYS)}
     found = head.get("totals")
@@ -444,7 +458,7 @@ def _before(carried: Carried | None, key: str, ledger: "pd.DataFrame") -> "tuple
     if not closed:
         return np.zeros(0, dtype=np.int64), []
     ids = pd.Index(closed, dtype=object)
-    keep = ~ids.isin(col(ledger, "id").dropna().tolist()) if len(ledger) else np.ones(len(ids), dtype=bool)
+    keep = ~ids.isin(pd.Index(col(ledger, "id").dropna(), dtype=object)) if len(ledger) else np.ones(len(ids), bool)
     issued = carried.issued.get(key, {}) if carried else {}
     owners = [issued.get(i, ("", "", "")) for i in ids[keep].tolist()]
     return factorize_pairs(pd.Series([o[2] for o in owners], dtype=object),
@@ -489,8 +503,10 @@ def _cumulative(figures: dict[str, Any], details: "dict[str, pd.DataFrame]", his
                      "closure_rate": rate(problems_closed, problems_count)},
         "tasks": {"count": tasks_count, "completed": tasks_done, "open": tasks_count - tasks_done,
                   "overdue": t["overdue"], "completion_rate": rate(tasks_done, tasks_count)},
-        "achievements": achievements(_achievement_rows(details["tasks"], history, index)),
+        "achievements": _add_achievements(figures["achievements"],
+                                          achievements(_achievement_rows(details["tasks"], history, index))),
     }
+    recorded_units = [_Units(r.headline.get("units") or []) for r in earlier]
     for u in figures["units"] + [figures["totals"]]:
         is_total = u is figures["totals"]
         if is_total:
@@ -500,8 +516,8 @@ def _cumulative(figures: dict[str, Any], details: "dict[str, pd.DataFrame]", his
             mine = extra.get(u["name"], {})
             before_p, before_t = mine.get("problems", 0), mine.get("tasks", 0)
             vis = {"count": u["visits"], "participants": u["participants"]}
-            for r in earlier:
-                found = _same_unit(u, r.headline.get("units") or [])
+            for found_in in recorded_units:
+                found = found_in.find(u)
                 if found:
                     vis["count"] += int(found.get("visits") or 0)
                     vis["participants"] += int(found.get("participants") or 0)
@@ -513,21 +529,40 @@ def _cumulative(figures: dict[str, Any], details: "dict[str, pd.DataFrame]", his
 
 
 def _achievement_rows(tasks: "pd.DataFrame", history: History | None, index: UnitIndex) -> "pd.DataFrame":
-    """The ledger's tasks and those completed before with a 成果数值 (not in the ledger), as one table."""
+    """The tasks completed before this period with a 成果数值 that are not in its ledger, as a table."""
     import pandas as pd
 
     keys = ("result_value", "result_text", "name", "result_unit")
-    frame = pd.DataFrame({k: col(tasks, k) for k in keys} | {S.UNIT_KEY: col(tasks, S.UNIT_KEY)})
     done = (history.achievements if history else None) or {}
     if not done.get("id"):
-        return frame
-    before = pd.DataFrame({k: done[k] for k in ("id", "unit", "unit_code", *keys)})
-    before = before[~before["id"].isin(col(tasks, "id").dropna().tolist())]
+        return pd.DataFrame({k: pd.Series([], dtype=object) for k in (*keys, S.UNIT_KEY)})
+    before = pd.DataFrame({k: pd.Series(done[k], dtype=object) for k in ("id", "unit", "unit_code", *keys)})
+    listed = pd.Index(col(tasks, "id").dropna(), dtype=object)
+    before = before[~pd.Index(before["id"], dtype=object).isin(listed)]
     codes, pairs = factorize_pairs(before["unit"], before["unit_code"])
     shown = [index.display(n, c) for n, c in pairs] + [""]
-    before[S.UNIT_KEY] = [shown[c] for c in codes.tolist()]
+    before[S.UNIT_KEY] = pd.Series([shown[c] for c in codes.tolist()], index=before.index, dtype=object)
     before["result_value"] = pd.to_numeric(before["result_value"], errors="coerce")
-    return pd.concat([frame, before[list(frame.columns)]], ignore_index=True)
+    return before[[*keys, S.UNIT_KEY]]
+
+
+def _add_achievements(now: list[dict[str, Any]], before: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """This period's 成果 groups with those of the tasks completed before added (same 说明 and 计量单位:
+    values summed exactly, units and items added)."""
+    from decimal import Decimal
+
+    out = [dict(a, units=list(a["units"])) for a in now]
+    found = {(a["description"], a["unit"]): a for a in out}
+    for b in before:
+        a = found.get((b["description"], b["unit"]))
+        if a is None:
+            found[(b["description"], b["unit"])] = a = dict(b, units=list(b["units"]))
+            out.append(a)
+            continue
+        a["value"] = plain_number(Decimal(repr(a["value"])) + Decimal(repr(b["value"])))
+        a["units"] += [u for u in b["units"] if u not in a["units"]]
+        a["items"] += b["items"]
+    return out
 
 
 def _trend(this: dict[str, Any], history: History | None, period: Period | None) -> list[dict[str, Any]]:
@@ -551,3 +586,199 @@ def _trend(this: dict[str, Any], history: History | None, period: Period | None)
         out.append({"period": when["code"], "name": when["name"], "start": when["start"], "end": when["end"],
                     "current": current, **numbers, "visits_cumulative": running})
     return out
+
+
+# ---------------------------------------------------------------------------
+# 汇总表: the state of each item in each recorded period; the 作战图
+# ---------------------------------------------------------------------------
+
+
+def _percent_texts(values: Any) -> Any:
+    """``60%`` / ``33.3%`` per value of an object array of numbers (None stays None)."""
+    import numpy as np
+    import pandas as pd
+
+    codes, uniques = factorize(pd.Series(values, dtype=object))
+    shown = [f"{float(v):g}%" for v in uniques] + [None]
+    return np.asarray(shown, dtype=object)[codes]
+
+
+def _joined(*parts: Any) -> Any:
+    """Texts joined per row (object arrays; a None part makes the row None)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arrays = [p if isinstance(p, str) else pa.array(p, type=pa.string(), from_pandas=True) for p in parts]
+    return pc.binary_join_element_wise(*arrays, "").to_numpy(zero_copy_only=False)
+
+
+def state_columns(df: "pd.DataFrame", key: str, history: History | None) -> list[tuple[str, "pd.Series"]]:
+    """(header, values) of each recorded period before this one: the item's state at its end (problems:
+    办理状态; tasks: 推进状态 and 完成进度, ``推进中 60%``); empty where the item was not on that ledger."""
+    import pandas as pd
+
+    if history is None:
+        return []
+    out = []
+    states = history.states.get(key, {})
+    for r in history.periods:
+        st = states.get(r.code)
+        if st is None:
+            continue
+        at = positions(st["id"], df["id"]) if len(df) else []
+        status = take_at(st["status"], at) if len(df) else []
+        if key == "tasks" and len(df):
+            shown = _joined(status, " ", _percent_texts(take_at(st["progress"], at)))
+        else:
+            shown = status
+        out.append((f"{r.name}{'进度' if key == 'tasks' else '状态'}", pd.Series(shown, index=df.index, dtype=object)))
+    return out
+
+
+#: months on the 作战图 at most (a later deadline is planned to the last column)
+BOARD_MONTHS = 36
+PLANNED, DONE_MARK, FLAG = 1, 2, 4  # bits of a month cell's mark
+CHECK, BLACK_FLAG = "✓", "⚑"
+
+
+@dataclass
+class Board:
+    """The 作战图 as columns, one line per task under its 清单类型 and unit headings.
+
+    ``lines``: ``level`` (0 清单类型 heading, 1 unit heading, 2 task), ``label`` (the heading's
+    text), then the task's ``id``, ``name``, ``unit_in_charge``, ``leader``, ``deadline``,
+    ``progress``, ``schedule``, ``schedule_class``, ``light``; ``months`` ((year, month) of each
+    month column, from the first recorded period to the latest 完成时限, at most
+    :data:`BOARD_MONTHS`); per month, ``cells`` (the text: a period's 完成进度 ``60%`` in the month
+    it ended (this period: the month of as_of if earlier), ``✓`` instead in the month the task was
+    found 已完成, ``⚑`` in front in the month it went overdue: the month after the 完成时限 it had
+    when it was first found 红) and ``marks`` (:data:`PLANNED` — between
+    the month of its planned start and of its 完成时限 — | :data:`DONE_MARK` | :data:`FLAG`)."""
+
+    months: list[tuple[int, int]]
+    lines: "pd.DataFrame"
+    cells: list[Any]
+    marks: list[Any]
+
+
+def _month(value: Any) -> int:
+    return value.year * 12 + value.month - 1
+
+
+def _months(series: "pd.Series") -> Any:
+    """Month numbers (year·12 + month − 1) of a datetime column; −1 where missing."""
+    import numpy as np
+
+    s = series
+    out = (s.dt.year.to_numpy(dtype=np.float64, na_value=np.nan) * 12 + s.dt.month.to_numpy(
+        dtype=np.float64, na_value=np.nan) - 1)
+    return np.where(np.isnan(out), -1, out).astype(np.int64)
+
+
+def board(tasks: "pd.DataFrame", history: History | None, period: Period | None, as_of: date) -> Board:
+    """The 作战图 of the period's tasks (every task of its ledger), with the states of the recorded periods."""
+    import numpy as np
+    import pandas as pd
+
+    n = len(tasks)
+    starts = [date.fromisoformat(history.periods[0].start)] if history and history.periods else []
+    if period is not None:
+        starts.append(period.start)
+    first = min(starts) if starts else as_of.replace(day=1)
+    now = min(period.end, as_of) if period is not None else as_of
+    deadline = pd.to_datetime(col(tasks, "deadline"), errors="coerce")
+    due = _months(deadline)
+    last = max([_month(as_of)] + ([int(due.max())] if n and due.max() >= 0 else []))
+    last = min(last, _month(first) + BOARD_MONTHS - 1)
+    base = _month(first)
+    width = last - base + 1
+    months = [((base + j) // 12, (base + j) % 12 + 1) for j in range(width)]
+
+    # states in time order: each recorded period's (its month, status, progress, light), then this one
+    ids = col(tasks, "id")
+    steps: list[tuple[int, int, Any, Any, Any, Any]] = []
+    for r in history.periods if history else []:
+        st = history.states.get("tasks", {}).get(r.code) if history else None
+        if st is None or not n:
+            continue
+        when = min(date.fromisoformat(r.end), date.fromisoformat(r.as_of))
+        at = positions(st["id"], ids)
+        due_then = pd.Series(np.asarray(take_at(st.get("deadline", [None] * len(st["id"])), at),
+                                        dtype="datetime64[D]").astype("datetime64[ns]"))
+        steps.append((_month(when), _month(date.fromisoformat(r.as_of)), take_at(st["status"], at),
+                      take_at(st["progress"], at), take_at(st["light"], at), due_then))
+    steps.append((_month(now), _month(as_of), col(tasks, "status").to_numpy(dtype=object),
+                  col(tasks, "progress").astype(object).to_numpy(dtype=object),
+                  col(tasks, "light").to_numpy(dtype=object), deadline))
+    cells = [np.full(n, None, dtype=object) for _ in range(width)]
+    marks = [np.zeros(n, dtype=np.int8) for _ in range(width)]
+    planned_from = _months(pd.to_datetime(col(tasks, S.PLANNED_START_KEY), errors="coerce"))
+    planned_to = np.where(due >= 0, due, planned_from)
+    for j in range(width):
+        m = base + j
+        marks[j] |= np.where((planned_from >= 0) & (planned_from <= m) & (m <= planned_to), PLANNED, 0).astype(np.int8)
+    was_done = np.zeros(n, dtype=bool)
+    red_month = np.full(n, -1, dtype=np.int64)
+    for month, checked, status, progress, light, due_then in steps:
+        j = month - base
+        listed = pd.Series(status, dtype=object).notna().to_numpy(dtype=bool)
+        done = pd.Series(status, dtype=object).eq(S.TASK_DONE).to_numpy(dtype=bool)
+        newly = done & ~was_done
+        text = np.where(newly, CHECK, np.where(listed & ~done, _percent_texts(progress), None)).astype(object)
+        if 0 <= j < width:
+            cells[j] = np.where(listed, text, cells[j]).astype(object)
+            marks[j] |= np.where(newly, DONE_MARK, 0).astype(np.int8)
+        was_done = np.where(listed, done, was_done)
+        red = pd.Series(light, dtype=object).eq(S.RED).to_numpy(dtype=bool) & (red_month < 0)
+        # overdue the month after the 完成时限 it had then (at the latest, the month it was found so)
+        after_due = _months(pd.Series(pd.DatetimeIndex(due_then) + pd.Timedelta(days=1)))
+        red_month = np.where(red, np.minimum(np.where(after_due >= 0, after_due, checked), checked), red_month)
+    for j in range(width):
+        flagged = red_month == base + j
+        if j == 0:
+            flagged |= (red_month >= 0) & (red_month < base)
+        if j == width - 1:
+            flagged |= red_month > base + j
+        if flagged.any():
+            rows = np.flatnonzero(flagged)
+            cells[j][rows] = [BLACK_FLAG if t is None else f"{BLACK_FLAG}{t}" for t in cells[j][rows].tolist()]
+            marks[j][rows] |= FLAG
+
+    # lines: 清单类型 heading, unit heading, the unit's tasks in ledger order
+    type_rank = col(tasks, "list_type").map({t: k for k, t in enumerate(S.TASK_LIST_TYPES)})
+    type_rank = type_rank.astype("float64").fillna(len(S.TASK_LIST_TYPES)).to_numpy(dtype=np.int64)
+    unit_codes, unit_names = factorize(col(tasks, S.UNIT_KEY))
+    names_of = [str(u) for u in unit_names] + [""]
+    wide = len(names_of)
+    type_names = list(S.TASK_LIST_TYPES) + ["其他"]
+    kinds, kind_counts = np.unique(type_rank, return_counts=True)
+    pairs, pair_counts = np.unique(type_rank * wide + unit_codes, return_counts=True)
+    head_type = np.concatenate([kinds, pairs // wide]).astype(np.int64)
+    head_unit = np.concatenate([np.full(len(kinds), -1), pairs % wide]).astype(np.int64)
+    labels = ([f"{type_names[t]}（{c}项）" for t, c in zip(kinds.tolist(), kind_counts.tolist())]
+              + [f"{names_of[u]}（{c}项）" for u, c in zip((pairs % wide).tolist(), pair_counts.tolist())])
+    all_type = np.concatenate([type_rank, head_type])
+    all_unit = np.concatenate([unit_codes, head_unit])
+    all_pos = np.concatenate([np.arange(n), np.full(len(labels), -1)])
+    all_level = np.concatenate([np.full(n, 2), np.zeros(len(kinds)), np.ones(len(pairs))]).astype(np.int64)
+    order = np.lexsort((all_pos, all_unit, all_type))
+    pick = np.where(all_level[order] == 2, all_pos[order], -1)  # −1: a heading line
+
+    def take(values: Any) -> Any:
+        return np.append(np.asarray(values, dtype=object), np.asarray([None], dtype=object))[pick]
+
+    def take_numbers(key: str) -> Any:
+        values = pd.to_numeric(col(tasks, key), errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+        return np.append(values, np.nan)[pick]
+
+    lines = pd.DataFrame({
+        "level": all_level[order],
+        "label": pd.Series(np.asarray([None] * n + labels, dtype=object)[order], dtype=object),
+        **{k: pd.Series(take(col(tasks, k).to_numpy(dtype=object)), dtype=object)
+           for k in ("id", "name", "unit_in_charge", "leader", "schedule_class", "light")},
+        "progress": take_numbers("progress"),
+        "schedule": take_numbers("schedule"),
+    })
+    lines["deadline"] = pd.Series(pd.DatetimeIndex(deadline).append(pd.DatetimeIndex([pd.NaT]))[pick])
+    return Board(months, lines, [take(c) for c in cells],
+                 [np.append(mk, np.zeros(1, dtype=np.int8))[pick] for mk in marks])
