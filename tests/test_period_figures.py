@@ -348,6 +348,7 @@ def test_problems_carried_new_closed_and_still_open(request, code):
         "closed": sum(1 for i in carried if i["status"] in closed),
         "closed_this_period": sum(1 for i in carried if i["status"] in closed and start[i["id"]] not in closed),
         "cancelled": sum(1 for i in carried if i["status"] == "已销号"),
+        "awaiting": sum(1 for i in carried if i["status"] == "已办结"),
         "open": sum(1 for i in carried if i["status"] not in closed),
         "reopened": sum(1 for i in carried if i["status"] not in closed and start[i["id"]] in closed),
         "by_first_period": [{"period": c, "name": NAMES[c], "count": sum(1 for i in carried if i["first"] == c)}
@@ -369,7 +370,7 @@ def test_problems_carried_new_closed_and_still_open(request, code):
         "days_max": max(days, default=None), "days_average": _mean(days)}
     # the lead's sentence: 上期结转的X个问题，本期办结Y个、销号Z个，仍有W个在办
     c = p["carried"]
-    assert c["count"] == c["closed"] + c["open"]
+    assert c["count"] == c["closed"] + c["open"] == c["cancelled"] + c["awaiting"] + c["open"]
     if code == Q3:
         assert (c["count"], c["closed_this_period"], c["cancelled"], c["open"]) == (9, 0, 1, 6)
         assert p["still_open"]["periods_max"] == 3 and p["still_open"]["days_max"] == 222
