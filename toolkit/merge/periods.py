@@ -3,7 +3,7 @@
     previous    the previous recorded period's headline figures, and ``change`` (较上期) key by key
     cumulative  since the first recorded period: visits summed, problems and tasks once per 编号
     trend       one entry per recorded period, then this one
-    problems    carried / new / closed_this_period / cancelled_this_period / still_open
+    problems    carried / new / closed_this_period / cancelled_this_period / still_open, and their ``flow``
     tasks       carried / new / completed_this_period / reopened, schedule (序时进度 classes),
                 behind_key, behind_units
     units       per unit: problems_carried … tasks_by_schedule, schedule_reached_rate, previous, cumulative
@@ -84,7 +84,7 @@ def trend_entry(head: dict[str, Any]) -> dict[str, Any]:
         "visits": _get(head, "visits", "count"),
         "participants": _get(head, "visits", "participants"),
         "problems": _get(head, "problems", "count"),
-        "problems_new": _get(head, "problems", "new", "count"),
+        "problems_new": _get(head, "problems", "new"),
         "problems_closed": _get(head, "problems", "closed"),
         "closure_rate": _get(head, "problems", "closure_rate"),
         "overdue_problems": _get(head, "problems", "overdue"),
@@ -214,7 +214,7 @@ def _problem_flow(p: "pd.DataFrame", flow: Flow, as_of: date, order: list[str],
     def n(m: Any) -> int:
         return int(np.count_nonzero(m))
 
-    return {
+    flow = {
         "carried": {
             "count": n(carried),
             "updated": n(carried & updated),
@@ -228,8 +228,6 @@ def _problem_flow(p: "pd.DataFrame", flow: Flow, as_of: date, order: list[str],
             "by_first_period": _by_first_period(first, carried, order, names),
         },
         "new": {"count": n(new), "closed": n(new & closed), "cancelled": n(new & cancelled), "open": n(new & ~closed)},
-        "closed_this_period": n(closed & ~closed_at_start),
-        "cancelled_this_period": n(cancelled & ~_isin(start, ("已销号",))),
         "still_open": {
             "count": n(still),
             "carried": n(aged),
@@ -239,6 +237,14 @@ def _problem_flow(p: "pd.DataFrame", flow: Flow, as_of: date, order: list[str],
             "days_max": int(days.max()) if len(days) else None,
             "days_average": mean1(days),
         },
+    }
+    return {
+        "carried": flow["carried"]["count"],
+        "new": flow["new"]["count"],
+        "closed_this_period": n(closed & ~closed_at_start),
+        "cancelled_this_period": n(cancelled & ~_isin(start, ("已销号",))),
+        "still_open": flow["still_open"]["count"],
+        "flow": flow,
     }
 
 
