@@ -151,7 +151,7 @@ def test_per_unit_statistics(sc, figures):
         entry["status"] = expected_status(sc, name)
         expected.append(entry)
     assert [u["name"] for u in figures["units"]] == [u["name"] for u in expected]
-    assert figures["units"] == [{k: e[k] for k in u} for u, e in zip(figures["units"], expected)]
+    assert [{k: u[k] for k in e} for u, e in zip(figures["units"], expected)] == expected
     assert {u["status"] for u in figures["units"]} == {"已报送", "有退回", "未报送"}  # the scenario has each
 
 
@@ -192,7 +192,7 @@ def test_distributions_and_blocks(sc, figures):
     rated = [r for r in problems if r["satisfaction"]]
     satisfied = sum(1 for r in rated if r["satisfaction"] in ("满意", "基本满意"))
     lights = [problem_light(r) for r in problems]
-    assert p == {
+    expected = {
         "count": len(problems), "closed": closed, "closure_rate": pct(closed, len(problems)),
         "cancelled": sum(1 for r in problems if r["status"] == "已销号"),
         "rated": len(rated), "satisfied": satisfied, "satisfaction_rate": pct(satisfied, len(rated)),
@@ -202,6 +202,7 @@ def test_distributions_and_blocks(sc, figures):
         "by_source": dist(problems, "source", S.PROBLEM_SOURCES),
         "by_status": dist(problems, "status", S.PROBLEM_STATUSES),
     }
+    assert {k: p[k] for k in expected} == expected  # the period-over-period keys: tests/test_period_figures.py
     assert 0 < p["lights"]["黄"] and 0 < p["lights"]["红"] and 0 < p["lights"]["绿"]
 
     t = figures["tasks"]
@@ -541,7 +542,7 @@ def test_end_to_end_from_workbooks(tmp_path):
     expected = [expected_unit(u.name, u.code, accepted.get(u.name, {}), u.name in accepted) for u in units]
     for i, (u, e) in enumerate(zip(units, expected)):  # unit 3's task file has a rejected row: it goes back
         e["status"] = "未报送" if u.name not in accepted else "有退回" if i == 3 else "已报送"
-    assert figures["units"] == [{k: e[k] for k in u} for u, e in zip(figures["units"], expected)]
+    assert [{k: u[k] for k in e} for u, e in zip(figures["units"], expected)] == expected
     sub = figures["submission"]
     assert sub["expected"] == 13 and sub["submitted"] == 12
     assert [(m["code"], m["name"]) for m in sub["missing"]] == [("13", units[12].name)]

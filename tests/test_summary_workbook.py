@@ -24,7 +24,7 @@ from toolkit.text import wrapped_lines
 INJECTIONS = ("=HYPERLINK(\"http://example.com\",\"点我\")", "+8613812345678", "-减少3户", "@SUM(A1:A3)")
 LONG = "长" * 40_000
 
-STAT_SHEETS = ["说明", "分单位统计", "分类统计", "红灯清单", "成果汇总", "报送情况"]
+STAT_SHEETS = ["说明", "分单位统计", "分类统计", "趋势", "红灯清单", "作战图", "成果汇总", "报送情况"]
 DETAIL_SHEETS = ["走访记录", "问题清单", "任务清单"]
 ALL_SHEETS = STAT_SHEETS + DETAIL_SHEETS + ["校验问题", "未汇总行"]
 
@@ -157,7 +157,7 @@ def test_zero_denominator_shows_zanwu(merged, book):
 def test_charts_present(merged):
     with zipfile.ZipFile(merged[1].workbook) as z:
         charts = [n for n in z.namelist() if n.startswith("xl/charts/chart") and n.endswith(".xml")]
-    assert len(charts) == 7
+    assert len(charts) == 7 + 2  # 分类统计, then 趋势 (visits with the cumulative line, rates)
 
 
 def test_formula_injection_stays_text(merged, book):

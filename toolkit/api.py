@@ -23,8 +23,19 @@ from .config import ConfigError, ReportText, Workspace
 from .errors import make_issue
 from .exceptions import ToolkitError
 from .merge.jsonfile import FIGURES_NAME, load_figures
-from .model import (FILE_SUPERSEDED, FILE_UNREADABLE, Carried, FileData, MergeOutcome, Period, ReportOutcome, Unit,
-                    ValidationResult)
+from .model import (
+    FILE_SUPERSEDED,
+    FILE_UNREADABLE,
+    Carried,
+    FileData,
+    History,
+    MergeOutcome,
+    Period,
+    RecordedPeriod,
+    ReportOutcome,
+    Unit,
+    ValidationResult,
+)
 from .runtime import Beside, bulk_gc
 from .summary_xlsx import SUMMARY_NAME
 
@@ -267,6 +278,35 @@ def carried_into(ws: Workspace, *, full: bool = False) -> Carried:
         return read_carried(store, ws.period.start.isoformat(), ws.period.code, full=full)
 
 
+def carried_and_history(ws: Workspace, *, full: bool = False) -> tuple[Carried, History]:
+    """:func:`carried_into` and what the recorded periods before ``ws.period`` tell its figures and
+    sheets (``model.History``: headline figures per period, each period's ledger states), in one
+    reading of the store (empty without one)."""
+    from .history import open_store
+    from .history.carry import carried_into as read_carried
+    from .history.past import history_into
+
+    if not ws.store_path.exists():
+        return Carried(), History()
+    start = ws.period.start.isoformat()
+    with open_store(ws.store_path, create=False) as store:
+        carried = read_carried(store, start, ws.period.code, full=full)
+        return carried, history_into(store, start, ws.period.code, closed=carried.closed.get("tasks"))
+
+
+def history_into(ws: Workspace, carried: Carried | None = None) -> History:
+    """What the recorded periods before ``ws.period`` tell its figures and sheets (``carried``: what
+    they leave open, for the tasks completed before); empty without a history store."""
+    from .history import open_store
+    from .history.past import history_into as read_history
+
+    if not ws.store_path.exists():
+        return History()
+    with open_store(ws.store_path, create=False) as store:
+        return read_history(store, ws.period.start.isoformat(), ws.period.code,
+                            closed=carried.closed.get("tasks") if carried else None)
+
+
 def complete_carried(ws: Workspace | None, carried: Carried | None, result: ValidationResult) -> Carried | None:
     """``carried`` with the whole last state of the open items no accepted row reports again (the
     merge carries those unchanged, 未更新)."""
@@ -302,21 +342,24 @@ def record_period(ws: Workspace, merged) -> None:
 
 
 def merge_result(result: ValidationResult, out_dir: Path, ws: Workspace | None = None, *,
-                 carried: Carried | None = None, record: bool = False,
-                 stage: Callable[[str], None] | None = None) -> MergeOutcome:
-    """Merge (with the items ``carried`` from the previous period), then write 汇总表.xlsx and
-    汇总数据.json into ``out_dir``: both or neither (:func:`toolkit.io.output_set`); ``record``: and,
-    once they are in place, record ``ws.period`` in the history.
-    ``stage(name)`` is called as each stage ends: "merge", "workbook"."""
+                 carried: Carried | None = None, history: History | None = None,
+                 record: bool = False, stage: Callable[[str], None] | None = None) -> MergeOutcome:
+    """Merge (with the items ``carried`` from the previous period and the ``history`` of the recorded
+    ones), then write 汇总表.xlsx and 汇总数据.json into ``out_dir``: both or neither
+    (:func:`toolkit.io.output_set`); ``record``: and, once they are in place, record ``ws.period`` in the
+    history. ``stage(name)`` is called as each stage ends: "merge", "workbook"."""
     from .io import output_set, remove_leftovers
     from .merge import summarize, write_figures
     from .summary_xlsx import write_workbook
 
     done = stage or (lambda name: None)
+    if history is None and ws is not None and carried is not None:  # the workspace's own period
+        history = history_into(ws, carried)
     out_dir = Path(out_dir)
     remove_leftovers(out_dir)
     with bulk_gc():
-        merged = summarize(result, carried=complete_carried(ws, carried, result), **merge_settings(ws))
+        merged = summarize(result, carried=complete_carried(ws, carried, result), history=history,
+                           **merge_settings(ws))
         done("merge")
         with output_set(out_dir) as staging:
             workbook = write_workbook(merged, staging)
@@ -338,9 +381,9 @@ def merge_settings(ws: Workspace | None) -> dict:
 def merge_workspace(ws: Workspace, *, progress: Progress | None = None,
                     record: bool = False) -> tuple[ValidationResult, MergeOutcome]:
     """Validate and merge the workspace's period (``record``: and record it in the history store)."""
-    carried = carried_into(ws)
+    carried, history = carried_and_history(ws)
     result = validate_workspace(ws, progress=progress, carried=carried)
-    return result, merge_result(result, ws.output_dir, ws, carried=carried, record=record)
+    return result, merge_result(result, ws.output_dir, ws, carried=carried, history=history, record=record)
 
 
 # ---------------------------------------------------------------------------
@@ -485,16 +528,17 @@ def run_workspace(
     # written (toolkit.io.output_set): never a 汇总数据.json of one run beside an 汇总表 of another.
     with bulk_gc(), Helper() as helper:
         done = stage or (lambda name: None)
-        history = Beside(lambda: carried_into(ws))  # the store is read while the pool reads the files
+        past = Beside(lambda: carried_and_history(ws))  # the store is read while the pool reads the files
         files, ignored = read_collection(ws.inbox, units=ws.units, period=ws.period, progress=progress,
-                                         beside=history)
-        carried = history.result()
+                                         beside=past)
+        carried, history = past.result()
         done("read")
         helper.warm(warm_up)
         result = check_workspace(ws, files, ignored, carried=carried)
         del files  # raw rows are not needed past validation
         done("validate")
-        merged = summarize(result, carried=complete_carried(ws, carried, result), **merge_settings(ws))
+        merged = summarize(result, carried=complete_carried(ws, carried, result), history=history,
+                           **merge_settings(ws))
         done("merge")
         out_dir = ws.output_dir
         with output_set(out_dir) as staging:
@@ -573,15 +617,91 @@ def workspace_for(ws: Workspace, code: str | None) -> Workspace:
     if wanted.code == ws.period.code:
         return ws
     record = None
+    parts = []
     if ws.store_path.exists():
+        from .history.compose import parts_of
+
         with open_store(ws.store_path, create=False) as store:
             record = store.period(wanted.code)
+            parts = parts_of(store, wanted) if record is None else []
+    if record is None and parts:  # a year or half-year made of recorded periods: its own folder
+        return ws.with_period(wanted, folder=wanted.name if ws.period_folder else "",
+                              as_of=date.fromisoformat(parts[-1].as_of))
     if record is None:
-        raise ConfigError(f"统计期“{wanted.name}”没有记录：只能处理当前统计期（{ws.period.name}）或已记录的统计期"
-                          f"（运行 toolkit status 查看）。")
+        raise ConfigError(_not_recorded(ws, wanted))
     period = Period(record.code, record.name, date.fromisoformat(record.start), date.fromisoformat(record.end))
     return ws.with_period(period, folder=record.folder, folders=_folder_names(ws, record),
                           as_of=date.fromisoformat(record.as_of))
+
+
+def _not_recorded(ws: Workspace, wanted: Period) -> str:
+    return (f"统计期“{wanted.name}”没有记录：只能处理当前统计期（{ws.period.name}）、已记录的统计期，或由已记录的各期组成的"
+            f"年度、半年（运行 toolkit status 查看已记录的统计期）。")
+
+
+def period_figures(ws: Workspace, code: str) -> dict | None:
+    """The figures (汇总数据.json) of period ``code``: a recorded period's as recorded; a period made of
+    recorded ones (``2022`` over the quarters or months recorded in 2022, ``2022H1``) computed from the
+    store in the same format (docs/figures.md); None for the current period (its 汇总数据.json is the
+    one in its output folder). Any other period is refused."""
+    from .config import parse_period
+    from .history import open_store
+    from .history.compose import parts_of
+
+    wanted = parse_period(code)
+    if wanted.code == ws.period.code and not is_recorded(ws):
+        return None
+    if not ws.store_path.exists():
+        raise ConfigError(_not_recorded(ws, wanted))
+    with open_store(ws.store_path, create=False) as store:
+        record = store.period(wanted.code)
+        if record is not None:
+            return record.figures or None
+        parts = parts_of(store, wanted)
+        if not parts:
+            raise ConfigError(_not_recorded(ws, wanted))
+        return _composed_figures(ws, store, wanted, parts)
+
+
+def _composed_figures(ws: Workspace, store, period: Period, parts: list, *, compare: bool = True) -> dict:
+    """The figures of ``period`` made of the recorded ``parts`` (``compare``: with ``previous``, the
+    period of the same kind before it when it is recorded or made of recorded ones)."""
+    from datetime import timedelta
+
+    from .config import preceding_period
+    from .history.carry import carried_into as read_carried
+    from .history.compose import composed_tables, composed_validation, last_as_of, parts_of
+    from .history.past import composed_history, recorded
+    from .merge import summarize
+    from .merge.periods import headline
+    from .submission import over_periods
+
+    as_of = last_as_of(parts)
+    result = ValidationResult(root=ws.root, period=period, as_of=as_of, units=list(ws.units), files=[], ignored=[],
+                              tables=composed_tables(store, parts), rejected=[])
+    start = period.start.isoformat()
+    carried = read_carried(store, start, period.code, full=True)  # what was open when the period began
+    after = (period.end + timedelta(days=1)).isoformat()
+    for key in ("problems", "tasks"):  # every item listed within the period keeps its own first period
+        carried.issued[key] = store.issued(key, after)
+    history = composed_history(store, start, parts, closed=carried.closed.get("tasks"))
+    if compare:
+        before = preceding_period(period)
+        record = store.period(before.code)
+        if record is not None:
+            history.previous = recorded(record)
+        else:
+            earlier = parts_of(store, before)
+            if earlier:
+                figures = _composed_figures(ws, store, before, earlier, compare=False)
+                history.previous = RecordedPeriod(before.code, before.name, before.start.isoformat(),
+                                                  before.end.isoformat(), figures["as_of"], headline(figures))
+    submission = over_periods(list(ws.units), [store.submissions(p.code) for p in parts])
+    figures = summarize(result, carried=carried, history=history, submission=submission,
+                        **merge_settings(ws)).figures
+    figures["validation"] = composed_validation(parts)
+    figures["parts"] = [{"code": p.code, "name": p.name, "start": p.start, "end": p.end} for p in parts]
+    return figures
 
 
 def _folder_names(ws: Workspace, record) -> dict[str, str]:
@@ -658,11 +778,12 @@ def next_period(ws: Workspace, code: str | None = None, *, console: bool = True,
     if merged_again:
         run_workspace(ws, progress=progress, record=True)
     else:
-        carried = carried_into(ws)
+        carried, history = carried_and_history(ws)
         result = validate_workspace(ws, progress=progress, carried=carried)
         from .merge import summarize
 
-        record_period(ws, summarize(result, carried=complete_carried(ws, carried, result), **merge_settings(ws)))
+        record_period(ws, summarize(result, carried=complete_carried(ws, carried, result), history=history,
+                                    **merge_settings(ws)))
     values: dict[tuple[str, str], object] = {
         ("period", "code"): target.code, ("period", "name"): target.name,
         ("period", "start"): target.start, ("period", "end"): target.end,
@@ -733,17 +854,6 @@ def status(ws: Workspace, *, progress: Progress | None = None) -> dict:
     }
 
 
-def recorded_figures(ws: Workspace) -> dict | None:
-    """The figures (汇总数据.json) recorded with ``ws.period`` in the history store, if any."""
-    from .history import open_store
-
-    if not ws.store_path.exists():
-        return None
-    with open_store(ws.store_path, create=False) as store:
-        record = store.period(ws.period.code)
-    return record.figures if record is not None and record.figures else None
-
-
 def status_periods(ws: Workspace) -> list:
     """The recorded periods of the workspace, in time order (``history.PeriodRecord``)."""
     from .history import open_store
@@ -780,7 +890,8 @@ def import_history(ws: Workspace, summary: Path, code: str, *, as_of: date | Non
     imported = read_summary(Path(summary), period.start.year)
     target = ws.with_period(period, folder=ws.period_folder if not ws.period_folder else period.name, as_of=as_of)
     result = imported_result(imported, target, period, as_of, Path(summary).name)
-    merged = summarize(result, carried=carried_into(target, full=True), **merge_settings(target))
+    carried, history = carried_and_history(target, full=True)
+    merged = summarize(result, carried=carried, history=history, **merge_settings(target))
     record_period(target, merged)
     open_items = {key: int((merged.details[key]["status"] != final).sum()) for key, final in FINAL_STATUS.items()}
     return ImportOutcome(period, {k: len(merged.details[k]) for k in merged.details}, imported.skipped, open_items)

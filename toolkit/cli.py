@@ -805,7 +805,8 @@ def report_cmd(
     out: Optional[Path] = typer.Option(None, "--out", "-o", metavar="报告.docx", help="报告文件，如 报告.docx"),
     pdf: bool = typer.Option(False, "--pdf", help="同时转换为 PDF（需要 LibreOffice）"),
     period: Optional[str] = typer.Option(None, "--period", metavar="统计期",
-                                         help="处理已记录的较早统计期（如补收上期的文件：--period 2022Q1 或 --period 一季度）；默认当前统计期"),
+                                         help="已记录的较早统计期（如补收上期的文件：--period 2022Q1 或 --period 一季度），"
+                                              "或由已记录各期组成的年度、半年（全年总结：--period 2022）；默认当前统计期"),
     check: bool = typer.Option(False, "--check",
                                help="只检查报告是否符合公文格式和行文规则（检查 --out 指定的报告，默认本期的报告），不生成报告"),
 ) -> None:
@@ -816,9 +817,9 @@ def report_cmd(
         if check:
             lint_report(out)
             return
-        ws = _workspace(None, required=data is None or out is None or period is not None)
-        ws = api.workspace_for(ws, period) if ws is not None else None
-        figures = data or (api.recorded_figures(ws) if period else None) or ws.output_dir / api.FIGURES_NAME
+        base = _workspace(None, required=data is None or out is None or period is not None)
+        ws = api.workspace_for(base, period) if base is not None else None
+        figures = data or (api.period_figures(base, period) if period else None) or ws.output_dir / api.FIGURES_NAME
         target = out or api.default_report_path(ws)
         console = _console()
         with _Stages(console, {}, first="生成情况汇报" + ("，转换为 PDF……" if pdf else "……")):

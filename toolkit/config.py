@@ -137,6 +137,21 @@ def following_period(period: Period) -> Period:
     return parse_period(str(year + 1))
 
 
+def preceding_period(period: Period) -> Period:
+    """The period of the same kind before ``period`` (the month, quarter, half-year or year before)."""
+    code = period.code
+    year = period.start.year
+    if re.fullmatch(r"\d{4}Q[1-4]", code):
+        q = int(code[-1])
+        return parse_period(f"{year - 1}Q4" if q == 1 else f"{year}Q{q - 1}")
+    if re.fullmatch(r"\d{4}-\d{2}", code):
+        month = int(code[-2:])
+        return parse_period(f"{year - 1}-12" if month == 1 else f"{year}-{month - 1:02d}")
+    if re.fullmatch(r"\d{4}H[12]", code):
+        return parse_period(f"{year}H1" if code.endswith("2") else f"{year - 1}H2")
+    return parse_period(str(year - 1))
+
+
 def _month_end(year: int, month: int) -> date:
     nxt = date(year + (month == 12), month % 12 + 1, 1)
     return nxt - timedelta(days=1)

@@ -336,3 +336,39 @@ class Carried:
 
     def __bool__(self) -> bool:
         return bool(self.period_code)
+
+
+@dataclass
+class RecordedPeriod:
+    """One recorded period as the period-over-period figures read it: its dates and headline figures
+    (``history.record.headline``: the visits/problems/tasks blocks, totals and units of its 汇总数据.json)."""
+
+    code: str
+    name: str
+    start: str  # ISO dates
+    end: str
+    as_of: str
+    headline: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class History:
+    """What the recorded periods tell this period's figures and sheets (read from the history store by
+    ``toolkit.history.past``, passed to the merge by ``toolkit.api`` as :class:`Carried` is). Plain values.
+
+    ``states`` hold, per sheet and recorded period, that period's ledger as columns: ``id``,
+    ``status``, ``light`` (tasks also ``progress`` and ``deadline``, ISO); ``start_code`` names the period whose ledger is
+    the state at the start of this one, ``lights_code`` the one whose lights the 红 → 黄 rule reads
+    (both the previous recorded period, except for a period made of recorded ones).
+    """
+
+    periods: list[RecordedPeriod] = field(default_factory=list)  # recorded before this period, in time order
+    parts: list[RecordedPeriod] = field(default_factory=list)  # a period made of recorded periods (a year): those
+    previous: RecordedPeriod | None = None  # the period ``previous`` compares with (None: nothing compares)
+    starts: dict[str, str] = field(default_factory=dict)  # code -> ISO start of every recorded period
+    states: dict[str, dict[str, dict[str, list[Any]]]] = field(default_factory=dict)  # sheet -> code -> columns
+    start_code: str = ""
+    lights_code: str = ""
+    # tasks completed before this period (their final state) that have a 成果数值, as columns
+    # (id, unit_code, unit, name, result_text, result_value, result_unit): 累计 achievements
+    achievements: dict[str, list[Any]] = field(default_factory=dict)

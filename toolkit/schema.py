@@ -645,6 +645,8 @@ COMPUTED_COLUMNS: dict[str, tuple[ComputedColumn, ...]] = {
         ComputedColumn("state", "本期情况", "text", 8),
     ),
     "tasks": (
+        ComputedColumn("schedule", "序时进度", "percent", 9),
+        ComputedColumn("schedule_class", "进度评价", "text", 8),
         ComputedColumn("light", "亮灯", "light", 6),
         ComputedColumn("state", "本期情况", "text", 8),
     ),
@@ -658,5 +660,10 @@ STATE_STALE = "未更新"  # carried, but not in this period's return: kept with
 ITEM_SHEETS = ("problems", "tasks")  # the sheets whose rows are items with a 编号 for life
 ID_LETTERS = {"problems": "P", "tasks": "T"}  # 编号 = unit code - period - letter + 序号
 FIRST_PERIOD_KEY = "_first_period"  # merged item tables: the period the item was first listed in
+PLANNED_START_KEY = "_planned_start"  # merged 任务清单: 开始日期, else the start of the task's first period
+# 序时进度 classes of a task (docs/figures.md): 推进状态 已完成, else 完成进度 against the elapsed share of its
+# planned time (开始日期, else the start of the period it was first listed in → 完成时限) at as_of
+SCHEDULE_DONE, SCHEDULE_AHEAD, SCHEDULE_ON, SCHEDULE_BEHIND = SCHEDULE_CLASSES = ("已完成", "超进度", "达进度", "欠进度")
+SCHEDULE_TOLERANCE = 5.0  # percentage points: 欠进度 below 序时进度 − 5, 超进度 above 序时进度 + 5, 达进度 between
 # The unit's display name (the configured name when matched), added to every merged table.
 UNIT_KEY = "_unit_name"

@@ -35,6 +35,7 @@ from .model import (
     FILE_UNREADABLE,
     UNKNOWN_UNIT,
     FileReport,
+    Unit,
     UnitIndex,
     ValidationResult,
 )
@@ -218,3 +219,43 @@ def submission_status(result: ValidationResult) -> Submission:
             {"file": f.rel, "unit": index.display(f.unit, f.unit_code), "errors": int(f.errors)}
             for f in result.files if f.errors > 0 and f.status not in (FILE_UNREADABLE, FILE_SUPERSEDED)],
     )
+
+
+def over_periods(units: list[Unit], parts: list[list[dict[str, Any]]]) -> Submission:
+    """The 报送情况 of a period made of recorded ones (a year of quarters), from each part's recorded
+    ``submission.units``: per unit and template 已报送 when 已报送 in every part, else 未报送; a unit is
+    已报送 when every template is, 未报送 when nothing came in any part, else 部分报送. Returns are
+    settled within each period: nothing is 有退回 and there is no 退回名单."""
+    index = UnitIndex(units)
+    configured = {u.name for u in units}
+    found: dict[str, dict[str, Any]] = {}  # unit name -> code, statuses per part, template states, files
+    for entries in parts:
+        for entry in entries:
+            name = index.display(entry.get("name"), entry.get("code"))
+            mine = found.setdefault(name, {"code": entry.get("code") or index.code(name), "parts": [],
+                                           "templates": {t.id: [] for t in TEMPLATES}, "files": []})
+            mine["parts"].append(entry.get("status"))
+            for t in TEMPLATES:
+                mine["templates"][t.id].append((entry.get("templates") or {}).get(t.id))
+            mine["files"] += [f for f in entry.get("files") or [] if f not in mine["files"]]
+
+    def entry_of(code: str, name: str, is_configured: bool) -> UnitSubmission:
+        mine = found.get(name)
+        if mine is None:
+            return UnitSubmission(code, name, is_configured, MISSING, {t.id: MISSING for t in TEMPLATES})
+        every = len(parts)
+        templates = {tid: SENT if states.count(SENT) == every else MISSING for tid, states in mine["templates"].items()}
+        if all(s == SENT for s in templates.values()):
+            status = SENT
+        elif all(s == MISSING for s in mine["parts"]):  # a part without an entry: nothing came then either
+            status = MISSING
+        else:
+            status = PARTIAL
+        return UnitSubmission(code, name, is_configured, status, templates, list(mine["files"]))
+
+    others = sorted((n for n in found if n not in configured and n != UNKNOWN_UNIT), key=index.sort_key)
+    listed = [entry_of(u.code, u.name, True) for u in units]
+    if units:
+        listed += [entry_of(found[n]["code"], n, False) for n in others]
+    return Submission(expected=len(units), units=listed, unknown_units=others if units else [],
+                      unidentified_files=[], superseded_files=[], unreadable_files=[], rejected_files=[])

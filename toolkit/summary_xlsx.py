@@ -2,9 +2,9 @@
 
 Sheets, in order:
 
-    说明 · 分单位统计 · 分类统计 · 红灯清单 · 成果汇总 · 报送情况 ·
-    走访记录 · 问题清单 · 任务清单 (split into 走访记录(2)… beyond Excel's row limit) ·
-    校验问题 · 未汇总行
+    说明 · 分单位统计 · 分类统计 · 趋势 · 红灯清单 · 作战图 · 成果汇总 · 报送情况 ·
+    走访记录 · 问题清单 · 任务清单 (split into 走访记录(2)… beyond Excel's row limit; the item
+    sheets with a column per recorded period: the item's state then) · 校验问题 · 未汇总行
 
 Every figure on the 统计 sheets is taken from the figures dict (汇总数据.json), so
 the workbook and the Word report always quote the same numbers; totals are
@@ -54,12 +54,14 @@ SHEET_INFO = (
     ("说明", "本表的统计口径、数据来源和各工作表的内容。"),
     ("分单位统计", "每个单位的走访、问题办理和任务推进情况，最后一行为合计。"),
     ("分类统计", "走访对象类型、走访方式、问题类别、问题来源、办理状态、清单类型、推进状态的分布及图表。"),
+    ("趋势", "已记录的各期和本期的主要数字（走访、问题办理、任务推进、亮灯），附走访次数和办结率的图表。"),
     ("红灯清单", "已超过办理时限仍未办结的问题、已超过完成时限仍未完成的任务，逾期时间长的在前。"),
+    ("作战图", "每项任务按月展开：计划时段（底色）、各期末完成进度、完成（✓）和逾期（⚑）的月份，以及进度评价和亮灯。"),
     ("成果汇总", "任务清单中填报的量化成果，成果说明和计量单位相同的合并相加。"),
     ("报送情况", "各单位报送状态、催报名单、退回修改、被替代和无法读取的文件。"),
     ("走访记录", "汇总的全部走访记录（明细）。"),
-    ("问题清单", "汇总的全部问题，含问题编号、是否逾期、逾期天数和亮灯（明细）。"),
-    ("任务清单", "汇总的全部任务，含亮灯（明细）。"),
+    ("问题清单", "汇总的全部问题，含编号、是否逾期、逾期天数、亮灯和已记录各期末的办理状态（明细）。"),
+    ("任务清单", "汇总的全部任务，含序时进度、进度评价、亮灯和已记录各期末的推进状态与进度（明细）。"),
     ("校验问题", "校验时发现的全部错误和提示，便于逐条核对。"),
     ("未汇总行", "因存在错误没有汇总的行及原因，需退回相关单位修改后重新报送。"),
 )
@@ -184,8 +186,9 @@ def _fit_height(ws, row: int, cells: list[tuple[str, float]], line: float = 14.0
 # metric fonts takes a column of width w as 6.35·w + 4.5 points (with the workbook's 10-point
 # default font); Excel as 5.25·w + 3.75.
 
-A4 = 9  # XlsxWriter's paper code
-PAGE_POINTS = (842, 595)  # A4 long and short side
+A4, A3 = 9, 8  # XlsxWriter's paper codes
+PAPER_POINTS = {A4: (842, 595), A3: (1191, 842)}  # long and short side
+PAGE_POINTS = PAPER_POINTS[A4]
 MARGIN_SIDE, MARGIN_TOP, MARGIN_HEADER = 0.4, 0.7, 0.3  # inches
 MIN_SCALE = 82  # percent
 POINTS_PER_UNIT, COLUMN_PADDING = 6.35, 4.5
@@ -194,12 +197,16 @@ HEADER_FONT = '&"宋体,常规"&10'
 
 
 def column_points(width: float) -> float:
-    """Printed width (points, at 100 %) of a column of ``width`` as the widest program prints it."""
-    return POINTS_PER_UNIT * width + COLUMN_PADDING
+    """Printed width (points, at 100 %) of a column of ``width`` as the widest program prints it: the
+    width as XlsxWriter writes it (whole pixels of a 7-pixel character, plus the 5-pixel padding)."""
+    if width < 1:
+        return POINTS_PER_UNIT * width + COLUMN_PADDING
+    return POINTS_PER_UNIT * (int(width * 7 + 0.5) + 5) / 7
 
 
-def printable_width(landscape: bool) -> float:
-    return (PAGE_POINTS[0] if landscape else PAGE_POINTS[1]) - 2 * MARGIN_SIDE * 72
+def printable_width(landscape: bool, paper: int = A4) -> float:
+    long, short = PAPER_POINTS[paper]
+    return (long if landscape else short) - 2 * MARGIN_SIDE * 72
 
 
 @dataclass(frozen=True)
@@ -232,11 +239,11 @@ def _bands(points: list[float], keys: int, starts: list[int], capacity: float) -
 
 
 def page_layout(widths: list[float], *, keys: int = 0, starts: list[int] | None = None,
-                landscape: bool = True) -> PageLayout:
+                landscape: bool = True, paper: int = A4) -> PageLayout:
     """The print layout of columns of ``widths`` (see above): fitted to the width when the sheet
     prints at MIN_SCALE or more; else the fewest bands, at the largest scale that keeps them."""
     points = [column_points(w) for w in widths]
-    page = printable_width(landscape)
+    page = printable_width(landscape, paper)
     if sum(points) * MIN_SCALE / 100 <= page:
         return PageLayout(landscape)
     allowed = sorted(set(starts or range(len(widths))))
@@ -249,7 +256,7 @@ def page_layout(widths: list[float], *, keys: int = 0, starts: list[int] | None 
 
     fewest = fits(MIN_SCALE)
     if fewest is None and starts:  # a group wider than a page: break between any columns
-        return page_layout(widths, keys=keys, landscape=landscape)
+        return page_layout(widths, keys=keys, landscape=landscape, paper=paper)
     if fewest is None:
         return PageLayout(landscape, MIN_SCALE, tuple(b[0] for b in _bands(points, keys, allowed,
                                                                              page * 100 / MIN_SCALE)[1:]))
@@ -261,16 +268,19 @@ def page_layout(widths: list[float], *, keys: int = 0, starts: list[int] | None 
 
 
 def _print_setup(ws, *, header_rows: tuple[int, int], last_col: int, landscape: bool = True,
-                 widths: list[float] | None = None, keys: int = 0, starts: list[int] | None = None) -> PageLayout:
-    """A4 page setup of a sheet (see above): ``header_rows`` repeated on every page; ``widths``: the
-    columns' widths, from which the layout is chosen (without them: fitted to the page width);
-    ``keys``: the first columns, repeated on every band; ``starts``: where a band may start."""
-    layout = page_layout(widths, keys=keys, starts=starts, landscape=landscape) if widths else PageLayout(landscape)
+                 widths: list[float] | None = None, keys: int = 0, starts: list[int] | None = None,
+                 paper: int = A4) -> PageLayout:
+    """Page setup of a sheet on ``paper`` (A4, or A3 for the 作战图; see above): ``header_rows`` repeated
+    on every page; ``widths``: the columns' widths, from which the layout is chosen (without them:
+    fitted to the page width); ``keys``: the first columns, repeated on every band; ``starts``: where
+    a band may start."""
+    layout = (page_layout(widths, keys=keys, starts=starts, landscape=landscape, paper=paper) if widths
+              else PageLayout(landscape))
     if layout.landscape:
         ws.set_landscape()
     else:
         ws.set_portrait()
-    ws.set_paper(A4)
+    ws.set_paper(paper)
     if layout.scale is None:
         ws.fit_to_pages(1, 0)
     else:
@@ -372,14 +382,17 @@ def write_workbook(merged: "Merged", out_dir: Path) -> Path:
             ws_info = wb.add_worksheet("说明")
             _write_units(book, wb.add_worksheet("分单位统计"), figures)
             _write_categories(book, wb.add_worksheet("分类统计"), figures)
+            _write_trend(book, wb.add_worksheet("趋势"), figures)
             generated.update({name: prefetch.add(rows) for name, rows in
                               _write_red_list(book, wb.add_worksheet("红灯清单"), figures, merged.red_rows).items()})
+            generated["作战图"] = prefetch.add(_write_board(book, wb.add_worksheet("作战图"), figures, merged))
             _write_achievements(book, wb.add_worksheet("成果汇总"), figures)
             _write_submission(book, wb.add_worksheet("报送情况"), figures, result)
             for key in S.SHEETS:
+                table, states = _with_states(details[key], key, merged.history)
                 for name, start, stop in plan[key]:
-                    generated[name] = prefetch.add(_write_detail(book, wb.add_worksheet(name), key, details[key],
-                                                                 start, stop))
+                    generated[name] = prefetch.add(_write_detail(book, wb.add_worksheet(name), key, table,
+                                                                 start, stop, states))
             issue_sheets = _write_issues(book, result)
             rejected_sheets = _write_rejected(book, result)
             _write_info(book, ws_info, figures, result, plan, issue_sheets, rejected_sheets)
@@ -409,14 +422,16 @@ UNIT_WIDTH, FILE_WIDTH, NOTES_WIDTH = 10, 24, 24
 WRAPPED_KINDS = ("text", "longtext", "choice")
 
 
-def _detail_columns(sheet_key: str) -> list[tuple[str, str, str, float]]:
-    """(DataFrame column, header, kind, width) of a detail sheet; 编号 has the kind ``id`` (never wrapped)."""
+def _detail_columns(sheet_key: str, states: list[tuple[str, str]] = ()) -> list[tuple[str, str, str, float]]:
+    """(DataFrame column, header, kind, width) of a detail sheet; 编号 has the kind ``id`` (never wrapped);
+    ``states``: (column, header) of the recorded periods' states (:func:`_with_states`)."""
     sheet = S.SHEETS[sheet_key]
     cols = [(UNIT_KEY, "填报单位", "text", UNIT_WIDTH)]
     cols += [(c.key, c.header, "id" if c.system else c.kind,
               c.width if c.system else min(c.width, DETAIL_WIDTHS.get(c.kind, c.width))) for c in sheet.columns]
     cols += [(c.key, c.header, c.kind, min(c.width, DETAIL_WIDTHS.get(c.kind, c.width)) if c.kind != "text" else
               min(c.width, 7)) for c in S.COMPUTED_COLUMNS.get(sheet_key, ())]
+    cols += [(key, header, "text", 10) for key, header in states]
     cols += [(META_FILE, "来源文件", "text", FILE_WIDTH), (META_NOTES, "校验提示", "text", NOTES_WIDTH)]
     return cols
 
@@ -427,7 +442,21 @@ def _header_height(titles: list[str], widths: list[float]) -> float:
     return LINE_POINTS * lines + 4
 
 
-def _write_detail(book: _Book, ws, sheet_key: str, df: "pd.DataFrame", start: int, stop: int):
+def _with_states(df: "pd.DataFrame", sheet_key: str, history) -> "tuple[pd.DataFrame, list[tuple[str, str]]]":
+    """The detail table with a column per recorded period before this one (the item's state then)."""
+    from .merge.periods import state_columns
+
+    if sheet_key not in S.ITEM_SHEETS:
+        return df, []
+    found = state_columns(df, sheet_key, history)
+    if not found:
+        return df, []
+    names = [(f"\x00period{n}", header) for n, (header, _values) in enumerate(found)]
+    return df.assign(**{key: values for (key, _h), (_h2, values) in zip(names, found)}), names
+
+
+def _write_detail(book: _Book, ws, sheet_key: str, df: "pd.DataFrame", start: int, stop: int,
+                  states: list[tuple[str, str]] = ()):
     """Header, layout and formats with XlsxWriter; the rows are generated by ``xlsx_fast`` (spliced on close).
 
     Texts beyond Excel's cell limit are cut here, before the 校验问题 sheet is written,
@@ -436,7 +465,7 @@ def _write_detail(book: _Book, ws, sheet_key: str, df: "pd.DataFrame", start: in
     """
     from . import xlsx_fast as F
 
-    cols = _detail_columns(sheet_key)
+    cols = _detail_columns(sheet_key, states)
     header = book.header()
     fmt_date = book.fmt(num_format="yyyy-mm-dd")
     fmt_int = book.fmt(num_format="0")
@@ -712,7 +741,8 @@ def _write_categories(book: _Book, ws, figures: dict) -> None:
         ws.write_number(row, 2, t["lights"][light], book.cell("int"))
         row += 1
     note = ("问题：红灯＝超过办理时限未办结，黄灯＝距办理时限不足7天，绿灯＝其他；"
-            "任务：红灯＝超过完成时限未完成，黄灯＝进度落后于时间进度，绿灯＝其他。")
+            "任务：红灯＝超过完成时限未完成，黄灯＝进度落后于时间进度，绿灯＝其他；"
+            "上期红灯、本期已不再逾期的未办结事项亮黄灯一期。")
     ws.write_string(row, 0, "说明", book.fmt(bold=True, valign="top"))
     ws.merge_range(row, 1, row, last, "", book.fmt(text_wrap=True, valign="top"))
     ws.write_string(row, 1, note, book.fmt(text_wrap=True, valign="top"))
@@ -753,6 +783,190 @@ def _chart(book: _Book, ws, chart_type: str, title: str, measure: str, first: in
         chart.set_legend({"position": "right", "font": CHART_FONT})
     chart.set_size({"width": CHART_SIZE[0], "height": CHART_SIZE[1]})
     ws.insert_chart(top, 5, chart, {"x_offset": 4, "y_offset": 4})
+
+
+# ---------------------------------------------------------------------------
+# 趋势, 作战图 (period over period)
+# ---------------------------------------------------------------------------
+
+#: (group, header, trend key, kind) of the 趋势 sheet
+TREND_COLUMNS = (
+    ("统计期", "统计期", "name", "text"),
+    ("走访情况", "走访次数", "visits", "int"), ("走访情况", "累计走访", "visits_cumulative", "int"),
+    ("走访情况", "参与人次", "participants", "int"),
+    ("问题办理", "问题数", "problems", "int"), ("问题办理", "新增问题", "problems_new", "int"),
+    ("问题办理", "办结数", "problems_closed", "int"), ("问题办理", "办结率", "closure_rate", "rate"),
+    ("问题办理", "逾期问题", "overdue_problems", "int"),
+    ("任务推进", "任务数", "tasks", "int"), ("任务推进", "已完成", "tasks_completed", "int"),
+    ("任务推进", "平均进度", "average_progress", "rate"), ("任务推进", "欠进度", "tasks_behind", "int"),
+    ("任务推进", "逾期任务", "overdue_tasks", "int"),
+    *(("问题亮灯", f"{c}灯", ("problem_lights", c), "int") for c in (RED, YELLOW, GREEN)),
+    *(("任务亮灯", f"{c}灯", ("task_lights", c), "int") for c in (RED, YELLOW, GREEN)),
+)
+
+
+def _write_trend(book: _Book, ws, figures: dict) -> None:
+    """One row per recorded period and this one (``figures["trend"]``), then two native charts."""
+    cols = TREND_COLUMNS
+    last = len(cols) - 1
+    trend = figures.get("trend") or []
+    _title(book, ws, "趋势（各期对比）", _subtitle(figures) + "    办结率＝问题办结数÷问题数；欠进度＝完成进度低于序时进度5个百分点以上或已超过完成时限",
+           last)
+    ws.set_column(0, 0, 16)
+    ws.set_column(1, last, 7.5)
+    ws.set_row(2, 20)
+    ws.set_row(3, 30)
+    _group_headers(book, ws, 2, cols)
+    row = 4
+    for entry in trend:
+        bold = bool(entry.get("current"))
+        for c, (_g, _h, key, kind) in enumerate(cols):
+            if isinstance(key, tuple):
+                found = entry.get(key[0])
+                value = found.get(key[1]) if isinstance(found, dict) else None
+            else:
+                value = entry.get(key)
+            if kind == "text":
+                book.text(ws, row, c, f"{value}（本期）" if bold else value, book.cell("text", bold))
+            elif kind == "rate":
+                book.rate(ws, row, c, value, bold)
+            elif value is None:
+                ws.write_string(row, c, "—", book.cell("center", bold))
+            else:
+                fill = LIGHT_FILLS.get(key[1]) if isinstance(key, tuple) else None
+                ws.write_number(row, c, int(value), book.cell("int", bold, fill))
+        row += 1
+    if not trend:
+        ws.merge_range(row, 0, row, last, "暂无", book.cell("center"))
+        row += 1
+    ws.freeze_panes(4, 1)
+    widths = [16] + [7.5] * last
+    starts = [c for c in range(1, len(cols)) if cols[c][0] != cols[c - 1][0]]  # a band per group or more
+    _print_setup(ws, header_rows=(2, 3), last_col=last, widths=widths, keys=1, starts=starts)
+    if not trend:
+        return
+    name, first, end = ws.get_name(), 4, 4 + len(trend) - 1
+    index = {key: c for c, (_g, _h, key, _k) in enumerate(cols) if not isinstance(key, tuple)}
+    font = {"name": FONT, "size": 9}
+    visits = book.wb.add_chart({"type": "column"})
+    visits.add_series({"name": "走访次数", "categories": [name, first, 0, end, 0],
+                       "values": [name, first, index["visits"], end, index["visits"]],
+                       "fill": {"color": "#4472C4"}, "data_labels": {"value": True}})
+    cumulative = book.wb.add_chart({"type": "line"})
+    cumulative.add_series({"name": "累计走访", "categories": [name, first, 0, end, 0],
+                           "values": [name, first, index["visits_cumulative"], end, index["visits_cumulative"]],
+                           "y2_axis": True, "marker": {"type": "circle"}, "line": {"color": "#ED7D31"},
+                           "data_labels": {"value": True, "position": "above"}})
+    visits.combine(cumulative)
+    visits.set_title({"name": "走访次数", "name_font": {"name": FONT, "size": 11, "bold": True}})
+    visits.set_x_axis({"num_font": font})
+    visits.set_y_axis({"num_font": font, "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}}})
+    cumulative.set_y2_axis({"num_font": font})
+    visits.set_legend({"position": "bottom", "font": font})
+    visits.set_size({"width": 520, "height": 300})
+    rates = book.wb.add_chart({"type": "line"})
+    for title, key, color in (("办结率", "closure_rate", "#70AD47"), ("任务平均进度", "average_progress", "#4472C4")):
+        rates.add_series({"name": title, "categories": [name, first, 0, end, 0],
+                          "values": [name, first, index[key], end, index[key]], "marker": {"type": "circle"},
+                          "line": {"color": color}, "data_labels": {"value": True, "num_format": "0.0%"}})
+    rates.set_title({"name": "办结率与任务平均进度", "name_font": {"name": FONT, "size": 11, "bold": True}})
+    rates.set_x_axis({"num_font": font})
+    rates.set_y_axis({"num_font": font, "num_format": "0%", "min": 0, "max": 1,
+                      "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}}})
+    rates.set_legend({"position": "bottom", "font": font})
+    rates.set_size({"width": 520, "height": 300})
+    ws.insert_chart(row + 1, 0, visits, {"x_offset": 4, "y_offset": 4})
+    ws.insert_chart(row + 1, 8, rates, {"x_offset": 4, "y_offset": 4})
+
+
+BOARD_FIXED = (("编号", "id", "text", 16), ("任务名称", "name", "text", 26), ("责任单位", "unit_in_charge", "text", 11),
+               ("牵头领导", "leader", "text", 8), ("完成时限", "deadline", "date", 10.5))
+BOARD_END = (("完成进度", "progress", "percent", 8), ("序时进度", "schedule", "percent", 8),
+             ("进度评价", "schedule_class", "text", 8), ("亮灯", "light", "light", 5))
+BOARD_FILLS = {"planned": "#DDEBF7", "type": "#BDD7EE", "unit": "#F2F2F2"}
+
+
+def _write_board(book: _Book, ws, figures: dict, merged: "Merged"):
+    """作战图: headings and layout with XlsxWriter; the lines (one per task, under its 清单类型 and unit
+    headings) generated by ``xlsx_fast`` with a format per cell (planned span, ✓, ⚑)."""
+    import numpy as np
+    import pandas as pd
+
+    from . import xlsx_fast as F
+    from .merge.periods import DONE_MARK, FLAG, PLANNED, board
+
+    result = merged.result
+    b = board(merged.details["tasks"], merged.history, result.period, result.as_of)
+    months = b.months
+    fixed, end = BOARD_FIXED, BOARD_END
+    m0 = len(fixed)
+    last = m0 + len(months) + len(end) - 1
+    _title(book, ws, "作战图（任务推进）", _subtitle(figures) + "    底色为计划时段（开始日期至完成时限）；百分数为各期末完成进度；"
+           "✓ 已完成；⚑ 逾期（超过完成时限未完成）", last)
+    cols = ([(h, h) for h, *_ in fixed] + [(f"{y}年", f"{m}月") for y, m in months] + [(h, h) for h, *_ in end])
+    for c, (_h, _k, _kind, width) in enumerate(fixed):
+        ws.set_column(c, c, width)
+    ws.set_column(m0, m0 + len(months) - 1, 6)
+    for c, (_h, _k, _kind, width) in enumerate(end, start=m0 + len(months)):
+        ws.set_column(c, c, width)
+    ws.set_row(2, 18)
+    ws.set_row(3, 18)
+    _group_headers(book, ws, 2, cols)
+    ws.freeze_panes(4, m0)
+    widths = [w for *_rest, w in BOARD_FIXED] + [6] * len(months) + [w for *_rest, w in end]
+    # A3 landscape; a campaign of many months prints in bands, the task's columns on each
+    _print_setup(ws, header_rows=(2, 3), last_col=last, widths=widths, keys=m0, paper=A3)
+    lines = b.lines
+    if not len(lines):
+        ws.merge_range(4, 0, 4, last, "本期没有任务", book.cell("center"))
+        return F.SheetRows(iter(()), last_row=5, last_col=last)
+
+    def sid(**props) -> int:
+        return F.style_id(book.fmt(border=1, **props))
+
+    level = lines["level"].to_numpy()
+    heading = {0: sid(bold=True, bg_color=BOARD_FILLS["type"]), 1: sid(bold=True, bg_color=BOARD_FILLS["unit"])}
+
+    def styles(task_style: int) -> "np.ndarray":
+        return np.where(level == 0, heading[0], np.where(level == 1, heading[1], task_style)).astype(np.int64)
+
+    text = F.Column(F.TEXT, 0)
+    columns: list[tuple] = []
+    label = pd.Series(np.where(level < 2, lines["label"].to_numpy(dtype=object), lines["id"].to_numpy(dtype=object)),
+                      dtype=object)
+    columns.append((label, text, styles(sid(align="center"))))
+    columns.append((pd.Series(lines["name"], dtype=object), text, styles(sid())))
+    columns.append((pd.Series(lines["unit_in_charge"], dtype=object), text, styles(sid(align="center"))))
+    columns.append((pd.Series(lines["leader"], dtype=object), text, styles(sid(align="center"))))
+    columns.append((lines["deadline"], F.Column(F.DATE, 0), styles(sid(num_format="yyyy-mm-dd", align="center"))))
+    def month_style(mark: int) -> int:
+        props: dict[str, Any] = {"align": "center", "font_size": 9}
+        if mark & PLANNED:
+            props["bg_color"] = BOARD_FILLS["planned"]
+        if mark & DONE_MARK:
+            props.update(font_color="#00B050", bold=True)
+        if mark & FLAG:  # the black flag wins over the green tick
+            props.update(font_color="#000000", bold=True)
+        return sid(**props)
+
+    month_styles = np.asarray([month_style(mark) for mark in range(8)], dtype=np.int64)  # by mark
+    for cells, marks in zip(b.cells, b.marks):
+        columns.append((pd.Series(cells, dtype=object), text,
+                        np.where(level < 2, styles(0), month_styles[marks.astype(np.int64)])))
+    columns.append((pd.Series(lines["progress"]), F.Column(F.PERCENT, 0), styles(sid(num_format="0%", align="right"))))
+    columns.append((pd.Series(lines["schedule"]), F.Column(F.PERCENT, 0), styles(sid(num_format="0.0%", align="right"))))
+    behind = sid(align="center", font_color="#C00000", bold=True)
+    klass = lines["schedule_class"].to_numpy(dtype=object)
+    columns.append((pd.Series(klass, dtype=object), text,
+                    np.where(level < 2, styles(0), np.where(klass == S.SCHEDULE_BEHIND, behind, sid(align="center")))))
+    light = lines["light"].to_numpy(dtype=object)
+    plain = sid(align="center")
+    by_light = np.full(len(light), plain, dtype=np.int64)
+    for value, fill in LIGHT_FILLS.items():
+        by_light[light == value] = sid(align="center", bold=True, bg_color=fill)
+    columns.append((pd.Series(light, dtype=object), text, np.where(level < 2, styles(0), by_light)))
+    chunks = (F.rows_xml(columns, first_row=5, strings=book.strings) for _ in (1,))
+    return F.SheetRows(chunks, last_row=4 + len(lines), last_col=last)
 
 
 # ---------------------------------------------------------------------------
@@ -1157,7 +1371,10 @@ def _write_info(book: _Book, ws, figures: dict, result: ValidationResult,
     notes = [
         "逾期：基准日期晚于办理时限（完成时限）且尚未办结（完成）。",
         "亮灯：问题——红灯为已逾期，黄灯为距办理时限不足7天，绿灯为其他（含已办结、已销号）；"
-        "任务——红灯为超过完成时限未完成，黄灯为完成进度落后于时间进度，绿灯为其他。",
+        "任务——红灯为超过完成时限未完成，黄灯为完成进度落后于时间进度，绿灯为其他。"
+        "上期为红灯、本期未办结（未完成）但已不再逾期的事项亮黄灯一期，下期起按上述规则亮灯。",
+        "序时进度：开始日期（未填的按首次列入清单的统计期的开始日）至完成时限的时间已过去的比例。进度评价：已完成；"
+        "超进度（完成进度高于序时进度5个百分点以上）；达进度；欠进度（低于序时进度5个百分点以上，或已超过完成时限）。",
         "办结率＝（已办结＋已销号）÷问题数；满意率＝（满意＋基本满意）÷已评价问题数；分母为0时显示“暂无”。",
         "所有统计数字与同目录下的“汇总数据.json”一致，情况汇报据此生成。",
         "打印：各表已设为 A4 纸，不必再调整页面设置；较宽的表按列分成几页打印，每页重复表头和单位（编号）列，"

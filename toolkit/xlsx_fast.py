@@ -220,45 +220,81 @@ def _preserve(values: "pa.Array") -> "pa.Array":
     return pc.or_(pc.utf8_is_space(first), pc.utf8_is_space(last))
 
 
+def _value_text(series: "pd.Series", kind: str) -> "pa.Array":
+    """The ``<v>`` text of a number or date column (null where the cell is empty)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if kind == DATE:
+        serials = _serials(series)
+        return serials.cast(pa.string()) if pa.types.is_integer(serials.type) else _numbers_text(serials, False)
+    import pandas as pd
+
+    if pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(series.dtype):
+        values = pa.array(series, from_pandas=True)
+    else:  # text left in a number column: convert as float() would, or fail loudly like before
+        values = pa.array([None if pd.isna(v) or v == "" else float(v) for v in series.astype(object).tolist()],
+                          type=pa.float64())
+    if kind == PERCENT:
+        values = pc.divide(values.cast(pa.float64()), 100.0)
+        integral = False
+    else:
+        integral = kind == INT or pa.types.is_integer(values.type)
+    if kind == INT and not pa.types.is_integer(values.type):
+        values = pc.trunc(values.cast(pa.float64()))  # int(v)
+    return _numbers_text(values, integral)
+
+
+def _styled_tails(series: "pd.Series | None", n: int, column: Column, styles: Any,
+                  strings: SharedStrings | None) -> "pa.Array":
+    """The rest of each ``<c>`` element with a format per row (``styles``: style ids); an empty value is
+    a blank cell in its row's format."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    style = pa.array(styles, type=pa.int64()).cast(pa.string())
+    blank = pc.binary_join_element_wise('" s="', style, '"/>', "")
+    if series is None:
+        return blank
+    if column.kind in (INT, NUMBER, PERCENT, DATE):
+        filled = pc.binary_join_element_wise('" s="', style, '"><v>', _value_text(series, column.kind),
+                                             "</v></c>", "")
+    else:
+        encoded = pc.dictionary_encode(text_array(series))
+        if strings is not None:
+            ids = pa.array(strings.ids(encoded.dictionary), type=pa.int64()).cast(pa.string())
+            strings.count += len(encoded) - encoded.null_count
+            filled = pc.binary_join_element_wise('" s="', style, '" t="s"><v>', pc.take(ids, encoded.indices),
+                                                 "</v></c>", "")
+        else:
+            values = _escape_text(encoded.dictionary)
+            open_t = pc.if_else(_preserve(values), '<t xml:space="preserve">', "<t>")
+            inner = pc.take(pc.binary_join_element_wise(open_t, values, "</t>", ""), encoded.indices)
+            filled = pc.binary_join_element_wise('" s="', style, '" t="inlineStr"><is>', inner, "</is></c>", "")
+    return pc.coalesce(filled, blank)
+
+
 def column_pieces(series: "pd.Series | None", n: int, col: int, column: Column, refs: "pa.Array",
-                  strings: SharedStrings | None = None) -> list[Any]:
+                  strings: SharedStrings | None = None, styles: Any = None) -> list[Any]:
     """One column of ``n`` rows as pieces that, joined row by row skipping nulls, are its ``<c>`` elements.
 
     ``[head, tail]``: ``<c r="B7`` and the rest of the element, both null where the cell is
-    left out. Text goes to ``strings`` when given, else inline (``t="inlineStr"``).
+    left out. Text goes to ``strings`` when given, else inline (``t="inlineStr"``). ``styles``:
+    a format (style id) per row instead of the column's, every row then getting a cell.
     """
     import pyarrow as pa
     import pyarrow.compute as pc
 
     letter = column_letter(col)
     heads = pc.binary_join_element_wise(f'<c r="{letter}', refs, "")
+    if styles is not None:
+        return [heads, _styled_tails(series, n, column, styles, strings)]
     blank = None if column.blank_style is None else f'" s="{column.blank_style}"/>'
     if series is None:
         return [] if blank is None else [heads, blank]
     kind = column.kind
-    if kind in (INT, NUMBER, PERCENT):
-        import pandas as pd
-
-        if pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(series.dtype):
-            values = pa.array(series, from_pandas=True)
-        else:  # text left in a number column: convert as float() would, or fail loudly like before
-            values = pa.array([None if pd.isna(v) or v == "" else float(v) for v in series.astype(object).tolist()],
-                              type=pa.float64())
-        if kind == PERCENT:
-            values = pc.divide(values.cast(pa.float64()), 100.0)
-            integral = False
-        else:
-            integral = kind == INT or pa.types.is_integer(values.type)
-        if kind == INT and not pa.types.is_integer(values.type):
-            values = pc.trunc(values.cast(pa.float64()))  # int(v)
-        text = _numbers_text(values, integral)
-        tails = pc.binary_join_element_wise(f'" s="{column.style}"><v>', text, "</v></c>", "")
-    elif kind == DATE:
-        serials = _serials(series)
-        if pa.types.is_integer(serials.type):
-            text = serials.cast(pa.string())
-        else:
-            text = _numbers_text(serials, False)
+    if kind in (INT, NUMBER, PERCENT, DATE):
+        text = _value_text(series, kind)
         tails = pc.binary_join_element_wise(f'" s="{column.style}"><v>', text, "</v></c>", "")
     else:
         # Texts repeat (unit names, choices, file names): escape and wrap each distinct value once.
@@ -337,26 +373,31 @@ def row_heights(columns: "list[tuple[pd.Series | None, float]]", line: float) ->
     return pc.if_else(pc.greater(most, 1), points, pa.scalar(None, pa.float64()))
 
 
-def rows_xml(columns: list[tuple["pd.Series | None", Column]], first_row: int,
+def rows_xml(columns: list[tuple[Any, ...]], first_row: int,
              heights: "list[float | None] | pa.Array | None" = None, strings: SharedStrings | None = None) -> bytes:
     """``<row>`` elements for one chunk; ``first_row`` is the 1-based sheet row of the first value.
 
-    ``heights``: a custom height (points) per row (a list, or an Arrow array from :func:`row_heights`;
-    None/null keeps the default). ``strings``: the shared-string table for text cells (then pass
-    it to :func:`splice`), or None for inline strings.
+    ``columns``: ``(series, Column)`` or ``(series, Column, styles)`` (a style id per row, see
+    :func:`column_pieces`). ``heights``: a custom height (points) per row (a list, or an Arrow array
+    from :func:`row_heights`; None/null keeps the default). ``strings``: the shared-string table for
+    text cells (then pass it to :func:`splice`), or None for inline strings.
     """
     import pyarrow as pa
     import pyarrow.compute as pc
 
     n = 0
-    for series, _ in columns:
-        if series is not None:
-            n = len(series)
+    for entry in columns:
+        if entry[0] is not None:
+            n = len(entry[0])
+            break
+        if len(entry) > 2 and entry[2] is not None:
+            n = len(entry[2])
             break
     if n == 0:
         return b""
     refs = pa.array(range(first_row, first_row + n), type=pa.int64()).cast(pa.string())
-    pieces = [p for c, (s, col) in enumerate(columns) for p in column_pieces(s, n, c, col, refs, strings)]
+    pieces = [p for c, entry in enumerate(columns)
+              for p in column_pieces(entry[0], n, c, entry[1], refs, strings, entry[2] if len(entry) > 2 else None)]
     head: list[Any] = ['<row r="', refs, '">']
     if isinstance(heights, (pa.Array, pa.ChunkedArray)):
         if heights.null_count < len(heights):

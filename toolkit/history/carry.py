@@ -27,7 +27,7 @@ def _date(value: Any) -> date | None:
         return None
 
 
-def _column(kind: str, values: list[Any]) -> list[Any]:
+def stored_values(kind: str, values: list[Any]) -> list[Any]:
     """A stored column as validation's values (dates as ``date``, numbers as int/float)."""
     if kind == "date":
         return [None if v is None else _date(v) for v in values]
@@ -56,7 +56,7 @@ def open_items(store: Store, period: str, sheet_key: str, fields: tuple[str, ...
 def _states(sheet_key: str, cols: dict[str, list[Any]]) -> dict[str, dict[str, Any]]:
     kinds = {c.key: c.kind for c in S.SHEETS[sheet_key].columns}
     keys = [k for k in cols if k in kinds] + list(_ITEM_META)
-    values = [_column(kinds.get(k, "text"), cols[k]) for k in keys]
+    values = [stored_values(kinds.get(k, "text"), cols[k]) for k in keys]
     return {item_id: dict(zip(keys, row)) for item_id, row in zip(cols["id"], zip(*values))}
 
 

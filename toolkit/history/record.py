@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from .. import schema as S
+from ..merge.periods import headline
 from ..model import META_FILE, META_NOTES, META_ROW, META_UNIT_CODE
 from .store import PeriodRecord, table_columns
 
@@ -21,27 +22,7 @@ if TYPE_CHECKING:
 
     from ..config import Workspace
 
-#: the figures blocks kept as the period's headline (lists of rows left out)
-HEADLINE_BLOCKS = ("visits", "problems", "tasks", "validation")
-_LONG_LISTS = ("unfinished_key",)
-
-
-def headline(figures: dict[str, Any]) -> dict[str, Any]:
-    """The headline figures of a period: visits/problems/tasks blocks, 报送 counts, per unit."""
-    out: dict[str, Any] = {}
-    for block in HEADLINE_BLOCKS:
-        value = figures.get(block)
-        if isinstance(value, dict):
-            out[block] = {k: v for k, v in value.items() if k not in _LONG_LISTS}
-    sub = figures.get("submission") or {}
-    out["submission"] = {k: sub.get(k) for k in ("expected", "submitted", "counts")}
-    out["units"] = [{k: u.get(k) for k in ("code", "name", "status", "visits", "participants", "problems",
-                                           "problems_closed", "closure_rate", "tasks", "tasks_completed",
-                                           "average_progress", "overdue_problems", "overdue_tasks")}
-                    for u in figures.get("units") or []]
-    out["totals"] = {k: v for k, v in (figures.get("totals") or {}).items()
-                     if k not in ("objects_by_type", "tasks_by_type", "tasks_by_status")}
-    return out
+__all__ = ["headline", "period_record", "record_merged", "table_of"]  # headline: toolkit.merge.periods
 
 
 def _plain(series: "pd.Series") -> list[Any]:

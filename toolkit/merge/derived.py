@@ -1,5 +1,5 @@
-"""The period's ledger: computed columns of the merged tables (编号, 本期情况, 是否逾期, 逾期天数, 亮灯), the
-items carried unchanged from the previous period, and the row order.
+"""The period's ledger: computed columns of the merged tables (编号, 本期情况, 是否逾期, 逾期天数, 亮灯, 序时进度,
+进度评价), the items carried unchanged from the previous period, and the row order.
 
 The columns are declared in the schema (``schema.COMPUTED_COLUMNS``, ``schema.UNIT_KEY``);
 this module computes them. Every step works on whole columns (a Python loop only over
@@ -12,8 +12,19 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from .. import schema as S
-from ..model import META_COLUMNS, META_FILE, META_ROW, META_UNIT, META_UNIT_CODE, Carried, Period, Unit, UnitIndex
-from .frames import col, factorize, factorize_pairs, int_array, isna, ranks
+from ..model import (
+    META_COLUMNS,
+    META_FILE,
+    META_ROW,
+    META_UNIT,
+    META_UNIT_CODE,
+    Carried,
+    History,
+    Period,
+    Unit,
+    UnitIndex,
+)
+from .frames import col, factorize, factorize_pairs, int_array, isna, lookup, ranks
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -26,6 +37,7 @@ def add_computed_columns(
     *,
     period: Period | None = None,
     carried: Carried | None = None,
+    history: History | None = None,
 ) -> "dict[str, pd.DataFrame]":
     """The period's ledger: copies of the accepted-row tables, in a stable order, with the computed columns.
 
@@ -40,8 +52,11 @@ def add_computed_columns(
     code is empty, ``-`` period, ``-P``/``-T`` + 序号; unique in the workspace), 本期情况
     (``state``) and ``_first_period``. 问题清单: ``overdue`` 是否逾期 ("是"/"否"),
     ``days_overdue`` 逾期天数 (NA when not overdue), ``light`` 亮灯 (红/黄/绿). 任务清单:
-    ``light``, and ``days_overdue`` for 红灯清单. ``period`` gives the start used when a task
-    has no 开始日期.
+    ``light``, ``schedule`` 序时进度 (0–100, one decimal; NA without 完成时限), ``schedule_class``
+    进度评价 (``schema.SCHEDULE_CLASSES``), and ``days_overdue`` for 红灯清单. A task without
+    开始日期 is planned from the start of the period it was first listed in (``history.starts``;
+    ``period`` for a new one): ``schema.PLANNED_START_KEY``. An open item whose light was 红 at the
+    end of the previous period (``history``) and would be 绿 now shows 黄 (docs/figures.md).
     """
     import numpy as np
     import pandas as pd
@@ -83,7 +98,9 @@ def add_computed_columns(
         if key == "problems":
             df = _problem_columns(df, as_of_ts)
         elif key == "tasks":
-            df = _task_columns(df, as_of_ts, period)
+            df = _task_columns(df, as_of_ts, period, history.starts if history else {})
+        if key in S.ITEM_SHEETS and history:
+            _light_memory(df, key, history)
         out[key] = df
     return out
 
@@ -154,7 +171,7 @@ def _item_columns(df: "pd.DataFrame", key: str, prefixes: "Any", stale: "Any", p
     df["id"] = pd.Series(ids, index=df.index, dtype=object)
     state = np.where(new, S.STATE_NEW, np.where(stale, S.STATE_STALE, S.STATE_UPDATED)).astype(object)
     df["state"] = pd.Series(state, index=df.index, dtype=object)
-    issued = carried.issued.get(key, {}) if carried else {}
+    issued = carried.issued.get(key, {}) if carried is not None else {}
     this = period.code if period is not None else ""
     first = [this if n else (issued[v][1] if v in issued else this) for v, n in zip(ids, new.tolist())]
     df[S.FIRST_PERIOD_KEY] = pd.Series(first, index=df.index, dtype=object)
@@ -196,12 +213,25 @@ def _problem_columns(df: "pd.DataFrame", as_of: "pd.Timestamp") -> "pd.DataFrame
     return df
 
 
-def _task_columns(df: "pd.DataFrame", as_of: "pd.Timestamp", period: Period | None) -> "pd.DataFrame":
+def _first_starts(df: "pd.DataFrame", period: Period | None, starts: dict[str, str]) -> "pd.Series":
+    """The start of the period each item was first listed in (NaT when unknown)."""
+    import pandas as pd
+
+    known = dict(starts)
+    if period is not None:
+        known[period.code] = period.start.isoformat()
+    codes, firsts = factorize(col(df, S.FIRST_PERIOD_KEY))
+    table = [pd.Timestamp(known[c]) if isinstance(c, str) and c in known else pd.NaT for c in firsts] + [pd.NaT]
+    return pd.Series(pd.DatetimeIndex(table).take(codes), index=df.index)
+
+
+def _task_columns(df: "pd.DataFrame", as_of: "pd.Timestamp", period: Period | None,
+                  starts: dict[str, str]) -> "pd.DataFrame":
     import numpy as np
     import pandas as pd
 
     deadline = _dates(col(df, "deadline"))
-    start = _dates(col(df, "start_date"))
+    start = _dates(col(df, "start_date")).fillna(_first_starts(df, period, starts))
     if period is not None:
         start = start.fillna(pd.Timestamp(period.start))
     done = (col(df, "status") == S.TASK_DONE).fillna(False).to_numpy(dtype=bool)
@@ -225,4 +255,35 @@ def _task_columns(df: "pd.DataFrame", as_of: "pd.Timestamp", period: Period | No
     df["days_overdue"] = days
     df["light"] = pd.Series(np.where(red, S.RED, np.where(yellow, S.YELLOW, S.GREEN)).astype(object),
                             index=df.index, dtype=object)
+    # 序时进度 in tenths of a percent, rounded half-up; the class compares the progress with it as shown
+    planned = ~no_deadline & ~no_start
+    tenths = (2000 * share_num + share_den) // (2 * share_den)
+    schedule = pd.array(tenths / 10, dtype="Float64")
+    schedule[~planned] = pd.NA
+    df["schedule"] = schedule
+    margin = 10 * S.SCHEDULE_TOLERANCE
+    shown = np.round(prog * 10, 6)
+    behind = red | (planned & (shown < tenths - margin))
+    ahead = planned & ~red & (shown > tenths + margin)
+    klass = np.where(done, S.SCHEDULE_DONE, np.where(behind, S.SCHEDULE_BEHIND,
+                                                      np.where(ahead, S.SCHEDULE_AHEAD, S.SCHEDULE_ON)))
+    df["schedule_class"] = pd.Series(klass.astype(object), index=df.index, dtype=object)
+    df[S.PLANNED_START_KEY] = start
     return df
+
+
+def _light_memory(df: "pd.DataFrame", key: str, history: History) -> None:
+    """An open item 红 at the end of the previous period that would be 绿 now shows 黄 (in place)."""
+    import numpy as np
+    import pandas as pd
+
+    before = history.states.get(key, {}).get(history.lights_code)
+    if not before or not len(df) or not before.get("id"):
+        return
+    was = lookup(before["id"], before["light"], df["id"])
+    status = col(df, "status")
+    closed = (status.isin(S.CLOSED_STATUSES) if key == "problems" else status == S.TASK_DONE).fillna(False)
+    light = df["light"].to_numpy(dtype=object)
+    caught_up = (was == S.RED) & (light == S.GREEN) & ~closed.to_numpy(dtype=bool)
+    if caught_up.any():
+        df["light"] = pd.Series(np.where(caught_up, S.YELLOW, light).astype(object), index=df.index, dtype=object)

@@ -61,3 +61,9 @@ def plain_number(value: Decimal) -> int | float:
     if value == value.to_integral_value():
         return int(value)
     return float(value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+
+
+def difference(a: float | int, b: float | int) -> float:
+    """``a − b`` of two one-decimal percentages, in percentage points rounded half-up to one decimal."""
+    value = Decimal(repr(float(a))) - Decimal(repr(float(b)))
+    return float(value.quantize(_TENTH, rounding=ROUND_HALF_UP))

@@ -14,12 +14,13 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from .. import schema as S
-from ..model import Carried, UnitIndex, ValidationResult
+from ..model import Carried, History, UnitIndex, ValidationResult
 from .derived import add_computed_columns
 from .exact import decimal_sum, mean1, plain_number, rate
 from .frames import col, equal, floats, int_array, isos, mask, progress_values, texts
 from .jsonfile import FIGURES_FORMAT
-from ..submission import submission_status
+from ..submission import Submission, submission_status
+from .periods import add_period_figures
 from .units import totals, unit_figures
 
 if TYPE_CHECKING:
@@ -37,12 +38,14 @@ class Merged:
     ``details``: the accepted rows with their computed columns (汇总表's detail sheets);
     ``figures``: 汇总数据.json, read by the 统计 sheets and the report; ``red_rows``: the
     红灯清单 as a table (:func:`red_rows`, the rows of ``figures["red_list"]`` with their
-    deadlines as dates)."""
+    deadlines as dates); ``history``: what the recorded periods told the merge (汇总表's
+    趋势 and 作战图 sheets and the per-period columns of its detail sheets read it)."""
 
     details: "dict[str, pd.DataFrame]"
     figures: dict
     result: ValidationResult
     red_rows: "pd.DataFrame"
+    history: History | None = None
 
 
 def summarize(
@@ -52,14 +55,19 @@ def summarize(
     office: str = "",
     low_closure_rate: float = 60.0,
     carried: Carried | None = None,
+    history: History | None = None,
+    submission: Submission | None = None,
 ) -> Merged:
     """Merge the accepted rows (and the items ``carried`` from the previous period) and compute the
-    figures (no file is written)."""
+    figures (no file is written); ``history``: what the recorded periods say (``previous``,
+    ``cumulative``, ``trend``, 序时进度 starts, the 红 → 黄 rule); ``submission``: the 报送情况 when it
+    is not the result's own (a period made of recorded ones)."""
     details = add_computed_columns(result.tables, result.as_of, result.units, period=result.period,
-                                   carried=carried)
+                                   carried=carried, history=history)
     red = red_rows(details)
-    figures = _figures(details, red, result, org=org, office=office, low_closure_rate=low_closure_rate)
-    return Merged(details=details, figures=figures, result=result, red_rows=red)
+    figures = _figures(details, red, result, org=org, office=office, low_closure_rate=low_closure_rate,
+                       carried=carried, history=history, status=submission)
+    return Merged(details=details, figures=figures, result=result, red_rows=red, history=history)
 
 
 def _figures(
@@ -70,12 +78,16 @@ def _figures(
     org: str,
     office: str,
     low_closure_rate: float,
+    carried: Carried | None = None,
+    history: History | None = None,
+    status: Submission | None = None,
 ) -> dict:
     index = UnitIndex(result.units)
     visits, problems, tasks = details["visits"], details["problems"], details["tasks"]
     period = result.period
     counts = result.totals()
-    status = submission_status(result)  # the one 报送情况 every front end reads
+    if status is None:
+        status = submission_status(result)  # the one 报送情况 every front end reads
     submission = status.to_json()
     units = unit_figures(details, result, index, status)
     total = totals(units, tasks)
@@ -114,6 +126,8 @@ def _figures(
             u["name"] for u in units if u["closure_rate"] is not None and u["closure_rate"] < low_closure_rate
         ],
     }
+    add_period_figures(figures, details, history=history, carried=carried, period=period, as_of=result.as_of,
+                       index=index, achievements=_achievements)
     return figures
 
 

@@ -176,3 +176,32 @@ def int_array(series: "pd.Series", missing: int = 0) -> "Any":
             return np.where(nan, missing, np.trunc(np.where(nan, 0.0, values)).astype(np.int64))
     # anything else: exactly as int() does it (and fails where int() fails)
     return np.asarray([missing if isna(v) else int(v) for v in series.tolist()], dtype=np.int64)
+
+
+def positions(keys: "Any", wanted: "Any") -> "Any":
+    """The position in ``keys`` of each value of ``wanted`` (−1 when absent; of duplicate keys the last),
+    one hash lookup per row in pandas. Use with :func:`take_at` for each column keyed the same way."""
+    import numpy as np
+    import pandas as pd
+
+    index = pd.Index(np.asarray(list(keys), dtype=object), dtype=object)
+    wanted = np.asarray(wanted, dtype=object)
+    if index.is_unique:
+        return index.get_indexer(wanted)
+    keep = np.flatnonzero(~index.duplicated(keep="last"))
+    found = index[keep].get_indexer(wanted)
+    return np.where(found >= 0, keep[found], -1)
+
+
+def take_at(values: "Any", where: "Any") -> "Any":
+    """``values[p]`` for each position of ``where`` (:func:`positions`) as an object array; None at −1."""
+    import numpy as np
+
+    table = np.append(np.asarray(list(values), dtype=object), np.asarray([None], dtype=object))
+    return table[where]
+
+
+def lookup(keys: "Any", values: "Any", wanted: "Any") -> "Any":
+    """``values[keys.index(w)]`` for each ``w`` of ``wanted`` as an object array (None when absent;
+    of duplicate keys the last wins)."""
+    return take_at(values, positions(keys, wanted))
