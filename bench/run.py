@@ -10,8 +10,11 @@ with the toolkit's own templates, then times in fresh interpreters, round by rou
 (the jobs of one round run back to back, so that ratios compare like with like):
   * toolkit, per stage (`api.run_workspace` itself, timed at the end of each stage: read,
     normalize+validate, merge/statistics, write 汇总表 with the report rendered beside it,
-    the wait for the report) and as a whole process (`toolkit run`), with peak RSS; the
-    report alone (`toolkit report`);
+    the wait for the report) and as a whole process (`toolkit run`), with peak RSS, both as a
+    first run (no read cache); `rerun`: the run again after one unit resent its file (the read
+    cache holds the others); the report alone (`toolkit report`);
+  * at M, the same run with three earlier periods in the history store (`history`, first run)
+    and `toolkit next-period` after that run (`next`);
   * the naive baseline (pandas.read_excel(engine="openpyxl") loop, concat, to_excel);
   * the read floor (python-calamine and fastexcel parsing the same sheets, nothing else);
 and `toolkit --help` start-up. Medians of the runs are printed and written as JSON.
@@ -67,6 +70,12 @@ def _process(workspace: Path) -> dict:
             "stages": {}}
 
 
+def _cold(workspace: Path) -> Path:
+    """``workspace`` without its read cache (toolkit.read.cache): a first run reads every file."""
+    shutil.rmtree(workspace / ".toolkit" / "cache", ignore_errors=True)
+    return workspace
+
+
 def _median(runs: list[dict]) -> dict:
     out = {"total": statistics.median(r["total"] for r in runs),
            "peak_rss_mb": max(r["peak_rss_mb"] for r in runs), "runs": len(runs)}
@@ -114,7 +123,7 @@ def bench_scale(scale: str, runs: int, data_dir: Path, reuse: dict[str, Path] | 
         history = make_history(data_dir, scale)
     print(f"[{scale}] collection ready in {time.perf_counter() - t:.1f} s: {workspace}", flush=True)
     n = 1 if scale == "L" else runs
-    samples: dict[str, list[dict]] = {kind: [] for kind in (*KINDS, "process", "report", "history", "next")}
+    samples: dict[str, list[dict]] = {kind: [] for kind in (*KINDS, "process", "rerun", "report", "history", "next")}
     naive_reused = reuse.get(scale) if reuse else None
     if naive_reused is not None:
         # the naive loop takes half an hour at L: it may be measured once on its own
@@ -122,15 +131,18 @@ def bench_scale(scale: str, runs: int, data_dir: Path, reuse: dict[str, Path] | 
         samples["naive"].append(json.loads(naive_reused.read_text(encoding="utf-8").strip().splitlines()[-1]))
         print(f"[{scale}] naive reused from {naive_reused}: {samples['naive'][-1]['total']:.2f} s", flush=True)
     for i in range(n):
-        for kind in ("floor", "fastexcel", "toolkit", "process", "report", "history", "next", "naive"):
+        for kind in ("floor", "fastexcel", "toolkit", "process", "rerun", "report", "history", "next", "naive"):
             if (kind == "naive" and naive_reused is not None) or kind in skip:
                 continue
             if kind in ("history", "next") and history is None:
                 continue
+            # toolkit, process and history are first runs (no read cache); rerun and next follow a run
             if kind == "history":  # toolkit run with three earlier periods in the store
-                samples[kind].append(_child("toolkit", history))
+                samples[kind].append(_child("toolkit", _cold(history)))
+            elif kind in ("toolkit", "process"):
+                samples[kind].append(_process(_cold(workspace)) if kind == "process" else _child(kind, _cold(workspace)))
             else:
-                samples[kind].append(_process(workspace) if kind == "process" else _child(kind, workspace))
+                samples[kind].append(_child(kind, workspace if kind != "next" else history))
             print(f"[{scale}] round {i + 1}/{n} {kind}: {samples[kind][-1]['total']:.2f} s", flush=True)
     result: dict = {kind: _median(runs_) for kind, runs_ in samples.items() if runs_}
     if naive_reused is not None:
@@ -163,7 +175,7 @@ def print_table(results: dict) -> None:
     print()
     print(f"{'scale':<6}{'job':<12}{'median s':>10}{'peak MB':>10}   stages")
     for scale, res in results["scales"].items():
-        for kind in ("toolkit", "process", "report", "history", "next", "naive", "floor", "fastexcel"):
+        for kind in ("toolkit", "process", "rerun", "report", "history", "next", "naive", "floor", "fastexcel"):
             if kind not in res:
                 continue
             r = res[kind]

@@ -50,12 +50,13 @@ BLANK_DIR = "空白模板"
 
 
 def make_templates(ws: Workspace | None = None, out_dir: Path | None = None,
-                   removed: list[Path] | None = None) -> list[Path]:
+                   removed: list[Path] | None = None, *, carried: Carried | None = None) -> list[Path]:
     """Write the blank templates and, in a workspace, one copy per unit.
 
     In a workspace: unit copies go to the templates folder, the blank ones to its
     ``空白模板`` sub-folder; each unit's 问题清单 and 任务清单 list what it still has open
-    after the recorded periods before this one. The folder then holds this unit list's
+    after the recorded periods before this one (``carried``: :func:`carried_into` with
+    ``full=True``, when the caller has it already). The folder then holds this unit list's
     templates only: a unit copy the toolkit named for a unit no longer in the list (renamed,
     removed) is deleted, so it cannot be sent out by mistake (other files are left alone);
     ``removed`` collects them. Without a workspace: blank templates into ``out_dir``.
@@ -69,7 +70,9 @@ def make_templates(ws: Workspace | None = None, out_dir: Path | None = None,
         return write_blank_templates(Path(out_dir))
     target = Path(out_dir) if out_dir else ws.templates_dir
     remove_leftovers(target)
-    written = write_unit_templates(target, ws.units, ws.period, ws.org, carried=carried_into(ws, full=True)) if ws.units else []
+    if carried is None and ws.units:
+        carried = carried_into(ws, full=True)
+    written = write_unit_templates(target, ws.units, ws.period, ws.org, carried=carried) if ws.units else []
     gone = _remove_stale_templates(target, written)
     if removed is not None:
         removed.extend(gone)
@@ -106,9 +109,11 @@ def read_collection(
     period: Period | None = None,
     progress: Progress | None = None,
     beside: "Beside | None" = None,
+    cache: Path | None = None,
 ) -> tuple[list[FileData], list[tuple[str, str]]]:
     """Find and read every workbook under ``folder`` (never raises for a bad file); ``beside``
-    (a ``runtime.Beside``) is started while a read pool works."""
+    (a ``runtime.Beside``) is started while a read pool works; ``cache``: the read cache's folder
+    (:mod:`toolkit.read.cache`: a file unchanged since it was last read is not read again)."""
     from .read import find_files, read_files
     from .runtime import join_warmers, read_workers, warming
 
@@ -118,10 +123,11 @@ def read_collection(
     paths, ignored = find_files(folder)
     # Many files are read by a small process pool (same results, same order); few in this process.
     workers = read_workers(len(paths))
-    if workers > 1:
+    if workers > 1 or cache is not None:
         progress = warming(progress, beside)  # pandas imported meanwhile (toolkit.runtime)
     with bulk_gc():
-        files = read_files(paths, folder, units=list(units), period=period, progress=progress, workers=workers)
+        files = read_files(paths, folder, units=list(units), period=period, progress=progress, workers=workers,
+                           cache=cache)
         join_warmers()  # no thread left running when a helper process is forked next
     return files, ignored
 
@@ -249,7 +255,8 @@ def markup_name(rel: str, unit: str, used: set[str]) -> str:
 
 def validate_workspace(ws: Workspace, *, progress: Progress | None = None,
                        carried: Carried | None = None) -> ValidationResult:
-    files, ignored = read_collection(ws.inbox, units=ws.units, period=ws.period, progress=progress)
+    files, ignored = read_collection(ws.inbox, units=ws.units, period=ws.period, progress=progress,
+                                     cache=ws.cache_dir)
     return check_workspace(ws, files, ignored, carried=carried if carried is not None else carried_into(ws))
 
 
@@ -530,7 +537,7 @@ def run_workspace(
         done = stage or (lambda name: None)
         past = Beside(lambda: carried_and_history(ws))  # the store is read while the pool reads the files
         files, ignored = read_collection(ws.inbox, units=ws.units, period=ws.period, progress=progress,
-                                         beside=past)
+                                         beside=past, cache=ws.cache_dir)
         carried, history = past.result()
         done("read")
         helper.warm(warm_up)
@@ -804,8 +811,8 @@ def next_period(ws: Workspace, code: str | None = None, *, console: bool = True,
     new = load_workspace(ws.root)
     for name in new.folders:
         new.folder(name).mkdir(parents=True, exist_ok=True)
-    templates = make_templates(new)
-    carried = carried_into(new)
+    carried = carried_into(new, full=True)
+    templates = make_templates(new, carried=carried)
     counts = {key: sum(len(v) for v in carried.by_unit.get(key, {}).values()) for key in ("problems", "tasks")}
     if console:
         try:
@@ -830,7 +837,8 @@ def status(ws: Workspace, *, progress: Progress | None = None) -> dict:
             recorded = store.periods()
     sub = None
     if ws.units:
-        files_read, ignored = read_collection(ws.inbox, units=ws.units, period=ws.period, progress=progress)
+        files_read, ignored = read_collection(ws.inbox, units=ws.units, period=ws.period, progress=progress,
+                                              cache=ws.cache_dir)
         result = check_collection(files_read, ignored, ws.inbox, period=ws.period, as_of=ws.reference_date(),
                                   units=ws.units, carried=carried_into(ws))
         sub = submission_status(result)

@@ -222,6 +222,22 @@ class Workspace:
         return self.root / STORE_NAME
 
     @property
+    def cache_dir(self) -> Path | None:
+        """The read cache of this period's inbox (toolkit.read.cache), or None: switched off with
+        ``TOOLKIT_CACHE=0``, or when it would lie in the inbox (nothing is written there)."""
+        import os
+
+        from .read.cache import CACHE_FOLDER
+
+        if os.environ.get("TOOLKIT_CACHE", "").strip() in ("0", "off", "no", "false"):
+            return None
+        folder = self.root / CACHE_FOLDER / self.period.code
+        inbox, where = self.inbox.resolve(), folder.resolve()
+        if where == inbox or inbox in where.parents or self.root.resolve() not in where.parents:
+            return None  # in the inbox, or led out of the workspace by a link
+        return folder
+
+    @property
     def period_dir(self) -> Path:
         return self.root / self.period_folder if self.period_folder else self.root
 

@@ -16,14 +16,15 @@ from datetime import date, datetime
 from typing import Any
 from xml.sax.saxutils import escape
 
+from .celltext import fit
 from .schema import FIRST_DATA_ROW, SheetSchema
 from .text import row_height
 
 _ROW = re.compile(rb'<row r="(\d+)"[^>]*?(?:/>|>.*?</row>)', re.S)
 _CELL = re.compile(rb'<c r="([A-Z]+)\d+"([^>]*?)(?:/>|>.*?</c>)', re.S)
 _STYLE = re.compile(rb'\ss="(\d+)"')
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _EPOCH = date(1899, 12, 30)
+_NUMERIC = frozenset(("date", "int", "number", "percent"))
 
 
 def _serial(value: date) -> int:
@@ -46,7 +47,7 @@ def _cell(ref: str, style: bytes, kind: str, value: Any) -> str:
         return f'<c r="{ref}"{s}><v>{_number(value)}</v></c>'
     if kind == "percent" and isinstance(value, (int, float)) and not isinstance(value, bool):
         return f'<c r="{ref}"{s}><v>{_number(value / 100)}</v></c>'
-    text = _CONTROL.sub("", str(value))  # written as text: never a formula, whatever it starts with
+    text = fit(str(value))[0]  # written as text: never a formula, whatever it starts with; cut to a cell's limit
     space = ' xml:space="preserve"' if text != text.strip() else ""
     return f'<c r="{ref}"{s} t="inlineStr"><is><t{space}>{escape(text)}</t></is></c>'
 
@@ -65,15 +66,29 @@ def _row_styles(sheet_xml: bytes) -> dict[str, bytes]:
 
 def rows_xml(sheet: SheetSchema, rows: list[dict[str, Any]], styles: dict[str, bytes],
              letters: list[str]) -> list[bytes]:
-    """One ``<row>`` per item (schema key → value), from ``FIRST_DATA_ROW`` on."""
+    """One ``<row>`` per item (schema key → value), from ``FIRST_DATA_ROW`` on (each cell as
+    :func:`_cell` writes it; the common cases inline, 28,000 rows at city scale)."""
     out = []
+    columns = [(col.key, letter, styles.get(letter, b""), col.kind, col.width,
+                max(int(col.width) - 1, 1) // 2)  # wide characters one line holds
+               for col, letter in zip(sheet.columns, letters)]
     for offset, values in enumerate(rows):
         r = FIRST_DATA_ROW + offset
         cells = []
-        for col, letter in zip(sheet.columns, letters):
-            value = values.get(col.key)
-            cells.append(_cell(f"{letter}{r}", styles.get(letter, b""), col.kind, value))
-        points = row_height((values.get(col.key), col.width) for col in sheet.columns)
+        wrapping = []  # (text, width) of the cells that may take more than one line
+        for key, letter, style, kind, width, fits in columns:
+            value = values.get(key)
+            if type(value) is str and value and kind not in _NUMERIC:
+                text = fit(value)[0]  # as in _cell
+                space = ' xml:space="preserve"' if text != text.strip() else ""
+                s = f' s="{style.decode()}"' if style else ""
+                text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+                cells.append(f'<c r="{letter}{r}"{s} t="inlineStr"><is><t{space}>{text}</t></is></c>')
+            else:
+                cells.append(_cell(f"{letter}{r}", style, kind, value))
+            if isinstance(value, str) and value and (len(value) > fits or "\n" in value):  # else one line
+                wrapping.append((value, width))
+        points = row_height(wrapping) if wrapping else None
         height = f' ht="{points:g}" customHeight="1"' if points is not None else ""
         out.append(f'<row r="{r}"{height}>{"".join(cells)}</row>'.encode("utf-8"))
     return out
