@@ -294,7 +294,7 @@ def test_submission(sc, figures):
     rejected = next(s for s in sc.submissions if s.rel == sc.rejected_file)
     assert [(u["name"], [f["file"] for f in u["files"]]) for u in sub["returned"]] == [(rejected.unit, [rejected.rel])]
     statuses = [expected_status(sc, u.name) for u in sc.units]
-    assert sub["counts"] == {k: statuses.count(k) for k in ("已报送", "部分报送", "有退回", "未报送")}
+    assert sub["counts"] == {k: statuses.count(k) for k in ("已报送", "部分报送", "有退回", "待核查", "未报送")}
     by_name = {u["name"]: u for u in sub["units"]}
     assert [u["name"] for u in sub["units"]] == [n for _, n in ordered_units(sc)]
     assert by_name[sc.missing_unit.name]["status"] == "未报送"

@@ -46,3 +46,36 @@ def test_a_unit_that_sent_files_is_never_called_missing_by_the_command_line(tmp_
     assert {name for name in F.STATUS if f"  {name}：" in returns} == F.RETURNED
     assert f"{F.PARTIAL}（缺大走访大调研台账）" in chase and F.NOTHING in chase
     assert not any(name in chase for name in F.RETURNED | {F.CLEAN})
+
+
+def test_a_file_the_office_cannot_use_is_neither_returned_nor_chased(tmp_path, monkeypatch):
+    """本机无权读取 / 程序出错 are the office's problems: the unit is 待核查, not 有退回 (the message
+    itself says 不必退回), and the 下一步 says what the office does about it."""
+    from toolkit.cli import next_steps
+    from toolkit.submission import PENDING
+    from toolkit.validate import collection
+
+    ws = F.build(tmp_path / "ws")
+    real = collection.validate_file
+
+    def failing(fd, ctx):
+        if fd.unit == F.CLEAN and "大走访" in fd.rel:
+            raise ValueError("模拟的程序错误")
+        return real(fd, ctx)
+
+    monkeypatch.setattr(collection, "validate_file", failing)
+    result = api.validate_workspace(ws)
+    sub = submission_status(result)
+    clean = sub.unit(F.CLEAN)
+    assert clean.status == PENDING and clean.templates == {"survey": PENDING, "tasks": SENT}
+    assert clean not in sub.returns and clean not in sub.chase and sub.pending == [clean]
+    (held,) = clean.pending
+    assert "大走访" in held.file and "不必退回" in held.reason and not clean.returned
+    assert sub.count(PENDING) == 1 and sub.submitted == 4  # it did send its files
+    data = sub.to_json()
+    assert [(u["name"], [f["file"] for f in u["files"]]) for u in data["pending"]] == [(F.CLEAN, [held.file])]
+    assert F.CLEAN not in {u["name"] for u in data["returned"]} | {u["name"] for u in data["missing"]}
+    steps = next_steps(result, command="validate", inbox=ws.inbox, returns=ws.returns_dir)
+    office = [s for s in steps if "待核查" in s]
+    assert len(office) == 1 and "1 个文件" in office[0] and "不必退回" in office[0]
+    assert not any(F.CLEAN in s for s in steps)  # nothing to send back to it, nobody to chase

@@ -487,6 +487,12 @@ def print_submission(result: "ValidationResult", console=None) -> None:
         for unit in sub.returns:
             for r in unit.returned:
                 out.para(f"{unit.name}：{r.file}（{r.reason}）", indent=2, hang=4)
+    if sub.pending:
+        out.blank()
+        console.print("[bold]待核查（本机无法使用的文件，不是报送单位的问题，不必退回）：[/]", highlight=False)
+        for unit in sub.pending:
+            for r in unit.pending:
+                out.para(f"{unit.name}：{r.file}（{r.reason}）", indent=2, hang=4)
     if sub.chase:
         names = [u.name if u.status == MISSING else f"{u.name}（缺{'、'.join(u.missing_templates)}）" for u in sub.chase]
         out.blank()
@@ -521,6 +527,10 @@ def next_steps(result: "ValidationResult", *, command: str, inbox: "Path | None"
     if unusable:
         units = list(dict.fromkeys(u.name for u, _ in unusable))
         steps.append(f"请 {_names(units, '退回名单')} 重新报送无法使用的文件（原因见上方退回名单）")
+    held = [r for u in sub.pending for r in u.pending]
+    if held:
+        steps.append(f"处理本机无法使用的 {len(held)} 个文件（见上方“待核查”，不必退回）：无权读取的检查文件和收集文件夹的权限，"
+                     "程序出错的把文件和提示发给维护人员")
     if returns is None and any(f.errors and not f.markup_path for f in result.files if f.status != FILE_UNREADABLE):
         steps.append("需要退回修改文件时，加上 --returns 目录 重新运行 toolkit validate")
     if sub.chase:

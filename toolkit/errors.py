@@ -31,6 +31,7 @@ class ErrorKind:
     scope: str  # "文件" | "工作表" | "行" | "单元格"
     description: str = ""
     also: Severity | None = None  # a second severity the kind takes in the case its description names
+    office: bool = False  # the office's own problem (this PC, the program): the file is not sent back
 
 
 _KINDS: tuple[ErrorKind, ...] = (
@@ -49,7 +50,7 @@ _KINDS: tuple[ErrorKind, ...] = (
     ErrorKind("file-no-access", ERROR, "本机无权读取",
               "本机当前用户没有读取这个文件的权限（{detail}）。这不是报送单位的问题，不必退回：请检查收集文件夹及该文件的权限"
               "（从别的电脑、网络共享或压缩包复制来的文件常见），能正常打开后重新校验。",
-              "文件", "操作系统拒绝读取（权限不足）：是本机的设置问题，不是文件损坏，也不是报送单位的问题。"),
+              "文件", "操作系统拒绝读取（权限不足）：是本机的设置问题，不是文件损坏，也不是报送单位的问题。", office=True),
     ErrorKind("file-too-large", ERROR, "文件超出读取上限",
               "{what}，超出了读取一个文件的上限（{limit}），为免占满内存，没有读取本文件。{fix}。",
               "文件", "读取前检查文件的代价（docs/validation.md“读取上限”）：文件大小、zip 目录中各部分解压后的大小"
@@ -57,7 +58,7 @@ _KINDS: tuple[ErrorKind, ...] = (
     ErrorKind("file-check-failed", ERROR, "检查时程序出错",
               "检查本文件时程序出错（{detail}），本文件的数据没有汇总，其他文件照常汇总。这不是报送单位的问题，"
               "不必退回：请把本文件和这条信息发给维护人员。",
-              "文件", "读取或检查一个文件时出现了程序本身的错误：该文件按“无法读取”处理，不影响其他文件。"),
+              "文件", "读取或检查一个文件时出现了程序本身的错误：该文件按“无法读取”处理，不影响其他文件。", office=True),
     ErrorKind("unknown-template", ERROR, "不是下发的模板",
               "文件中没有找到任何一张下发模板的工作表（未识别出{expected}等表头）。请使用下发的模板填写，不要改动表头。",
               "文件", "没有一张工作表的表头与任何模板相符。"),
@@ -233,6 +234,13 @@ class _Slots(dict):
 
 
 _FORMATTER = string.Formatter()
+
+
+def office_side(code: str) -> bool:
+    """Whether an issue of ``code`` is the office's own problem (本机无权读取, 程序出错): the unit's
+    file is fine as far as anyone knows, so it is not sent back (toolkit.submission: 待核查)."""
+    kind = CATALOG.get(code)
+    return bool(kind and kind.office)
 
 
 def render(code: str, *, header: str = "", value: str = "", **slots: object) -> str:

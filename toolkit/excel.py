@@ -151,6 +151,9 @@ def _validation_parts(result) -> tuple[dict[str, int], list[tuple[str, Path]], l
         for unit in sub.returns:
             for r in unit.returned:
                 problems.append([r.file, unit.name, "有退回", "退回", f"需修改后重新报送：{r.reason}"])
+        for unit in sub.pending:
+            for r in unit.pending:
+                problems.append([r.file, unit.name, "待核查", "核查", f"本机无法使用，不必退回：{r.reason}"])
         names = [u.name if u.status == MISSING else f"{u.name}（缺{'、'.join(u.missing_templates)}）" for u in sub.chase]
         if names:
             chased = "、".join(names)

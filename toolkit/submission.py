@@ -10,10 +10,15 @@ Per unit and template (大走访大调研台账, 任务推进台账):
 * **有退回** — files came, but none is usable without errors: rows rejected, unreadable,
   encrypted, not an Excel file … (an unreadable file whose template is unknown counts for
   every template the unit has not otherwise delivered);
+* **待核查** — files came, but the office cannot use them for reasons of its own: this PC may
+  not read them (本机无权读取) or the program failed on them (检查时程序出错,
+  ``errors.office_side``). The unit is neither sent anything back nor chased; the office fixes
+  the access or reports the error, then validates again (:attr:`Submission.pending`);
 * **未报送** — no file of that template came.
 
-Per unit: **已报送** (every template 已报送), **有退回** (some template 有退回), **部分报送**
-(some template 未报送, none 有退回), **未报送** (nothing came).
+Per unit: **已报送** (every template 已报送), **有退回** (some template 有退回), **待核查** (some
+template 待核查, none 有退回), **部分报送** (some template 未报送, none 有退回 or 待核查),
+**未报送** (nothing came).
 
 * 退回名单 (:attr:`Submission.returns`) = the units 有退回, with each file to resend and why;
 * 催报名单 (:attr:`Submission.chase`) = the units 未报送 and 部分报送, naming the templates
@@ -29,6 +34,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from .errors import office_side
 from .model import (
     ERROR,
     FILE_SUPERSEDED,
@@ -45,7 +51,8 @@ SENT = "已报送"
 RETURNED = "有退回"
 MISSING = "未报送"
 PARTIAL = "部分报送"
-UNIT_STATUSES = (SENT, PARTIAL, RETURNED, MISSING)
+PENDING = "待核查"
+UNIT_STATUSES = (SENT, PARTIAL, RETURNED, PENDING, MISSING)
 
 
 @dataclass(frozen=True)
@@ -66,9 +73,10 @@ class UnitSubmission:
     name: str
     configured: bool  # in the unit list of toolkit.toml
     status: str  # one of UNIT_STATUSES
-    templates: dict[str, str]  # template id -> SENT / RETURNED / MISSING
+    templates: dict[str, str]  # template id -> SENT / RETURNED / PENDING / MISSING
     files: list[str] = field(default_factory=list)  # every file attributed to the unit (superseded included)
     returned: list[ReturnedFile] = field(default_factory=list)
+    pending: list[ReturnedFile] = field(default_factory=list)  # files the office must see to (待核查)
 
     @property
     def missing_templates(self) -> list[str]:
@@ -107,6 +115,11 @@ class Submission:
         """退回名单: units whose files came but must be corrected and sent again."""
         return [u for u in self.units if u.must_resend]
 
+    @property
+    def pending(self) -> list[UnitSubmission]:
+        """Units with files the office must see to (待核查: no access on this PC, a program error)."""
+        return [u for u in self.units if u.pending]
+
     def count(self, status: str) -> int:
         return sum(1 for u in self.units if u.configured and u.status == status)
 
@@ -131,6 +144,9 @@ class Submission:
                           "files": [{"file": r.file, "template": r.template, "reason": r.reason,
                                      "errors": r.errors, "rows_rejected": r.rows_rejected} for r in u.returned]}
                          for u in self.returns],
+            "pending": [{"code": u.code, "name": u.name, "status": u.status,
+                         "files": [{"file": r.file, "template": r.template, "reason": r.reason} for r in u.pending]}
+                        for u in self.pending],
             "units": [{"code": u.code, "name": u.name, "status": u.status, "templates": dict(u.templates),
                        "files": list(u.files)} for u in self.units],
             "template_names": names,
@@ -160,35 +176,47 @@ def _returned(f: FileReport) -> ReturnedFile:
     return ReturnedFile(f.rel, f.template_name or "", reason, int(f.errors), int(f.rows_rejected), f.markup_path)
 
 
+def _office_side(f: FileReport) -> bool:
+    """The file could not be used for the office's own reasons (see ``errors.office_side``)."""
+    return f.status == FILE_UNREADABLE and any(office_side(i.code) for i in f.issues)
+
+
 def _template_status(files: list[FileReport], template_id: str) -> tuple[str, list[FileReport]]:
-    """(status, the files that make it 有退回) of one template of one unit."""
+    """(status, the files that make it 有退回 or 待核查) of one template of one unit."""
     mine = [f for f in files if f.status != FILE_SUPERSEDED
             and (f.template == template_id or (f.template is None and f.status == FILE_UNREADABLE))]
     if any(f.delivered and f.errors == 0 for f in mine):
         return SENT, []
+    theirs = [f for f in mine if not _office_side(f)]
+    if theirs:
+        return RETURNED, theirs
     if mine:
-        return RETURNED, mine
+        return PENDING, mine
     return MISSING, []
 
 
 def _unit_entry(code: str, name: str, configured: bool, files: list[FileReport]) -> UnitSubmission:
     templates: dict[str, str] = {}
     returned: dict[str, ReturnedFile] = {}
+    pending: dict[str, ReturnedFile] = {}
     for t in TEMPLATES:
         state, culprits = _template_status(files, t.id)
         templates[t.id] = state
         for f in culprits:
-            returned.setdefault(f.rel, _returned(f))
+            (pending if state == PENDING else returned).setdefault(f.rel, _returned(f))
     states = set(templates.values())
     if states == {SENT}:
         status = SENT
     elif RETURNED in states:
         status = RETURNED
+    elif PENDING in states:
+        status = PENDING
     elif SENT in states:
         status = PARTIAL
     else:
         status = MISSING
-    return UnitSubmission(code, name, configured, status, templates, [f.rel for f in files], list(returned.values()))
+    return UnitSubmission(code, name, configured, status, templates, [f.rel for f in files], list(returned.values()),
+                          [p for rel, p in pending.items() if rel not in returned])
 
 
 def submission_status(result: ValidationResult) -> Submission:

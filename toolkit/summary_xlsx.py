@@ -32,7 +32,7 @@ from .merge import rate
 from .merge.frames import isna
 from .model import META_FILE, META_NOTES, META_ROW, Issue, ValidationResult
 from .schema import GREEN, RED, UNIT_KEY, YELLOW
-from .submission import MISSING, PARTIAL, RETURNED, UNIT_STATUSES
+from .submission import MISSING, PARTIAL, PENDING, RETURNED, UNIT_STATUSES
 from .text import row_height, wrapped_lines
 
 if TYPE_CHECKING:
@@ -48,7 +48,7 @@ NA_TEXT = "暂无"
 
 FONT = "宋体"
 LIGHT_FILLS = {RED: "#F8696B", YELLOW: "#FFEB84", GREEN: "#63BE7B"}
-STATUS_FILLS = {MISSING: "#F8696B", RETURNED: "#FFEB84", PARTIAL: "#FFEB84"}
+STATUS_FILLS = {MISSING: "#F8696B", RETURNED: "#FFEB84", PARTIAL: "#FFEB84", PENDING: "#FFEB84"}
 
 SHEET_INFO = (
     ("说明", "本表的统计口径、数据来源和各工作表的内容。"),
@@ -1080,7 +1080,8 @@ def _write_submission(book: _Book, ws, figures: dict, result: ValidationResult) 
     for c, w in enumerate(widths):
         ws.set_column(c, c, w)
     counts = sub.get("counts", {})
-    summary = (f"应报 {sub['expected']} 个单位：" + "，".join(f"{k} {counts.get(k, 0)} 个" for k in UNIT_STATUSES)
+    summary = (f"应报 {sub['expected']} 个单位：" + "，".join(f"{k} {counts.get(k, 0)} 个" for k in UNIT_STATUSES
+                                                    if k != PENDING or counts.get(k))
                if sub["expected"] else "未配置单位名单")
     _title(book, ws, "报送情况", _subtitle(figures) + "    " + summary, last, sum(widths))
     row = 3
