@@ -790,6 +790,7 @@ def _chart(book: _Book, ws, chart_type: str, title: str, measure: str, first: in
 # ---------------------------------------------------------------------------
 
 #: (group, header, trend key, kind) of the 趋势 sheet
+CHART_WIDTH = 440  # pixels: eight columns of the 趋势 sheet
 TREND_COLUMNS = (
     ("统计期", "统计期", "name", "text"),
     ("走访情况", "走访次数", "visits", "int"), ("走访情况", "累计走访", "visits_cumulative", "int"),
@@ -810,10 +811,15 @@ def _write_trend(book: _Book, ws, figures: dict) -> None:
     cols = TREND_COLUMNS
     last = len(cols) - 1
     trend = figures.get("trend") or []
+    widths = [22] + [7.5] * last  # 2022年第二季度（本期） on one line
+    starts = [c for c in range(1, len(cols)) if cols[c][0] != cols[c - 1][0]]  # a band per group or more
+    layout = _print_setup(ws, header_rows=(2, 3), last_col=last, widths=widths, keys=1, starts=starts)
+    first_band = (layout.breaks[0] - 1) if layout.breaks else last
+    start = 1 if layout.breaks else 0  # the title within the first page, after the repeated 统计期
     _title(book, ws, "趋势（各期对比）", _subtitle(figures) + "    办结率＝问题办结数÷问题数；欠进度＝完成进度低于序时进度5个百分点以上或已超过完成时限",
-           last)
-    ws.set_column(0, 0, 16)
-    ws.set_column(1, last, 7.5)
+           first_band, sum(widths[start:first_band + 1]), first_col=start)
+    ws.set_column(0, 0, widths[0])
+    ws.set_column(1, last, widths[1])
     ws.set_row(2, 20)
     ws.set_row(3, 30)
     _group_headers(book, ws, 2, cols)
@@ -840,9 +846,6 @@ def _write_trend(book: _Book, ws, figures: dict) -> None:
         ws.merge_range(row, 0, row, last, "暂无", book.cell("center"))
         row += 1
     ws.freeze_panes(4, 1)
-    widths = [16] + [7.5] * last
-    starts = [c for c in range(1, len(cols)) if cols[c][0] != cols[c - 1][0]]  # a band per group or more
-    _print_setup(ws, header_rows=(2, 3), last_col=last, widths=widths, keys=1, starts=starts)
     if not trend:
         return
     name, first, end = ws.get_name(), 4, 4 + len(trend) - 1
@@ -863,7 +866,7 @@ def _write_trend(book: _Book, ws, figures: dict) -> None:
     visits.set_y_axis({"num_font": font, "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}}})
     cumulative.set_y2_axis({"num_font": font})
     visits.set_legend({"position": "bottom", "font": font})
-    visits.set_size({"width": 520, "height": 300})
+    visits.set_size({"width": CHART_WIDTH, "height": 300})
     rates = book.wb.add_chart({"type": "line"})
     for title, key, color in (("办结率", "closure_rate", "#70AD47"), ("任务平均进度", "average_progress", "#4472C4")):
         rates.add_series({"name": title, "categories": [name, first, 0, end, 0],
@@ -874,9 +877,11 @@ def _write_trend(book: _Book, ws, figures: dict) -> None:
     rates.set_y_axis({"num_font": font, "num_format": "0%", "min": 0, "max": 1,
                       "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}}})
     rates.set_legend({"position": "bottom", "font": font})
-    rates.set_size({"width": 520, "height": 300})
-    ws.insert_chart(row + 1, 0, visits, {"x_offset": 4, "y_offset": 4})
-    ws.insert_chart(row + 1, 8, rates, {"x_offset": 4, "y_offset": 4})
+    rates.set_size({"width": CHART_WIDTH, "height": 300})
+    # under the table, after the repeated 统计期 column, each within a band: a chart across a page
+    # break (or over a repeated column) prints in pieces
+    ws.insert_chart(row + 1, 1, visits, {"x_offset": 4, "y_offset": 4})
+    ws.insert_chart(row + 1, layout.breaks[0] if layout.breaks else 9, rates, {"x_offset": 4, "y_offset": 4})
 
 
 BOARD_FIXED = (("编号", "id", "text", 16), ("任务名称", "name", "text", 26), ("责任单位", "unit_in_charge", "text", 11),
@@ -916,6 +921,7 @@ def _write_board(book: _Book, ws, figures: dict, merged: "Merged"):
     widths = [w for *_rest, w in BOARD_FIXED] + [6] * len(months) + [w for *_rest, w in end]
     # A3 landscape; a campaign of many months prints in bands, the task's columns on each
     _print_setup(ws, header_rows=(2, 3), last_col=last, widths=widths, keys=m0, paper=A3)
+    ws.repeat_columns(0, m0 - 1)  # on every page, also when the board fits the width (a long board: pages down)
     lines = b.lines
     if not len(lines):
         ws.merge_range(4, 0, 4, last, "本期没有任务", book.cell("center"))
