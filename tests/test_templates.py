@@ -637,6 +637,11 @@ def test_templates_of_units_renamed_or_removed_are_deleted_and_nothing_else(tmp_
     folder = ws.templates_dir
     mine = folder / "我的说明.xlsx"
     mine.write_bytes(b"kept")
+    copies = [folder / f"办公室-{TEMPLATES[1].name}-2022年第一季度 - 副本.xlsx",  # a clerk's own copies
+              folder / f"党建办-{TEMPLATES[0].name}-2022年第一季度（改）.xlsx",
+              folder / f"党建办-{TEMPLATES[0].name}-2021年第四季度.xlsx"]
+    for copy in copies:
+        copy.write_bytes(b"kept")
     text = edit_config_text(ws.config_path.read_text(encoding="utf-8"),
                             {("", "units"): [unit_entry(Unit("01", "办公室")), unit_entry(Unit("02", "机关党委"))]})
     ws.config_path.write_text(text, encoding="utf-8")
@@ -644,7 +649,7 @@ def test_templates_of_units_renamed_or_removed_are_deleted_and_nothing_else(tmp_
     api.make_templates(load_workspace(ws.root), removed=removed)
     names = sorted(p.name for p in folder.glob("*.xlsx"))
     assert names == sorted([f"{u}-{t.name}-2022年第一季度.xlsx" for u in ("办公室", "机关党委") for t in TEMPLATES]
-                           + ["我的说明.xlsx"])
+                           + ["我的说明.xlsx"] + [c.name for c in copies])
     assert sorted(p.name for p in removed) == sorted(f"{u}-{t.name}-2022年第一季度.xlsx" for u in ("党建办", "政策法规科")
                                                      for t in TEMPLATES)
     assert mine.read_bytes() == b"kept"

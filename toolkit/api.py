@@ -73,22 +73,27 @@ def make_templates(ws: Workspace | None = None, out_dir: Path | None = None,
     if carried is None and ws.units:
         carried = carried_into(ws, full=True)
     written = write_unit_templates(target, ws.units, ws.period, ws.org, carried=carried) if ws.units else []
-    gone = _remove_stale_templates(target, written)
+    gone = _remove_stale_templates(target, written, ws.period)
     if removed is not None:
         removed.extend(gone)
     written += write_blank_templates(target / BLANK_DIR)
     return written
 
 
-def _remove_stale_templates(folder: Path, keep: list[Path]) -> list[Path]:
-    """Delete the unit copies in ``folder`` the toolkit named (``单位-模板名-统计期.xlsx``) that are not ``keep``."""
+def _remove_stale_templates(folder: Path, keep: list[Path], period: Period) -> list[Path]:
+    """Delete the unit copies in ``folder`` the toolkit named for this period
+    (``单位-模板名-统计期.xlsx``, exactly) that are not ``keep``; a clerk's own copy
+    (``… - 副本.xlsx``) or any other file is left alone."""
+    from .paths import safe_name
     from .schema import TEMPLATES
 
-    keep_names = {p.name for p in keep}
+    keep_names = {p.name.casefold() for p in keep}
     gone = []
     for template in TEMPLATES:
-        for old in folder.glob(f"*-{template.name}-*.xlsx"):
-            if old.name in keep_names or old.name.startswith("~$") or not old.is_file():
+        tail = safe_name(f"-{template.name}-{period.name}", max_bytes=160) + ".xlsx"
+        for old in folder.glob(f"*{tail}"):
+            if (old.name.casefold() in keep_names or old.name.startswith("~$") or old.name == tail
+                    or not old.name.endswith(tail) or not old.is_file()):
                 continue
             try:
                 old.unlink()
