@@ -566,3 +566,19 @@ def test_a_custom_appendix_template_is_used_and_checked(tmp_path, figures):
     doc.save(str(broken))
     with pytest.raises(TemplateError, match="period_nmae"):
         render_report(figures, tmp_path / "b" / "情况汇报.docx", settings=SETTINGS, appendix_template=broken)
+
+
+def test_a_report_written_without_pdf_removes_the_pdfs_of_an_earlier_report(tmp_path):
+    """The report is one set: a 情况汇报.pdf of last run never stays beside this run's .docx."""
+    from toolkit import api
+
+    out = tmp_path / "2022年第一季度情况汇报.docx"
+    stale = [tmp_path / "2022年第一季度情况汇报.pdf", tmp_path / "2022年第一季度统计附表.pdf"]
+    for path in stale:
+        path.write_bytes(b"%PDF- an earlier report")
+    other = tmp_path / "2022年第一季度情况汇报（打印稿）.pdf"
+    other.write_bytes(b"%PDF- the clerk's own")
+    outcome = api.make_report(make_figures(), out, pdf=False)
+    assert outcome.docx == out and out.is_file() and outcome.appendix.is_file() and outcome.pdf is None
+    assert not any(p.exists() for p in stale)
+    assert other.read_bytes() == b"%PDF- the clerk's own"

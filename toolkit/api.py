@@ -438,10 +438,11 @@ def make_report(
     """Write the report (情况汇报, 统计附表, their PDFs when asked) as one set beside ``out``:
     all of them or none (:func:`toolkit.io.output_set`)."""
     from .io import output_set, remove_leftovers
+    from .report import report_files
 
     out = Path(out)
     remove_leftovers(out.parent)
-    with output_set(out.parent) as staging:
+    with output_set(out.parent, retire=[p.name for p in report_files(out)]) as staging:
         outcome = _render_report(figures, staging / out.name, ws=ws, template=template, text=text, pdf=pdf)
     return _moved_report(outcome, staging, out.parent)
 
@@ -527,7 +528,7 @@ def run_workspace(
     "report": the wait for the report after the workbook); the benchmark times them."""
     from .io import output_set, remove_leftovers
     from .merge import summarize
-    from .report import warm_up
+    from .report import report_files, warm_up
     from .runtime import Helper
     from .summary_xlsx import write_workbook
 
@@ -553,7 +554,7 @@ def run_workspace(
                            **merge_settings(ws))
         done("merge")
         out_dir = ws.output_dir
-        with output_set(out_dir) as staging:
+        with output_set(out_dir, retire=[p.name for p in report_files(default_report_path(ws))]) as staging:
             side = helper.submit(write_figures_and_report, merged.figures, staging,
                                  staging / default_report_path(ws).name, ws=ws, text=text, pdf=pdf)
             try:

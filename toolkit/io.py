@@ -21,7 +21,7 @@ import socket
 import tempfile
 import time
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 
@@ -107,41 +107,46 @@ def temp_prefix() -> str:
 
 
 @contextlib.contextmanager
-def output_set(folder: Path) -> Iterator[Path]:
+def output_set(folder: Path, retire: "Iterable[str] | Callable[[], Iterable[str]]" = ()) -> Iterator[Path]:
     """Yield a staging folder inside ``folder``; write the outputs of a set there under their
     final names. On success they are moved into ``folder`` together: if one cannot be moved
     (a file open in Excel or Word on Windows), none is, the old files stay, and
-    :class:`OutputLockedError` names the locked file. The staging folder is removed either way."""
+    :class:`OutputLockedError` names the locked file. ``retire``: names (or a function giving
+    them once the set is written) of files of the set that this run did not write — an old
+    one of them is removed with the same all-or-none rule (the PDF of an earlier report).
+    The staging folder is removed either way."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=temp_prefix(), dir=folder))
     try:
         yield staging
-        commit_set(staging, folder)
+        commit_set(staging, folder, retire() if callable(retire) else retire)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
 
 
-def commit_set(staging: Path, folder: Path) -> list[Path]:
-    """Move every file of ``staging`` into ``folder``, all or none (see :func:`output_set`).
+def commit_set(staging: Path, folder: Path, retire: "Iterable[str]" = ()) -> list[Path]:
+    """Move every file of ``staging`` into ``folder``, all or none (see :func:`output_set`), and
+    remove the old files named in ``retire`` that the set does not replace.
 
     The old files are first moved aside into the staging folder: on Windows a file open in
     another program cannot be renamed, so a locked one is found before anything is replaced,
     and the ones already moved aside are put back."""
     names = sorted(p.name for p in staging.iterdir() if p.is_file() and not p.name.startswith(TEMP_PREFIX))
+    old_names = names + sorted({Path(n).name for n in retire} - set(names))
     aside = staging / (TEMP_PREFIX + "old")
     aside.mkdir(exist_ok=True)
     moved: list[str] = []  # old files moved aside
     try:
-        for name in names:
-            if (folder / name).exists():
+        for name in old_names:
+            if (folder / name).is_file():
                 os.replace(folder / name, aside / name)
                 moved.append(name)
     except OSError as exc:
         for name in reversed(moved):
             with contextlib.suppress(OSError):
                 os.replace(aside / name, folder / name)
-        locked = folder / names[len(moved)] if len(moved) < len(names) else folder
+        locked = next((folder / n for n in old_names if n not in moved and (folder / n).exists()), folder)
         raise OutputLockedError(locked, (
             f"无法替换 {locked}：文件可能正在 Excel、WPS 或 Word 中打开。请关闭该文件后重新运行；"
             f"本次的{_set_names(names)}都没有写入，原有文件未被改动。")) from exc

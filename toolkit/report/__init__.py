@@ -346,6 +346,15 @@ def _appendix_path(out: Path) -> Path:
     return out.with_name(f"{out.stem}（{appendix}）.docx")
 
 
+def report_files(out: Path) -> list[Path]:
+    """Every file a report written to ``out`` may consist of: 情况汇报.docx, 统计附表.docx and their
+    PDFs. A new report replaces them as one set (``toolkit.io.output_set``'s ``retire``): a PDF
+    of an earlier report never stays beside a report written without one."""
+    out = Path(out)
+    appendix = _appendix_path(out)
+    return [out, appendix, out.with_suffix(".pdf"), appendix.with_suffix(".pdf")]
+
+
 def render_report(figures: dict, out: Path, *, template: Path | None = None, settings: ReportSettings | None = None,
                   text: ReportText | None = None, pdf: bool = False, appendix: bool = True,
                   today: date | None = None, appendix_template: Path | None = None) -> ReportOutcome:
