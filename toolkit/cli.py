@@ -900,7 +900,7 @@ def next_period_cmd(
         console.print(f"[green]已记录[/] {escape(outcome.previous.name)}的台账（历史记录：{escape(str(ws.store_path))}）。")
         console.print(f"[green]当前统计期已切换为[/] {escape(outcome.period.name)}。")
         new = api.workspace_for(_workspace(None), None)
-        console.print(f"  结转未办结的问题 {outcome.carried.get('problems', 0)} 个、未完成的任务 "
+        console.print(f"  结转未销号的问题 {outcome.carried.get('problems', 0)} 个、未完成的任务 "
                       f"{outcome.carried.get('tasks', 0)} 项，已列入各单位的新模板。")
         for name in ("templates", "inbox", "output", "returns"):
             console.print(f"  文件夹：{escape(str(new.folder(name)))}")

@@ -227,7 +227,7 @@ def _do_next_period(api, ws: Workspace, text: ReportText, progress) -> Outcome:
     new = load_workspace(ws.root)
     carried = outcome.carried
     status = (f"已记录{outcome.previous.name}的台账，当前统计期切换为{outcome.period.name}。"
-              f"结转未办结的问题 {carried.get('problems', 0)} 个、未完成的任务 {carried.get('tasks', 0)} 项，"
+              f"结转未销号的问题 {carried.get('problems', 0)} 个、未完成的任务 {carried.get('tasks', 0)} 项，"
               f"已列入“{new.templates_dir.relative_to(new.root)}”中各单位的新模板，请下发。")
     links = [("下发模板文件夹", new.templates_dir), ("收集文件夹", new.inbox)]
     return Outcome(status, links=links, problems=notes, settings=setting_values(new))
