@@ -284,3 +284,25 @@ def test_lint_finds_layout_and_text_faults_in_a_document(tmp_path, capsys):
     assert f"有 {len(lint(bad))} 处需要修改" in printed and "上边距为 25.0 毫米，应为 37 毫米" in printed
     main(["report", "--check", "--out", str(out.docx)])
     assert "检查通过" in capsys.readouterr().out
+
+
+def test_a_report_written_on_its_own_updates_the_checks_in_the_figures_json(tmp_path_factory, tmp_path):
+    import dataclasses
+    import json
+
+    from demo_workspace import demo_copy
+    from toolkit import api
+    from toolkit.config import load_workspace
+
+    ws = load_workspace(demo_copy(tmp_path_factory, tmp_path / "ws"))
+    api.run_workspace(ws)
+    own = ws.output_dir / "汇总数据.json"
+    assert "recipient-empty" not in {c["code"] for c in json.loads(own.read_text(encoding="utf-8"))["report_checks"]}
+    emptied = dataclasses.replace(ws, report=dataclasses.replace(ws.report, recipient=""))
+    given = tmp_path / "别处的汇总数据.json"
+    given.write_bytes(own.read_bytes())
+    api.make_report(given, tmp_path / "情况汇报.docx", ws=emptied)  # an input from elsewhere: never written
+    assert given.read_bytes() == own.read_bytes()
+    outcome = api.make_report(own, api.default_report_path(ws), ws=emptied)
+    codes = {c["code"] for c in json.loads(own.read_text(encoding="utf-8"))["report_checks"]}
+    assert "recipient-empty" in codes and codes == {c["code"] for c in outcome.checks}

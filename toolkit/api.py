@@ -444,7 +444,27 @@ def make_report(
     remove_leftovers(out.parent)
     with output_set(out.parent, retire=[p.name for p in report_files(out)]) as staging:
         outcome = _render_report(figures, staging / out.name, ws=ws, template=template, text=text, pdf=pdf)
+    _keep_checks(figures, ws, outcome.checks)
     return _moved_report(outcome, staging, out.parent)
+
+
+def _keep_checks(figures: dict | Path, ws: Workspace | None, checks: list[dict[str, str]]) -> None:
+    """Put the checks of a report written from the workspace's own 汇总数据.json into it
+    (``report_checks``), so that it says what the last report was checked for; a figures file
+    given from elsewhere is an input and is never written."""
+    from .merge import write_figures
+
+    if ws is None or isinstance(figures, dict):
+        return
+    own = ws.output_dir / FIGURES_NAME
+    try:
+        if Path(figures).resolve() != own.resolve():
+            return
+        data = load_figures(own)
+        if data.get("report_checks") != checks:
+            write_figures(dict(data, report_checks=checks), ws.output_dir)
+    except (OSError, ValueError, ToolkitError):  # the report is written; the note in the figures can wait
+        return
 
 
 def _moved_report(outcome: ReportOutcome, staging: Path, folder: Path) -> ReportOutcome:
