@@ -138,7 +138,7 @@ def test_settings_show_the_workspace_values(console):
     sh = load_workbook(console)[SHEET_CONSOLE]
     values = {key: sh[cell].value for key, (cell, _label, _note) in SETTINGS.items()}
     assert values == {"org": "滨海市体育局", "office": "党建办", "period": "2022Q1", "templates": "下发模板",
-                      "inbox": "收集文件", "output": "汇总输出", "returns": "退回修改"}
+                      "inbox": "收集文件", "output": "汇总输出", "returns": "退回修改", "recipient": ""}
     labels = [sh[f"A{cell[1:]}"].value for cell, _label, _note in SETTINGS.values()]
     assert labels == [label for _cell, label, _note in SETTINGS.values()]
 

@@ -251,10 +251,12 @@ def test_changed_settings_are_saved_into_toolkit_toml_before_running(small, monk
     sheet.range(CELL["org"]).value = "滨海市文化局"
     sheet.range(CELL["period"]).value = "2022q2"
     sheet.range(CELL["inbox"]).value = "报回文件"
+    sheet.range(CELL["recipient"]).value = "市委组织部、市直机关工委"
     assert run_button(book, "validate")
     new = load_workspace(ws.root)
     assert (new.org, new.period.code, new.period.name, new.folders["inbox"]) == (
         "滨海市文化局", "2022Q2", "2022年第二季度", "报回文件")
+    assert new.report.recipient == "市委组织部、市直机关工委"  # 主送机关: the report's pre-flight points here
     assert str(new.period.start) == "2022-04-01" and str(new.period.end) == "2022-06-30"
     assert new.period_folder == "2022年第二季度"  # a new period gets its own folder
     assert seen["ws"].org == "滨海市文化局" and seen["ws"].inbox == ws.root / "2022年第二季度" / "报回文件"

@@ -66,6 +66,7 @@ SETTINGS: dict[str, tuple[str, str, str]] = {
     "inbox": ("B9", "收集文件夹", "各单位报回的文件放这里"),
     "output": ("B10", "输出文件夹", "汇总表和报告写到这里"),
     "returns": ("B11", "退回修改文件夹", "有错误的文件标注后放这里，退回各单位"),
+    "recipient": ("B12", "主送机关", "情况汇报的抬头：上报的机关，如 市委组织部"),
 }
 FOLDER_KEYS = ("templates", "inbox", "output", "returns")
 WORKSPACE_CELL = "B4"  # the workspace folder (information only)
@@ -129,6 +130,7 @@ def vba_project_bytes() -> bytes:
 def setting_values(ws: Workspace) -> dict[str, str]:
     values = {"org": ws.org, "office": ws.office, "period": ws.period.code}
     values.update({key: ws.folders[key] for key in FOLDER_KEYS})
+    values["recipient"] = ws.report.recipient or ""
     return values
 
 

@@ -394,6 +394,8 @@ def settings_edits(ws: Workspace, values: dict[str, str]) -> dict[tuple[str, str
         edits[("", "org")] = values["org"]
     if values.get("office", "") and values["office"] != current["office"]:
         edits[("", "office")] = values["office"]
+    if values.get("recipient", "").strip() != current["recipient"]:  # may be emptied
+        edits[("report", "recipient")] = values.get("recipient", "").strip()
     if parse_period(values["period"], ws.period.start.year).code != ws.period.code:
         period = parse_period(values["period"], ws.period.start.year)
         edits[("period", "code")] = period.code
