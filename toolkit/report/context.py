@@ -137,8 +137,10 @@ def compare_table(fig: dict, pw: P.Periods) -> dict:
     """The 附件's table of this period beside the previous one and the cumulative figures, or ``{}`` with
     one recorded period (nothing to compare). Every value is a figure key (docs/figures.md)."""
     totals = fig.get("totals") if isinstance(fig.get("totals"), dict) else {}
-    if not isinstance(fig.get("previous"), dict) and not pw.cumulative:
-        return {}
+    total_cum = totals.get("cumulative") if isinstance(totals.get("cumulative"), dict) else {}
+    same = all(_n(total_cum.get(k)) == _n(totals.get(k)) for k in ("visits", "participants", "problems", "tasks"))
+    if not isinstance(fig.get("previous"), dict) and (not pw.cumulative or same):
+        return {}  # nothing to compare with, or 累计 is this period (a year over the whole campaign)
     units = [u for u in fig.get("units") or [] if isinstance(u, dict)]
     before = pw.against or "上期"
     label = {"this": pw.this, "previous": pw.before, "cumulative": "累计"}  # short: an 11 mm column
