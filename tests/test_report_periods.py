@@ -16,6 +16,7 @@ import pytest
 
 import campaign as C
 import test_period_figures as F
+from test_period_figures import q1, q2, q3, ws  # noqa: F401 - the campaign's fixtures, built once per module
 from toolkit import api
 from toolkit.report import build_context
 from toolkit.report.lint import lint, text_findings
@@ -73,28 +74,8 @@ def task_name(item) -> str:
 
 
 # ---------------------------------------------------------------------------
-# fixtures and the report as a reader sees it
+# the report as a reader sees it
 # ---------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def ws(tmp_path_factory):
-    return C.build(tmp_path_factory.mktemp("campaign") / "ws")
-
-
-@pytest.fixture(scope="module")
-def q3(ws):
-    return C.merged(ws)[1].figures
-
-
-@pytest.fixture(scope="module")
-def q2(ws):
-    return api.period_figures(ws, Q2)
-
-
-@pytest.fixture(scope="module")
-def q1(ws):
-    return api.period_figures(ws, Q1)
 
 
 class Report:
