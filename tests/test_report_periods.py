@@ -307,3 +307,25 @@ def test_libreoffice_converts_a_multi_period_report(ws, q3, tmp_path, to_pdf):
 
         text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout
         assert "较上季度" in text and "各单位主要指标与上季度、累计对比" in text
+
+
+def test_a_unit_named_beside_a_behind_key_task_is_never_praised(q3):
+    """Four units behind (three named for their counts) and 办公室 named only beside its 欠进度 key task:
+    the 各单位 part, which would praise its visits, leaves it out."""
+    fig = copy.deepcopy(q3)
+    for u in fig["units"]:  # every unit in, none below the closure threshold, 办公室 with no overdue problem
+        u["status"], u["submitted"], u["closure_rate"] = "已报送", True, 80.0
+        if u["name"] == OFFICE:
+            u["overdue_problems"] = 0
+    fig["tasks"]["behind_units"] = [{"code": "", "name": name, "count": 9, "key": 0} for name in ("甲科", "乙科", "丙科")] + [
+        {"code": "01", "name": OFFICE, "count": 1, "key": 1}]
+    fig["tasks"]["behind_key"] = [b for b in fig["tasks"]["behind_key"] if b["unit"] == OFFICE and not b["overdue"]]
+    ctx = build_context(fig)
+    issues = "\n".join(ctx["issues"])
+    assert "甲科（9项）、乙科（9项）、丙科（9项）较多" in issues and f"（{OFFICE}，完成进度10%" in issues
+    praised = [s for sec in ctx["work_sections"] if sec["key"] == "units" for s in sec["paragraphs"]]
+    assert not any(OFFICE in s for s in praised)
+    plain = copy.deepcopy(fig)
+    plain["tasks"]["behind_key"] = []  # not named at all: its visits stand out
+    ctx = build_context(plain)
+    assert any(f"{OFFICE}走访1次" in s for sec in ctx["work_sections"] if sec["key"] == "units" for s in sec["paragraphs"])

@@ -256,8 +256,9 @@ def carried_problems(fig: dict, pw: Periods | None = None) -> str:
     new = get(p, "flow", "new", default={})
     if n(p.get("new")):
         fresh = f"{pw.this}新增问题{fmt_int(p.get('new'))}个"
-        done = W.join((f"已办结{fmt_int(new.get('closed'))}个" if n(new.get("closed")) else "",
-                       f"销号{fmt_int(new.get('cancelled'))}个" if n(new.get("cancelled")) else ""))
+        done = f"已办结{fmt_int(new.get('closed'))}个" if n(new.get("closed")) else ""
+        if done and n(new.get("cancelled")):  # 销号 ones are among the 办结 ones
+            done += f"（其中已销号{fmt_int(new.get('cancelled'))}个）"
         text = f"其中，{text}；{fresh}" + (f"，{done}" if done else "")
     return W.close(text)
 
@@ -514,6 +515,7 @@ def _tasks_issue(fig: dict, at: str) -> tuple[str, set[str], dict[tuple[str, str
         sentences.append(f"欠进度的重点任务有{listed}" + (f"等{rows}项" if len(groups) > len(shown) else ""))
     named = {u["name"] for u in (sorted(units, key=lambda u: -u["count"])[:OVERDUE_NAMED]
                                  if len(units) > OVERDUE_NAMED else units)}
+    named |= {u for g in shown for u in g["units"][:3]}  # the units printed beside a 欠进度 key task
     if not sentences:
         return "", named, named_tasks
     text = "部分任务推进滞后。" + "；".join(sentences) + "。挂图作战、跑表计时的要求还没有完全落实到位"
