@@ -22,7 +22,7 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 
 from ..io import write_bytes_atomic
 from . import layout as L
-from .context import UNIT_COLUMNS
+from .context import COMPARE_COLUMNS, UNIT_COLUMNS
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE_DIR = REPO_ROOT / "word_templates"
@@ -139,6 +139,55 @@ def _unit_table(doc, width_mm: float, *, with_code: bool = False):
     return table
 
 
+def _compare_table(doc, width_mm: float):
+    """The comparison table (``compare``): two header rows — each figure, then 本期／上期／累计 under it —,
+    a row loop over ``compare.rows``, the totals row. Shown only in a multi-period report."""
+    kinds = [kind for _, cols in COMPARE_COLUMNS for _, _, _, kind in cols]
+    index_w, rate_w, int_w = 9.0, 15.0, 11.0
+    name_w = round(width_mm - index_w - sum(rate_w if k == "rate" else int_w for k in kinds), 2)
+    widths = [index_w, name_w] + [rate_w if k == "rate" else int_w for k in kinds]
+    ncols = len(widths)
+    table = doc.add_table(rows=6, cols=ncols)
+    L.table_borders(table)
+    L.table_cell_margins(table)
+    L.table_fixed_widths(table, widths)
+    head, sub, loop_start, data, loop_end, total = table.rows
+    for row in (head, sub):
+        L.repeat_header(row)
+    for row in (head, sub, data, total):
+        L.cant_split(row)
+    for col, text in ((0, "序号"), (1, "单位")):
+        cell = head.cells[col].merge(sub.cells[col])
+        _drop_extra_paragraphs(cell)
+        L.cell_text(cell, text, S_TABLE_HEAD)
+    col = 2
+    for g, (_, cols) in enumerate(COMPARE_COLUMNS):
+        cell = head.cells[col].merge(head.cells[col + len(cols) - 1]) if len(cols) > 1 else head.cells[col]
+        _drop_extra_paragraphs(cell)
+        L.cell_text(cell, "{{ compare.groups[%d].title }}" % g, S_TABLE_HEAD)
+        for k in range(len(cols)):
+            L.cell_text(sub.cells[col + k], "{{ compare.groups[%d].columns[%d] }}" % (g, k), S_TABLE_HEAD)
+        col += len(cols)
+    L.cell_text(loop_start.cells[0], "{%tr for c in compare.rows %}", S_TABLE)
+    L.cell_text(data.cells[0], "{{ c.index }}", S_TABLE)
+    L.cell_text(data.cells[1], "{{ c.name }}", S_TABLE, align=WD_ALIGN_PARAGRAPH.LEFT)
+    for k, cell in enumerate(data.cells[2:]):
+        L.cell_text(cell, "{{ c.cells[%d] }}" % k, S_TABLE)
+    L.cell_text(loop_end.cells[0], "{%tr endfor %}", S_TABLE)
+    cell = total.cells[0].merge(total.cells[1])
+    _drop_extra_paragraphs(cell)
+    L.cell_text(cell, "合计", S_TABLE_HEAD)
+    for k, cell in enumerate(total.cells[2:]):
+        L.cell_text(cell, "{{ compare.total.cells[%d] }}" % k, S_TABLE)
+    return table
+
+
+def _drop_extra_paragraphs(cell) -> None:
+    """merge() keeps the paragraphs of every merged cell; keep the first."""
+    for extra in cell.paragraphs[1:]:
+        extra._p.getparent().remove(extra._p)
+
+
 def _simple_table(doc, headers: list[str], cells: list[str], widths: list[float], loop: str,
                   total: list[str] | None = None, keep_together: bool = False):
     rows = 4 + (1 if total else 0)
@@ -223,7 +272,17 @@ def build_report_template() -> bytes:
     _p(doc, "{%p if submission_note %}", S_TABLE)
     _p(doc, "{{ submission_note }}", S_TABLE)
     _p(doc, "{%p endif %}", S_TABLE)
+    _compare_block(doc, "{{ compare.title }}")
     return _save(doc)
+
+
+def _compare_block(doc, caption: str) -> None:
+    """The comparison table with its caption and note, only when ``compare`` has rows."""
+    _p(doc, "{%p if compare %}", S_TABLE)
+    _p(doc, caption, S_TABLE_CAPTION)
+    _compare_table(doc, L.LANDSCAPE_TEXT_WIDTH_MM)
+    _p(doc, "{{ compare.note }}", S_TABLE)
+    _p(doc, "{%p endif %}", S_TABLE)
 
 
 def build_appendix_template() -> bytes:
@@ -251,6 +310,7 @@ def build_appendix_template() -> bytes:
     _simple_table(doc, ["清单类型", "任务数", "已完成", "平均进度"],
                   ["{{ t.name }}", "{{ t.count }}", "{{ t.completed }}", "{{ t.average_progress }}"],
                   [50, 30, 30, 30], "t in task_types", keep_together=True)
+    _compare_block(doc, "表{{ table_no.compare }}  {{ compare.title }}")
 
     for chart in ("objects", "problems"):  # the charts of the report live here unless [report] charts = true
         _p(doc, f"{{%p if chart_{chart} %}}", S_CHART)

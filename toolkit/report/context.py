@@ -38,6 +38,22 @@ UNIT_COLUMNS = [
 ]
 
 
+# the 附件's comparison table (a multi-period report): (group header, [(sub-header, where, key, kind)]);
+# where: "this" = the unit's entry, "previous" = its entry of the previous period, "cumulative"
+COMPARE_COLUMNS = [
+    ("走访次数", [("本期", "this", "visits", "int"), ("上期", "previous", "visits", "int"),
+                  ("累计", "cumulative", "visits", "int")]),
+    ("参与人次", [("本期", "this", "participants", "int"), ("上期", "previous", "participants", "int"),
+                  ("累计", "cumulative", "participants", "int")]),
+    ("问题清单", [("本期", "this", "problems", "int"), ("累计", "cumulative", "problems", "int")]),
+    ("已办结", [("本期", "this", "problems_closed", "int"), ("累计", "cumulative", "problems_closed", "int")]),
+    ("办结率", [("本期", "this", "closure_rate", "rate"), ("上期", "previous", "closure_rate", "rate"),
+                ("累计", "cumulative", "closure_rate", "rate")]),
+    ("欠进度任务", [("本期", "this", "tasks_behind", "int"), ("上期", "previous", "tasks_behind", "int")]),
+]
+COMPARE_TITLE = "各单位主要指标与上期、累计对比"
+
+
 TITLE_LINE_CHARS = 20  # 2号 characters on a 156 mm line
 _TITLE_BREAK_BEFORE = ("活动", "情况", "工作", "的报告", "的情况", "的通知", "的意见", "的总结")
 
@@ -94,6 +110,53 @@ def _unit_row(u: dict, index: int | str) -> dict:
             row[key] = fmt_int(value, missing="0")
     row["cells"] = [row[key] for _, key, _ in UNIT_COLUMNS]
     return row
+
+
+def _compare_value(entry: dict | None, key: str, kind: str) -> str:
+    if not isinstance(entry, dict) or entry.get("status") == "未报送":
+        return "—"
+    if key == "tasks_behind":
+        value = _get(entry, "tasks_by_schedule", "欠进度")
+    else:
+        value = entry.get(key)
+    if kind == "rate":
+        return W.percent(value, missing="—")
+    return fmt_int(value, missing="—")
+
+
+def _compare_row(u: dict, index: int | str) -> dict:
+    """One unit (or 合计) of the comparison table: this period, the previous one, since the first."""
+    sources = {"this": u, "previous": u.get("previous"), "cumulative": u.get("cumulative")}
+    if u.get("status", "") == "未报送" or u.get("submitted") is False:
+        sources["this"] = None  # sent nothing this period: no zeros
+    cells = [_compare_value(sources[where], key, kind) for _, cols in COMPARE_COLUMNS for _, where, key, kind in cols]
+    return {"index": str(index), "name": W.full_width(_clean(u.get("name"))), "cells": cells}
+
+
+def compare_table(fig: dict, pw: P.Periods) -> dict:
+    """The 附件's table of this period beside the previous one and the cumulative figures, or ``{}`` with
+    one recorded period (nothing to compare). Every value is a figure key (docs/figures.md)."""
+    totals = fig.get("totals") if isinstance(fig.get("totals"), dict) else {}
+    total_cum = totals.get("cumulative") if isinstance(totals.get("cumulative"), dict) else {}
+    same = all(_n(total_cum.get(k)) == _n(totals.get(k)) for k in ("visits", "participants", "problems", "tasks"))
+    if not isinstance(fig.get("previous"), dict) and (not pw.cumulative or same):
+        return {}  # nothing to compare with, or 累计 is this period (a year over the whole campaign)
+    units = [u for u in fig.get("units") or [] if isinstance(u, dict)]
+    before = pw.against or "上期"
+    label = {"this": pw.this, "previous": pw.before, "cumulative": "累计"}  # short: an 11 mm column
+    groups = [{"title": title, "columns": [label[where] for _, where, _, _ in cols]} for title, cols in COMPARE_COLUMNS]
+    return {
+        "title": COMPARE_TITLE.replace("上期", before),
+        "before": before,
+        "groups": groups,
+        "headers": [h for g in groups for h in g["columns"]],
+        "rows": [_compare_row(u, i) for i, u in enumerate(units, start=1)],
+        "total": _compare_row({**totals, "name": "合计", "submitted": True, "status": ""}, ""),
+        "note": (f"注：“{pw.before}”为{_clean(_get(fig, 'previous', 'period', 'name'))}，" if isinstance(
+            fig.get("previous"), dict) else "注：") + (
+            f"“累计”自{_clean(_get(fig, 'cumulative', 'first_period', 'name'))}起，问题和任务按编号各计一次。"
+            if pw.cumulative else ""),
+    }
 
 
 def _dist_table(title: str, items: list[dict], measure: str) -> dict:
@@ -177,9 +240,10 @@ def build_context(figures: dict, settings: ReportSettings | None = None, text: R
                   for d in _dist(t.get("by_type"))]
 
     # numbers of the tables of 统计附表.docx: 表1 per unit, 表2–7 distributions, then the optional ones
+    compare = compare_table(fig, P.periods(fig))
     table_no = {"units": 1, "task_types": 8}
     nxt = 9
-    for key, present in (("key_tasks", bool(key_rows)), ("red", bool(red_rows))):
+    for key, present in (("compare", bool(compare)), ("key_tasks", bool(key_rows)), ("red", bool(red_rows))):
         if present:
             table_no[key] = nxt
             nxt += 1
@@ -207,7 +271,7 @@ def build_context(figures: dict, settings: ReportSettings | None = None, text: R
         "organization": P.staff(text.organization),
         "highlights": P.staff(text.highlights),
         "issues": found.paragraphs,
-        "plans": P.plans(fig, text, key_rows, key_total),
+        "plans": P.plans(fig, text, key_rows, key_total, found.tasks),
         "closing": W.finish(_clean(getattr(settings, "closing", ""))),
         "key_tasks": key_rows[:APPENDIX_ROWS_CAP],
         "key_tasks_total": key_total,
@@ -218,6 +282,7 @@ def build_context(figures: dict, settings: ReportSettings | None = None, text: R
         "attachment_title": ATTACHMENT_TITLE,
         "unit_headers": [h for h, _, _ in UNIT_COLUMNS],
         "unit_rows": unit_rows,
+        "compare": compare,
         "totals_row": totals_row or _unit_row({"name": "合计"}, ""),
         "object_table": _dist_table("走访对象类型分布", _dist(v.get("by_object_type")), "次"),
         "method_table": _dist_table("走访方式分布", _dist(v.get("by_method")), "次"),

@@ -7,6 +7,7 @@ fact said once. ``context.build_context`` puts them in order under the headings.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -78,6 +79,56 @@ def heading(settings: ReportSettings, key: str) -> str:
 
 
 # ---------------------------------------------------------------------------
+# this period beside the recorded ones (docs/figures.md, "Period over period")
+# ---------------------------------------------------------------------------
+
+_KINDS = (("quarter", r"\d{4}Q[1-4]"), ("month", r"\d{4}-\d{2}"), ("half", r"\d{4}H[12]"), ("year", r"\d{4}"))
+
+
+def _kind(code: str) -> str:
+    return next((k for k, pattern in _KINDS if re.fullmatch(pattern, code or "")), "")
+
+
+@dataclass(frozen=True)
+class Periods:
+    """How the report names this period against the others: ``against`` the period it is compared with
+    (上季度 / 上月 / 上半年 / 上年 / 上期; empty: no comparison), ``this`` (本期 / 本年), ``before`` where
+    carried items come from (上期 / 上年), ``cumulative``: more than one period recorded (累计 sentences)."""
+
+    against: str = ""
+    this: str = "本期"
+    before: str = "上期"
+    cumulative: bool = False
+    change: dict = field(default_factory=dict)
+
+    def versus(self, key: str, measure: str = "", *, rate: bool = False) -> str:
+        """``较上季度增加2次`` / ``与上季度持平`` / ``""`` for ``previous.change[key]``."""
+        return W.versus(self.change.get(key), measure, self.against, rate=rate)
+
+
+def periods(fig: dict) -> Periods:
+    """The words of :class:`Periods` for the figures: 较上季度/较上月 only when the previous recorded
+    period is the one just before this one and of the same kind, 较上年 for a year when the year
+    before is recorded, else 较上期; nothing when no earlier period is recorded."""
+    code = clean(get(fig, "period", "code"))
+    kind = _kind(code)
+    year = kind == "year"
+    words = {"this": "本年" if year else "本期", "before": "上年" if year else "上期",
+             "cumulative": n(get(fig, "cumulative", "periods")) > 1}
+    before = get(fig, "previous", default=None)
+    if not isinstance(before, dict):
+        return Periods(**words)
+    same = _kind(clean(get(before, "period", "code"))) == kind and bool(before.get("adjacent"))
+    against = "上期"
+    if same and kind in ("quarter", "month", "year"):
+        against = {"quarter": "上季度", "month": "上月", "year": "上年"}[kind]
+    elif same and kind == "half":
+        against = "上半年" if code.endswith("H2") else "上年下半年"
+    change = before.get("change") if isinstance(before.get("change"), dict) else {}
+    return Periods(against=against, change=change, **words)
+
+
+# ---------------------------------------------------------------------------
 # opening, 报送情况
 # ---------------------------------------------------------------------------
 
@@ -121,16 +172,40 @@ def submission(fig: dict) -> str:
 # ---------------------------------------------------------------------------
 
 
+def _visits_compared(pw: Periods, participants: bool) -> list[str | None]:
+    """The changes of 走访次数 (and 参与人次) since the previous period, as :func:`wording.moved` says them."""
+    said = [W.moved(pw.change.get("visits"), "次")]
+    if participants:
+        said.append(W.moved(pw.change.get("participants"), "人次"))
+    return said
+
+
 def visits(fig: dict, period_name: str) -> list[str]:
     v = get(fig, "visits", default={})
     count = n(v.get("count"))
     if not count:
         return []
+    pw = periods(fig)
     lead = f"{period_name}，" if period_name else ""
-    s = (f"{lead}各单位坚持领导带头、分片包联，深入企业、村（社区）和群众家中察实情、听民意，"
-         f"开展走访{fmt_int(count)}次")
-    if n(v.get("participants")):
-        s += f"，参与{fmt_int(v.get('participants'))}人次"
+    people = n(v.get("participants"))
+    head = (f"{lead}各单位坚持领导带头、分片包联，深入企业、村（社区）和群众家中察实情、听民意，"
+            f"开展走访{fmt_int(count)}次")
+    said = _visits_compared(pw, bool(people)) if pw.against else []
+    known = [x for x in said if x is not None]
+    if people and len(known) == 2 and (all(known) or not any(known)) and (
+            not all(known) or known[0][:2] == known[1][:2]):
+        # both up, both down or both equal: one comparison for the two figures
+        tail = (f"分别较{pw.against}{known[0][:2]}{known[0][2:]}、{known[1][2:]}" if all(known) else
+                f"均与{pw.against}持平")
+        s = f"{head}、参与{fmt_int(people)}人次，{tail}"
+    else:
+        s = head
+        if said and said[0] is not None:
+            s += "，" + (f"较{pw.against}{said[0]}" if said[0] else f"与{pw.against}持平")
+        if people:
+            s += f"{'；' if said and said[0] is not None else '，'}参与{fmt_int(people)}人次"
+            if len(said) > 1 and said[1] is not None:
+                s += "，" + (f"较{pw.against}{said[1]}" if said[1] else f"与{pw.against}持平")
     if n(v.get("objects")):
         s += f"，走访对象{fmt_int(v.get('objects'))}个"
     parts = [W.close(s)]
@@ -142,7 +217,67 @@ def visits(fig: dict, period_name: str) -> list[str]:
     methods = W.enumerate_counts([(d["name"], d["count"], "次") for d in dist(v.get("by_method"))])
     if methods:
         parts.append(f"从走访方式看，{methods}。")
+    total = get(fig, "cumulative", "visits", default={})
+    if pw.cumulative and n(total.get("count")) and (n(total.get("count")), n(total.get("participants"))) != (count, people):
+        together = f"活动开展以来累计走访{fmt_int(total.get('count'))}次"  # not when it is this period's
+        if n(total.get("participants")):
+            together += f"、参与{fmt_int(total.get('participants'))}人次"
+        parts.append(W.close(together))
     return [W.finish("".join(parts))]
+
+
+def carried_problems(fig: dict, pw: Periods | None = None) -> str:
+    """The problems open at the start of this period and what became of them, and the new ones:
+    ``上期结转的9个问题，本期办结1个、销号1个，3个已办结待销号，仍有5个在办；本期新增问题1个``
+    (zero parts left out; ``""`` when nothing was carried — the first period, or everything new)."""
+    pw = pw or periods(fig)
+    p = get(fig, "problems", default={})
+    carried = n(p.get("carried"))
+    if not carried:
+        return ""
+    flow = get(p, "flow", "carried", default={})
+    closed_now, cancelled = n(flow.get("closed_this_period")), n(flow.get("cancelled"))
+    awaiting, still = n(flow.get("awaiting")), n(flow.get("open"))
+    clauses = []
+    if not still and not awaiting and cancelled:
+        clauses.append(f"{pw.this}已全部销号")
+    else:
+        acts = W.join((f"办结{fmt_int(closed_now)}个" if closed_now else "",
+                       f"销号{fmt_int(cancelled)}个" if cancelled else ""))
+        if acts:
+            clauses.append(pw.this + acts)
+        if not still:
+            clauses.append("已全部办结")
+        else:
+            if awaiting:
+                clauses.append(f"{fmt_int(awaiting)}个已办结待销号")
+            clauses.append(f"仍有{fmt_int(still)}个在办")
+    text = f"{pw.before}结转的{fmt_int(carried)}个问题，" + "，".join(clauses)
+    new = get(p, "flow", "new", default={})
+    if n(p.get("new")):
+        fresh = f"{pw.this}新增问题{fmt_int(p.get('new'))}个"
+        done = f"已办结{fmt_int(new.get('closed'))}个" if n(new.get("closed")) else ""
+        if done and n(new.get("cancelled")):  # 销号 ones are among the 办结 ones
+            done += f"（其中已销号{fmt_int(new.get('cancelled'))}个）"
+        text = f"其中，{text}；{fresh}" + (f"，{done}" if done else "")
+    return W.close(text)
+
+
+def cumulative_problems(fig: dict, pw: Periods | None = None) -> str:
+    """``活动开展以来累计收集问题13个，办结7个，办结率53.8%`` (more than one period recorded, and not
+    the same as this period's list: a year report over the whole campaign says it once)."""
+    pw = pw or periods(fig)
+    c = get(fig, "cumulative", "problems", default={})
+    p = get(fig, "problems", default={})
+    if not pw.cumulative or not n(c.get("count")) or (n(c.get("count")), n(c.get("closed"))) == (
+            n(p.get("count")), n(p.get("closed"))):
+        return ""
+    text = f"活动开展以来累计收集问题{fmt_int(c.get('count'))}个"
+    if n(c.get("closed")):
+        text += f"，办结{fmt_int(c.get('closed'))}个"
+        if not is_missing(c.get("closure_rate")):
+            text += f"，办结率{W.percent(c.get('closure_rate'))}"
+    return W.close(text)
 
 
 def problems(fig: dict) -> list[str]:
@@ -152,8 +287,10 @@ def problems(fig: dict) -> list[str]:
     total = n(p.get("count"))
     if not total:
         return []
+    pw = periods(fig)
     found, on_spot = n(v.get("problems_found")), n(v.get("solved_on_spot"))
-    carried = n(p.get("carried"))
+    flow = carried_problems(fig, pw)  # says what was carried: not in the list's brackets again
+    carried = 0 if flow else n(p.get("carried"))
     by_source = [d for d in dist(p.get("by_source")) if d["count"]]
     from_visits = sum(d["count"] for d in by_source if d["name"] == "大走访")
     others = [d for d in by_source if d["name"] != "大走访"]
@@ -173,9 +310,12 @@ def problems(fig: dict) -> list[str]:
     done = f"已办结{fmt_int(closed)}个" if closed else ""
     if done and not is_missing(p.get("closure_rate")):
         done += f"，办结率{W.percent(p.get('closure_rate'))}"
-    text = W.close(W.join((s, done), "，"))
+        compared = pw.versus("closure_rate", rate=True)
+        if compared:
+            done += f"，{compared}"
+    text = W.close(W.join((s, done), "，")) + flow
     follow = []
-    if cancelled:
+    if cancelled and not flow:  # the flow sentence says what was 销号 this period
         follow.append(f"经回访销号{fmt_int(cancelled)}个")
     rated, satisfied = n(p.get("rated")), n(p.get("satisfied"))
     if rated and not is_missing(p.get("satisfaction_rate")):
@@ -189,6 +329,7 @@ def problems(fig: dict) -> list[str]:
         shown = "、".join(f"{d['name']}类{d['count']}个" for d in cats[:4])
         text += f"从问题类别看，{shown}{'等' if len(cats) > 4 else ''}较为集中。" if len(cats) > 1 else \
             f"问题均为{cats[0]['name']}类。"
+    text += cumulative_problems(fig, pw)
     return [W.finish(text)]
 
 
@@ -220,7 +361,24 @@ def tasks(fig: dict) -> list[str]:
         kinds.append(k)
     if len(kinds) > 1:
         text += "其中，" + "；".join(kinds) + "。"
+    text += schedule(fig)
     return [W.finish(text)]
+
+
+def schedule(fig: dict) -> str:
+    """Tasks against 序时进度: ``对照序时进度，达到或超过序时进度的3项，占25%；欠进度9项`` (which tasks
+    and units are behind is said in 二、存在问题, :func:`issues`)."""
+    sch = get(fig, "tasks", "schedule", default={})
+    total = n(sch.get("count"))
+    if not total or not isinstance(sch.get("counts"), dict):
+        return ""
+    reached, behind = n(sch.get("reached")), n(get(sch, "counts", "欠进度"))
+    if not behind:
+        return W.close("对照序时进度，各项任务均达到或超过序时进度")
+    if not reached:
+        return W.close("对照序时进度，各项任务均未达到序时进度")
+    share = f"，占{W.percent(sch.get('reached_rate'))}" if not is_missing(sch.get("reached_rate")) else ""
+    return W.close(f"对照序时进度，达到或超过序时进度的{fmt_int(reached)}项{share}；欠进度{fmt_int(behind)}项")
 
 
 def _achievement(a: dict) -> str:
@@ -283,6 +441,85 @@ def units(fig: dict, named: set[str]) -> list[str]:
 class Issues:
     paragraphs: list[str]
     named: set[str] = field(default_factory=set)  # units named as having a problem: never praised
+    # tasks named among the problems, (unit, name) → overdue: 下步打算 refers to them, not names them again
+    tasks: dict[tuple[str, str], bool] = field(default_factory=dict)
+
+
+def task_key(unit: Any, name: Any) -> tuple[str, str]:
+    """How a task named in the report is told from another: its unit and its name as printed."""
+    return clean(unit), W.full_width(clean(name))
+
+
+def _units_behind(units: list[dict]) -> str:
+    """``办公室（4项）、党建办（3项）`` / ``办公室、党建办2个单位，各3项`` / ``5个单位，其中……较多``."""
+    if len(units) > OVERDUE_NAMED:
+        most = sorted(units, key=lambda u: -u["count"])[:OVERDUE_NAMED]
+        return f"{len(units)}个单位，其中" + "、".join(f"{u['name']}（{u['count']}项）" for u in most) + "较多"
+    if len(units) > 1 and len({u["count"] for u in units}) == 1:
+        return f"{W.names([u['name'] for u in units])}，各{units[0]['count']}项"
+    return "、".join(f"{u['name']}（{u['count']}项）" for u in units)
+
+
+def _behind_groups(rows: list[dict]) -> list[dict]:
+    """The 欠进度 key tasks, one entry per name and state (overdue or not) with the units sharing it."""
+    groups: dict[tuple[str, bool], dict] = {}
+    for r in rows:
+        unit, name = task_key(r.get("unit"), r.get("name"))
+        overdue = bool(r.get("overdue"))
+        g = groups.setdefault((name, overdue), {"name": name, "overdue": overdue, "units": [], "rows": []})
+        if unit and unit not in g["units"]:
+            g["units"].append(unit)
+        g["rows"].append(r)
+    return list(groups.values())
+
+
+def _behind_group_text(g: dict) -> str:
+    units = "、".join(g["units"][:3]) + ("等" if len(g["units"]) > 3 else "")
+    if g["overdue"]:
+        state = "已逾期"
+    elif len(g["rows"]) == 1 and not is_missing(g["rows"][0].get("progress")) \
+            and not is_missing(g["rows"][0].get("schedule")):
+        r = g["rows"][0]
+        state = f"完成进度{W.percent(r['progress'])}，序时进度{W.percent(r['schedule'])}"
+    else:
+        state = ""
+    detail = "，".join(x for x in (units, state) if x)
+    name = f"“{_inner_quotes(g['name'])}”"
+    return f"{name}（{detail}）" if detail else name
+
+
+def _tasks_issue(fig: dict, at: str) -> tuple[str, set[str], dict[tuple[str, str], bool]] | None:
+    """二、存在问题 on the tasks by 序时进度: the overdue count, the units with 欠进度 tasks and the 欠进度
+    key tasks by name (the numbers are in 一、, :func:`schedule`); None for figures without
+    ``tasks.schedule`` (an older 汇总数据.json: the overdue sentence alone)."""
+    t = get(fig, "tasks", default={})
+    sch = t.get("schedule")
+    if not isinstance(sch, dict) or not isinstance(sch.get("counts"), dict):
+        return None
+    overdue, behind = n(t.get("overdue")), n(get(sch, "counts", "欠进度"))
+    if not overdue and not behind:
+        return "", set(), {}
+    units = [{"name": clean(u.get("name")), "count": n(u.get("count"))} for u in t.get("behind_units") or []
+             if isinstance(u, dict) and clean(u.get("name")) and n(u.get("count"))]
+    sentences = []
+    if overdue:
+        sentences.append(f"{at}仍有{fmt_int(overdue)}项任务超过完成时限未完成")
+    if units:
+        sentences.append(f"{'' if overdue else at}欠进度的任务涉及{_units_behind(units)}")
+    groups = _behind_groups([r for r in t.get("behind_key") or [] if isinstance(r, dict) and clean(r.get("name"))])
+    shown = groups[:KEY_TASKS_CAP]
+    named_tasks = {task_key(r.get("unit"), r.get("name")): bool(r.get("overdue")) for g in shown for r in g["rows"]}
+    if shown:
+        rows = sum(len(g["rows"]) for g in groups)
+        listed = "、".join(_behind_group_text(g) for g in shown)
+        sentences.append(f"欠进度的重点任务有{listed}" + (f"等{rows}项" if len(groups) > len(shown) else ""))
+    named = {u["name"] for u in (sorted(units, key=lambda u: -u["count"])[:OVERDUE_NAMED]
+                                 if len(units) > OVERDUE_NAMED else units)}
+    named |= {u for g in shown for u in g["units"][:3]}  # the units printed beside a 欠进度 key task
+    if not sentences:
+        return "", named, named_tasks
+    text = "部分任务推进滞后。" + "；".join(sentences) + "。挂图作战、跑表计时的要求还没有完全落实到位"
+    return W.finish(text), named, named_tasks
 
 
 def _most(units: list[dict], key: str, cap: int = OVERDUE_NAMED) -> list[dict]:
@@ -296,10 +533,18 @@ def issues(fig: dict, settings: ReportSettings, text: ReportText) -> Issues:
     red = [r for r in fig.get("red_list") or [] if isinstance(r, dict)]
     points: list[str] = []
     named: set[str] = set()
+    by_schedule = _tasks_issue(fig, at)
+    named_tasks: dict[tuple[str, str], bool] = {}
 
     for key, unit_key, measure, what, tail in (
             ("problems", "overdue_problems", "个问题", "超过办理时限未办结", ""),
             ("tasks", "overdue_tasks", "项任务", "超过完成时限未完成", "，挂图作战、跑表计时的要求还没有完全落实到位")):
+        if key == "tasks" and by_schedule is not None:  # the tasks by 序时进度, overdue ones included
+            said, units_named, named_tasks = by_schedule
+            if said:
+                points.append(said)
+            named |= units_named
+            continue
         overdue = n(get(fig, key, "overdue"))
         if not overdue:
             continue
@@ -340,8 +585,8 @@ def issues(fig: dict, settings: ReportSettings, text: ReportText) -> Issues:
     if not points:
         points = [W.finish("从汇总数据看，本期各项工作总体推进有序，未发现突出问题。下一步将持续跟踪问题办理和任务推进情况，"
                            "及时发现和解决苗头性、倾向性问题")]
-        return Issues(points, named)
-    return Issues(number_points(points), named)
+        return Issues(points, named, named_tasks)
+    return Issues(number_points(points), named, named_tasks)
 
 
 # ---------------------------------------------------------------------------
@@ -394,12 +639,22 @@ def _task_groups(rows: list[dict]) -> list[dict]:
     return list(groups.values())
 
 
-def key_tasks_sentences(rows: list[dict], total: int | None = None) -> list[str]:
-    """下步打算 on the unfinished key tasks: overdue ones to be finished 限期, the others 按期."""
-    if not rows:
+def key_tasks_sentences(rows: list[dict], total: int | None = None,
+                        named: dict[tuple[str, str], bool] | None = None) -> list[str]:
+    """下步打算 on the unfinished key tasks: overdue ones to be finished 限期, the others 按期; the ones
+    ``named`` among the problems (欠进度, :class:`Issues`.tasks) are referred to as 上述, not named again."""
+    named = named or {}
+    given = len(rows)
+    rows = [r for r in rows if task_key(r["unit"], r["name"]) not in named]
+    if not rows and not named:
         return []
     groups = _task_groups(rows)
     out = []
+    if named:
+        late, behind = any(named.values()), not all(named.values())
+        how = ("已逾期的限期完成，未逾期的加快进度、尽快赶上序时进度" if late and behind else
+               "限期完成" if late else "加快进度、尽快赶上序时进度")
+        out.append(f"对上述欠进度的重点任务逐项分析原因、压实责任，{how}")
     for overdue in (True, False):
         mine = [g for g in groups if g["overdue"] == overdue]
         if not mine:
@@ -426,16 +681,17 @@ def key_tasks_sentences(rows: list[dict], total: int | None = None) -> list[str]
         else:
             what = f"{listed}等{count}项重点任务" if count > KEY_TASKS_CAP else \
                 (f"{listed}{count}项重点任务" if count > 1 else f"重点任务{listed}")
-            out.append(f"对尚未到期的{what}倒排工期、挂图推进，确保按期完成")
+            out.append(f"对{'其他' if named else ''}尚未到期的{what}倒排工期、挂图推进，确保按期完成")
     text = "聚焦重点任务抓推进。" + "；".join(out)
-    if total is not None and total > len(rows):
+    if total is not None and total > given:
         text += f"（未完成的重点任务共{total}项，详见汇总表）"
     return [W.finish(text)]
 
 
-def plans(fig: dict, text: ReportText, key_rows: list[dict], key_total: int | None = None) -> list[str]:
+def plans(fig: dict, text: ReportText, key_rows: list[dict], key_total: int | None = None,
+          named_tasks: dict[tuple[str, str], bool] | None = None) -> list[str]:
     points = staff(text.plans)
-    key = key_tasks_sentences(key_rows, key_total)
+    key = key_tasks_sentences(key_rows, key_total, named_tasks)
     if points:
         return number_points(points + key)
     overdue_p, overdue_t = n(get(fig, "problems", "overdue")), n(get(fig, "tasks", "overdue"))

@@ -13,7 +13,9 @@ Rules (GB/T 15834 标点符号用法 and the practice of 情况汇报 sent to a 
 * ranking words (位居前列, 较高, 领先) only for units that stand out — at most three, fewer
   than half of the units, and never a unit the report names among the problems;
 * an overdue item is never to be "按期完成": it is 限期完成 / 尽快办结;
-* staff-written paragraphs get their closing punctuation when they have none.
+* staff-written paragraphs get their closing punctuation when they have none;
+* a change against an earlier period is said plainly — 增加／减少X次, 提高／下降X个百分点 —, an
+  equal value is 与上季度持平 (never ``增加0次``).
 
 :func:`finish` applies the character-level rules to a finished paragraph; the other helpers
 build the words. ``toolkit.report.lint`` checks a finished document against the same rules.
@@ -25,7 +27,7 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from .numbers import fmt_int, fmt_rate, to_number
+from .numbers import fmt_int, fmt_number, fmt_rate, to_number
 
 _CJK = r"\u3400-\u9fff\uf900-\ufaff"
 _CJK_RE = re.compile(f"[{_CJK}]")
@@ -191,3 +193,28 @@ def deadline_phrase(deadline: str, overdue: bool) -> str:
 def resolve(overdue: bool) -> str:
     """How a plan sentence closes: overdue items are not promised "按期"."""
     return "限期完成" if overdue else "确保按期完成"
+
+
+def moved(delta: Any, measure: str, *, rate: bool = False) -> str | None:
+    """A change said plainly: ``增加2次`` / ``减少2次``; a rate's in points: ``提高3.2个百分点`` /
+    ``下降5个百分点``; ``""`` when equal (the caller says 持平 or nothing), None when unknown."""
+    d = to_number(delta)
+    if d is None:
+        return None
+    if rate:
+        if abs(d) < 0.05:
+            return ""
+        return f"{'提高' if d > 0 else '下降'}{fmt_number(round(abs(d), 1))}个百分点"
+    if round(d) == 0:
+        return ""
+    return f"{'增加' if d > 0 else '减少'}{fmt_int(abs(d))}{measure}"
+
+
+def versus(delta: Any, measure: str, against: str, *, rate: bool = False) -> str:
+    """``较上季度增加2次`` / ``与上季度持平`` / ``""`` (no value to compare, or nothing to compare with)."""
+    if not against:
+        return ""
+    said = moved(delta, measure, rate=rate)
+    if said is None:
+        return ""
+    return f"较{against}{said}" if said else f"与{against}持平"
