@@ -89,6 +89,32 @@ def test_a_damaged_store_is_a_chinese_message(tmp_path):
     assert "已损坏" in str(err.value) and str(path) in str(err.value)
 
 
+def test_a_damaged_store_can_be_put_back_from_the_copy_kept_before_the_last_write(tmp_path):
+    from toolkit.history.store import backup_path
+
+    path = tmp_path / "台账历史.sqlite"
+    with open_store(path) as store:
+        store.record_period(period("2022Q1", "2022-01-01", "2022-03-31"), {"problems": problems(["A", "B"])}, [])
+        assert not backup_path(path).exists()  # nothing to keep before the first period
+        store.record_period(period("2022Q2", "2022-04-01", "2022-06-30"), {"problems": problems(["A", "C"])}, [])
+    bak = backup_path(path)
+    assert bak.name == "台账历史.sqlite.bak" and bak.is_file()
+    assert {p.name for p in tmp_path.iterdir()} <= {"台账历史.sqlite", "台账历史.sqlite-shm", "台账历史.sqlite-wal",
+                                                   "台账历史.sqlite.bak"}  # no temporary copy left
+    with open_store(bak, create=False) as old:  # the store as it was before 2022Q2 was written
+        assert [p.code for p in old.periods()] == ["2022Q1"] and old.columns("problems", "2022Q1")["id"] == ["A", "B"]
+    path.write_bytes(b"this is not a database" * 100)
+    for leftover in (tmp_path / "台账历史.sqlite-wal", tmp_path / "台账历史.sqlite-shm"):
+        leftover.unlink(missing_ok=True)
+    with pytest.raises(StoreError) as err:
+        open_store(path)
+    assert "已损坏" in str(err.value) and "台账历史.sqlite.bak" in str(err.value)
+    bak.unlink()
+    with pytest.raises(StoreError) as err:
+        open_store(path)
+    assert "import-history" in str(err.value) and ".bak" not in str(err.value)
+
+
 def test_a_store_from_a_newer_toolkit_is_refused(tmp_path):
     path = tmp_path / "h.sqlite"
     open_store(path).close()

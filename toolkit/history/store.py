@@ -12,7 +12,9 @@ rows as columns (``dict[column, list]``) with dates as ISO text.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -111,8 +113,20 @@ def _message(path: Path, exc: BaseException) -> str:
                 "历史记录未被改动。")
     if "full" in text:
         return f"磁盘空间不足，无法写入历史记录文件 {path}。请清理磁盘后重试；历史记录未被改动。"
-    return (f"历史记录文件 {path} 已损坏，无法读取（{exc}）。请用备份替换它（工作区中的 {path.name}.bak 是上次写入前的副本），"
-            "或把它改名后重新汇总各期以重建历史记录。")
+    backup = backup_path(path)
+    if backup.is_file():
+        fix = (f"请把它改名留存，再把工作区中的 {backup.name}（上次写入前自动保存的副本）改名为 {path.name}，"
+               "然后重新汇总之后的各期")
+    else:
+        fix = (f"请把它改名留存，再用 toolkit import-history 从各期的汇总表.xlsx 重建历史记录"
+               "（toolkit import-history 汇总表.xlsx --period 2022Q1，逐期导入）")
+    return f"历史记录文件 {path} 已损坏，无法读取（{exc}）。{fix}。"
+
+
+def backup_path(path: Path) -> Path:
+    """台账历史.sqlite.bak: the store as it was before the last write (one copy, replaced each time)."""
+    path = Path(path)
+    return path.with_name(path.name + ".bak")
 
 
 class Store:
@@ -167,6 +181,7 @@ class Store:
                       submissions: list[dict[str, Any]]) -> None:
         """Replace everything of ``period.code`` by ``tables`` (sheet key → columns) in one transaction."""
         period.recorded_at = period.recorded_at or datetime.now().replace(microsecond=0).isoformat()
+        self.keep_backup()
         with self._guard() as conn:
             try:
                 conn.execute("BEGIN IMMEDIATE")
@@ -203,7 +218,31 @@ class Store:
         marks = ", ".join("?" for _ in names)
         conn.executemany(f"INSERT INTO {key} ({quoted}) VALUES ({marks})", zip(*values))
 
+    def keep_backup(self) -> Path | None:
+        """Copy the store to :func:`backup_path` before a write (SQLite's online backup: a consistent
+        copy, replaced atomically); nothing when no period is recorded yet. A copy that cannot be
+        written does not stop the write (the store itself stays one transaction per period)."""
+        from ..io import temp_prefix
+
+        if not self.periods():
+            return None
+        target = backup_path(self.path)
+        tmp = target.with_name(temp_prefix() + target.name)
+        try:
+            dst = sqlite3.connect(str(tmp))
+            try:
+                self._conn.backup(dst)
+            finally:
+                dst.close()
+            os.replace(tmp, target)
+        except (sqlite3.Error, OSError):
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+            return None
+        return target
+
     def delete_period(self, code: str) -> None:
+        self.keep_backup()
         with self._guard() as conn:
             with conn:
                 for key in S.SHEETS:
