@@ -884,7 +884,7 @@ def next_period_cmd(
     period: Optional[str] = typer.Option(None, "--period", metavar="统计期",
                                          help="切换到的统计期（如 2022Q3、2022年第三季度）；默认同类型的下一期（下个月、下季度……）"),
 ) -> None:
-    """结束本期、开始下一期：记录本期台账，切换统计期，生成已填好上期未办结事项的新模板。"""
+    """结束本期、开始下一期：记录本期台账，切换统计期，生成已列出上期未销号问题、未完成任务的新模板。"""
     from . import api
 
     def go():
@@ -918,7 +918,7 @@ def import_history_cmd(
     period: str = typer.Option(..., "--period", metavar="统计期", help="该汇总表的统计期，如 2022Q1 或 2022年第一季度"),
     as_of: Optional[str] = typer.Option(None, "--as-of", metavar="日期", help="该期的统计截止日（默认为该期最后一天）"),
 ) -> None:
-    """导入以前的汇总表：把本功能启用前各期的台账记入历史记录，未办结的事项结转到以后各期。"""
+    """导入以前的汇总表：把本功能启用前各期的台账记入历史记录，未销号的问题、未完成的任务结转到以后各期。"""
     from . import api
 
     def go():
@@ -934,7 +934,7 @@ def import_history_cmd(
             c.print(f"  …… 另有 {len(outcome.skipped) - 20} 行未导入。")
         c.print(f"其中未销号的问题 {outcome.carried.get('problems', 0)} 个、未完成的任务 {outcome.carried.get('tasks', 0)} 项"
                 f"结转到以后各期。\n下一步：运行 toolkit templates，重新生成本期（{escape(ws.period.name)}）各单位的模板，"
-                "模板中会列出这些未办结的事项。")
+                "模板中会列出这些未销号的问题和未完成的任务。")
 
     _run(go)
 
@@ -1004,7 +1004,7 @@ def demo_cmd(
         for record in api.status_periods(ws):
             console.print(f"  {escape(record.name)}：已汇总并记录（toolkit next-period），"
                           f"文件在 {escape(str(ws.root / record.folder))}")
-        console.print(f"  当前统计期 {escape(ws.period.name)}：各单位报回了已填好上期未办结事项的模板，下面校验、汇总、生成报告。")
+        console.print(f"  当前统计期 {escape(ws.period.name)}：各单位报回了已列出上期未销号问题、未完成任务的模板，下面校验、汇总、生成报告。")
 
         with _Stages(console, _run_steps(pdf)) as stages:
             result, merged, report = api.run_workspace(ws, pdf=pdf, stage=stages)
