@@ -79,3 +79,23 @@ def test_a_file_the_office_cannot_use_is_neither_returned_nor_chased(tmp_path, m
     office = [s for s in steps if "待核查" in s]
     assert len(office) == 1 and "1 个文件" in office[0] and "不必退回" in office[0]
     assert not any(F.CLEAN in s for s in steps)  # nothing to send back to it, nobody to chase
+
+
+def test_the_status_command_gives_the_same_answer(tmp_path):
+    import json
+
+    ws = F.build(tmp_path / "ws")
+    env = dict(os.environ, PYTHONIOENCODING="utf-8", COLUMNS="80")
+    data = json.loads(subprocess.run([sys.executable, "-m", "toolkit", "status", "--json", "-"],
+                                     cwd=ws.root, env=env, capture_output=True, text=True, encoding="utf-8",
+                                     check=True).stdout)
+    sub = data["submission"]
+    statuses = list(F.STATUS.values())
+    assert sub["counts"] == {s: statuses.count(s) for s in sub["counts"]} and sum(sub["counts"].values()) == 5
+    assert sorted(sub["submitted"]) == sorted(n for n, s in F.STATUS.items() if s != MISSING)
+    assert {u["name"] for u in sub["returned"]} == F.RETURNED
+    assert {u["name"]: u["templates"] for u in sub["chased"]} == F.CHASED
+    out = subprocess.run([sys.executable, "-m", "toolkit", "status"], cwd=ws.root, env=env, capture_output=True,
+                         text=True, encoding="utf-8", check=True).stdout
+    line = next(x for x in out.splitlines() if "报送情况：" in x)
+    assert "已报送 1 个" in line and "有退回 2 个" in line and "部分报送 1 个" in line and "未报送 1 个" in line

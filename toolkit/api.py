@@ -854,7 +854,7 @@ def status(ws: Workspace, *, progress: Progress | None = None) -> dict:
     written), and the recorded periods with their headline figures."""
     from .history import open_store
     from .read import find_files
-    from .submission import submission_status
+    from .submission import UNIT_STATUSES, submission_status
 
     files = find_files(ws.inbox)[0] if ws.inbox.is_dir() else []
     recorded = []
@@ -877,7 +877,9 @@ def status(ws: Workspace, *, progress: Progress | None = None) -> dict:
         "inbox_files": len(files),
         "units": len(ws.units),
         "submission": None if sub is None else {
-            "submitted": [u.name for u in sub.units if u.configured and u.status != "未报送"],
+            "submitted": [u.name for u in sub.units if u.configured and u.status != "未报送"],  # sent files
+            "counts": {state: sub.count(state) for state in UNIT_STATUSES},
+            "pending": [{"name": u.name, "files": [r.file for r in u.pending]} for u in sub.pending],
             "chased": [{"name": u.name, "status": u.status, "templates": u.missing_templates} for u in sub.chase],
             "returned": [{"name": u.name, "files": [r.file for r in u.returned]} for u in sub.returns],
         },

@@ -965,9 +965,12 @@ def status_cmd(
         c.print(f"收集文件夹中有 {data['inbox_files']} 个表格文件；单位名单 {data['units']} 个单位。")
         sub = data["submission"]
         if sub is not None:
-            c.print(f"  已报送：{len(sub['submitted'])} 个单位")
+            counts = "，".join(f"{state} {n} 个" for state, n in sub["counts"].items() if n)
+            c.print(f"  报送情况：{counts or '—'}（已报来文件的 {len(sub['submitted'])} 个单位）")
             if sub["returned"]:
                 c.print("  需退回修改：" + escape("、".join(u["name"] for u in sub["returned"])))
+            if sub["pending"]:
+                c.print("  待核查（本机无法使用的文件，不必退回）：" + escape("、".join(u["name"] for u in sub["pending"])))
             if sub["chased"]:
                 c.print("  催报：" + escape("、".join(
                     u["name"] if u["status"] == "未报送" else f"{u['name']}（缺{'、'.join(u['templates'])}）"
