@@ -48,6 +48,7 @@ def test_outside_a_workspace_a_command_says_so_once_and_no_internal_error(argv, 
     (["init"], "错误：缺少参数 目录。"),
     (["init", "x", "--org"], "错误：选项 --org 后面需要写一个值。"),
     (["run", "extra"], "错误：多余的参数：extra。"),
+    (["run", "--pdf=yes"], "错误：选项 --pdf 后面不用写值（写 --pdf 即可，不要写 --pdf=…）。"),
 ])
 def test_usage_errors_are_chinese_with_a_suggestion(argv, expected, tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)

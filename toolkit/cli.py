@@ -56,6 +56,14 @@ _ERROR_PATTERNS = (
     (r"Invalid value for (.+?): (.+)", r"\1 的值无效：\2"),
     (r"Option '(.+)' requires an argument\.?", r"选项 \1 后面需要写一个值"),
     (r"Missing command\.?", r"缺少命令"),
+    (r"Option '(.+)' does not take a value\.?", r"选项 \1 后面不用写值（写 \1 即可，不要写 \1=…）"),
+    (r"'(.*)' is not a valid integer(?: range)?\.?", r"“\1”不是整数"),
+    (r"'(.*)' is not a valid float(?: range)?\.?", r"“\1”不是数字"),
+    (r"'(.*)' is not a valid boolean\.?", r"“\1”应为 是/否（true/false）"),
+    (r"'(.*)' is not one of (.+?)\.?", r"“\1”不在可选值 \2 之中"),
+    (r"(?:File|Directory|Path) '(.+)' does not exist\.?", r"找不到 \1"),
+    (r"(?:File|Directory|Path) '(.+)' is a directory\.?", r"\1 是文件夹，这里要写一个文件"),
+    (r"(?:File|Directory|Path) '(.+)' is a file\.?", r"\1 是文件，这里要写一个文件夹"),
 )
 
 #: Chinese names that work as commands (``toolkit 校验``), shown in the help
