@@ -582,3 +582,21 @@ def test_a_report_written_without_pdf_removes_the_pdfs_of_an_earlier_report(tmp_
     assert outcome.docx == out and out.is_file() and outcome.appendix.is_file() and outcome.pdf is None
     assert not any(p.exists() for p in stale)
     assert other.read_bytes() == b"%PDF- the clerk's own"
+
+
+def test_a_run_with_a_broken_custom_template_stops_before_anything_is_written(tmp_path_factory, tmp_path):
+    import dataclasses
+
+    from demo_workspace import demo_copy
+    from toolkit import api
+    from toolkit.config import load_workspace
+
+    ws = load_workspace(demo_copy(tmp_path_factory, tmp_path / "ws"))
+    broken = _template_with(ws.root, ["单位：{{ org "])
+    ws = dataclasses.replace(ws, report=dataclasses.replace(ws.report, template=broken.name))
+    before = sorted(p.name for p in ws.output_dir.iterdir()) if ws.output_dir.exists() else []
+    with pytest.raises(TemplateError) as exc:
+        api.run_workspace(ws)
+    assert "{{ org" in str(exc.value) and "本次没有运行" in str(exc.value) and "template" in str(exc.value)
+    after = sorted(p.name for p in ws.output_dir.iterdir()) if ws.output_dir.exists() else []
+    assert after == before and not any(ws.returns_dir.glob("*.xlsx"))

@@ -552,6 +552,7 @@ def run_workspace(
     from .runtime import Helper
     from .summary_xlsx import write_workbook
 
+    check_report_templates(ws)  # a broken custom template stops the run before anything is read or written
     for folder in (ws.output_dir, ws.returns_dir):
         remove_leftovers(folder)  # what a killed run left behind
     # On two cores a helper process writes 汇总数据.json and the report while this one writes
@@ -591,6 +592,27 @@ def run_workspace(
         done("report")
     return (result, MergeOutcome(figures=merged.figures, workbook=out_dir / workbook.name,
                                  figures_path=out_dir / figures_path.name), _moved_report(report, staging, out_dir))
+
+
+def check_report_templates(ws: Workspace) -> None:
+    """The custom report templates of toolkit.toml (``[report] template`` / ``appendix_template``)
+    exist and are sound; else a ConfigError / TemplateError saying that nothing was run. ``toolkit
+    run`` checks them first, so that a template mistake does not surface after the whole round."""
+    from .report import TemplateError, check_template
+
+    stop = "本次没有运行，原有的汇总表和报告未改动"
+    for key, label in (("template", "报告模板"), ("appendix_template", "统计附表模板")):
+        rel = getattr(ws.report, key, None)
+        if not rel:
+            continue
+        path = ws.root / rel
+        if not path.is_file():
+            raise ConfigError(f"找不到{label} {path}（toolkit.toml 中 [report] {key}）。请检查文件名，"
+                              f"或删除该设置以使用内置模板；{stop}。")
+        problems = check_template(path)
+        if problems:
+            raise TemplateError(f"{label} {path.name} 有误（{stop}）：\n" + "\n".join(f"· {p}" for p in problems)
+                                + f"\n请改正模板，或删除 toolkit.toml 中 [report] {key} 以使用内置模板。")
 
 
 def write_figures_and_report(figures: dict, out_dir: Path, report_path: Path, *, ws: Workspace,
