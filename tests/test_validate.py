@@ -451,6 +451,25 @@ def test_another_units_template_under_this_units_file_name_is_said_once(tmp_path
     assert "本文件是市文化馆的模板（文件名为公共服务科），已按市文化馆统计" in found[0].message
 
 
+def test_a_file_under_another_units_name_never_replaces_the_units_own_file(tmp_path):
+    import os
+
+    q1 = parse_period_("2022Q1")
+    own = _unit_template(tmp_path, "市文化馆", q1, "市文化馆-大走访大调研台账-2022年第一季度.xlsx")
+    other = _unit_template(tmp_path, "市文化馆", q1, "公共服务科-大走访大调研台账-2022年第一季度.xlsx")
+    os.utime(own, (1_600_000_000, 1_600_000_000))  # the unit's own file is the older one
+    files = [read_file(p, tmp_path, units=UNITS_TWO) for p in (own, other)]
+    for fd in files:
+        fd.modified = None  # no saved time: the mtime decides between equals
+    r = validate_files(files, root=tmp_path, period=q1, as_of=dt.date(2022, 4, 29), units=UNITS_TWO)
+    by_name = {f.rel: f for f in r.files}
+    kept, dropped = by_name[own.name], by_name[other.name]
+    assert kept.status != "已被替代" and kept.superseded_by is None
+    assert dropped.status == "已被替代" and dropped.superseded_by == own.name
+    assert {i.code for i in dropped.issues} >= {"superseded"}
+    assert kept.rows_accepted > 0 and dropped.rows_superseded == dropped.rows_read > 0
+
+
 def test_a_unit_template_under_its_own_name_says_nothing(tmp_path):
     q1 = parse_period_("2022Q1")
     _unit_template(tmp_path, "市文化馆", q1, "市文化馆-大走访大调研台账-2022年第一季度.xlsx")

@@ -80,12 +80,18 @@ def _superseded(files: list[FileData]) -> dict[int, int]:
     for members in groups.values():
         if len(members) < 2:
             continue
-        # saved time first (core properties, second resolution), then the file's mtime, then order
-        winner = max(members, key=lambda i: (files[i].modified, files[i].mtime, i))
+        # a file whose name and template agree on the unit beats one sent under another unit's name
+        # (unit-file-name: probably that unit's data in the wrong template, never the unit's own
+        # newer copy); then the saved time (core properties, second resolution), the mtime, the order
+        winner = max(members, key=lambda i: (not _misnamed(files[i]), files[i].modified, files[i].mtime, i))
         for i in members:
             if i != winner:
                 out[i] = winner
     return out
+
+
+def _misnamed(fd: FileData) -> bool:
+    return any(issue.code == "unit-file-name" for issue in fd.issues)
 
 
 def _superseded_report(fd: FileData, newer: FileData) -> FileReport:
