@@ -908,14 +908,17 @@ def next_period_cmd(
         console.print(f"[green]已记录[/] {escape(outcome.previous.name)}的台账（历史记录：{escape(str(ws.store_path))}）。")
         console.print(f"[green]当前统计期已切换为[/] {escape(outcome.period.name)}。")
         new = api.workspace_for(_workspace(None), None)
-        console.print(f"  结转未销号的问题 {outcome.carried.get('problems', 0)} 个、未完成的任务 "
-                      f"{outcome.carried.get('tasks', 0)} 项，已列入各单位的新模板。")
+        out = _Out(console)
+        out.para(f"结转未销号的问题 {outcome.carried.get('problems', 0)} 个、未完成的任务 "
+                 f"{outcome.carried.get('tasks', 0)} 项，已列入各单位的新模板。", indent=2, hang=4)
         for name in ("templates", "inbox", "output", "returns"):
-            console.print(f"  文件夹：{escape(str(new.folder(name)))}")
+            out.para(f"文件夹：{_shown_path(new.folder(name), folder=True)}", indent=2, hang=4)
         for note in outcome.notes:
-            console.print(f"[yellow]提示[/]：{escape(note)}")
-        console.print(f"\n下一步：把 {escape(str(new.templates_dir))} 中各单位的模板发给各单位；"
-                      f"收到报回的文件后放进 {escape(str(new.inbox))}，再运行 toolkit validate。")
+            out.para(note, label="提示：", label_style="yellow", hang=2)
+        out.blank()
+        out.para(f"把 {_shown_path(new.templates_dir, folder=True)} 中各单位的模板发给各单位；收到报回的文件后放进 "
+                 f"{_shown_path(new.inbox, folder=True)}，再运行 toolkit validate。", label="下一步：",
+                 label_style="bold", hang=2)
 
     _run(go)
 
@@ -1011,18 +1014,19 @@ def demo_cmd(
         console = _console()
         console.print("正在创建演示工作区（两个统计期，约需十几秒）……")
         ws = create_demo(directory)
-        console.print(f"[green]已创建演示工作区[/] {escape(str(ws.root))}（{escape(str(ws.org))}，{len(ws.units)} 个单位）")
+        out = _Out(console)
+        out.para(f"已创建演示工作区 {_shown_path(ws.root, folder=True)}（{ws.org}，{len(ws.units)} 个单位）", style="green")
         for record in api.status_periods(ws):
-            console.print(f"  {escape(record.name)}：已汇总并记录（toolkit next-period），"
-                          f"文件在 {escape(str(ws.root / record.folder))}")
-        console.print(f"  当前统计期 {escape(ws.period.name)}：各单位报回了已列出上期未销号问题、未完成任务的模板，下面校验、汇总、生成报告。")
+            out.para(f"{record.name}：已汇总并记录（toolkit next-period），文件在 "
+                     f"{_shown_path(ws.root / record.folder, folder=True)}", indent=2, hang=4)
+        out.para(f"当前统计期 {ws.period.name}：各单位报回了已列出上期未销号问题、未完成任务的模板，下面校验、汇总、"
+                 "生成报告。", indent=2, hang=4)
 
         with _Stages(console, _run_steps(pdf)) as stages:
             result, merged, report = api.run_workspace(ws, pdf=pdf, stage=stages)
         print_validation(result, console)
         print_merge(merged, console)
         print_report(report, console)
-        out = _Out(console)
         out.blank()
         out.para(f"退回修改文件在 {_shown_path(ws.returns_dir, folder=True)}；控制台（Excel 按钮）："
                  f"{_shown_path(ws.root / '控制台.xlsm')}", hang=2)
