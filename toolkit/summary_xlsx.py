@@ -1160,12 +1160,12 @@ def _write_submission(book: _Book, ws, figures: dict, result: ValidationResult) 
             ws.write_number(row, 0, n, book.cell("seq"))
             book.text(ws, row, 1, unit["name"], book.cell("wrap"))
             book.text(ws, row, 2, item["file"], book.cell("wrap"))
-            book.text(ws, row, 3, item["template"] or "—", book.cell("center"))
+            book.text(ws, row, 3, item["template"] or "—", book.cell("wrap"))
             ws.write_number(row, 4, item["errors"], book.cell("int"))
             ws.merge_range(row, 5, row, last, "", book.cell("wrap"))
             book.text(ws, row, 5, item["reason"], book.cell("wrap"))
             _fit_height(ws, row, [(item["reason"], sum(widths[5:])), (item["file"], widths[2]),
-                                  (unit["name"], widths[1])])
+                                  (unit["name"], widths[1]), (item["template"] or "", widths[3])])
             row += 1
     else:
         none()
