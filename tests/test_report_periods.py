@@ -209,10 +209,13 @@ def test_tasks_by_schedule_name_the_behind_key_tasks_and_units_once(ws, q3, tmp_
         assert item["unit"] in units
         assert ("已逾期" in units) == (item["deadline"] < C.AS_OF[Q3])
         assert name not in plans and name not in work  # named once in the report
-    assert "对上述欠进度的重点任务" in plans
     on_time = [i for i in tasks if i["list_type"] == "重点任务" and i["status"] != "已完成" and i not in key]
+    assert on_time
+    # counts of tasks, not names, adding up to the unfinished key tasks
+    assert f"未完成的{len(key) + len(on_time)}项重点任务中，对上述欠进度的{len(key)}项" in plans
     for item in on_time:
         assert f"“{task_name(item)}”（{item['unit']}，12月31日前完成）" in plans
+    assert (f"12月31日前完成）{len(on_time)}项倒排工期" if len(on_time) > 1 else "12月31日前完成）倒排工期") in plans
     assert point.count("“") == len({task_name(i) for i in key})  # a name shared by units named once
 
 

@@ -17,7 +17,7 @@ from figures_fixture import make_figures  # noqa: E402
 from toolkit.config import ReportSettings, ReportText  # noqa: E402
 from toolkit.report import build_context, render_report  # noqa: E402
 from toolkit.report import wording as W  # noqa: E402
-from toolkit.report.lint import lint, text_findings  # noqa: E402
+from toolkit.report.lint import lint, ranking_findings, text_findings  # noqa: E402
 from toolkit.report.preflight import missing_fonts, preflight, rare_characters  # noqa: E402
 
 SETTINGS = ReportSettings(recipient="市委组织部", date=date(2022, 4, 29))
@@ -189,10 +189,30 @@ def random_figures(draw):
     fig["problems"]["closed"] = draw(counts)
     fig["problems"]["closure_rate"] = draw(rates)
     fig["problems"]["overdue"] = draw(st.integers(0, 30))
+    idle = draw(st.integers(0, n_units))  # units that sent ledgers without a visit: 个别 / 部分 / 多数 / 各
+    for u in fig["units"][:idle]:
+        u["visits"] = 0
     if draw(st.booleans()):  # no tasks at all, or all done
         fig["tasks"].update(count=0, completed=0, completion_rate=None, average_progress=None, unfinished_key=[])
     elif draw(st.booleans()):
         fig["tasks"].update(completed=fig["tasks"]["count"], completion_rate=100.0, unfinished_key=[])
+    else:  # key tasks shared by units, some overdue, some 欠进度 (named in 二、, referred to in 三、)
+        t = fig["tasks"]
+        names = [u["name"] for u in fig["units"]]
+        key = []
+        for i in range(draw(st.integers(0, 14))):
+            key.append({"unit": draw(st.sampled_from(names)), "name": f"重点任务{draw(st.integers(1, 4))}",
+                        "deadline": f"2022-0{draw(st.integers(2, 9))}-1{i % 10}", "progress": 20.0,
+                        "status": "推进中", "owner": "", "leader": ""})
+        key.sort(key=lambda r: r["deadline"])
+        behind = [dict(r, id=str(i), schedule=80.0, overdue=r["deadline"] < fig["as_of"])
+                  for i, r in enumerate(key) if draw(st.booleans())]
+        reached = max(0, t["count"] - len(behind))
+        t.update(unfinished_key=key, behind_key=behind,
+                 behind_units=[{"name": n, "count": sum(1 for r in behind if r["unit"] == n)}
+                               for n in dict.fromkeys(r["unit"] for r in behind)],
+                 schedule={"count": t["count"], "counts": {"欠进度": len(behind)}, "reached": reached,
+                           "reached_rate": None})
     return fig
 
 
@@ -206,6 +226,13 @@ def test_random_figures_never_break_a_text_rule(fig, text):
     for paragraph in paragraphs:
         assert text_findings(paragraph) == [], paragraph
         assert "None" not in paragraph and "nan" not in paragraph
+    work = [p for s in ctx["work_sections"] for p in s["paragraphs"]]
+    assert ranking_findings(work, ctx["issues"], [u["name"] for u in fig["units"]]) == []
+    key = fig["tasks"].get("unfinished_key") or []
+    plan = next((p for p in ctx["plans"] if "聚焦重点任务抓推进" in p), "")
+    if len(key) > 1 and "未完成的" in plan:  # the counts of 下步打算 add up to the unfinished key tasks
+        assert f"未完成的{len(key)}项重点任务中" in plan
+    assert bool(plan) == bool(key)
 
 
 # ---------------------------------------------------------------------------

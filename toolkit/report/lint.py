@@ -4,8 +4,11 @@ Layout: A4 pages, the margins of GB/T 9704-2012 (portrait: top 37, bottom 35, le
 26 mm, each ±1), 3号 body text on a fixed 28.95 pt pitch (22 lines a page), the 2号 title, the
 page numbers ``— 1 —`` in 4号 on odd/even footers, first-level headings without closing
 punctuation. Text: the rules of :mod:`toolkit.report.wording` (full-width brackets and quotes,
-no arrows, no ``.0%``, no zero counts, no ``分别 12次、12次``, no 已逾期 with 确保按期完成,
-every body paragraph closed by its punctuation).
+no arrows, no ``.0%``, no zero counts, no ``分别 12次、12次``, no 逾期／超期 with 按期 in one clause,
+no 个别 beside a count above two, a list of tasks not longer than the count after it, no
+``问题清单N个``, every body paragraph closed by its punctuation) and, over the document, no ranking
+word (较多, 前列, 领先 …) in 一、 for more than half of the units of its table or for a unit named in
+二、存在问题.
 
 :func:`lint` returns :class:`Finding` s (empty = clean); the tests run it on every report they make.
 """
@@ -36,7 +39,20 @@ _HALF_BRACKET = re.compile(r"[()]")
 _STRAIGHT_QUOTE = re.compile(r"[\"']")
 _VALUE = r"\d+(?:\.\d+)?[^\d、，。；（）]{0,3}"
 _VALUE_LIST = re.compile(rf"分别\D{{0,6}}?({_VALUE}(?:、{_VALUE})+)")
-_OVERDUE_PROMISE = re.compile(r"已逾期[^。；]*确保按期完成|确保按期完成[^。；]*已逾期")
+# an overdue item (逾期, 超期, 超过完成时限 — not 未逾期) promised 按期 (not 未按期) in one clause
+_OVERDUE = r"(?<!未)(?:逾期|超期|超过(?:完成|办理)时限)"
+_ON_TIME = r"(?<![未不])按期"
+_OVERDUE_PROMISE = re.compile(rf"{_OVERDUE}[^。；]*{_ON_TIME}|{_ON_TIME}[^。；]*{_OVERDUE}")
+# 个别 (one or two) beside a count above two of the same things, in one paragraph
+_FEW = {"单位": r"个单位", "问题": r"个问题", "任务": r"项任务"}
+# a list of quoted items (a task with its units in brackets) and the count after it: “甲”（A、B）、“乙”3项
+_ITEM = r"“[^“”]*”(?:（[^（）]*）)?"
+_COUNTED_LIST = re.compile(rf"({_ITEM}(?:、{_ITEM})*)(等)?(\d+)(?:项|个)")
+_ITEM_RE = re.compile(r"“[^“”]*”(?:（([^（）]*)）)?")
+_WRONG_MEASURE = re.compile(r"问题清单\d+个")  # 19个问题清单? the list holds 19个问题
+#: ranking words: said only of units that stand out (wording.standouts)
+RANKING_WORDS = ("较多", "较高", "较快", "较好", "前列", "领先", "靠前", "突出", "名列", "居首", "最多", "最高")
+_RANKING = re.compile("|".join(RANKING_WORDS))
 
 _BODY_STYLES = ("公文正文",)
 _HEADING1 = "一级标题"
@@ -111,11 +127,76 @@ def text_findings(text: str, *, body: bool = True) -> list[Finding]:
             out.append(Finding("same-values", "“分别”后面的数值都相同，应写“均……”。", where))
             break
     if _OVERDUE_PROMISE.search(text):
-        out.append(Finding("overdue-promise", "同一句中既说“已逾期”又说“确保按期完成”，逾期事项应写限期完成。", where))
+        out.append(Finding("overdue-promise", "同一句中既说逾期（超期）又说“按期”，逾期事项应写限期完成、尽快办结。", where))
+    for noun, counted in _FEW.items():
+        at = text.find(f"个别{noun}")
+        if at >= 0 and any(int(m.group(1)) > 2 for m in re.finditer(rf"(\d+){counted}", text[at:])):
+            out.append(Finding("few-with-count", f"“个别{noun}”后面写了超过2{counted}，应写“部分{noun}”“多数{noun}”或直接写数量。",
+                               where))
+            break
+    for m in _COUNTED_LIST.finditer(text):
+        listed = sum(max(1, len((item.group(1) or "").split("，")[0].split("、")))
+                     for item in _ITEM_RE.finditer(m.group(1)))
+        if listed > int(m.group(3)):
+            out.append(Finding("count-short", f"列出的事项（至少{listed}项，几个单位共有的一项任务算几项）多于后面写的"
+                                              f"“{m.group(2) or ''}{m.group(3)}项”。", where))
+            break
+    if _WRONG_MEASURE.search(text):
+        out.append(Finding("measure", "“问题清单N个”量词不对：清单里是N个问题，应写“问题清单共列入问题N个”。", where))
     stripped = text.rstrip("”’）》」』】 ")
     if stripped and stripped[-1] not in END_MARKS:
         out.append(Finding("no-closing-mark", "段落末尾没有句号等标点。", where))
     return out
+
+
+def _mentioned(text: str, units: list[str]) -> list[str]:
+    """The units named in ``text``, the longest names first (党建办 inside 市党建办 is not counted)."""
+    found = []
+    for name in sorted({u for u in units if u}, key=len, reverse=True):
+        if name in text:
+            found.append(name)
+            text = text.replace(name, "\0")
+    return found
+
+
+def ranking_findings(praise: list[str], problems: list[str], units: list[str]) -> list[Finding]:
+    """A ranking word (:data:`RANKING_WORDS`) in the ``praise`` paragraphs (一、工作开展情况) said of
+    more than half of ``units`` in one clause, or of a unit named in the ``problems`` (二、存在问题)."""
+    out: list[Finding] = []
+    blamed = set(_mentioned("".join(problems), units))
+    for paragraph in praise:
+        for clause in re.split(r"[。；]", paragraph):
+            if not _RANKING.search(clause):
+                continue
+            named = _mentioned(clause, units)
+            if len(units) > 1 and len(named) * 2 > len(units):
+                out.append(Finding("ranking-many", f"“{_RANKING.search(clause).group()}”用于{len(named)}个单位，"
+                                                   f"超过全部{len(units)}个单位的一半：只写确实突出的单位。", _excerpt(clause)))
+            both = [u for u in named if u in blamed]
+            if both:
+                out.append(Finding("ranking-named", f"{'、'.join(both)}在“存在问题”中被点名，又在这里用“"
+                                                    f"{_RANKING.search(clause).group()}”表扬。", _excerpt(clause)))
+    return out
+
+
+def _table_units(doc) -> list[str]:
+    """The unit names of the report's tables (the 单位 column of the rows numbered 1, 2, …)."""
+    units: list[str] = []
+    for table in doc.tables:
+        rows = table.rows
+        if not rows:
+            continue
+        header = [c.text.strip() for c in rows[0].cells]
+        if "单位" not in header:
+            continue
+        col = header.index("单位")
+        for row in rows[1:]:
+            cells = row.cells
+            if len(cells) > col and cells[0].text.strip().isdigit():
+                name = cells[col].text.strip()
+                if name and name not in units:
+                    units.append(name)
+    return units
 
 
 def lint(path: Path | str) -> list[Finding]:
@@ -124,15 +205,22 @@ def lint(path: Path | str) -> list[Finding]:
 
     doc = docx.Document(str(path))
     out = _layout(doc)
+    part = ""  # the first-level heading the paragraph is under: 一 (work), 二 (problems) …
+    parts: dict[str, list[str]] = {"一": [], "二": []}
     for p in doc.paragraphs:
         text = p.text.strip()
         if not text:
             continue
         style = p.style.name if p.style is not None else ""
-        if style == _HEADING1 and text[-1] in END_MARKS + "。，；":
-            out.append(Finding("heading-mark", "一级标题末尾不加标点。", _excerpt(text)))
+        if style == _HEADING1:
+            part = text[0]
+            if text[-1] in END_MARKS + "。，；":
+                out.append(Finding("heading-mark", "一级标题末尾不加标点。", _excerpt(text)))
+        elif style in _BODY_STYLES and part in parts:
+            parts[part].append(text)
         if style in _TEXT_STYLES:
             out += text_findings(text, body=style in _BODY_STYLES)
+    out += ranking_findings(parts["一"], parts["二"], _table_units(doc))
     for table in doc.tables:
         for row in table.rows:
             for cell in row.cells:

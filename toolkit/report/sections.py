@@ -29,11 +29,6 @@ HEADINGS = {
     "units": "各单位扎实推进、各有特色",
     "highlights": "工作亮点",
 }
-#: measure word after a visit count, per 对象类型
-OBJECT_MEASURES = {
-    "企业": "家次", "村(社区)": "个次", "居民群众": "人次", "困难群众": "户次", "老党员老干部": "人次",
-    "学校": "所次", "项目": "个次", "基层站所": "个次", "两代表一委员": "人次", "其他": "次",
-}
 KEY_TASKS_CAP = 5  # unfinished key tasks named in 下步打算
 UNITS_NAMED_CAP = 6  # unit names quoted in one sentence before "等N个单位"
 ACHIEVEMENTS_CAP = 12
@@ -210,7 +205,7 @@ def visits(fig: dict, period_name: str) -> list[str]:
         s += f"，走访对象{fmt_int(v.get('objects'))}个"
     parts = [W.close(s)]
     kinds = dist(v.get("by_object_type"))
-    types = W.enumerate_counts([(d["name"], d["count"], OBJECT_MEASURES.get(d["name"], "次"))
+    types = W.enumerate_counts([(d["name"], d["count"], W.visit_measure(d["name"]))
                                 for d in kinds if d["name"] != "其他"])
     if types:
         parts.append(f"其中{types}{'等' if any(d['name'] == '其他' and d['count'] for d in kinds) else ''}。")
@@ -301,7 +296,9 @@ def problems(fig: dict) -> list[str]:
     parts = []
     if carried:
         parts.append(f"含上期结转{fmt_int(carried)}个")
-    if others and from_visits:
+    if others and from_visits and not flow:
+        # by_source counts the whole list, carried problems too: beside the carried sentence it would not
+        # reconcile with this period's 走访发现 (the new problems by source are not in the figures)
         names = W.join(d["name"] for d in others[:3]) + ("等" if len(others) > 3 else "")
         parts.append(f"来自大走访的{fmt_int(from_visits)}个、来自{names}渠道的{fmt_int(total - from_visits)}个")
     detail = f"（{'，'.join(parts)}）" if parts else ""
@@ -441,13 +438,16 @@ def units(fig: dict, named: set[str]) -> list[str]:
 class Issues:
     paragraphs: list[str]
     named: set[str] = field(default_factory=set)  # units named as having a problem: never praised
-    # tasks named among the problems, (unit, name) → overdue: 下步打算 refers to them, not names them again
-    tasks: dict[tuple[str, str], bool] = field(default_factory=dict)
+    # the 欠进度 key tasks 二、存在问题 speaks of (named or counted in its 等N项), one (task_ref, overdue)
+    # per task: 下步打算 refers to them as 上述, and names only the other unfinished key tasks
+    tasks: list[tuple[tuple[str, str, str], bool]] = field(default_factory=list)
 
 
-def task_key(unit: Any, name: Any) -> tuple[str, str]:
-    """How a task named in the report is told from another: its unit and its name as printed."""
-    return clean(unit), W.full_width(clean(name))
+def task_ref(unit: Any, name: Any, deadline: Any = None) -> tuple[str, str, str]:
+    """How a task in the report is told from another: its unit, its name as printed and its 完成时限
+    (a unit may have two tasks of one name; ``tasks.behind_key`` and ``tasks.unfinished_key`` share these)."""
+    due = parse_date(deadline)
+    return clean(unit), W.full_width(clean(name)), due.isoformat() if due else ""
 
 
 def _units_behind(units: list[dict]) -> str:
@@ -464,7 +464,7 @@ def _behind_groups(rows: list[dict]) -> list[dict]:
     """The 欠进度 key tasks, one entry per name and state (overdue or not) with the units sharing it."""
     groups: dict[tuple[str, bool], dict] = {}
     for r in rows:
-        unit, name = task_key(r.get("unit"), r.get("name"))
+        unit, name, _due = task_ref(r.get("unit"), r.get("name"))
         overdue = bool(r.get("overdue"))
         g = groups.setdefault((name, overdue), {"name": name, "overdue": overdue, "units": [], "rows": []})
         if unit and unit not in g["units"]:
@@ -488,7 +488,7 @@ def _behind_group_text(g: dict) -> str:
     return f"{name}（{detail}）" if detail else name
 
 
-def _tasks_issue(fig: dict, at: str) -> tuple[str, set[str], dict[tuple[str, str], bool]] | None:
+def _tasks_issue(fig: dict, at: str) -> tuple[str, set[str], list[tuple[tuple[str, str, str], bool]]] | None:
     """二、存在问题 on the tasks by 序时进度: the overdue count, the units with 欠进度 tasks and the 欠进度
     key tasks by name (the numbers are in 一、, :func:`schedule`); None for figures without
     ``tasks.schedule`` (an older 汇总数据.json: the overdue sentence alone)."""
@@ -498,7 +498,7 @@ def _tasks_issue(fig: dict, at: str) -> tuple[str, set[str], dict[tuple[str, str
         return None
     overdue, behind = n(t.get("overdue")), n(get(sch, "counts", "欠进度"))
     if not overdue and not behind:
-        return "", set(), {}
+        return "", set(), []
     units = [{"name": clean(u.get("name")), "count": n(u.get("count"))} for u in t.get("behind_units") or []
              if isinstance(u, dict) and clean(u.get("name")) and n(u.get("count"))]
     sentences = []
@@ -506,13 +506,16 @@ def _tasks_issue(fig: dict, at: str) -> tuple[str, set[str], dict[tuple[str, str
         sentences.append(f"{at}仍有{fmt_int(overdue)}项任务超过完成时限未完成")
     if units:
         sentences.append(f"{'' if overdue else at}欠进度的任务涉及{_units_behind(units)}")
-    groups = _behind_groups([r for r in t.get("behind_key") or [] if isinstance(r, dict) and clean(r.get("name"))])
+    behind_key = [r for r in t.get("behind_key") or [] if isinstance(r, dict) and clean(r.get("name"))]
+    groups = _behind_groups(behind_key)
     shown = groups[:KEY_TASKS_CAP]
-    named_tasks = {task_key(r.get("unit"), r.get("name")): bool(r.get("overdue")) for g in shown for r in g["rows"]}
+    named_tasks = [(task_ref(r.get("unit"), r.get("name"), r.get("deadline")), bool(r.get("overdue")))
+                   for r in behind_key] if shown else []
     if shown:
-        rows = sum(len(g["rows"]) for g in groups)
         listed = "、".join(_behind_group_text(g) for g in shown)
-        sentences.append(f"欠进度的重点任务有{listed}" + (f"等{rows}项" if len(groups) > len(shown) else ""))
+        # the count is of tasks: a name several units share is several tasks
+        sentences.append(f"欠进度的重点任务有{listed}" + (f"等{len(behind_key)}项" if len(groups) > len(shown) else
+                                                     f"{len(behind_key)}项" if len(behind_key) > 1 else ""))
     named = {u["name"] for u in (sorted(units, key=lambda u: -u["count"])[:OVERDUE_NAMED]
                                  if len(units) > OVERDUE_NAMED else units)}
     named |= {u for g in shown for u in g["units"][:3]}  # the units printed beside a 欠进度 key task
@@ -534,7 +537,7 @@ def issues(fig: dict, settings: ReportSettings, text: ReportText) -> Issues:
     points: list[str] = []
     named: set[str] = set()
     by_schedule = _tasks_issue(fig, at)
-    named_tasks: dict[tuple[str, str], bool] = {}
+    named_tasks: list[tuple[tuple[str, str, str], bool]] = []
 
     for key, unit_key, measure, what, tail in (
             ("problems", "overdue_problems", "个问题", "超过办理时限未办结", ""),
@@ -574,14 +577,22 @@ def issues(fig: dict, settings: ReportSettings, text: ReportText) -> Issues:
             values = "、".join(f"{u['name']}{W.percent(u['closure_rate'])}" for u in shown)
             lead = (f"有{len(low)}个单位问题办结率低于{limit}，其中较低的是{values}" if len(low) > UNITS_NAMED_CAP
                     else f"问题办结率低于{limit}的有{values}")
-            points.append(W.finish(f"部分单位问题办结率偏低。{lead}，问题办理进度偏慢，闭环管理还需加强"))
+            rated = [u for u in rows if not is_missing(u.get("closure_rate")) and n(u.get("problems"))]
+            few = W.share(len(low), len(rated))
+            title = f"{few}单位问题办结率偏低" if few else "问题办结率普遍偏低"
+            points.append(W.finish(f"{title}。{lead}，问题办理进度偏慢，闭环管理还需加强"))
             named |= {u["name"] for u in shown}
-    idle = [u["name"] for u in rows if u.get("status", "已报送" if u.get("submitted") else "未报送") != "未报送"
-            and not n(u.get("visits"))]
+    reporting = [u for u in rows if u.get("status", "已报送" if u.get("submitted") else "未报送") != "未报送"]
+    idle = [u["name"] for u in reporting if not n(u.get("visits"))]
     if idle:
-        points.append(W.finish(f"个别单位走访工作开展不够。{W.names(idle)}本期没有走访记录，深入基层的主动性有待加强"))
+        few = W.share(len(idle), len(reporting))  # 个别 for one or two, else 部分 / 多数, or all of them
+        said = (f"{few}单位走访工作开展不够。{W.names(idle)}本期没有走访记录" if few else
+                f"走访工作开展不够。{'各单位本期均' if len(reporting) > 1 else idle[0] + '本期'}没有走访记录")
+        points.append(W.finish(f"{said}，深入基层的主动性有待加强"))
         named |= set(idle)
-    points += staff(text.problems)
+    written = staff(text.problems)
+    named |= {u["name"] for u in rows if any(u["name"] in p for p in written)}  # a unit the office names
+    points += written
     if not points:
         points = [W.finish("从汇总数据看，本期各项工作总体推进有序，未发现突出问题。下一步将持续跟踪问题办理和任务推进情况，"
                            "及时发现和解决苗头性、倾向性问题")]
@@ -592,6 +603,11 @@ def issues(fig: dict, settings: ReportSettings, text: ReportText) -> Issues:
 # ---------------------------------------------------------------------------
 # 三、下步打算
 # ---------------------------------------------------------------------------
+
+
+def _overdue(deadline: date | None, as_of: date | None) -> bool:
+    """An unfinished task is overdue in 下步打算 when its 完成时限 is before 统计截止日."""
+    return bool(as_of and deadline and deadline < as_of)
 
 
 def key_tasks(fig: dict, limit: int | None = None) -> tuple[list[dict], int]:
@@ -613,9 +629,21 @@ def key_tasks(fig: dict, limit: int | None = None) -> tuple[list[dict], int]:
             "progress": W.percent(t.get("progress"), missing=""),
             "status": clean(t.get("status")), "owner": clean(t.get("owner")), "leader": clean(t.get("leader")),
             "same_year": bool(ref and deadline and deadline.year == ref.year),
-            "overdue": bool(ref and deadline and deadline < ref),
+            "overdue": _overdue(deadline, ref),
+            "ref": task_ref(t.get("unit"), t.get("name"), deadline),
         })
     return rows, total
+
+
+def key_task_states(fig: dict) -> list[tuple[tuple[str, str, str], bool]]:
+    """Every unfinished key task with a name, as (:func:`task_ref`, overdue): what 下步打算 counts."""
+    as_of = parse_date(fig.get("as_of"))
+    out = []
+    for t in get(fig, "tasks", "unfinished_key", default=[]):
+        if isinstance(t, dict) and clean(t.get("name")):
+            deadline = parse_date(t.get("deadline"))
+            out.append((task_ref(t.get("unit"), t.get("name"), deadline), _overdue(deadline, as_of)))
+    return out
 
 
 def _inner_quotes(text: str) -> str:
@@ -624,13 +652,14 @@ def _inner_quotes(text: str) -> str:
 
 
 def _task_groups(rows: list[dict]) -> list[dict]:
-    """One entry per task name and state (overdue or not): the units sharing it, its deadlines."""
+    """One entry per task name and state (overdue or not): the units sharing it, its deadlines, its tasks."""
     groups: dict[tuple[str, bool], dict] = {}
     for r in rows:
         g = groups.get((r["name"], r["overdue"]))
         if g is None:
             g = groups[(r["name"], r["overdue"])] = {"name": r["name"], "units": [], "deadlines": [],
-                                                     "overdue": r["overdue"]}
+                                                     "overdue": r["overdue"], "tasks": 0}
+        g["tasks"] += 1
         if r["unit"] and r["unit"] not in g["units"]:
             g["units"].append(r["unit"])
         deadline = r["deadline_short"] if r.get("same_year") else r["deadline"]
@@ -639,59 +668,99 @@ def _task_groups(rows: list[dict]) -> list[dict]:
     return list(groups.values())
 
 
+def _group_text(g: dict) -> str:
+    """``“推进冰雪进校园”（党建办、办公室，分别于7月29日、8月9日前完成）``."""
+    units = "、".join(g["units"][:3]) + ("等" if len(g["units"]) > 3 else "")
+    when = ""
+    dl = g["deadlines"]
+    if dl:
+        if g["overdue"]:
+            when = f"原定{dl[0]}完成" if len(dl) == 1 else f"原定{dl[0]}至{dl[-1]}完成"
+        else:
+            when = f"{dl[0]}前完成" if len(dl) == 1 else (
+                f"分别于{'、'.join(dl)}前完成" if len(dl) <= 3 else f"于{dl[0]}至{dl[-1]}间完成")
+    detail = "，".join(x for x in (units, when) if x)
+    return f"“{_inner_quotes(g['name'])}”（{detail}）" if detail else f"“{_inner_quotes(g['name'])}”"
+
+
+def _take(named: list[tuple[tuple[str, str, str], bool]]):
+    """A matcher of tasks against ``named`` (each named task matches one task with its reference):
+    returns the named task's overdue flag, or None for a task not named."""
+    pending: dict[tuple[str, str, str], list[bool]] = {}
+    for ref, overdue in named:
+        pending.setdefault(ref, []).append(overdue)
+
+    def take(ref: tuple[str, str, str]) -> bool | None:
+        flags = pending.get(ref)
+        return flags.pop() if flags else None
+    return take
+
+
 def key_tasks_sentences(rows: list[dict], total: int | None = None,
-                        named: dict[tuple[str, str], bool] | None = None) -> list[str]:
+                        named: list[tuple[tuple[str, str, str], bool]] | None = None,
+                        states: list[tuple[tuple[str, str, str], bool]] | None = None) -> list[str]:
     """下步打算 on the unfinished key tasks: overdue ones to be finished 限期, the others 按期; the ones
-    ``named`` among the problems (欠进度, :class:`Issues`.tasks) are referred to as 上述, not named again."""
-    named = named or {}
+    ``named`` among the problems (欠进度, :class:`Issues`.tasks) are referred to as 上述, not named again.
+
+    ``rows`` are the formatted tasks the sentence may name (:func:`key_tasks`), ``states`` every
+    unfinished key task (:func:`key_task_states`; default: ``rows``): the counts are of tasks — a name
+    several units share is several tasks — and add up to the number of unfinished key tasks."""
+    named = named or []
     given = len(rows)
-    rows = [r for r in rows if task_key(r["unit"], r["name"]) not in named]
-    if not rows and not named:
+    ref_of = lambda r: r.get("ref") or task_ref(r["unit"], r["name"])  # noqa: E731
+    if states is None:
+        states = [(ref_of(r), r["overdue"]) for r in rows]
+    take = _take(named)
+    above: list[bool] = []  # the overdue flags of the tasks 上述
+    others = {True: 0, False: 0}
+    for ref, overdue in states:
+        flag = take(ref)
+        if flag is None:
+            others[overdue] += 1
+        else:
+            above.append(flag)
+    take = _take(named)
+    groups = _task_groups([r for r in rows if take(ref_of(r)) is None])
+    if not states:
         return []
-    groups = _task_groups(rows)
+    parts = sum(1 for x in (above, others[True], others[False]) if x)
+    lead = f"未完成的{fmt_int(len(states))}项重点任务中，" if parts > 1 else ""
+    noun = "" if lead else "重点任务"  # said once in the lead
     out = []
-    if named:
-        late, behind = any(named.values()), not all(named.values())
+    if above:
+        late, behind = any(above), not all(above)
         how = ("已逾期的限期完成，未逾期的加快进度、尽快赶上序时进度" if late and behind else
                "限期完成" if late else "加快进度、尽快赶上序时进度")
-        out.append(f"对上述欠进度的重点任务逐项分析原因、压实责任，{how}")
+        many = f"{fmt_int(len(above))}项" if len(above) > 1 else ""
+        out.append(f"对上述欠进度的{many}{noun or ('' if many else '重点任务')}逐项分析原因、压实责任，{how}")
     for overdue in (True, False):
         mine = [g for g in groups if g["overdue"] == overdue]
-        if not mine:
+        count = others[overdue]
+        if not count:
             continue
-        shown = []
-        for g in mine[:KEY_TASKS_CAP]:
-            units = "、".join(g["units"][:3]) + ("等" if len(g["units"]) > 3 else "")
-            when = ""
-            dl = g["deadlines"]
-            if dl:
-                if overdue:
-                    when = f"原定{dl[0]}完成" if len(dl) == 1 else f"原定{dl[0]}至{dl[-1]}完成"
-                else:
-                    when = f"{dl[0]}前完成" if len(dl) == 1 else (
-                        f"分别于{'、'.join(dl)}前完成" if len(dl) <= 3 else f"于{dl[0]}至{dl[-1]}间完成")
-            detail = "，".join(x for x in (units, when) if x)
-            shown.append(f"“{_inner_quotes(g['name'])}”（{detail}）" if detail else f"“{_inner_quotes(g['name'])}”")
-        count = len(mine)
-        listed = "、".join(shown)
+        shown = mine[:KEY_TASKS_CAP]
+        listed = "、".join(_group_text(g) for g in shown)
+        more = "等" if count > sum(g["tasks"] for g in shown) else ""
+        many = f"{more}{fmt_int(count)}项" if count > 1 or more else ""
+        other = "其他" if above else ""
         if overdue:
-            what = f"{listed}等{count}项已超过完成时限的重点任务" if count > KEY_TASKS_CAP else \
-                (f"已超过完成时限的{listed}{count}项重点任务" if count > 1 else f"已超过完成时限的{listed}")
+            what = (f"{other}已超过完成时限的{listed}{many}{noun}" if listed else
+                    f"{other}已超过完成时限的{fmt_int(count)}项{noun}")
             out.append(f"对{what}逐项查明原因、压实责任，限期完成")
         else:
-            what = f"{listed}等{count}项重点任务" if count > KEY_TASKS_CAP else \
-                (f"{listed}{count}项重点任务" if count > 1 else f"重点任务{listed}")
-            out.append(f"对{'其他' if named else ''}尚未到期的{what}倒排工期、挂图推进，确保按期完成")
-    text = "聚焦重点任务抓推进。" + "；".join(out)
+            what = (f"{other}尚未到期的{listed}{many}{noun}" if listed else
+                    f"{other}尚未到期的{fmt_int(count)}项{noun}")
+            out.append(f"对{what}倒排工期、挂图推进，确保按期完成")
+    text = "聚焦重点任务抓推进。" + lead + "；".join(out)
     if total is not None and total > given:
-        text += f"（未完成的重点任务共{total}项，详见汇总表）"
+        text += "（详见汇总表）" if lead else f"（未完成的重点任务共{total}项，详见汇总表）"
     return [W.finish(text)]
 
 
 def plans(fig: dict, text: ReportText, key_rows: list[dict], key_total: int | None = None,
-          named_tasks: dict[tuple[str, str], bool] | None = None) -> list[str]:
+          named_tasks: list[tuple[tuple[str, str, str], bool]] | None = None) -> list[str]:
     points = staff(text.plans)
-    key = key_tasks_sentences(key_rows, key_total, named_tasks)
+    key = key_tasks_sentences(key_rows, key_total, named_tasks, key_task_states(fig))
     if points:
         return number_points(points + key)
     overdue_p, overdue_t = n(get(fig, "problems", "overdue")), n(get(fig, "tasks", "overdue"))

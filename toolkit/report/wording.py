@@ -7,12 +7,16 @@ Rules (GB/T 15834 标点符号用法 and the practice of 情况汇报 sent to a 
 * percentages without a trailing ``.0`` (``100%``, ``50%``; ``69.6%`` keeps its decimal);
 * zero counts are left out of enumerations, and a sentence that would state nothing is dropped
   (no ``已完成0项``);
-* each object has its measure word: 个问题, 项任务, 次走访, 家企业, 名干部 …;
+* each object has its measure word (:data:`MEASURES`, one table): 个问题, 项任务, 次走访, 家企业,
+  企业13家次, 困难群众6户次, 居民群众13人次 …;
+* 个别 only for one or two (at most a third); else 部分 / 多数 by share (:func:`share`) or the count;
 * the same value is not said twice: ``甲、乙均走访12次`` instead of ``分别走访12次、12次``; a
   task several units share is named once, with its units after it;
 * ranking words (位居前列, 较高, 领先) only for units that stand out — at most three, fewer
   than half of the units, and never a unit the report names among the problems;
-* an overdue item is never to be "按期完成": it is 限期完成 / 尽快办结;
+* an overdue item is never to be "按期完成" (nor 按期销号): it is 限期完成 / 尽快办结;
+* a count after a list agrees with it: ``“甲”（A、B）、“乙”（C）3项`` — a task name several units
+  share is several tasks;
 * staff-written paragraphs get their closing punctuation when they have none;
 * a change against an earlier period is said plainly — 增加／减少X次, 提高／下降X个百分点 —, an
   equal value is 与上季度持平 (never ``增加0次``).
@@ -40,12 +44,14 @@ _POINT_ZERO = re.compile(r"(\d+)\.0%")
 END_MARKS = "。！？；：…"
 _CLOSERS = "”’）》」』】"
 
-#: measure words (量词) of the objects the report counts
+#: measure words (量词) of what the report counts: the figures' objects, and each 对象类型 of a
+#: visit (the measure of one object; a visit to it is counted in :func:`visit_measure`'s 家次, 人次 …)
 MEASURES = {
     "problems": "个", "tasks": "项", "visits": "次", "participants": "人次", "units": "个",
-    "企业": "家", "村(社区)": "个", "村（社区）": "个", "居民群众": "户", "困难群众": "户", "老党员老干部": "名",
+    "企业": "家", "村（社区）": "个", "居民群众": "人", "困难群众": "户", "老党员老干部": "名",
     "学校": "所", "项目": "个", "基层站所": "个", "两代表一委员": "名",
 }
+_PEOPLE = ("人", "名")  # a visit to a person is 人次 (名次 means a ranking)
 
 
 def has_cjk(text: str) -> bool:
@@ -70,6 +76,30 @@ def full_width(text: str) -> str:
             for i, part in enumerate(parts[1:]):
                 out += ("‘" if i % 2 == 0 else "’") + part
     return out
+
+
+def measure(what: str, default: str = "个") -> str:
+    """The 量词 of ``what`` (a figures object or a 对象类型): ``项`` for tasks, ``家`` for 企业."""
+    return MEASURES.get(full_width(str(what or "").strip()), default)
+
+
+def visit_measure(object_type: str) -> str:
+    """The 量词 of visits to an 对象类型: 企业 → 家次, 困难群众 → 户次, people → 人次, 其他 → 次."""
+    base = MEASURES.get(full_width(str(object_type or "").strip()))
+    if base is None:
+        return "次"
+    return "人次" if base in _PEOPLE else f"{base}次"
+
+
+def share(part: int, whole: int) -> str:
+    """How many of ``whole`` (units, items) a sentence is about, said by share: ``个别`` (one or two,
+    at most a third), ``部分``, ``多数`` (more than half); ``""`` for all of them (the caller says
+    各单位均 / 普遍) or none."""
+    if part <= 0 or whole <= 0 or part >= whole:
+        return ""
+    if part <= 2 and part * 3 <= whole:
+        return "个别"
+    return "多数" if part * 2 > whole else "部分"
 
 
 def no_arrows(text: str) -> str:
