@@ -356,7 +356,12 @@ def test_problems_carried_new_closed_and_still_open(request, code):
         "by_first_period": [{"period": c, "name": NAMES[c], "count": sum(1 for i in carried if i["first"] == c)}
                             for c in ORDER if any(i["first"] == c for i in carried)],
     }
-    assert flow["new"] == {"count": len(new), "closed": sum(1 for i in new if i["status"] in closed),
+    from toolkit.schema import PROBLEM_SOURCES
+
+    sources = {d["name"]: d["count"] for d in flow["new"]["by_source"]}  # every campaign problem is 自查
+    assert sources == {name: len(new) if name == "自查" else 0 for name in PROBLEM_SOURCES}
+    assert {k: v for k, v in flow["new"].items() if k != "by_source"} == {
+        "count": len(new), "closed": sum(1 for i in new if i["status"] in closed),
                         "cancelled": sum(1 for i in new if i["status"] == "已销号"),
                         "open": sum(1 for i in new if i["status"] not in closed)}
     assert p["closed_this_period"] == sum(1 for i in rows if i["status"] in closed and start.get(i["id"]) not in closed)

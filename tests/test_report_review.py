@@ -162,6 +162,22 @@ def test_the_problem_list_of_a_later_period_keeps_the_carried_problems_apart(tmp
     assert "来自大走访的" in next(t for t in part(first, "一、工作开展情况") if t.startswith("坚持问题收集"))
 
 
+def test_the_new_problems_say_how_many_came_from_the_visits(tmp_path):
+    fig = make_figures()
+    p = fig["problems"]
+    carried, new = p["count"] // 2, p["count"] - p["count"] // 2
+    visits = new - 2
+    by_source = [{"name": "大走访", "count": visits}, {"name": "12345热线", "count": 2}, {"name": "信访", "count": 0}]
+    p.update(carried=carried, new=new, flow={"carried": {"count": carried, "closed_this_period": 3, "cancelled": 2,
+                                                          "awaiting": 1, "open": carried - 3},
+                                             "new": {"count": new, "closed": 4, "cancelled": 1, "by_source": by_source}})
+    text = next(t for t in part(render(fig, tmp_path), "一、工作开展情况") if t.startswith("坚持问题收集"))
+    assert f"本期新增问题{new}个（其中来自大走访的{visits}个）" in text
+    by_source[0]["count"], by_source[1]["count"] = new, 0
+    text = next(t for t in part(render(fig, tmp_path, "all.docx"), "一、工作开展情况") if t.startswith("坚持问题收集"))
+    assert f"本期新增问题{new}个，均来自大走访" in text and "其中来自大走访" not in text
+
+
 # ---------------------------------------------------------------------------
 # 4. the lint's new rules
 # ---------------------------------------------------------------------------

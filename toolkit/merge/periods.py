@@ -227,7 +227,8 @@ def _problem_flow(p: "pd.DataFrame", flow: Flow, as_of: date, order: list[str],
             "reopened": n(carried & ~closed & closed_at_start),
             "by_first_period": _by_first_period(first, carried, order, names),
         },
-        "new": {"count": n(new), "closed": n(new & closed), "cancelled": n(new & cancelled), "open": n(new & ~closed)},
+        "new": {"count": n(new), "closed": n(new & closed), "cancelled": n(new & cancelled), "open": n(new & ~closed),
+                "by_source": _by_source(col(p, "source"), new)},
         "still_open": {
             "count": n(still),
             "carried": n(aged),
@@ -246,6 +247,16 @@ def _problem_flow(p: "pd.DataFrame", flow: Flow, as_of: date, order: list[str],
         "still_open": flow["still_open"]["count"],
         "flow": flow,
     }
+
+
+def _by_source(source: "pd.Series", rows: Any) -> list[dict[str, Any]]:
+    """How many of ``rows`` came from each 来源 (schema order, then any other value; none left out)."""
+    import numpy as np
+
+    picked = source[np.asarray(rows, dtype=bool)]
+    counts = picked.value_counts(dropna=True)
+    names = [*S.PROBLEM_SOURCES, *sorted(str(v) for v in counts.index if v not in S.PROBLEM_SOURCES)]
+    return [{"name": name, "count": int(counts.get(name, 0))} for name in names]
 
 
 def _task_flow(t: "pd.DataFrame", flow: Flow) -> dict[str, Any]:

@@ -251,6 +251,12 @@ def carried_problems(fig: dict, pw: Periods | None = None) -> str:
     new = get(p, "flow", "new", default={})
     if n(p.get("new")):
         fresh = f"{pw.this}新增问题{fmt_int(p.get('new'))}个"
+        sources = {d["name"]: d["count"] for d in dist(new.get("by_source"))}
+        from_visits = n(sources.get("大走访"))
+        if from_visits and from_visits < n(p.get("new")):  # beside 走访中发现问题X个: which of the new ones
+            fresh += f"（其中来自大走访的{fmt_int(from_visits)}个）"
+        elif from_visits:
+            fresh += "，均来自大走访"
         done = f"已办结{fmt_int(new.get('closed'))}个" if n(new.get("closed")) else ""
         if done and n(new.get("cancelled")):  # 销号 ones are among the 办结 ones
             done += f"（其中已销号{fmt_int(new.get('cancelled'))}个）"
