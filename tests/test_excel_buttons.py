@@ -266,6 +266,37 @@ def test_changed_settings_are_saved_into_toolkit_toml_before_running(small, monk
     assert sheet.range(STATUS_CELL).value.startswith("校验完成")
 
 
+def test_the_report_settings_of_报告要素_are_saved_into_toolkit_toml(small, monkeypatch):
+    from toolkit.console import REPORT_SETTINGS
+    from toolkit.report.sections import heading
+
+    ws, console = small
+    monkeypatch.setattr(api, "validate_workspace", lambda ws, progress=None: _empty_result(ws))
+    book = FakeBook(console)
+    sheet = book.sheets[SHEET_TEXT]
+    shown = {key: sheet.range(cell).value for key, (cell, _l, _n) in REPORT_SETTINGS.items()}
+    assert shown["charts"] == "否" and shown["submission"] == "附件" and not shown["basis"]  # toolkit.toml's values
+    cell = {key: c for key, (c, _l, _n) in REPORT_SETTINGS.items()}
+    sheet.range(cell["basis"]).value = "《关于开展“能力作风建设年”活动的实施方案》"
+    sheet.range(cell["closing"]).value = "特此报告。"
+    sheet.range(cell["charts"]).value = "是"
+    sheet.range(cell["submission"]).value = "正文"
+    sheet.range(cell["headings.visits"]).value = "深入基层走访，倾听群众呼声"
+    assert run_button(book, "validate")
+    new = load_workspace(ws.root)
+    r = new.report
+    assert (r.basis, r.closing, r.charts, r.submission) == ("《关于开展“能力作风建设年”活动的实施方案》", "特此报告。", True, "body")
+    assert heading(r, "visits") == "深入基层走访，倾听群众呼声" and r.headings == {"visits": "深入基层走访，倾听群众呼声"}
+    assert "# 本单位名称（报告署名默认用它）" in ws.config_path.read_text(encoding="utf-8")  # comments kept
+    again = write_console(new)  # regenerated: the sheet shows what toolkit.toml now says
+    regenerated = FakeBook(again).sheets[SHEET_TEXT]
+    assert regenerated.range(cell["charts"]).value == "是" and regenerated.range(cell["submission"]).value == "正文"
+    sheet.range(cell["charts"]).value = "也许"
+    assert not run_button(book, "validate")
+    assert "“正文图表”应填 是 或 否" in book.sheets[SHEET_CONSOLE].range(STATUS_CELL).value
+    assert load_workspace(ws.root).report.charts is True  # nothing saved
+
+
 @pytest.mark.parametrize("typed, code", [(2022.0, "2022"), (datetime(2022, 3, 1), "2022-03")])
 def test_a_period_excel_turned_into_a_number_or_a_date_is_understood(small, monkeypatch, typed, code):
     ws, console = small

@@ -799,9 +799,12 @@ def edit_config_text(text: str, values: dict[tuple[str, str], Any]) -> str:
         if not table:
             doc[key] = value
             continue
-        if table not in doc:
-            doc[table] = tomlkit.table()
-        doc[table][key] = value
+        node = doc
+        for part in table.split("."):  # "report.headings": the [report.headings] table
+            if part not in node:
+                node[part] = tomlkit.table()
+            node = node[part]
+        node[key] = value
     return tomlkit.dumps(doc)
 
 

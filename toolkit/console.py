@@ -98,6 +98,32 @@ TEXT_FIRST_ROW = 3
 TEXT_ROWS = 200
 TEXT_CATEGORIES = {"组织领导": "organization", "工作亮点": "highlights", "存在问题": "problems", "下步打算": "plans"}
 
+# 报告要素, columns D:F from row 3: the report's settings, saved into toolkit.toml ([report],
+# [report.headings]) when a button is clicked, like the settings of the 控制台 sheet.
+# key -> (cell, label, note); "headings.<key>" is a 小标题 (report.sections.HEADINGS).
+HEADING_LABELS = {"organization": "组织领导", "visits": "走访调研", "problems": "问题办理", "tasks": "任务推进",
+                  "achievements": "工作成果", "units": "各单位", "highlights": "工作亮点"}
+CHARTS_WORDS = {"是": True, "否": False}
+SUBMISSION_WORDS = {"附件": "appendix", "正文": "body", "不写": "none"}
+REPORT_SETTINGS: dict[str, tuple[str, str, str]] = {
+    "basis": ("E3", "依据文件", "开头“按照……要求”引用的文件，如 《关于开展“能力作风建设年”活动的实施方案》；不填则不引用"),
+    "closing": ("E4", "结束语", "下步打算之后单独一行，如 特此报告。；不填则没有"),
+    "charts": ("E5", "正文图表", "是：图表放在正文中；否：只放在统计附表中"),
+    "submission": ("E6", "报送情况", "附件：写在附件的说明中；正文：写在一、工作开展情况中；不写"),
+    **{f"headings.{key}": (f"E{7 + i}", f"小标题：{label}", "不填则用默认的小标题")
+       for i, (key, label) in enumerate(HEADING_LABELS.items())},
+}
+
+
+def report_setting_values(ws: Workspace) -> dict[str, str]:
+    """The report settings of ``ws`` as the 报告要素 sheet shows them (是/否, 附件/正文/不写)."""
+    r = ws.report
+    values = {"basis": r.basis or "", "closing": r.closing or "",
+              "charts": next(w for w, v in CHARTS_WORDS.items() if v == bool(r.charts)),
+              "submission": next((w for w, v in SUBMISSION_WORDS.items() if v == r.submission), "附件")}
+    values.update({f"headings.{key}": (r.headings or {}).get(key, "") for key in HEADING_LABELS})
+    return values
+
 # 单位名单: columns A:C from row 3 (row 1 note, row 2 header); H1 (hidden column) holds the
 # fingerprint of the list the sheet was last filled with from toolkit.toml (see toolkit.excel.save_units).
 UNIT_HEADERS = ("编码", "名称", "别名")
@@ -243,6 +269,26 @@ def write_console(ws: Workspace, path: Path | None = None, *, interpreter: str |
             "error_title": "类别",
             "error_message": "请选择 组织领导、工作亮点、存在问题 或 下步打算。",
         })
+        # the report's settings beside the paragraphs (saved into toolkit.toml like the 控制台's)
+        from .report.sections import HEADINGS
+
+        tx.set_column("C:C", 2)
+        tx.set_column("D:D", 16)
+        tx.set_column("E:E", 44)
+        tx.set_column("F:F", 56)
+        tx.write_row("D2", ["报告设置", "内容", "说明"], header)
+        settings = report_setting_values(ws)
+        for key, (cell, title, note) in REPORT_SETTINGS.items():
+            r = int(cell[1:]) - 1
+            tx.write_string(r, 3, title, label)
+            tx.write_string(cell, settings[key], editable)
+            if key.startswith("headings."):
+                note = f"不填则用“{HEADINGS[key.split('.', 1)[1]]}”"
+            tx.write_string(r, 5, note, hint_wrap)
+        for key, words in (("charts", CHARTS_WORDS), ("submission", SUBMISSION_WORDS)):
+            cell = REPORT_SETTINGS[key][0]
+            tx.data_validation(cell, {"validate": "list", "source": list(words), "error_title": REPORT_SETTINGS[key][1],
+                                      "error_message": f"请选择 {'、'.join(words)}。"})
         tx.freeze_panes(2, 0)
         tx.set_landscape()
         tx.fit_to_pages(1, 0)

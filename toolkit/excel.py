@@ -45,7 +45,11 @@ from .config import (
     unit_entry,
 )
 from .console import (
+    CHARTS_WORDS,
     COUNTS,
+    REPORT_SETTINGS,
+    SUBMISSION_WORDS,
+    report_setting_values,
     FILES_FIRST_ROW,
     FOLDER_KEYS,
     MAX_LINKS,
@@ -270,7 +274,7 @@ def run_button(book: Any, action: str) -> bool:
     try:
         root = workspace_root(book)
         _write(sheet, WORKSPACE_CELL, str(root))
-        ws = save_settings(root, read_settings(sheet))
+        ws = save_settings(root, read_settings(sheet), read_report_settings(book))
         ws, notes = save_units(book, ws)
         text = read_report_text(book, ws)
 
@@ -413,12 +417,47 @@ def settings_edits(ws: Workspace, values: dict[str, str]) -> dict[tuple[str, str
     return edits
 
 
-def save_settings(root: Path, values: dict[str, str]) -> Workspace:
-    """Save changed settings into toolkit.toml (checked first) and return the workspace."""
+def read_report_settings(book: Any) -> dict[str, str] | None:
+    """The report settings of 报告要素 (columns D:F) in the open workbook (None without the sheet)."""
+    if SHEET_TEXT not in [s.name for s in book.sheets]:
+        return None
+    sheet = book.sheets[SHEET_TEXT]
+    return {key: _cell_text(sheet.range(cell).value) for key, (cell, _label, _note) in REPORT_SETTINGS.items()}
+
+
+def report_settings_edits(ws: Workspace, values: dict[str, str]) -> dict[tuple[str, str], Any]:
+    """The toolkit.toml edits ([report], [report.headings]) that make ``ws`` match 报告要素's settings."""
+    current = report_setting_values(ws)
+    edits: dict[tuple[str, str], Any] = {}
+    for key, (_cell, label, _note) in REPORT_SETTINGS.items():
+        value = (values.get(key) or "").strip()
+        if value == current[key]:
+            continue
+        if key == "charts":
+            if value not in CHARTS_WORDS:
+                raise ConfigError(f"报告要素中“{label}”应填 是 或 否，现在是“{value}”。请修改后重新点击按钮。")
+            edits[("report", "charts")] = CHARTS_WORDS[value]
+        elif key == "submission":
+            if value not in SUBMISSION_WORDS:
+                raise ConfigError(f"报告要素中“{label}”应填 {'、'.join(SUBMISSION_WORDS)} 之一，现在是“{value}”。"
+                                  "请修改后重新点击按钮。")
+            edits[("report", "submission")] = SUBMISSION_WORDS[value]
+        elif key.startswith("headings."):
+            edits[("report.headings", key.split(".", 1)[1])] = value  # empty: the default heading
+        else:
+            edits[("report", key)] = value
+    return edits
+
+
+def save_settings(root: Path, values: dict[str, str], report: dict[str, str] | None = None) -> Workspace:
+    """Save changed settings (and the report settings of 报告要素, ``report``) into toolkit.toml
+    (checked first) and return the workspace."""
     from .config import tomllib
 
     ws = load_workspace(root)
     edits = settings_edits(ws, values)
+    if report is not None:
+        edits.update(report_settings_edits(ws, report))
     if not edits:
         return ws
     path = ws.config_path
