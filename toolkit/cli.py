@@ -489,18 +489,14 @@ def print_submission(result: "ValidationResult", console=None) -> None:
     console = console or _console()
     out = _Out(console)
     sub = submission_status(result)
-    if sub.returns:
-        out.blank()
-        console.print("[bold]退回名单（报来的文件有错误或无法使用，需修改后重新报送）：[/]", highlight=False)
-        for unit in sub.returns:
-            for r in unit.returned:
-                out.para(f"{unit.name}：{r.file}（{r.reason}）", indent=2, hang=4)
-    if sub.pending:
-        out.blank()
-        console.print("[bold]待核查（本机无法使用的文件，不是报送单位的问题，不必退回）：[/]", highlight=False)
-        for unit in sub.pending:
-            for r in unit.pending:
-                out.para(f"{unit.name}：{r.file}（{r.reason}）", indent=2, hang=4)
+    for title, units, files in (("退回名单（报来的文件有错误或无法使用，需修改后重新报送）", sub.returns, "returned"),
+                                ("待核查（本机无法使用的文件，不是报送单位的问题，不必退回）", sub.pending, "pending")):
+        if units:
+            out.blank()
+            console.print(f"[bold]{title}：[/]", highlight=False)
+            for unit in units:
+                for r in getattr(unit, files):
+                    out.para(f"{unit.name}：{r.file}（{r.reason}）", indent=2, hang=4)
     if sub.chase:
         names = [u.name if u.status == MISSING else f"{u.name}（缺{'、'.join(u.missing_templates)}）" for u in sub.chase]
         out.blank()

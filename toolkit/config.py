@@ -124,32 +124,25 @@ def parse_period(text: str, year: int | None = None) -> Period:
 
 def following_period(period: Period) -> Period:
     """The period of the same kind after ``period`` (the next month, quarter, half-year or year)."""
-    code = period.code
-    year = period.start.year
-    if re.fullmatch(r"\d{4}Q[1-4]", code):
-        q = int(code[-1])
-        return parse_period(f"{year + 1}Q1" if q == 4 else f"{year}Q{q + 1}")
-    if re.fullmatch(r"\d{4}-\d{2}", code):
-        month = int(code[-2:])
-        return parse_period(f"{year + 1}-01" if month == 12 else f"{year}-{month + 1:02d}")
-    if re.fullmatch(r"\d{4}H[12]", code):
-        return parse_period(f"{year + 1}H1" if code.endswith("2") else f"{year}H2")
-    return parse_period(str(year + 1))
+    return _shifted(period, 1)
 
 
 def preceding_period(period: Period) -> Period:
     """The period of the same kind before ``period`` (the month, quarter, half-year or year before)."""
-    code = period.code
-    year = period.start.year
-    if re.fullmatch(r"\d{4}Q[1-4]", code):
-        q = int(code[-1])
-        return parse_period(f"{year - 1}Q4" if q == 1 else f"{year}Q{q - 1}")
-    if re.fullmatch(r"\d{4}-\d{2}", code):
-        month = int(code[-2:])
-        return parse_period(f"{year - 1}-12" if month == 1 else f"{year}-{month - 1:02d}")
-    if re.fullmatch(r"\d{4}H[12]", code):
-        return parse_period(f"{year}H1" if code.endswith("2") else f"{year - 1}H2")
-    return parse_period(str(year - 1))
+    return _shifted(period, -1)
+
+
+def _shifted(period: Period, step: int) -> Period:
+    """The period of the same kind ``step`` (1 or -1) periods away."""
+    code, year = period.code, period.start.year
+    for pattern, per_year, index, make in (
+            (r"\d{4}Q[1-4]", 4, lambda c: int(c[-1]), lambda y, i: f"{y}Q{i}"),
+            (r"\d{4}-\d{2}", 12, lambda c: int(c[-2:]), lambda y, i: f"{y}-{i:02d}"),
+            (r"\d{4}H[12]", 2, lambda c: int(c[-1]), lambda y, i: f"{y}H{i}")):
+        if re.fullmatch(pattern, code):
+            n = year * per_year + index(code) - 1 + step
+            return parse_period(make(n // per_year, n % per_year + 1))
+    return parse_period(str(year + step))
 
 
 def _month_end(year: int, month: int) -> date:
