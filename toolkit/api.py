@@ -548,11 +548,14 @@ def run_workspace(
     "report": the wait for the report after the workbook); the benchmark times them."""
     from .io import output_set, remove_leftovers
     from .merge import summarize
+    from .history.kept import merge_key
     from .report import report_files, warm_up
     from .runtime import Helper
     from .summary_xlsx import write_workbook
 
     check_report_templates(ws)  # a broken custom template stops the run before anything is read or written
+    # the key of this merge, taken before anything is read (a file replaced meanwhile gives another key)
+    keep_key = None if record else merge_key(ws)
     for folder in (ws.output_dir, ws.returns_dir):
         remove_leftovers(folder)  # what a killed run left behind
     # On two cores a helper process writes 汇总数据.json and the report while this one writes
@@ -577,7 +580,8 @@ def run_workspace(
         out_dir = ws.output_dir
         with output_set(out_dir, retire=[p.name for p in report_files(default_report_path(ws))]) as staging:
             side = helper.submit(write_figures_and_report, merged.figures, staging,
-                                 staging / default_report_path(ws).name, ws=ws, text=text, pdf=pdf)
+                                 staging / default_report_path(ws).name, ws=ws, text=text, pdf=pdf,
+                                 keep_key=keep_key, details=merged.details if keep_key else None)
             try:
                 workbook = write_workbook(merged, staging)
             except BaseException as exc:
@@ -616,15 +620,23 @@ def check_report_templates(ws: Workspace) -> None:
 
 
 def write_figures_and_report(figures: dict, out_dir: Path, report_path: Path, *, ws: Workspace,
-                             text: ReportText | None, pdf: bool) -> tuple[Path, ReportOutcome]:
+                             text: ReportText | None, pdf: bool, keep_key: str | None = None,
+                             details: "dict | None" = None) -> tuple[Path, ReportOutcome]:
     """Write 汇总数据.json, then the report from the same figures: the step ``run_workspace``
-    hands to the helper process beside the 汇总表 writer."""
+    hands to the helper process beside the 汇总表 writer; then, with ``keep_key``, keep the merged
+    period (``details`` and the figures) for next-period (:mod:`toolkit.history.kept`)."""
     from .merge import write_figures
 
+    merged_figures = figures
     text = text if text is not None else report_text(ws)
     figures = dict(figures, report_checks=report_checks(figures, ws, text))
     figures_path = write_figures(figures, out_dir)
-    return figures_path, _render_report(figures, report_path, ws=ws, text=text, pdf=pdf)
+    report = _render_report(figures, report_path, ws=ws, text=text, pdf=pdf)
+    if keep_key is not None and details is not None:
+        from .history.kept import keep
+
+        keep(ws, keep_key, details, merged_figures)
+    return figures_path, report
 
 
 # ---------------------------------------------------------------------------
@@ -814,6 +826,7 @@ def next_period(ws: Workspace, code: str | None = None, *, console: bool = True,
     toolkit.toml (the next of the same kind, or ``code``), create its folders and write its
     templates prefilled with what each unit still has open. Running it again changes nothing."""
     from .config import edit_config_text, following_period, load_workspace, parse_period, read_config_text
+    from .history.kept import kept
     from .io import write_text_atomic
     from .read import find_files
 
@@ -830,8 +843,15 @@ def next_period(ws: Workspace, code: str | None = None, *, console: bool = True,
             f"当前统计期{current.name}的收集文件夹中还没有文件，也没有记录过：可能刚刚切换过，不再切换。"
             f"如确实要开始下一期（{target.name}），请运行 toolkit next-period --period {target.code}。"])
     merged_again = _outputs_stale(ws) and has_files
+    found = None if merged_again else kept(ws)  # the last run's merge, when it is the merge of the files now
     if merged_again:
         run_workspace(ws, progress=progress, record=True)
+    elif found is not None:
+        from .history import open_store
+        from .history.record import record_tables
+
+        with open_store(ws.store_path) as store:
+            record_tables(store, ws, *found)
     else:
         carried, history = carried_and_history(ws)
         result = validate_workspace(ws, progress=progress, carried=carried)

@@ -46,6 +46,10 @@ def _plain(series: "pd.Series") -> list[Any]:
         values = series.to_numpy(dtype=np.float64, na_value=np.nan)
         return [None if v != v else v for v in values.tolist()]
     out = series.tolist()
+    if pd.api.types.infer_dtype(series, skipna=True) in ("string", "empty"):  # text and gaps: the gaps become None
+        for i in np.flatnonzero(series.isna().to_numpy()).tolist():
+            out[i] = None
+        return out
     return [None if (v is None or v is pd.NA or (isinstance(v, float) and v != v)) else
             (v.date().isoformat() if isinstance(v, datetime) else v) for v in out]
 
@@ -84,6 +88,10 @@ def period_record(ws: "Workspace", figures: dict[str, Any]) -> PeriodRecord:
 
 def record_merged(store, ws: "Workspace", details: "dict[str, pd.DataFrame]", figures: dict[str, Any]) -> None:
     """Record the merged period ``ws.period`` in ``store`` (one transaction; that period replaced)."""
-    tables = {key: table_of(key, details[key]) for key in S.SHEETS if key in details}
+    record_tables(store, ws, {key: table_of(key, details[key]) for key in S.SHEETS if key in details}, figures)
+
+
+def record_tables(store, ws: "Workspace", tables: dict[str, dict[str, list[Any]]], figures: dict[str, Any]) -> None:
+    """:func:`record_merged` of the tables already made by :func:`table_of` (``history.kept``)."""
     sub = figures.get("submission") or {}
     store.record_period(period_record(ws, figures), tables, list(sub.get("units") or []))
