@@ -441,27 +441,26 @@ def make_report(
     from .report import report_files
 
     out = Path(out)
+    data = figures if isinstance(figures, dict) else load_figures(Path(figures))  # read once
     remove_leftovers(out.parent)
     with output_set(out.parent, retire=[p.name for p in report_files(out)]) as staging:
-        outcome = _render_report(figures, staging / out.name, ws=ws, template=template, text=text, pdf=pdf)
-    _keep_checks(figures, ws, outcome.checks)
+        outcome = _render_report(data, staging / out.name, ws=ws, template=template, text=text, pdf=pdf)
+    if not isinstance(figures, dict):
+        _keep_checks(Path(figures), data, ws, outcome.checks)
     return _moved_report(outcome, staging, out.parent)
 
 
-def _keep_checks(figures: dict | Path, ws: Workspace | None, checks: list[dict[str, str]]) -> None:
-    """Put the checks of a report written from the workspace's own 汇总数据.json into it
-    (``report_checks``), so that it says what the last report was checked for; a figures file
-    given from elsewhere is an input and is never written."""
+def _keep_checks(path: Path, data: dict, ws: Workspace | None, checks: list[dict[str, str]]) -> None:
+    """Put the checks of a report written from the workspace's own 汇总数据.json (``path``, whose
+    figures are ``data``) into it (``report_checks``), so that it says what the last report was
+    checked for; a figures file given from elsewhere is an input and is never written."""
     from .merge import write_figures
 
-    if ws is None or isinstance(figures, dict):
+    if ws is None or data.get("report_checks") == checks:
         return
     own = ws.output_dir / FIGURES_NAME
     try:
-        if Path(figures).resolve() != own.resolve():
-            return
-        data = load_figures(own)
-        if data.get("report_checks") != checks:
+        if path.resolve() == own.resolve():
             write_figures(dict(data, report_checks=checks), ws.output_dir)
     except (OSError, ValueError, ToolkitError):  # the report is written; the note in the figures can wait
         return

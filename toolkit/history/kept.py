@@ -24,7 +24,6 @@ import hashlib
 import io
 import os
 import pickle
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:

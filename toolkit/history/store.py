@@ -118,7 +118,7 @@ def _message(path: Path, exc: BaseException) -> str:
         fix = (f"请把它改名留存，再把工作区中的 {backup.name}（上次写入前自动保存的副本）改名为 {path.name}，"
                "然后重新汇总之后的各期")
     else:
-        fix = (f"请把它改名留存，再用 toolkit import-history 从各期的汇总表.xlsx 重建历史记录"
+        fix = ("请把它改名留存，再用 toolkit import-history 从各期的汇总表.xlsx 重建历史记录"
                "（toolkit import-history 汇总表.xlsx --period 2022Q1，逐期导入）")
     return f"历史记录文件 {path} 已损坏，无法读取（{exc}）。{fix}。"
 

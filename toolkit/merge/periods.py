@@ -374,8 +374,6 @@ def add_period_figures(figures: dict[str, Any], details: "dict[str, pd.DataFrame
                        carried: Carried | None, period: Period | None, as_of: date, index: UnitIndex,
                        achievements: Callable[["pd.DataFrame"], list[dict[str, Any]]]) -> None:
     """Add the period-over-period figures to ``figures`` (in place; docs/figures.md)."""
-    import numpy as np
-
     p, t = details["problems"], details["tasks"]
     own = _own_codes(history, period)
     earlier = list(history.periods) if history else []
