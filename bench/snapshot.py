@@ -1,6 +1,6 @@
 """Refactor by snapshot: record every output of the demo, the messy corpus and bench M; compare two records.
 
-    python -m bench.snapshot record /tmp/before            # cases demo, messy, M
+    python -m bench.snapshot record /tmp/before            # cases demo, messy, M, M-history
     python -m bench.snapshot record /tmp/after --cases demo,messy
     python -m bench.snapshot diff /tmp/before /tmp/after    # every difference, case by case
 
@@ -31,7 +31,7 @@ ROOT = HERE.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-CASES = ("demo", "messy", "M")
+CASES = ("demo", "messy", "M", "M-history")
 
 
 def _plain(value: Any) -> Any:
@@ -189,14 +189,16 @@ def record_messy(out: Path, work: Path) -> None:
     _dump_outputs(out, result, out_dir, returns, docs, console, [str(folder), str(work)])
 
 
-def record_bench(out: Path, work: Path, scale: str = "M") -> None:
-    from bench.generate import make_collection
+def record_bench(out: Path, work: Path, scale: str = "M", *, history: bool = False) -> None:
+    """A run of bench ``scale``; ``history``: of its workspace with three earlier quarters in the
+    store, every row a carried item (bench.generate.make_history: the cross-period checks)."""
+    from bench.generate import make_collection, make_history
     from toolkit import api, cli
     from toolkit.config import load_workspace
 
-    source = make_collection(HERE / "data" / scale, scale)
-    root = work / scale
-    shutil.copytree(source, root)
+    source = make_history(HERE / "data", scale) if history else make_collection(HERE / "data" / scale, scale)
+    root = work / source.name
+    shutil.copytree(source, root, ignore=shutil.ignore_patterns("cache"))
     ws = load_workspace(root)
     result, merged, report = api.run_workspace(ws, pdf=False)
     docs = [report.docx] + ([report.appendix] if report.appendix else [])
@@ -204,7 +206,8 @@ def record_bench(out: Path, work: Path, scale: str = "M") -> None:
     _dump_outputs(out, result, ws.output_dir, ws.returns_dir, docs, console, [str(root), str(work)])
 
 
-RECORDERS = {"demo": record_demo, "messy": record_messy, "M": record_bench}
+RECORDERS = {"demo": record_demo, "messy": record_messy, "M": record_bench,
+             "M-history": lambda out, work: record_bench(out, work, history=True)}
 
 
 def record(target: Path, cases: list[str]) -> None:
