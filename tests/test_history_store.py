@@ -134,3 +134,77 @@ def test_every_schema_column_has_a_place_in_its_table():
         columns = table_columns(key)
         assert {c.key for c in sheet.columns} <= set(columns)
         assert len(columns) == len(set(columns))
+
+
+# --- ledgers: each period's compact copy of what every run reads ------------------------------------
+
+
+def _carried(path, start="2022-07-01", code="2022Q3"):
+    from toolkit.history.carry import carried_into
+
+    with open_store(path, create=False) as store:
+        return carried_into(store, start, code, full=False)
+
+
+def _two_periods(path):
+    with open_store(path) as store:
+        store.record_period(period("2022Q1", "2022-01-01", "2022-03-31"), {"problems": problems(["A", "B", "C"])}, [])
+        second = problems(["A", "B"])
+        second["status"] = ["已销号", "办理中"]
+        store.record_period(period("2022Q2", "2022-04-01", "2022-06-30"), {"problems": second}, [])
+
+
+def test_what_a_run_reads_of_the_earlier_periods_is_the_same_from_the_ledgers_and_from_the_rows(tmp_path):
+    path = tmp_path / "台账历史.sqlite"
+    _two_periods(path)
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("SELECT count(*) FROM ledgers").fetchone()[0] == 4  # two periods × problems, tasks
+    from_ledgers = _carried(path)
+    with sqlite3.connect(path) as conn:
+        conn.execute("DELETE FROM ledgers")  # what a store written before ledgers existed is read from
+    from_rows = _carried(path)
+    assert from_ledgers == from_rows
+    assert set(from_rows.open["problems"]) == {"B"}
+    assert from_rows.closed["problems"] == {"A": "已销号"}
+    assert from_rows.issued["problems"]["C"][0] == "01"  # closed in neither period, left in 2022Q1: still issued
+
+
+def test_a_change_made_in_a_sqlite_tool_is_what_the_next_run_reads(tmp_path):
+    path = tmp_path / "台账历史.sqlite"
+    _two_periods(path)
+    assert _carried(path).open["problems"]["B"]["status"] == "办理中"
+    with sqlite3.connect(path) as conn:  # an office fixes a status by hand
+        conn.execute("UPDATE problems SET status = '已办结', deadline = '2022-09-30' WHERE period = '2022Q2' AND id = 'B'")
+        left = conn.execute("SELECT period, sheet FROM ledgers ORDER BY period, sheet").fetchall()
+    assert left == [("2022Q1", "problems"), ("2022Q1", "tasks"), ("2022Q2", "tasks")]  # the stale one is gone
+    state = _carried(path).open["problems"]["B"]
+    assert (state["status"], state["deadline"].isoformat()) == ("已办结", "2022-09-30")
+    with sqlite3.connect(path) as conn:
+        conn.execute("DELETE FROM problems WHERE period = '2022Q2' AND id = 'B'")
+    assert "B" not in _carried(path).open["problems"]
+
+
+def test_a_store_written_before_ledgers_existed_gets_them_and_reads_the_same(tmp_path, monkeypatch):
+    import toolkit.history.store as store_module
+
+    path = tmp_path / "台账历史.sqlite"
+    _two_periods(path)
+    expected = _carried(path)
+    with sqlite3.connect(path) as conn:  # as an earlier toolkit left it
+        for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall():
+            conn.execute(f"DROP TRIGGER {name}")
+        conn.execute("DROP TABLE ledgers")
+    monkeypatch.setattr(store_module, "BUSY_TIMEOUT_S", 0.2)
+    writer = sqlite3.connect(path, isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")  # another program is writing: this run cannot add the ledgers
+    try:
+        assert _carried(path) == expected  # read from the rows
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+    with sqlite3.connect(path) as conn:
+        assert not conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'ledgers'").fetchone()
+    assert _carried(path) == expected
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("SELECT count(*) FROM ledgers").fetchone()[0] == 4
+        assert conn.execute("SELECT count(*) FROM sqlite_master WHERE type = 'trigger'").fetchone()[0] == 6

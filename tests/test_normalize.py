@@ -275,3 +275,24 @@ def test_garbage_gives_normalize_error_never_another_exception(value):
             call()
         except NormalizeError as exc:
             assert exc.code in CATALOG
+
+
+def test_a_column_proven_clean_is_one_that_cleaning_leaves_as_it_is():
+    """all_clean_text (validation's fast path for text columns) never says clean when clean_text would change
+    a value or find it empty, and says clean for ordinary text."""
+    import random
+
+    from toolkit.normalize import all_clean_text, clean_text
+
+    rng = random.Random(20221201)
+    pieces = ["a", "中", " ", "  ", "\n", "\t", "\r", "\u3000", "\u00a0", "\u200b", "\ufeff", "\u00ad", "\x00", "\x01",
+              "\x1f", "\x85", "\u2028", "\u2029", "-", "Ⅱ"]
+    claimed = 0
+    for _ in range(20000):
+        values = ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 4))) for _ in range(rng.randint(1, 3))]
+        if all_clean_text(values):
+            claimed += 1
+            assert all(v and clean_text(v) == v for v in values), values
+    assert claimed > 100  # the test saw the fast path taken
+    assert all_clean_text(["01-2022Q1-P001", "走访 企业", "Ⅱ类"])
+    assert not all_clean_text(["a", ""]) and not all_clean_text(["a", " b"]) and not all_clean_text(["a\u3000b"])

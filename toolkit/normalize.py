@@ -22,6 +22,7 @@ from functools import lru_cache
 
 __all__ = [
     "NormalizeError",
+    "all_clean_text",
     "clean_text",
     "is_blank",
     "is_empty_mark",
@@ -78,6 +79,20 @@ def clean_text(value: object) -> str:
     text = _as_text(value)
     text = text.translate(_CLEAN_TABLE).replace("\n", " ")
     return _MULTI_SPACE.sub(" ", text).strip()
+
+
+def all_clean_text(values: list[str]) -> bool:
+    """True when each of ``values`` (all ``str``) is non-empty text that :func:`clean_text` leaves
+    as it is (then :func:`normalize_text` returns it unchanged), in a few C-level passes over the
+    column. False means only "not proven": some value may need cleaning.
+
+    Every character clean_text removes or replaces (zero-width, control, space-like, line
+    break) is unprintable in Unicode's sense (categories C* and Z* but the ASCII space); what is
+    left to look for is two spaces and a space at either end of a value."""
+    if not values or not all(values) or not all(map(str.isprintable, values)):
+        return False
+    joined = "\x00".join(values)  # no value holds \x00 (unprintable): it is the separator
+    return not ("  " in joined or " \x00" in joined or "\x00 " in joined or joined[0] == " " or joined[-1] == " ")
 
 
 def _as_text(value: object) -> str:

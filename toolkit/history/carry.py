@@ -13,7 +13,7 @@ from typing import Any
 
 from .. import schema as S
 from ..model import Carried
-from .store import PeriodRecord, Store
+from .store import LEDGER_FIELDS, PeriodRecord, Store
 
 #: the status at which an item leaves its list
 FINAL_STATUS = {"problems": "已销号", "tasks": "已完成"}
@@ -46,11 +46,16 @@ _ITEM_META = ("unit_code", "unit", "first_period")
 def open_items(store: Store, period: str, sheet_key: str, fields: tuple[str, ...] | None = None) -> dict[str, list[Any]]:
     """The items of ``sheet_key`` still open at the end of ``period``, as stored (columns; ``fields``:
     only those schema keys, with 编号 and the unit)."""
-    names = None
-    if fields is not None:
-        keys = set(S.SHEETS[sheet_key].keys)
-        names = ["id", *_ITEM_META, *(f for f in fields if f in keys)]
-    return store.columns(sheet_key, period, "status IS NULL OR status != ?", (FINAL_STATUS[sheet_key],), names=names)
+    final = FINAL_STATUS[sheet_key]
+    if fields is None:
+        return store.columns(sheet_key, period, "status IS NULL OR status != ?", (final,))
+    keys = set(S.SHEETS[sheet_key].keys)
+    names = ["id", *_ITEM_META, *(f for f in fields if f in keys)]
+    if not set(names) <= set(LEDGER_FIELDS[sheet_key]):
+        return store.columns(sheet_key, period, "status IS NULL OR status != ?", (final,), names=names)
+    ledger = store.ledger(sheet_key, period)  # the compared fields (COMPARED) are in the period's ledger
+    rows = [n for n, status in enumerate(ledger["status"]) if status != final]
+    return {name: [ledger[name][n] for n in rows] for name in names}
 
 
 def _states(sheet_key: str, cols: dict[str, list[Any]]) -> dict[str, dict[str, Any]]:

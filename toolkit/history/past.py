@@ -26,7 +26,7 @@ def recorded(record: PeriodRecord) -> RecordedPeriod:
 
 def ledger_states(store: Store, codes: list[str]) -> dict[str, dict[str, dict[str, list[Any]]]]:
     """Sheet key → period code → that period's ledger (:data:`STATE_FIELDS` as columns)."""
-    return {key: {code: store.columns(key, code, names=STATE_FIELDS[key]) for code in dict.fromkeys(codes) if code}
+    return {key: {code: {f: list(store.ledger(key, code)[f]) for f in STATE_FIELDS[key]} for code in dict.fromkeys(codes) if code}
             for key in ITEM_SHEETS}
 
 

@@ -51,6 +51,12 @@ ITEM_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("days_overdue", "INTEGER", "逾期天数"),
 )
 ITEM_SHEETS = ("problems", "tasks")
+#: the columns of an item table that every run reads of the earlier periods (what is open, its compared
+#: fields, each period's states), kept per period and sheet as one JSON value in table ``ledgers``
+LEDGER_FIELDS: dict[str, tuple[str, ...]] = {
+    "problems": ("rowid", "id", "unit_code", "unit", "first_period", "status", "light", "deadline", "description"),
+    "tasks": ("rowid", "id", "unit_code", "unit", "first_period", "status", "light", "progress", "deadline", "name"),
+}
 
 
 def _schema_columns(sheet_key: str) -> list[tuple[str, str]]:
@@ -84,6 +90,19 @@ def _create_statements() -> list[str]:
         defs = [f'"{c}" {t}' for c, t, _m in cols] + [f'"{c}" {t}' for c, t in _schema_columns(key)]
         out.append(f"CREATE TABLE IF NOT EXISTS {key} ({', '.join(defs)})")
         out.append(f"CREATE INDEX IF NOT EXISTS {key}_period ON {key} (period)")
+    return out + _ledger_statements()
+
+
+def _ledger_statements() -> list[str]:
+    """Table ``ledgers`` and the triggers that keep it true: any change to a period's rows of an item
+    table (by the toolkit or in a SQLite tool) removes that period's ledger, which is then read from
+    the rows again (:meth:`Store.ledger`) until the period is recorded anew."""
+    out = ["CREATE TABLE IF NOT EXISTS ledgers (period TEXT NOT NULL, sheet TEXT NOT NULL, columns TEXT NOT NULL, "
+           "PRIMARY KEY (period, sheet))"]
+    for key in ITEM_SHEETS:
+        for event, periods in (("INSERT", "NEW.period"), ("UPDATE", "OLD.period, NEW.period"), ("DELETE", "OLD.period")):
+            out.append(f"CREATE TRIGGER IF NOT EXISTS {key}_{event.lower()}_ledger AFTER {event} ON {key} BEGIN "
+                       f"DELETE FROM ledgers WHERE sheet = '{key}' AND period IN ({periods}); END")
     return out
 
 
@@ -135,6 +154,7 @@ class Store:
     def __init__(self, path: Path, conn: sqlite3.Connection):
         self.path = Path(path)
         self._conn = conn
+        self._ledgers: dict[tuple[str, str], dict[str, list[Any]]] = {}  # (sheet, period) -> ledger read
 
     def __enter__(self) -> "Store":
         return self
@@ -196,6 +216,8 @@ class Store:
                      period.folder, _dumps(period.folders), _dumps(period.headline), _dumps(period.figures)))
                 for key, columns in tables.items():
                     self._insert(conn, key, period.code, columns)
+                for key in ITEM_SHEETS:
+                    _write_ledger(conn, key, period.code)
                 conn.executemany(
                     "INSERT INTO submissions (period, unit_code, unit, status, templates, files) VALUES (?, ?, ?, ?, ?, ?)",
                     [(period.code, s.get("code", ""), s["name"], s["status"], _dumps(s.get("templates", {})),
@@ -252,6 +274,22 @@ class Store:
 
     # --- reading -----------------------------------------------------------
 
+    def ledger(self, key: str, period: str) -> dict[str, list[Any]]:
+        """:data:`LEDGER_FIELDS` of item table ``key`` in ``period`` as columns, in stored (rowid) order:
+        what :meth:`columns` gives for those names, read from table ``ledgers`` (one value, not a
+        row per item) when it holds the period; read once per opening of the store."""
+        found = self._ledgers.get((key, period))
+        if found is None:
+            with self._guard() as conn:
+                try:
+                    row = conn.execute("SELECT columns FROM ledgers WHERE period = ? AND sheet = ?",
+                                       (period, key)).fetchone()
+                except sqlite3.OperationalError:  # no table ledgers: a store this process could not upgrade
+                    row = None
+                found = _loads(row[0]) if row else _ledger_columns(conn, key, period)
+            self._ledgers[(key, period)] = found
+        return found
+
     def columns(self, key: str, period: str, where: str = "", params: Sequence[Any] = (),
                 names: Sequence[str] | None = None) -> dict[str, list[Any]]:
         """The rows of table ``key`` in ``period`` as columns (in stored order; ``names``: only those)."""
@@ -278,17 +316,21 @@ class Store:
         Every item open at the end of a period is in the next one's ledger, so the ``previous``
         period holds the latest state of all but the items closed before it; those are looked
         up in the earlier periods (newest first)."""
-        with self._guard() as conn:
-            rows = conn.execute(
-                f"SELECT id, unit_code, unit, first_period, status, period FROM {key} WHERE period = ?",
-                (previous,)).fetchall()
-            older = conn.execute(
-                f"SELECT t.id, t.unit_code, t.unit, t.first_period, t.status, t.period FROM {key} t "
-                f"JOIN periods p ON p.code = t.period WHERE p.start < ? AND t.period != ? "
-                f"AND t.id NOT IN (SELECT id FROM {key} WHERE period = ?) ORDER BY p.start DESC, t.rowid DESC",
-                (before_start, previous, previous)).fetchall()
-        seen = {r[0] for r in rows}
-        for r in older:
+        fields = ("id", "unit_code", "unit", "first_period", "status")
+        last = self.ledger(key, previous)
+        rows = list(zip(*(last[f] for f in fields), [previous] * len(last["id"])))
+        seen = set(last["id"])
+        older: list[tuple[str, int, tuple[str, str, str, str, str, str]]] = []
+        for p in self.periods():
+            if p.start < before_start and p.code != previous:
+                cols = self.ledger(key, p.code)
+                if seen.issuperset(cols["id"]):
+                    continue  # every item of that period is in the previous one (the usual case)
+                older.extend((p.start, rowid, row) for rowid, row in
+                             zip(cols["rowid"], zip(*(cols[f] for f in fields), [p.code] * len(cols["id"])))
+                             if row[0] not in seen)
+        older.sort(key=lambda r: (r[0], r[1]), reverse=True)  # newest period first, latest row first
+        for _start, _rowid, r in older:
             if r[0] not in seen:
                 seen.add(r[0])
                 rows.append(r)
@@ -334,6 +376,48 @@ def _dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
 
 
+try:  # the ledgers are a few MB of JSON at city scale: orjson when installed, the same text otherwise
+    import orjson as _orjson
+except ImportError:  # pragma: no cover - a platform without the wheel
+    _orjson = None
+
+
+def _loads(text: str) -> Any:
+    return _orjson.loads(text) if _orjson is not None else json.loads(text)
+
+
+def _ledger_columns(conn: sqlite3.Connection, key: str, period: str) -> dict[str, list[Any]]:
+    names = LEDGER_FIELDS[key]
+    quoted = ", ".join(n if n == "rowid" else f'"{n}"' for n in names)
+    rows = conn.execute(f"SELECT {quoted} FROM {key} WHERE period = ? ORDER BY rowid", (period,)).fetchall()
+    return {name: list(col) for name, col in zip(names, zip(*rows))} if rows else {name: [] for name in names}
+
+
+def _write_ledger(conn: sqlite3.Connection, key: str, period: str) -> None:
+    """Keep ``period``'s ledger of ``key`` as its rows now hold it (inside the caller's transaction)."""
+    columns = _ledger_columns(conn, key, period)
+    text = (_orjson.dumps(columns).decode("utf-8") if _orjson is not None
+            else json.dumps(columns, ensure_ascii=False, separators=(",", ":")))
+    conn.execute("INSERT OR REPLACE INTO ledgers (period, sheet, columns) VALUES (?, ?, ?)", (period, key, text))
+
+
+def _add_ledgers(conn: sqlite3.Connection) -> None:
+    """Give a store written before table ``ledgers`` existed its ledgers (same format: older
+    toolkits read and write it as before; their writes remove the ledgers they make stale). A
+    store this process may not write is read from its rows."""
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        for statement in _ledger_statements():
+            conn.execute(statement)
+        for (code,) in conn.execute("SELECT code FROM periods").fetchall():
+            for key in ITEM_SHEETS:
+                _write_ledger(conn, key, code)
+        conn.execute("COMMIT")
+    except sqlite3.OperationalError:  # read-only, locked: nothing changed
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+
+
 def open_store(path: Path, *, create: bool = True) -> Store:
     """Open (or create) the store at ``path``; a damaged, locked or too new store raises :class:`StoreError`."""
     path = Path(path)
@@ -364,6 +448,8 @@ def open_store(path: Path, *, create: bool = True) -> Store:
                     conn.execute(statement)
                 conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('format', ?)", (str(FORMAT),))
                 conn.execute("COMMIT")
+            elif not conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'ledgers'").fetchone():
+                _add_ledgers(conn)
     except BaseException:
         if conn.in_transaction:
             conn.execute("ROLLBACK")

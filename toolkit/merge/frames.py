@@ -7,6 +7,7 @@ order, and does its per-value Python work only once per distinct value.
 from __future__ import annotations
 
 from datetime import date, datetime
+from itertools import repeat
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -180,17 +181,13 @@ def int_array(series: "pd.Series", missing: int = 0) -> "Any":
 
 def positions(keys: "Any", wanted: "Any") -> "Any":
     """The position in ``keys`` of each value of ``wanted`` (−1 when absent; of duplicate keys the last),
-    one hash lookup per row in pandas. Use with :func:`take_at` for each column keyed the same way."""
+    one hash lookup per row (a dict: ten times pandas' Index at city scale). Use with :func:`take_at` for
+    each column keyed the same way. Keys are values that equal themselves (编号, codes: never NaN)."""
     import numpy as np
-    import pandas as pd
 
-    index = pd.Index(np.asarray(list(keys), dtype=object), dtype=object)
+    at = dict(zip(keys, range(len(keys))))  # of duplicate keys the last
     wanted = np.asarray(wanted, dtype=object)
-    if index.is_unique:
-        return index.get_indexer(wanted)
-    keep = np.flatnonzero(~index.duplicated(keep="last"))
-    found = index[keep].get_indexer(wanted)
-    return np.where(found >= 0, keep[found], -1)
+    return np.fromiter(map(at.get, wanted.tolist(), repeat(-1)), dtype=np.intp, count=len(wanted))
 
 
 def take_at(values: "Any", where: "Any") -> "Any":

@@ -160,9 +160,14 @@ def missing_items(fd: FileData, checked: dict[str, CheckedSheet], carried: Carri
         mine = carried.by_unit.get(key, {}).get(fd.unit_code, ())
         if not mine:
             continue
-        present = {id_key(v) for v in cs.column(ID) if v is not None} if ID in cs.sheet.columns else set()
+        typed = set(cs.column(ID)) if ID in cs.sheet.columns else set()
+        present: set[str] | None = None  # the comparable forms, built when an item is not typed as issued
         where = Where(fd, cs)
         for item in mine:
+            if item in typed:
+                continue
+            if present is None:
+                present = {id_key(v) for v in typed if v is not None}
             if id_key(item) in present:
                 continue
             last = carried.open[key][item]

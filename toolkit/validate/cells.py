@@ -18,6 +18,7 @@ from typing import Any
 from ..model import Carried, FileData, Period, RawRows
 from ..normalize import (
     NormalizeError,
+    all_clean_text,
     is_blank,
     choice_key,
     is_empty_mark,
@@ -108,6 +109,9 @@ def check_cells(cs: CheckedSheet, where: Where, ctx: Context,
             if _MISS not in vals:
                 cs.values[col.key] = vals
                 continue
+            if (classes == {str} and col.kind in _TEXT_KINDS and not col.pattern
+                    and _clean_text_column(raw, col.required, cs.values, col.key)):
+                continue  # text that needs no cleaning (a 编号, a description: values that rarely repeat)
         elif not classes and not col.required and not unknown:
             continue  # an empty column
         try:
@@ -163,6 +167,23 @@ def check_cells(cs: CheckedSheet, where: Where, ctx: Context,
         for i, suffix in rows.items():
             if target[i] is None:
                 target[i] = suffix
+
+
+_TEXT_KINDS = ("text", "longtext")
+
+
+def _clean_text_column(raw: list[Any], required: bool, values: dict[str, list[Any]], key: str) -> bool:
+    """Set ``values[key]`` to ``raw`` when each of its values is text that normalizing leaves as it is
+    (its outcome would be itself, clean) and an empty cell raises nothing (``required`` False)."""
+    present = raw
+    if None in raw:
+        if required:
+            return False
+        present = [v for v in raw if v is not None]
+    if not all_clean_text(present):
+        return False
+    values[key] = list(raw)
+    return True
 
 
 def _cached_outcome(col: Column, value: Any, ctx: Context, schema: SheetSchema, caches: dict) -> Outcome:
