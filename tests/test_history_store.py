@@ -194,6 +194,7 @@ def test_a_store_written_before_ledgers_existed_gets_them_and_reads_the_same(tmp
         for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall():
             conn.execute(f"DROP TRIGGER {name}")
         conn.execute("DROP TABLE ledgers")
+        conn.execute("DELETE FROM meta WHERE key = 'ledgers'")
     monkeypatch.setattr(store_module, "BUSY_TIMEOUT_S", 0.2)
     writer = sqlite3.connect(path, isolation_level=None)
     writer.execute("BEGIN IMMEDIATE")  # another program is writing: this run cannot add the ledgers
@@ -208,3 +209,16 @@ def test_a_store_written_before_ledgers_existed_gets_them_and_reads_the_same(tmp
     with sqlite3.connect(path) as conn:
         assert conn.execute("SELECT count(*) FROM ledgers").fetchone()[0] == 4
         assert conn.execute("SELECT count(*) FROM sqlite_master WHERE type = 'trigger'").fetchone()[0] == 6
+
+
+def test_ledgers_kept_by_a_toolkit_with_other_fields_are_written_again(tmp_path):
+    path = tmp_path / "台账历史.sqlite"
+    _two_periods(path)
+    expected = _carried(path)
+    with sqlite3.connect(path) as conn:  # another version kept fewer fields
+        conn.execute("UPDATE ledgers SET columns = '{\"id\": []}'")
+        conn.execute("UPDATE meta SET value = '{}' WHERE key = 'ledgers'")
+    assert _carried(path) == expected
+    with sqlite3.connect(path) as conn:
+        kept = conn.execute("SELECT columns FROM ledgers WHERE period = '2022Q2' AND sheet = 'problems'").fetchone()[0]
+    assert '"B"' in kept and '"description"' in kept

@@ -37,8 +37,13 @@ def closed_achievements(store: Store, codes: list[str], closed: dict[str, str] |
     if not closed:
         return out
     seen: set[str] = set()
+    final = FINAL_STATUS["tasks"]
     for code in reversed(codes):
-        cols = store.columns("tasks", code, "status = ? AND result_value IS NOT NULL", (FINAL_STATUS["tasks"],),
+        ledger = store.ledger("tasks", code)
+        if not any(status == final and value is not None and item_id in closed and item_id not in seen
+                   for item_id, status, value in zip(ledger["id"], ledger["status"], ledger["result_value"])):
+            continue  # nothing this period adds (a task completed once is found in the newest period first)
+        cols = store.columns("tasks", code, "status = ? AND result_value IS NOT NULL", (final,),
                              names=_ACHIEVEMENT_FIELDS)
         for n, item_id in enumerate(cols["id"]):
             if item_id in closed and item_id not in seen:

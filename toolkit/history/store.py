@@ -55,7 +55,8 @@ ITEM_SHEETS = ("problems", "tasks")
 #: fields, each period's states), kept per period and sheet as one JSON value in table ``ledgers``
 LEDGER_FIELDS: dict[str, tuple[str, ...]] = {
     "problems": ("rowid", "id", "unit_code", "unit", "first_period", "status", "light", "deadline", "description"),
-    "tasks": ("rowid", "id", "unit_code", "unit", "first_period", "status", "light", "progress", "deadline", "name"),
+    "tasks": ("rowid", "id", "unit_code", "unit", "first_period", "status", "light", "progress", "deadline", "name",
+              "result_value"),
 }
 
 
@@ -286,7 +287,9 @@ class Store:
                                        (period, key)).fetchone()
                 except sqlite3.OperationalError:  # no table ledgers: a store this process could not upgrade
                     row = None
-                found = _loads(row[0]) if row else _ledger_columns(conn, key, period)
+                found = _loads(row[0]) if row else None
+                if found is None or not set(LEDGER_FIELDS[key]) <= found.keys():  # none, or another toolkit's
+                    found = _ledger_columns(conn, key, period)
             self._ledgers[(key, period)] = found
         return found
 
@@ -401,17 +404,23 @@ def _write_ledger(conn: sqlite3.Connection, key: str, period: str) -> None:
     conn.execute("INSERT OR REPLACE INTO ledgers (period, sheet, columns) VALUES (?, ?, ?)", (period, key, text))
 
 
+_LEDGERS_SIGNATURE = json.dumps(LEDGER_FIELDS, separators=(",", ":"))
+
+
 def _add_ledgers(conn: sqlite3.Connection) -> None:
-    """Give a store written before table ``ledgers`` existed its ledgers (same format: older
-    toolkits read and write it as before; their writes remove the ledgers they make stale). A
-    store this process may not write is read from its rows."""
+    """(Re)write every period's ledgers, and the table and triggers, for a store whose ledgers are
+    missing (written before they existed: same format, older toolkits read and write it as before,
+    their writes remove the ledgers they make stale) or hold other fields (``meta.ledgers``). A store
+    this process may not write is read from its rows."""
     try:
         conn.execute("BEGIN IMMEDIATE")
         for statement in _ledger_statements():
             conn.execute(statement)
+        conn.execute("DELETE FROM ledgers")
         for (code,) in conn.execute("SELECT code FROM periods").fetchall():
             for key in ITEM_SHEETS:
                 _write_ledger(conn, key, code)
+        conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('ledgers', ?)", (_LEDGERS_SIGNATURE,))
         conn.execute("COMMIT")
     except sqlite3.OperationalError:  # read-only, locked: nothing changed
         if conn.in_transaction:
@@ -447,9 +456,10 @@ def open_store(path: Path, *, create: bool = True) -> Store:
                 for statement in _create_statements():
                     conn.execute(statement)
                 conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('format', ?)", (str(FORMAT),))
+                conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('ledgers', ?)", (_LEDGERS_SIGNATURE,))
                 conn.execute("COMMIT")
-            elif not conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'ledgers'").fetchone():
-                _add_ledgers(conn)
+            if conn.execute("SELECT value FROM meta WHERE key = 'ledgers'").fetchone() != (_LEDGERS_SIGNATURE,):
+                _add_ledgers(conn)  # a store written before ledgers existed, or by a toolkit keeping other fields
     except BaseException:
         if conn.in_transaction:
             conn.execute("ROLLBACK")

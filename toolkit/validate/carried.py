@@ -73,12 +73,24 @@ def mark_carried(fd: FileData, cs: CheckedSheet, carried: Carried | None) -> Non
     issued = carried.issued.get(key, {}) if carried else {}
     open_items = carried.open.get(key, {}) if carried else {}
     closed = carried.closed.get(key, {}) if carried else {}
-    canonical = canonical_ids(carried, key) if carried else {}
-    seen: dict[str, int] = {}
     numbers = cs.row_numbers
-    out = list(ids)
     unit_code = fd.unit_code
     last = _Last(cs, carried.period_name if carried else "")
+    typed = [i for i, v in enumerate(ids) if v is not None]
+    owners = list(map(issued.get, ids))
+    if len({ids[i] for i in typed}) == len(typed) and all(
+            owners[i] is not None and owners[i][0] == unit_code for i in typed):
+        # the usual case (prefilled cells untouched): every 编号 as issued to this unit, once
+        rows = [i for i in typed if ids[i] in open_items]
+        cs.carried.update(rows)
+        last.compare_rows(where, rows, [open_items[ids[i]] for i in rows])
+        for i in typed:
+            if ids[i] not in open_items and ids[i] in closed:
+                _reopened(cs, where, i, ids[i], carried, closed)
+        return
+    canonical = canonical_ids(carried, key) if carried else {}
+    seen: dict[str, int] = {}
+    out = list(ids)
     for i, value in enumerate(ids):
         if value is None:
             continue
@@ -101,16 +113,23 @@ def mark_carried(fd: FileData, cs: CheckedSheet, carried: Carried | None) -> Non
         state = open_items.get(real)
         if state is not None:
             cs.carried.add(i)
-            last.compare(where, i, state)
+            last.compare_rows(where, [i], [state])
         elif real in closed:
-            status = cs.column("status")[i]
-            if status is not None and status != closed[real]:
-                scol = cs.schema.column("status")
-                # a 销号 problem reopened is an error; a completed task taken up again asks to confirm
-                cs.add(i, where.issue("status-regressed", numbers[i], scol, show(scol, status), before=closed[real],
-                                      period=carried.closed_in.get(real, "") if carried else "",
-                                      advice=_REOPEN_ADVICE[key], severity=ERROR if key == "problems" else HINT))
+            _reopened(cs, where, i, real, carried, closed)
     cs.values[ID] = out
+
+
+def _reopened(cs: CheckedSheet, where: Where, i: int, real: str, carried: Carried | None,
+              closed: dict[str, str]) -> None:
+    """``status-regressed`` when row ``i`` reports item ``real``, closed before, at another status."""
+    status = cs.column("status")[i]
+    if status is not None and status != closed[real]:
+        key = cs.schema.key
+        scol = cs.schema.column("status")
+        # a 销号 problem reopened is an error; a completed task taken up again asks to confirm
+        cs.add(i, where.issue("status-regressed", cs.row_numbers[i], scol, show(scol, status), before=closed[real],
+                              period=carried.closed_in.get(real, "") if carried else "",
+                              advice=_REOPEN_ADVICE[key], severity=ERROR if key == "problems" else HINT))
 
 
 class _Last:
@@ -125,29 +144,44 @@ class _Last:
         self.title_key = _TITLE[key]
         self.title = cs.column(self.title_key)
 
-    def compare(self, where: Where, i: int, last: dict[str, Any]) -> None:
+    def compare_rows(self, where: Where, rows: list[int], states: list[dict[str, Any]]) -> None:
+        """Compare rows ``rows`` with their items' last states, field by field (a row's issues in the
+        order status, progress, deadline, text)."""
+        if not rows:
+            return
         cs, key, period = self.cs, self.key, self.period
-        row = cs.row_numbers[i]
-        status = self.status[i]
-        if key == "problems" and status in _OPEN_PROBLEM and last.get("status") == "已办结":
+        found: list[tuple[int, int, Any]] = []  # (row index, order within the row, issue)
+        numbers = cs.row_numbers
+        status = self.status
+        if key == "problems":
             scol = cs.schema.column("status")
-            cs.add(i, where.issue("status-regressed", row, scol, show(scol, status), before="已办结",
-                                  period=period, advice=_CONFIRM_ADVICE, severity=HINT))
+            for i, last in zip(rows, states):
+                if status[i] in _OPEN_PROBLEM and last.get("status") == "已办结":
+                    found.append((i, 0, where.issue("status-regressed", numbers[i], scol, show(scol, status[i]),
+                                                    before="已办结", period=period, advice=_CONFIRM_ADVICE,
+                                                    severity=HINT)))
         if self.progress is not None:
-            now, then = self.progress[i], last.get("progress")
-            if now is not None and then is not None and now < then:
-                pcol = cs.schema.column("progress")
-                cs.add(i, where.issue("progress-decreased", row, pcol, show(pcol, now), before=show(pcol, then),
-                                      period=period))
-        now, then = self.deadline[i], last.get("deadline")
-        if now is not None and then is not None and now > then and status not in _DEADLINE_OK:
-            dcol = cs.schema.column("deadline")
-            cs.add(i, where.issue("deadline-moved", row, dcol, show(dcol, now), before=show(dcol, then),
-                                  period=period))
-        now, then = self.title[i], last.get(self.title_key)
-        if now is not None and then and now != then:
-            tcol = cs.schema.column(self.title_key)
-            cs.add(i, where.issue("text-rewritten", row, tcol, _short(now), before=_short(then), period=period))
+            progress, pcol = self.progress, cs.schema.column("progress")
+            for i, last in zip(rows, states):
+                now, then = progress[i], last.get("progress")
+                if now is not None and then is not None and now < then:
+                    found.append((i, 1, where.issue("progress-decreased", numbers[i], pcol, show(pcol, now),
+                                                    before=show(pcol, then), period=period)))
+        deadline, dcol = self.deadline, cs.schema.column("deadline")
+        for i, last in zip(rows, states):
+            now, then = deadline[i], last.get("deadline")
+            if now is not None and then is not None and now > then and status[i] not in _DEADLINE_OK:
+                found.append((i, 2, where.issue("deadline-moved", numbers[i], dcol, show(dcol, now),
+                                                before=show(dcol, then), period=period)))
+        title, tkey = self.title, self.title_key
+        tcol = cs.schema.column(tkey)
+        for i, last in zip(rows, states):
+            now, then = title[i], last.get(tkey)
+            if now is not None and then and now != then:
+                found.append((i, 3, where.issue("text-rewritten", numbers[i], tcol, _short(now), before=_short(then),
+                                                period=period)))
+        for i, _order, issue in sorted(found, key=lambda f: (f[0], f[1])):
+            cs.add(i, issue)
 
 
 def missing_items(fd: FileData, checked: dict[str, CheckedSheet], carried: Carried | None) -> None:
