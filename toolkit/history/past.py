@@ -26,7 +26,7 @@ def recorded(record: PeriodRecord) -> RecordedPeriod:
 
 def ledger_states(store: Store, codes: list[str]) -> dict[str, dict[str, dict[str, list[Any]]]]:
     """Sheet key → period code → that period's ledger (:data:`STATE_FIELDS` as columns)."""
-    return {key: {code: {f: list(store.ledger(key, code)[f]) for f in STATE_FIELDS[key]} for code in dict.fromkeys(codes) if code}
+    return {key: {code: {f: list(v) for f, v in store.ledger(key, code, STATE_FIELDS[key]).items()} for code in dict.fromkeys(codes) if code}
             for key in ITEM_SHEETS}
 
 
@@ -39,7 +39,7 @@ def closed_achievements(store: Store, codes: list[str], closed: dict[str, str] |
     seen: set[str] = set()
     final = FINAL_STATUS["tasks"]
     for code in reversed(codes):
-        ledger = store.ledger("tasks", code)
+        ledger = store.ledger("tasks", code, ("id", "status", "result_value"))
         if not any(status == final and value is not None and item_id in closed and item_id not in seen
                    for item_id, status, value in zip(ledger["id"], ledger["status"], ledger["result_value"])):
             continue  # nothing this period adds (a task completed once is found in the newest period first)

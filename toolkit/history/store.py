@@ -94,17 +94,37 @@ def _create_statements() -> list[str]:
     return out + _ledger_statements()
 
 
-def _ledger_statements() -> list[str]:
-    """Table ``ledgers`` and the triggers that keep it true: any change to a period's rows of an item
-    table (by the toolkit or in a SQLite tool) removes that period's ledger, which is then read from
-    the rows again (:meth:`Store.ledger`) until the period is recorded anew."""
-    out = ["CREATE TABLE IF NOT EXISTS ledgers (period TEXT NOT NULL, sheet TEXT NOT NULL, columns TEXT NOT NULL, "
-           "PRIMARY KEY (period, sheet))"]
+def _ledger_triggers() -> dict[str, str]:
+    """Trigger name → statement: any change to a period's rows of an item table made by another
+    program (a SQLite tool) removes that period's ledger, which is then read from the rows again
+    (:meth:`Store.ledger`) until the period is recorded anew."""
+    out = {}
     for key in ITEM_SHEETS:
         for event, periods in (("INSERT", "NEW.period"), ("UPDATE", "OLD.period, NEW.period"), ("DELETE", "OLD.period")):
-            out.append(f"CREATE TRIGGER IF NOT EXISTS {key}_{event.lower()}_ledger AFTER {event} ON {key} BEGIN "
-                       f"DELETE FROM ledgers WHERE sheet = '{key}' AND period IN ({periods}); END")
+            name = f"{key}_{event.lower()}_ledger"
+            out[name] = (f"CREATE TRIGGER IF NOT EXISTS {name} AFTER {event} ON {key} BEGIN "
+                         f"DELETE FROM ledgers WHERE sheet = '{key}' AND period IN ({periods}); END")
     return out
+
+
+def _ledger_statements() -> list[str]:
+    """Table ``ledgers`` and its triggers."""
+    return ["CREATE TABLE IF NOT EXISTS ledgers (period TEXT NOT NULL, sheet TEXT NOT NULL, field TEXT NOT NULL, "
+            "data TEXT NOT NULL, PRIMARY KEY (period, sheet, field))", *_ledger_triggers().values()]
+
+
+@contextmanager
+def _own_ledgers(conn: sqlite3.Connection) -> Iterator[None]:
+    """Inside a transaction that writes the ledgers of the periods it changes: the triggers are left
+    out (a trigger per row written costs more than the rows: 0.5 s at bench M) and put back before
+    it commits; a rollback restores them too."""
+    table, *_triggers = _ledger_statements()
+    conn.execute(table)
+    for name in _ledger_triggers():
+        conn.execute(f"DROP TRIGGER IF EXISTS {name}")
+    yield
+    for statement in _ledger_statements():
+        conn.execute(statement)
 
 
 @dataclass
@@ -155,7 +175,7 @@ class Store:
     def __init__(self, path: Path, conn: sqlite3.Connection):
         self.path = Path(path)
         self._conn = conn
-        self._ledgers: dict[tuple[str, str], dict[str, list[Any]]] = {}  # (sheet, period) -> ledger read
+        self._ledgers: dict[tuple[str, str, str], list[Any]] = {}  # (sheet, period, field) -> column read
 
     def __enter__(self) -> "Store":
         return self
@@ -206,19 +226,20 @@ class Store:
         with self._guard() as conn:
             try:
                 conn.execute("BEGIN IMMEDIATE")
-                for key in S.SHEETS:
-                    conn.execute(f"DELETE FROM {key} WHERE period = ?", (period.code,))
-                conn.execute("DELETE FROM submissions WHERE period = ?", (period.code,))
-                conn.execute("DELETE FROM periods WHERE code = ?", (period.code,))
-                conn.execute(
-                    'INSERT INTO periods (code, name, start, "end", as_of, recorded_at, folder, folders, headline, '
-                    "figures) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (period.code, period.name, period.start, period.end, period.as_of, period.recorded_at,
-                     period.folder, _dumps(period.folders), _dumps(period.headline), _dumps(period.figures)))
-                for key, columns in tables.items():
-                    self._insert(conn, key, period.code, columns)
-                for key in ITEM_SHEETS:
-                    _write_ledger(conn, key, period.code)
+                with _own_ledgers(conn):
+                    for key in S.SHEETS:
+                        conn.execute(f"DELETE FROM {key} WHERE period = ?", (period.code,))
+                    conn.execute("DELETE FROM submissions WHERE period = ?", (period.code,))
+                    conn.execute("DELETE FROM periods WHERE code = ?", (period.code,))
+                    conn.execute(
+                        'INSERT INTO periods (code, name, start, "end", as_of, recorded_at, folder, folders, headline, '
+                        "figures) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        (period.code, period.name, period.start, period.end, period.as_of, period.recorded_at,
+                         period.folder, _dumps(period.folders), _dumps(period.headline), _dumps(period.figures)))
+                    for key, columns in tables.items():
+                        self._insert(conn, key, period.code, columns)
+                    for key in ITEM_SHEETS:
+                        _write_ledger(conn, key, period.code)
                 conn.executemany(
                     "INSERT INTO submissions (period, unit_code, unit, status, templates, files) VALUES (?, ?, ?, ?, ?, ?)",
                     [(period.code, s.get("code", ""), s["name"], s["status"], _dumps(s.get("templates", {})),
@@ -275,23 +296,27 @@ class Store:
 
     # --- reading -----------------------------------------------------------
 
-    def ledger(self, key: str, period: str) -> dict[str, list[Any]]:
-        """:data:`LEDGER_FIELDS` of item table ``key`` in ``period`` as columns, in stored (rowid) order:
-        what :meth:`columns` gives for those names, read from table ``ledgers`` (one value, not a
-        row per item) when it holds the period; read once per opening of the store."""
-        found = self._ledgers.get((key, period))
-        if found is None:
+    def ledger(self, key: str, period: str, names: Sequence[str] | None = None) -> dict[str, list[Any]]:
+        """Fields ``names`` (of :data:`LEDGER_FIELDS`; all by default) of item table ``key`` in ``period``
+        as columns in stored (rowid) order: what :meth:`columns` gives for them, read from table
+        ``ledgers`` (one JSON value per field, not a row per item) when it holds them; each column
+        read once per opening of the store."""
+        names = LEDGER_FIELDS[key] if names is None else tuple(names)
+        wanted = [n for n in names if (key, period, n) not in self._ledgers]
+        if wanted:
             with self._guard() as conn:
                 try:
-                    row = conn.execute("SELECT columns FROM ledgers WHERE period = ? AND sheet = ?",
-                                       (period, key)).fetchone()
+                    marks = ", ".join("?" for _ in wanted)
+                    kept = dict(conn.execute(f"SELECT field, data FROM ledgers WHERE period = ? AND sheet = ? "
+                                             f"AND field IN ({marks})", (period, key, *wanted)).fetchall())
                 except sqlite3.OperationalError:  # no table ledgers: a store this process could not upgrade
-                    row = None
-                found = _loads(row[0]) if row else None
-                if found is None or not set(LEDGER_FIELDS[key]) <= found.keys():  # none, or another toolkit's
-                    found = _ledger_columns(conn, key, period)
-            self._ledgers[(key, period)] = found
-        return found
+                    kept = {}
+                if len(kept) == len(wanted):
+                    self._ledgers.update({(key, period, n): _loads(kept[n]) for n in wanted})
+                else:  # not kept (changed in a SQLite tool since, or never written): from the rows
+                    columns = _ledger_columns(conn, key, period)
+                    self._ledgers.update({(key, period, n): values for n, values in columns.items()})
+        return {n: self._ledgers[(key, period, n)] for n in names}
 
     def columns(self, key: str, period: str, where: str = "", params: Sequence[Any] = (),
                 names: Sequence[str] | None = None) -> dict[str, list[Any]]:
@@ -320,15 +345,15 @@ class Store:
         period holds the latest state of all but the items closed before it; those are looked
         up in the earlier periods (newest first)."""
         fields = ("id", "unit_code", "unit", "first_period", "status")
-        last = self.ledger(key, previous)
+        last = self.ledger(key, previous, fields)
         rows = list(zip(*(last[f] for f in fields), [previous] * len(last["id"])))
         seen = set(last["id"])
         older: list[tuple[str, int, tuple[str, str, str, str, str, str]]] = []
         for p in self.periods():
             if p.start < before_start and p.code != previous:
-                cols = self.ledger(key, p.code)
-                if seen.issuperset(cols["id"]):
+                if seen.issuperset(self.ledger(key, p.code, ("id",))["id"]):
                     continue  # every item of that period is in the previous one (the usual case)
+                cols = self.ledger(key, p.code, ("rowid", *fields))
                 older.extend((p.start, rowid, row) for rowid, row in
                              zip(cols["rowid"], zip(*(cols[f] for f in fields), [p.code] * len(cols["id"])))
                              if row[0] not in seen)
@@ -399,12 +424,14 @@ def _ledger_columns(conn: sqlite3.Connection, key: str, period: str) -> dict[str
 def _write_ledger(conn: sqlite3.Connection, key: str, period: str) -> None:
     """Keep ``period``'s ledger of ``key`` as its rows now hold it (inside the caller's transaction)."""
     columns = _ledger_columns(conn, key, period)
-    text = (_orjson.dumps(columns).decode("utf-8") if _orjson is not None
-            else json.dumps(columns, ensure_ascii=False, separators=(",", ":")))
-    conn.execute("INSERT OR REPLACE INTO ledgers (period, sheet, columns) VALUES (?, ?, ?)", (period, key, text))
+    dumps = ((lambda v: _orjson.dumps(v).decode("utf-8")) if _orjson is not None
+             else (lambda v: json.dumps(v, ensure_ascii=False, separators=(",", ":"))))
+    conn.execute("DELETE FROM ledgers WHERE period = ? AND sheet = ?", (period, key))
+    conn.executemany("INSERT INTO ledgers (period, sheet, field, data) VALUES (?, ?, ?, ?)",
+                     [(period, key, name, dumps(values)) for name, values in columns.items()])
 
 
-_LEDGERS_SIGNATURE = json.dumps(LEDGER_FIELDS, separators=(",", ":"))
+_LEDGERS_SIGNATURE = json.dumps({"layout": 2, "fields": LEDGER_FIELDS}, separators=(",", ":"))
 
 
 def _add_ledgers(conn: sqlite3.Connection) -> None:
@@ -414,9 +441,9 @@ def _add_ledgers(conn: sqlite3.Connection) -> None:
     this process may not write is read from its rows."""
     try:
         conn.execute("BEGIN IMMEDIATE")
+        conn.execute("DROP TABLE IF EXISTS ledgers")  # written again whole, in this toolkit's layout
         for statement in _ledger_statements():
             conn.execute(statement)
-        conn.execute("DELETE FROM ledgers")
         for (code,) in conn.execute("SELECT code FROM periods").fetchall():
             for key in ITEM_SHEETS:
                 _write_ledger(conn, key, code)
