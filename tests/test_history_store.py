@@ -224,3 +224,29 @@ def test_ledgers_kept_by_a_toolkit_with_other_fields_are_written_again(tmp_path)
         kept = dict(conn.execute("SELECT field, data FROM ledgers WHERE period = '2022Q2' AND sheet = 'problems'"))
     assert kept["id"] == '["A","B"]' and kept["description"] == '["问题A","问题B"]'
 
+
+
+def test_a_ledger_holds_the_values_as_stored_whatever_was_given(tmp_path):
+    """What the ledgers give is what the rows give, types included (a column's affinity converts)."""
+    from toolkit.history.store import LEDGER_FIELDS
+
+    path = tmp_path / "台账历史.sqlite"
+    given = problems(["A", "B", "C"])
+    given["description"] = ["文字", 123, None]  # a number in a TEXT column is stored as text
+    tasks = {"unit_code": ["01"] * 3, "unit": ["办公室"] * 3, "id": ["T1", "T2", "T3"], "first_period": ["2022Q1"] * 3,
+             "updated": [1] * 3, "status": ["推进中"] * 3, "progress": [50, 0.5, None], "result_value": [3, None, 2.5]}
+    with open_store(path) as store:
+        store.record_period(period("2022Q1", "2022-01-01", "2022-03-31"), {"problems": given, "tasks": tasks}, [])
+        plain = {"problems": problems(["D"]), "tasks": dict(tasks, progress=[50.0, 0.5, None], result_value=[3.0, None, 2.5])}
+        store.record_period(period("2022Q2", "2022-04-01", "2022-06-30"), plain, [])
+    for code in ("2022Q1", "2022Q2"):
+        with open_store(path, create=False) as store:
+            for key in ("problems", "tasks"):
+                fields = [f for f in LEDGER_FIELDS[key] if f != "rowid"]
+                kept = store.ledger(key, code, fields)
+                rows = store.columns(key, code, names=fields)
+                assert kept == rows and [list(map(type, v)) for v in kept.values()] == [
+                    list(map(type, v)) for v in rows.values()], (code, key)
+    with open_store(path, create=False) as store:
+        assert store.ledger("problems", "2022Q1", ["description"])["description"] == ["文字", "123", None]
+        assert store.ledger("tasks", "2022Q1", ["progress"])["progress"] == [50.0, 0.5, None]

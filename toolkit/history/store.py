@@ -74,6 +74,11 @@ def table_columns(sheet_key: str) -> list[str]:
     return cols + [c for c, _t in _schema_columns(sheet_key)]
 
 
+#: item table → (column, SQL type) of every column
+_SCHEMA_TYPES = {key: [(c, t.split()[0]) for c, t, _m in ROW_COLUMNS + ITEM_COLUMNS] + _schema_columns(key)
+                 for key in ITEM_SHEETS}
+
+
 def _create_statements() -> list[str]:
     out = [
         "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
@@ -239,7 +244,7 @@ class Store:
                     for key, columns in tables.items():
                         self._insert(conn, key, period.code, columns)
                     for key in ITEM_SHEETS:
-                        _write_ledger(conn, key, period.code)
+                        _write_ledger(conn, key, period.code, tables.get(key))
                 conn.executemany(
                     "INSERT INTO submissions (period, unit_code, unit, status, templates, files) VALUES (?, ?, ?, ?, ?, ?)",
                     [(period.code, s.get("code", ""), s["name"], s["status"], _dumps(s.get("templates", {})),
@@ -421,9 +426,43 @@ def _ledger_columns(conn: sqlite3.Connection, key: str, period: str) -> dict[str
     return {name: list(col) for name, col in zip(names, zip(*rows))} if rows else {name: [] for name in names}
 
 
-def _write_ledger(conn: sqlite3.Connection, key: str, period: str) -> None:
-    """Keep ``period``'s ledger of ``key`` as its rows now hold it (inside the caller's transaction)."""
-    columns = _ledger_columns(conn, key, period)
+def _as_stored(key: str, written: dict[str, Sequence[Any]] | None, rowids: list[int]) -> dict[str, list[Any]] | None:
+    """The ledger of the rows just inserted from ``written`` (one per rowid, in order), without reading
+    them back, when every value is stored as given: text or NULL in a TEXT column, a number or NULL in
+    a REAL one (an integer becomes a float there, as SQLite stores it). None when anything else
+    would be converted by the column's affinity: then the rows are read back."""
+    n = len(rowids)
+    out: dict[str, list[Any]] = {"rowid": rowids}
+    types = dict(_SCHEMA_TYPES[key])
+    for name in LEDGER_FIELDS[key][1:]:
+        values = (written or {}).get(name)
+        if values is None:
+            out[name] = [None] * n
+            continue
+        if len(values) != n:
+            return None
+        kinds = set(map(type, values)) - {type(None)}
+        if types.get(name, "TEXT") == "REAL":
+            if not kinds <= {float, int}:
+                return None
+            out[name] = [float(v) if v.__class__ is int else v for v in values] if int in kinds else list(values)
+        elif kinds <= {str}:
+            out[name] = list(values)
+        else:
+            return None
+    return out
+
+
+def _write_ledger(conn: sqlite3.Connection, key: str, period: str,
+                  written: dict[str, Sequence[Any]] | None = None) -> None:
+    """Keep ``period``'s ledger of ``key`` as its rows now hold it (inside the caller's transaction);
+    ``written``: the columns just inserted, which spare reading the rows back when stored as given."""
+    columns = None
+    if written is not None:
+        rowids = [r for (r,) in conn.execute(f"SELECT rowid FROM {key} WHERE period = ? ORDER BY rowid", (period,))]
+        columns = _as_stored(key, written, rowids)
+    if columns is None:
+        columns = _ledger_columns(conn, key, period)
     dumps = ((lambda v: _orjson.dumps(v).decode("utf-8")) if _orjson is not None
              else (lambda v: json.dumps(v, ensure_ascii=False, separators=(",", ":"))))
     conn.execute("DELETE FROM ledgers WHERE period = ? AND sheet = ?", (period, key))
