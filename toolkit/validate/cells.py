@@ -106,12 +106,13 @@ def check_cells(cs: CheckedSheet, where: Where, ctx: Context,
                 vals = list(map(cleans[next(iter(classes))].get, raw, repeat(_MISS, n)))
             except TypeError:  # unhashable: never from the reader
                 vals = [_MISS]
-            if _MISS not in vals:
+            misses = vals.count(_MISS)
+            if not misses:
                 cs.values[col.key] = vals
                 continue
-            if (classes == {str} and col.kind in _TEXT_KINDS and not col.pattern
+            if (misses * 2 > n and classes == {str} and col.kind in _TEXT_KINDS and not col.pattern
                     and _clean_text_column(raw, col.required, cs.values, col.key)):
-                continue  # text that needs no cleaning (a 编号, a description: values that rarely repeat)
+                continue  # mostly new text that needs no cleaning (a 编号, a description: values that rarely repeat)
         elif not classes and not col.required and not unknown:
             continue  # an empty column
         try:
