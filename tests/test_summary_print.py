@@ -99,7 +99,8 @@ def test_every_sheet_has_a_page_header_and_footer(workbook):
 
 def test_detail_sheets_print_in_bands_with_the_unit_and_id_on_every_band(workbook):
     _sc, _outcome, book = workbook
-    for name, keys in (("走访记录", "$A:$A"), ("问题清单", "$A:$B"), ("任务清单", "$A:$B")):
+    for name, keys in (("走访记录", "$A:$B"), ("问题清单", "$A:$B"), ("任务清单", "$A:$B")):
+        assert [book[name].cell(1, c).value for c in (1, 2)] == ["填报单位", "序号" if name == "走访记录" else "编号"]
         ws = book[name]
         assert ws.print_title_cols == keys, name
         assert ws.print_title_rows == "$1:$1"

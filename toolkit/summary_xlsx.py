@@ -482,7 +482,8 @@ def _write_detail(book: _Book, ws, sheet_key: str, df: "pd.DataFrame", start: in
         ws.write_string(0, c, title, header)
     ws.freeze_panes(1, 1)
     ws.autofilter(0, 0, max(stop - start, 1), len(cols) - 1)
-    keys = 2 if len(cols) > 1 and cols[1][2] == "id" else 1  # 填报单位 and 编号 on every band
+    # 填报单位 and what names the row within it (编号; 序号 in 走访记录) on every band
+    keys = 2 if len(cols) > 1 and (cols[1][2] == "id" or cols[1][0] == "seq") else 1
     _print_setup(ws, header_rows=(0, 0), last_col=len(cols) - 1, widths=widths, keys=keys)
 
     styles = {"int": F.Column(F.INT, F.style_id(fmt_int)),
