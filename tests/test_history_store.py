@@ -250,3 +250,19 @@ def test_a_ledger_holds_the_values_as_stored_whatever_was_given(tmp_path):
     with open_store(path, create=False) as store:
         assert store.ledger("problems", "2022Q1", ["description"])["description"] == ["文字", "123", None]
         assert store.ledger("tasks", "2022Q1", ["progress"])["progress"] == [50.0, 0.5, None]
+
+
+def test_what_one_reading_gets_of_a_period_belongs_together_while_another_process_records_it(tmp_path):
+    """Fields of a period read in several statements (ledger fields, then rows) come from one version of
+    it, even when another process records the period again in between."""
+    path = tmp_path / "台账历史.sqlite"
+    _two_periods(path)
+    with open_store(path, create=False) as reader, reader.reading():
+        ids = reader.ledger("problems", "2022Q2", ["id"])["id"]
+        with open_store(path) as writer:  # next-period (or a late file) in another process
+            writer.record_period(period("2022Q2", "2022-04-01", "2022-06-30"), {"problems": problems(["A", "B", "X", "Y"])}, [])
+        later = reader.ledger("problems", "2022Q2", ["status", "description"])
+        rows = reader.columns("problems", "2022Q2", names=["id"])["id"]
+    assert ids == rows == ["A", "B"] and len(later["status"]) == 2 and later["description"] == ["问题A", "问题B"]
+    with open_store(path, create=False) as fresh:
+        assert fresh.ledger("problems", "2022Q2", ["id"])["id"] == ["A", "B", "X", "Y"]

@@ -286,7 +286,7 @@ def carried_into(ws: Workspace, *, full: bool = False) -> Carried:
 
     if not ws.store_path.exists():
         return Carried()
-    with open_store(ws.store_path, create=False) as store:
+    with open_store(ws.store_path, create=False) as store, store.reading():
         return read_carried(store, ws.period.start.isoformat(), ws.period.code, full=full)
 
 
@@ -301,7 +301,7 @@ def carried_and_history(ws: Workspace, *, full: bool = False) -> tuple[Carried, 
     if not ws.store_path.exists():
         return Carried(), History()
     start = ws.period.start.isoformat()
-    with open_store(ws.store_path, create=False) as store:
+    with open_store(ws.store_path, create=False) as store, store.reading():
         carried = read_carried(store, start, ws.period.code, full=full)
         return carried, history_into(store, start, ws.period.code, closed=carried.closed.get("tasks"))
 
@@ -314,7 +314,7 @@ def history_into(ws: Workspace, carried: Carried | None = None) -> History:
 
     if not ws.store_path.exists():
         return History()
-    with open_store(ws.store_path, create=False) as store:
+    with open_store(ws.store_path, create=False) as store, store.reading():
         return read_history(store, ws.period.start.isoformat(), ws.period.code,
                             closed=carried.closed.get("tasks") if carried else None)
 
@@ -719,7 +719,7 @@ def period_figures(ws: Workspace, code: str) -> dict | None:
         return None
     if not ws.store_path.exists():
         raise ConfigError(_not_recorded(ws, wanted))
-    with open_store(ws.store_path, create=False) as store:
+    with open_store(ws.store_path, create=False) as store, store.reading():
         record = store.period(wanted.code)
         if record is not None:
             return record.figures or None

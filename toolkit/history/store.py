@@ -301,6 +301,23 @@ class Store:
 
     # --- reading -----------------------------------------------------------
 
+    @contextmanager
+    def reading(self) -> Iterator["Store"]:
+        """Every read inside sees the store as it was at the first one (one read transaction): a
+        period another process records meanwhile is seen whole or not at all, so that the columns
+        read of a period in several statements (ledger fields, rows) always belong together."""
+        if self._conn.in_transaction:  # already inside one
+            yield self
+            return
+        with self._guard() as conn:
+            conn.execute("BEGIN")
+        try:
+            yield self
+        finally:
+            if self._conn.in_transaction:
+                with contextlib.suppress(sqlite3.Error):
+                    self._conn.execute("COMMIT")  # nothing was written: this only ends the snapshot
+
     def ledger(self, key: str, period: str, names: Sequence[str] | None = None) -> dict[str, list[Any]]:
         """Fields ``names`` (of :data:`LEDGER_FIELDS`; all by default) of item table ``key`` in ``period``
         as columns in stored (rowid) order: what :meth:`columns` gives for them, read from table
