@@ -266,3 +266,19 @@ def test_what_one_reading_gets_of_a_period_belongs_together_while_another_proces
     assert ids == rows == ["A", "B"] and len(later["status"]) == 2 and later["description"] == ["问题A", "问题B"]
     with open_store(path, create=False) as fresh:
         assert fresh.ledger("problems", "2022Q2", ["id"])["id"] == ["A", "B", "X", "Y"]
+
+
+def test_a_ledger_spoilt_by_hand_or_a_number_json_cannot_hold_is_read_from_the_rows(tmp_path):
+    path = tmp_path / "台账历史.sqlite"
+    _two_periods(path)
+    expected = _carried(path)
+    with sqlite3.connect(path) as conn:  # triggers fire only on the item tables: this one is not seen
+        conn.execute("UPDATE ledgers SET data = 'not json' WHERE period = '2022Q2' AND field = 'status'")
+        conn.execute("UPDATE ledgers SET data = '{\"a\": 1}' WHERE period = '2022Q2' AND field = 'id'")
+    assert _carried(path) == expected
+    tasks = {"unit_code": ["01"] * 2, "unit": ["办公室"] * 2, "id": ["T1", "T2"], "first_period": ["2022Q1"] * 2,
+             "updated": [1] * 2, "status": ["推进中"] * 2, "result_value": [float("inf"), float("nan")]}
+    with open_store(path) as store:
+        store.record_period(period("2022Q3", "2022-07-01", "2022-09-30"), {"tasks": tasks}, [])
+    with open_store(path, create=False) as store:
+        assert store.ledger("tasks", "2022Q3", ["result_value"])["result_value"] == [float("inf"), None]

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import os
 import sqlite3
 from collections.abc import Iterator, Sequence
@@ -333,8 +334,12 @@ class Store:
                                              f"AND field IN ({marks})", (period, key, *wanted)).fetchall())
                 except sqlite3.OperationalError:  # no table ledgers: a store this process could not upgrade
                     kept = {}
-                if len(kept) == len(wanted):
-                    self._ledgers.update({(key, period, n): _loads(kept[n]) for n in wanted})
+                try:
+                    found = {n: _loads(kept[n]) for n in wanted} if len(kept) == len(wanted) else None
+                except ValueError:  # a value edited by hand into something that is not JSON
+                    found = None
+                if found is not None and all(isinstance(v, list) for v in found.values()):
+                    self._ledgers.update({(key, period, n): v for n, v in found.items()})
                 else:  # not kept (changed in a SQLite tool since, or never written): from the rows
                     columns = _ledger_columns(conn, key, period)
                     self._ledgers.update({(key, period, n): values for n, values in columns.items()})
@@ -443,6 +448,11 @@ def _ledger_columns(conn: sqlite3.Connection, key: str, period: str) -> dict[str
     return {name: list(col) for name, col in zip(names, zip(*rows))} if rows else {name: [] for name in names}
 
 
+def _finite(values: Sequence[Any]) -> bool:
+    """No NaN or infinity among the numbers of ``values`` (JSON has neither; SQLite stores NaN as NULL)."""
+    return all(v is None or not isinstance(v, float) or math.isfinite(v) for v in values)
+
+
 def _as_stored(key: str, written: dict[str, Sequence[Any]] | None, rowids: list[int]) -> dict[str, list[Any]] | None:
     """The ledger of the rows just inserted from ``written`` (one per rowid, in order), without reading
     them back, when every value is stored as given: text or NULL in a TEXT column, a number or NULL in
@@ -460,8 +470,8 @@ def _as_stored(key: str, written: dict[str, Sequence[Any]] | None, rowids: list[
             return None
         kinds = set(map(type, values)) - {type(None)}
         if types.get(name, "TEXT") == "REAL":
-            if not kinds <= {float, int}:
-                return None
+            if not kinds <= {float, int} or not _finite(values):
+                return None  # NaN is stored as NULL
             out[name] = [float(v) if v.__class__ is int else v for v in values] if int in kinds else list(values)
         elif kinds <= {str}:
             out[name] = list(values)
@@ -478,11 +488,14 @@ def _write_ledger(conn: sqlite3.Connection, key: str, period: str,
     if written is not None:
         rowids = [r for (r,) in conn.execute(f"SELECT rowid FROM {key} WHERE period = ? ORDER BY rowid", (period,))]
         columns = _as_stored(key, written, rowids)
+    conn.execute("DELETE FROM ledgers WHERE period = ? AND sheet = ?", (period, key))
     if columns is None:
         columns = _ledger_columns(conn, key, period)
+        real = [name for name, kind in _SCHEMA_TYPES[key] if kind == "REAL" and name in columns]
+        if not all(_finite(columns[name]) for name in real):
+            return  # JSON has no infinity: that period's ledger is read from its rows
     dumps = ((lambda v: _orjson.dumps(v).decode("utf-8")) if _orjson is not None
              else (lambda v: json.dumps(v, ensure_ascii=False, separators=(",", ":"))))
-    conn.execute("DELETE FROM ledgers WHERE period = ? AND sheet = ?", (period, key))
     conn.executemany("INSERT INTO ledgers (period, sheet, field, data) VALUES (?, ?, ?, ?)",
                      [(period, key, name, dumps(values)) for name, values in columns.items()])
 
