@@ -53,8 +53,8 @@ def open_items(store: Store, period: str, sheet_key: str, fields: tuple[str, ...
     names = ["id", *_ITEM_META, *(f for f in fields if f in keys)]
     if not set(names) <= set(LEDGER_FIELDS[sheet_key]):
         return store.columns(sheet_key, period, "status IS NULL OR status != ?", (final,), names=names)
-    ledger = store.ledger(sheet_key, period, names)  # the compared fields (COMPARED) are in the period's ledger
-    rows = [n for n, status in enumerate(store.ledger(sheet_key, period, ("status",))["status"]) if status != final]
+    ledger = store.ledger(sheet_key, period, dict.fromkeys([*names, "status"]))  # COMPARED is in the ledger
+    rows = [n for n, status in enumerate(ledger["status"]) if status != final]
     return {name: [ledger[name][n] for n in rows] for name in names}
 
 

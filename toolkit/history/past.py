@@ -26,7 +26,8 @@ def recorded(record: PeriodRecord) -> RecordedPeriod:
 
 def ledger_states(store: Store, codes: list[str]) -> dict[str, dict[str, dict[str, list[Any]]]]:
     """Sheet key → period code → that period's ledger (:data:`STATE_FIELDS` as columns)."""
-    return {key: {code: {f: list(v) for f, v in store.ledger(key, code, STATE_FIELDS[key]).items()} for code in dict.fromkeys(codes) if code}
+    return {key: {code: {f: list(v) for f, v in store.ledger(key, code, STATE_FIELDS[key]).items()}
+                  for code in dict.fromkeys(codes) if code}
             for key in ITEM_SHEETS}
 
 

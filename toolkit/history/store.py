@@ -348,14 +348,9 @@ class Store:
     def columns(self, key: str, period: str, where: str = "", params: Sequence[Any] = (),
                 names: Sequence[str] | None = None) -> dict[str, list[Any]]:
         """The rows of table ``key`` in ``period`` as columns (in stored order; ``names``: only those)."""
-        names = list(names) if names is not None else table_columns(key)
-        quoted = ", ".join(f'"{c}"' for c in names)
-        sql = f"SELECT {quoted} FROM {key} WHERE period = ?" + (f" AND ({where})" if where else "") + " ORDER BY rowid"
         with self._guard() as conn:
-            rows = conn.execute(sql, (period, *params)).fetchall()
-        if not rows:
-            return {name: [] for name in names}
-        return {name: list(col) for name, col in zip(names, zip(*rows))}
+            return _select_columns(conn, key, period, names if names is not None else table_columns(key),
+                                   where, params)
 
     def submissions(self, period: str) -> list[dict[str, Any]]:
         with self._guard() as conn:
@@ -441,11 +436,24 @@ def _loads(text: str) -> Any:
     return _orjson.loads(text) if _orjson is not None else json.loads(text)
 
 
-def _ledger_columns(conn: sqlite3.Connection, key: str, period: str) -> dict[str, list[Any]]:
-    names = LEDGER_FIELDS[key]
+def _json_text(value: Any) -> str:
+    """``value`` as compact JSON text (as :func:`_loads` reads it back)."""
+    return (_orjson.dumps(value).decode("utf-8") if _orjson is not None
+            else json.dumps(value, ensure_ascii=False, separators=(",", ":")))
+
+
+def _select_columns(conn: sqlite3.Connection, key: str, period: str, names: Sequence[str], where: str = "",
+                    params: Sequence[Any] = ()) -> dict[str, list[Any]]:
+    """Columns ``names`` (``rowid`` included if asked) of table ``key``'s rows in ``period``, in stored order."""
+    names = list(names)
     quoted = ", ".join(n if n == "rowid" else f'"{n}"' for n in names)
-    rows = conn.execute(f"SELECT {quoted} FROM {key} WHERE period = ? ORDER BY rowid", (period,)).fetchall()
+    sql = f"SELECT {quoted} FROM {key} WHERE period = ?" + (f" AND ({where})" if where else "") + " ORDER BY rowid"
+    rows = conn.execute(sql, (period, *params)).fetchall()
     return {name: list(col) for name, col in zip(names, zip(*rows))} if rows else {name: [] for name in names}
+
+
+def _ledger_columns(conn: sqlite3.Connection, key: str, period: str) -> dict[str, list[Any]]:
+    return _select_columns(conn, key, period, LEDGER_FIELDS[key])
 
 
 def _finite(values: Sequence[Any]) -> bool:
@@ -494,10 +502,8 @@ def _write_ledger(conn: sqlite3.Connection, key: str, period: str,
         real = [name for name, kind in _SCHEMA_TYPES[key] if kind == "REAL" and name in columns]
         if not all(_finite(columns[name]) for name in real):
             return  # JSON has no infinity: that period's ledger is read from its rows
-    dumps = ((lambda v: _orjson.dumps(v).decode("utf-8")) if _orjson is not None
-             else (lambda v: json.dumps(v, ensure_ascii=False, separators=(",", ":"))))
     conn.executemany("INSERT INTO ledgers (period, sheet, field, data) VALUES (?, ?, ?, ?)",
-                     [(period, key, name, dumps(values)) for name, values in columns.items()])
+                     [(period, key, name, _json_text(values)) for name, values in columns.items()])
 
 
 _LEDGERS_SIGNATURE = json.dumps({"layout": 2, "fields": LEDGER_FIELDS}, separators=(",", ":"))
